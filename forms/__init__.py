@@ -1,0 +1,1 @@
+"""Service catalog as data and the form engine: field types, validation, conditions, deadlines."""

@@ -1,0 +1,349 @@
+"""Load and check the service catalog: one TOML file per item, inspection form or bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from forms.errors import CatalogError, ExpressionError, UnknownItemError
+from forms.expr import Expression
+from forms.model import (
+    FIELD_TYPES,
+    KINDS,
+    LEVELS,
+    Bundle,
+    Example,
+    FieldSpec,
+    MaterialSpec,
+    Rule,
+    ServiceItem,
+)
+
+CATALOG_DIR = Path(__file__).with_name("catalog")
+_CODE = re.compile(r"^[A-Z]{2,4}-[A-Z0-9]{2,12}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_ITEM_KEYS = {
+    "code", "kind", "version", "name", "short_name", "department", "level", "keywords",
+    "legal_basis", "eligibility", "process", "time_limit_days", "legal_time_limit_days", "fee",
+    "fee_note", "result", "phone_required",
+}
+_FIELD_KEYS = {
+    "name", "label", "type", "required", "required_if", "show_if", "calc", "help", "min_length",
+    "max_length", "pattern", "pattern_message", "min", "max", "integer", "choices", "min_items",
+    "max_items", "fields",
+}
+_MATERIAL_KEYS = {"code", "name", "form", "commitment_allowed", "may_be_missing", "required_if", "note"}
+_RULE_KEYS = {"check", "message", "field"}
+_EXAMPLE_KEYS = {"applicant_age", "applicant_sex", "fields", "materials"}
+_BUNDLE_KEYS = {"code", "version", "name", "short_name", "description", "items", "keywords"}
+
+
+class _Reader:
+    """Reads one table of one file, naming the file and key in every complaint."""
+
+    def __init__(self, origin: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+        self.origin = origin
+        self.table = table
+        unknown = set(table) - allowed
+        if unknown:
+            raise CatalogError(f"{origin}: unknown key(s) {', '.join(sorted(unknown))}")
+
+    def fail(self, key: str, why: str) -> CatalogError:
+        return CatalogError(f"{self.origin}: {key}: {why}")
+
+    def str(self, key: str, default: str | None = None) -> str:
+        value = self.table.get(key, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise self.fail(key, "required text is missing" if value is None else "must be text")
+        return value
+
+    def bool(self, key: str, default: bool = False) -> bool:
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, "must be true or false")
+        return value
+
+    def int(self, key: str, default: int | None = None) -> int | None:
+        value = self.table.get(key, default)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise self.fail(key, "must be a whole number >= 0")
+        return value
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of text")
+        return tuple(value)
+
+    def expr(self, key: str) -> Expression | None:
+        source = self.table.get(key)
+        if source is None or source == "":
+            return None
+        if not isinstance(source, str):
+            raise self.fail(key, "must be an expression in text")
+        try:
+            return Expression(source)
+        except ExpressionError as exc:
+            raise self.fail(key, str(exc)) from None
+
+    def bound(self, key: str) -> str | None:
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.fail(key, "must be a number, a date text or 'today'")
+        return str(value)
+
+    def tables(self, key: str) -> list[Mapping[str, Any]]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            raise self.fail(key, f"must be [[{key}]] tables")
+        return value
+
+
+def _field(origin: str, table: Mapping[str, Any]) -> FieldSpec:
+    r = _Reader(origin, table, _FIELD_KEYS)
+    name = r.str("name")
+    r.origin = f"{origin} field {name!r}"
+    if not _NAME.match(name):
+        raise r.fail("name", "must be snake_case English")
+    ftype = r.str("type")
+    if ftype not in FIELD_TYPES:
+        raise r.fail("type", f"{ftype!r} is not one of {', '.join(sorted(FIELD_TYPES))}")
+    choices = r.strs("choices")
+    if ftype in ("choice", "multichoice") and not choices:
+        raise r.fail("choices", f"a {ftype} field needs choices")
+    subfields = tuple(_field(f"{r.origin} ›", t) for t in r.tables("fields"))
+    if ftype == "group" and not subfields:
+        raise r.fail("fields", "a group needs [[fields.fields]]")
+    _unique([f.name for f in subfields], r.origin, "field")
+    pattern = table.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise r.fail("pattern", f"not a valid regular expression ({exc})") from None
+    spec = FieldSpec(
+        name=name, label=r.str("label"), type=ftype, required=r.bool("required"),
+        required_if=r.expr("required_if"), show_if=r.expr("show_if"), calc=r.expr("calc"),
+        help=r.str("help", ""), min_length=r.int("min_length"), max_length=r.int("max_length"),
+        pattern=pattern, pattern_message=r.str("pattern_message", ""), min=r.bound("min"),
+        max=r.bound("max"), integer=r.bool("integer"), choices=choices,
+        min_items=r.int("min_items"), max_items=r.int("max_items"), fields=subfields,
+    )
+    for bound in (spec.min, spec.max):
+        if bound is not None and ftype in ("number", "money"):
+            try:
+                Decimal(bound)
+            except InvalidOperation:
+                raise r.fail("min/max", f"{bound!r} is not a number") from None
+    return spec
+
+
+def _unique(names: Iterable[str], origin: str, what: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise CatalogError(f"{origin}: {what} {n!r} appears twice")
+        seen.add(n)
+
+
+def parse_item(text: bytes, origin: str) -> ServiceItem:
+    try:
+        doc = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{origin}: not valid TOML ({exc})") from None
+    r = _Reader(origin, doc.get("item") or {}, _ITEM_KEYS)
+    code = r.str("code")
+    if not _CODE.match(code):
+        raise r.fail("code", "must look like MZ-GLJT (department letters, dash, letters/digits)")
+    kind = r.str("kind", "service")
+    if kind not in KINDS:
+        raise r.fail("kind", f"must be one of {', '.join(sorted(KINDS))}")
+    level = r.str("level")
+    if level not in LEVELS:
+        raise r.fail("level", f"must be one of {', '.join(LEVELS)}")
+    top = _Reader(origin, doc, {"item", "fields", "materials", "rules", "example"})
+    fields = tuple(_field(origin, t) for t in top.tables("fields"))
+    _unique([f.name for f in fields], origin, "field")
+    materials = []
+    for t in top.tables("materials"):
+        m = _Reader(f"{origin} material", t, _MATERIAL_KEYS)
+        mcode = m.str("code")
+        if not _NAME.match(mcode):
+            raise m.fail("code", "must be snake_case English")
+        materials.append(MaterialSpec(
+            code=mcode, name=m.str("name"), form=m.str("form", ""),
+            commitment_allowed=m.bool("commitment_allowed"), may_be_missing=m.bool("may_be_missing"),
+            required_if=m.expr("required_if"), note=m.str("note", ""),
+        ))
+    _unique([m.code for m in materials], origin, "material")
+    if kind == "service" and not materials:
+        raise CatalogError(f"{origin}: a service item must list its materials")
+    rules = []
+    for t in top.tables("rules"):
+        rr = _Reader(f"{origin} rule", t, _RULE_KEYS)
+        check = rr.expr("check")
+        if check is None:
+            raise rr.fail("check", "required expression is missing")
+        rules.append(Rule(check=check, message=rr.str("message"), field=rr.str("field", "")))
+    ex = _Reader(f"{origin} example", doc.get("example") or {}, _EXAMPLE_KEYS)
+    time_limit = r.int("time_limit_days")
+    if time_limit is None:
+        raise r.fail("time_limit_days", "required (0 for an immediate item)")
+    fee_text = str(r.table.get("fee", "0"))
+    try:
+        fee = Decimal(fee_text)
+    except InvalidOperation:
+        raise r.fail("fee", "must be a decimal amount in yuan") from None
+    item = ServiceItem(
+        code=code, kind=kind, version=r.str("version"), name=r.str("name"),
+        short_name=r.str("short_name", "") or r.str("name"), department=r.str("department"),
+        level=level, time_limit_days=time_limit, fields=fields, materials=tuple(materials),
+        rules=tuple(rules), keywords=r.strs("keywords"), legal_basis=r.strs("legal_basis"),
+        eligibility=r.str("eligibility", ""), process=r.strs("process"),
+        legal_time_limit_days=r.int("legal_time_limit_days"), fee=fee,
+        fee_note=r.str("fee_note", ""), result=r.str("result", ""),
+        phone_required=r.bool("phone_required", True),
+        example=Example(
+            applicant_age=ex.int("applicant_age"),
+            applicant_sex=ex.table.get("applicant_sex"),
+            fields=dict(ex.table.get("fields", {})),
+            materials=dict(ex.table.get("materials", {})),
+        ),
+        digest=hashlib.sha256(text).hexdigest(),
+    )
+    _check_names(item)
+    return item
+
+
+def _check_names(item: ServiceItem) -> None:
+    """Every name an expression reads must be a field of the item (typos fail at load time)."""
+    known = {f.name for f in item.fields}
+
+    def check(expr: Expression | None, where: str, extra: set[str]) -> None:
+        if expr is None:
+            return
+        unknown = expr.names - known - extra
+        if unknown:
+            raise CatalogError(f"{item.code}: {where}: unknown name(s) {', '.join(sorted(unknown))}")
+
+    for f in item.fields:
+        sub = {s.name for s in f.fields}
+        for attr in ("required_if", "show_if", "calc"):
+            check(getattr(f, attr), f"field {f.name!r} {attr}", set())
+        for s in f.fields:
+            for attr in ("required_if", "show_if", "calc"):
+                check(getattr(s, attr), f"field {f.name}.{s.name} {attr}", sub)
+    for m in item.materials:
+        check(m.required_if, f"material {m.code!r} required_if", set())
+    for rule in item.rules:
+        check(rule.check, f"rule {rule.check.source!r}", set())
+
+
+@dataclass
+class Catalog:
+    items: dict[str, ServiceItem] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """One digest over every file: two villages on the same catalog agree on it."""
+        h = hashlib.sha256()
+        for code in sorted(self.items):
+            h.update(f"{code}:{self.items[code].digest}\n".encode())
+        for code in sorted(self.bundles):
+            h.update(f"{code}:{self.bundles[code].digest}\n".encode())
+        return h.hexdigest()[:16]
+
+    def get(self, code: str) -> ServiceItem | Bundle:
+        key = code.strip().upper()
+        if key in self.items:
+            return self.items[key]
+        if key in self.bundles:
+            return self.bundles[key]
+        raise UnknownItemError(code)
+
+    def item(self, code: str) -> ServiceItem:
+        found = self.get(code)
+        if not isinstance(found, ServiceItem):
+            raise UnknownItemError(code)
+        return found
+
+    def entries(self) -> list[ServiceItem | Bundle]:
+        out: list[ServiceItem | Bundle] = [*self.items.values(), *self.bundles.values()]
+        return sorted(out, key=lambda e: (e.kind, e.department, e.code))
+
+
+def _merge(origin: str, members: list[ServiceItem]) -> tuple[tuple[FieldSpec, ...], tuple[MaterialSpec, ...]]:
+    fields: dict[str, FieldSpec] = {}
+    materials: dict[str, MaterialSpec] = {}
+    for item in members:
+        for f in item.fields:
+            if f.name in fields and fields[f.name].shape() != f.shape():
+                raise CatalogError(
+                    f"{origin}: field {f.name!r} differs between member items (type, label or choices)"
+                )
+            fields.setdefault(f.name, f)
+        for m in item.materials:
+            materials.setdefault(m.code, m)
+    return tuple(fields.values()), tuple(materials.values())
+
+
+def parse_bundle(text: bytes, origin: str, items: Mapping[str, ServiceItem]) -> Bundle:
+    try:
+        doc = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{origin}: not valid TOML ({exc})") from None
+    _Reader(origin, doc, {"bundle"})
+    r = _Reader(origin, doc["bundle"], _BUNDLE_KEYS)
+    codes = r.strs("items")
+    if len(codes) < 2:
+        raise r.fail("items", "a bundle joins at least two service items")
+    missing = [c for c in codes if c not in items]
+    if missing:
+        raise r.fail("items", f"unknown item(s) {', '.join(missing)}")
+    members = [items[c] for c in codes]
+    if any(m.kind != "service" for m in members):
+        raise r.fail("items", "only service items can be bundled")
+    fields, materials = _merge(origin, members)
+    return Bundle(
+        code=r.str("code"), version=r.str("version"), name=r.str("name"),
+        short_name=r.str("short_name", "") or r.str("name"), description=r.str("description", ""),
+        items=tuple(members), fields=fields, materials=materials, keywords=r.strs("keywords"),
+        digest=hashlib.sha256(text).hexdigest(),
+    )
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load every file; the first malformed one stops the load with a CatalogError naming it."""
+    directory = directory or CATALOG_DIR
+    catalog = Catalog()
+    bundle_files: list[tuple[str, bytes]] = []
+    for path in sorted(directory.glob("*.toml")):
+        text = path.read_bytes()
+        if b"[bundle]" in text.split(b"\n[", 1)[0] or text.lstrip().startswith(b"[bundle]"):
+            bundle_files.append((path.name, text))
+            continue
+        item = parse_item(text, path.name)
+        if item.code != path.stem:
+            raise CatalogError(f"{path.name}: code {item.code!r} does not match the file name")
+        catalog.items[item.code] = item
+    for name, text in bundle_files:
+        bundle = parse_bundle(text, name, catalog.items)
+        if bundle.code != Path(name).stem:
+            raise CatalogError(f"{name}: code {bundle.code!r} does not match the file name")
+        catalog.bundles[bundle.code] = bundle
+    return catalog

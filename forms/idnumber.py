@@ -1,0 +1,96 @@
+"""Resident ID numbers (GB 11643-1999): check digit, birth date, sex, age."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_SHAPE = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}\d{4}\d{3}[0-9X]$")
+# First digit of the region code: 1-6 are the mainland's six large regions, 8 the
+# special administrative regions and Taiwan residence permits.
+_REGION_FIRST = set("123456" "8")
+
+
+class InvalidIdNumber(ValueError):
+    """Carries a Chinese message for the agent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    region_code: str
+    birth_date: date
+    sex: str  # "男" or "女"
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.birth_date, day)
+
+
+def check_digit(first17: str) -> str:
+    """The mod 11-2 check character for the first 17 digits."""
+    if len(first17) != 17 or not first17.isdigit():
+        raise ValueError("need exactly 17 digits")
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    return _CHECK_CHARS[total % 11]
+
+
+def normalize(raw: str) -> str:
+    """Strip spaces and make a trailing x upper-case, as people type it."""
+    return raw.strip().replace(" ", "").upper()
+
+
+def parse(raw: str, *, today: date | None = None) -> ResidentId:
+    """Validate an 18-character resident ID number and decode it.
+
+    Raises InvalidIdNumber with a message that says what is wrong.
+    """
+    number = normalize(raw)
+    if len(number) != 18:
+        raise InvalidIdNumber(f"身份证号应为18位，当前为{len(number)}位，请核对后重新输入")
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise InvalidIdNumber("身份证号前17位须为数字，最后一位为数字或X")
+    if number[0] not in _REGION_FIRST or not _SHAPE.match(number):
+        raise InvalidIdNumber("身份证号的地区码或出生年份不正确，请核对")
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidIdNumber(f"身份证号中的出生日期{number[6:14]}不存在，请核对") from None
+    today = today or date.today()
+    if born > today:
+        raise InvalidIdNumber("身份证号中的出生日期晚于今天，请核对")
+    if check_digit(number[:17]) != number[17]:
+        raise InvalidIdNumber("身份证号校验位不正确（最后一位），请逐位核对是否输错")
+    sex = "男" if int(number[16]) % 2 == 1 else "女"
+    return ResidentId(number=number, region_code=number[:6], birth_date=born, sex=sex)
+
+
+def is_valid(raw: str, *, today: date | None = None) -> bool:
+    try:
+        parse(raw, today=today)
+    except InvalidIdNumber:
+        return False
+    return True
+
+
+def age_on(born: date, day: date) -> int:
+    """Full years of age on `day` (a 29 February birthday counts from 1 March)."""
+    years = day.year - born.year
+    if (day.month, day.day) < (born.month, born.day):
+        years -= 1
+    return years
+
+
+def make(region_code: str, born: date, serial: int, *, female: bool) -> str:
+    """Build a valid ID number; used for sample data and tests (serial 0-99)."""
+    if not (len(region_code) == 6 and region_code.isdigit()):
+        raise ValueError("region code must be 6 digits")
+    order = serial * 10 + (2 * (serial % 5) if female else 2 * (serial % 5) + 1)
+    first17 = f"{region_code}{born:%Y%m%d}{order:03d}"
+    return first17 + check_digit(first17)

@@ -1,0 +1,163 @@
+"""Record applications and inspections: one transaction from validated data to outbox row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from forms.engine import CleanApplication
+from forms.workdays import Deadline
+from storage import applicants, attachments, audit, events
+from storage.crypto import Keys
+from storage.db import Database
+from storage.errors import NotFound
+from storage.operators import Operator
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One application to record: the validated data plus what the caller worked out for it."""
+
+    clean: CleanApplication
+    kind: str  # service | inspection
+    deadline: Deadline | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: str
+    kind: str
+    item_code: str
+    item_version: str
+    bundle_code: str | None
+    bundle_id: str | None
+    status: str
+    applicant_name: str
+    created_at: str
+    due_date: str | None
+    due_approximate: bool
+    operator: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def record(
+    database: Database,
+    keys: Keys,
+    operator: Operator,
+    planned: Sequence[Planned],
+    files: Sequence[attachments.IncomingFile],
+    *,
+    bundle_code: str | None = None,
+    authorization: str = "signed",
+    today: date,
+) -> list[str]:
+    """Store applications (several for a bundle) with their events and outbox rows, all or nothing."""
+    bundle_id = uuid.uuid4().hex[:12] if bundle_code else None
+    ids: list[str] = []
+    with database.write() as db:
+        device_tag = (events.meta_get(db, "device_id") or "")[:6].upper()
+        stored = [attachments.store(db, keys, f) for f in files]
+        manifest = [s.manifest() for s in stored]
+        for plan in planned:
+            clean = plan.clean
+            applicant_id = None
+            if clean.applicant.get("id_number"):
+                applicant_id = applicants.upsert(db, keys, clean.applicant, clean.fields)
+            seq = events.next_seq(db)
+            app_id = f"{today:%Y%m%d}-{device_tag}-{seq:05d}"
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            db.execute(
+                "INSERT INTO applications (id, kind, item_code, item_version, bundle_code, bundle_id,"
+                " applicant_id, status, operator_id, created_at, due_date, due_approximate,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+                (app_id, plan.kind, clean.item_code, clean.item_version, bundle_code, bundle_id,
+                 applicant_id, operator.id, now,
+                 plan.deadline.due.isoformat() if plan.deadline else None,
+                 int(plan.deadline.approximate) if plan.deadline else 0, now),
+            )
+            labels = {s.label for s in stored}
+            for s in stored:
+                db.execute(
+                    "INSERT OR IGNORE INTO application_attachments (application_id, label,"
+                    " attachment_id) VALUES (?, ?, ?)", (app_id, s.label, s.address),
+                )
+            events.append(
+                db, keys, application_id=app_id, event_type="created", operator_id=operator.id,
+                seq=seq, payload={
+                    "item_code": clean.item_code, "item_version": clean.item_version,
+                    "item_digest": clean.item_digest, "kind": plan.kind,
+                    "bundle_code": bundle_code, "bundle_id": bundle_id,
+                    "operator": operator.name, "authorization": authorization,
+                    "intake_date": today.isoformat(),
+                },
+            )
+            body = {
+                "applicant": clean.applicant, "fields": clean.fields,
+                "materials": clean.materials, "attachments": manifest,
+                "promised_days": plan.deadline.working_days if plan.deadline else None,
+                "due_estimate": plan.deadline.due.isoformat() if plan.deadline else None,
+                "attachment_labels": sorted(labels),
+            }
+            kind = "submitted" if plan.kind == "service" else "inspection_recorded"
+            events.append(db, keys, application_id=app_id, event_type=kind,
+                          operator_id=operator.id, payload=body)
+            audit.append(db, operator.name, f"application.{kind}", app_id, clean.item_code, keys)
+            ids.append(app_id)
+    return ids
+
+
+def summaries(
+    database: Database,
+    keys: Keys,
+    *,
+    status: str | None = None,
+    item_code: str | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    application_id: str | None = None,
+) -> list[Summary]:
+    where, params = ["1 = 1"], []
+    for column, value in (
+        ("a.status", status), ("a.item_code", item_code), ("a.kind", kind), ("a.id", application_id)
+    ):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since:
+        where.append("a.created_at >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("a.created_at < date(?, '+1 day')")
+        params.append(until.isoformat())
+    sql = (
+        "SELECT a.id, a.kind, a.item_code, a.item_version, a.bundle_code, a.bundle_id, a.status,"
+        " a.applicant_id, a.created_at, a.due_date, a.due_approximate, o.name"
+        " FROM applications a JOIN operators o ON o.id = a.operator_id"
+        f" WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, a.id DESC"
+    )
+    out = []
+    with database.read() as db:
+        for row in db.execute(sql, params).fetchall():
+            out.append(Summary(
+                id=row[0], kind=row[1], item_code=row[2], item_version=row[3], bundle_code=row[4],
+                bundle_id=row[5], status=row[6], applicant_name=applicants.name_of(db, keys, row[7]),
+                created_at=row[8], due_date=row[9], due_approximate=bool(row[10]), operator=row[11],
+            ))
+    return out
+
+
+def detail(database: Database, keys: Keys, application_id: str) -> tuple[Summary, list[events.Event]]:
+    found = summaries(database, keys, application_id=application_id.strip())
+    if not found:
+        raise NotFound(
+            f"no application {application_id!r}",
+            f"没有编号为“{application_id}”的办件，请核对编号（可用 list 查看全部）",
+        )
+    with database.read() as db:
+        return found[0], events.load(db, keys, found[0].id)

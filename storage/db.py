@@ -1,0 +1,119 @@
+"""Open the SQLite file safely: WAL, synchronous=FULL, one owner of writes, migrations at start-up."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.errors import StoreCorrupt, StoreFull
+from storage.schema import APPLICATION_ID, migrations
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class Database:
+    """The store's one connection. Writes go through `write()`: one lock, BEGIN IMMEDIATE.
+
+    Every caller in the process (CLI, app workers, sync) shares this object, so
+    writes are serialised here instead of queueing on SQLite's file lock; another
+    process writing the same file waits on the busy timeout.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        _check_header(path)
+        try:
+            conn = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+            # Pragmas before anything else touches the file.
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=FULL",
+                "foreign_keys=ON",
+                "temp_store=MEMORY",  # no sort spill files on disk
+                "secure_delete=ON",   # freed pages are zeroed, not left readable
+                "busy_timeout=10000",
+            ):
+                conn.execute(f"PRAGMA {pragma}")
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorrupt(
+                f"{path}: not a readable database ({exc})",
+                f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
+            ) from None
+        if tables and app_id != APPLICATION_ID:
+            conn.close()
+            raise StoreCorrupt(
+                f"{path}: a SQLite file, but not a village-agent store",
+                f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
+            )
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        with self._lock:
+            if not tables:
+                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            migrations.apply(self.db)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction. Nested calls become savepoints of the outer one."""
+        with self._lock:
+            if self.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _translate(exc) from None
+            try:
+                yield self.db
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise _translate(exc) from None
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        with self._lock:
+            yield self.db
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+
+def _check_header(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head != _SQLITE_MAGIC:
+        raise StoreCorrupt(
+            f"{path}: not a SQLite database",
+            f"{path.name} 不是本系统的数据文件（可能已损坏或被替换），请联系乡镇技术人员",
+        )
+
+
+def _translate(exc: sqlite3.OperationalError) -> Exception:
+    text = str(exc).lower()
+    if "full" in text:
+        return StoreFull(
+            f"disk full: {exc}", "磁盘空间已满，本次操作未保存。请清理磁盘后重试，已保存的数据不受影响"
+        )
+    if "locked" in text or "busy" in text:
+        return StoreCorrupt(f"database busy: {exc}", "数据正被另一个程序使用，请关闭其他窗口后重试")
+    return exc

@@ -1,0 +1,169 @@
+"""Operators (proxy agents, grid workers): PINs, wrapped keys, lock-out with back-off."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from storage import audit
+from storage.crypto import DecryptionFailed, KdfParams, Keys, WrappedKey, unwrap_data_key, wrap_data_key
+from storage.db import Database
+from storage.errors import (
+    InvalidRequest,
+    LockedOut,
+    OperatorDisabled,
+    UnknownOperator,
+    WeakPin,
+    WrongPin,
+)
+
+ROLES = {"agent": "代办员", "grid_worker": "网格员"}
+MAX_TRIES = 5
+BASE_LOCK_SECONDS = 30
+MAX_LOCK_SECONDS = 3600
+_COMMON_PINS = {
+    "123456", "654321", "123123", "112233", "520520", "521521", "147258", "123321", "000000",
+    "888888", "666666", "12345678", "87654321", "11223344", "password", "abcdef",
+}
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: int
+    name: str
+    role: str
+    active: bool
+    created_at: str
+    last_login_at: str | None
+
+    @property
+    def role_zh(self) -> str:
+        return ROLES[self.role]
+
+
+def check_pin_strength(pin: str) -> None:
+    """Refuse PINs a thief would try first. The PIN is all that stands between a stolen PC and its data."""
+    if not 6 <= len(pin) <= 32:
+        raise WeakPin("PIN must be 6-32 characters", "PIN码须为6至32位")
+    digits = [ord(c) for c in pin]
+    steps = {b - a for a, b in zip(digits, digits[1:])}
+    if len(set(pin)) == 1 or steps in ({1}, {-1}) or pin.lower() in _COMMON_PINS:
+        raise WeakPin("PIN is too easy to guess", "PIN码过于简单（如123456、重复数字），请换一个")
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _row_to_operator(row: dict[str, object]) -> Operator:
+    return Operator(
+        id=int(str(row["id"])), name=str(row["name"]), role=str(row["role"]),
+        active=bool(row["active"]), created_at=str(row["created_at"]),
+        last_login_at=None if row["last_login_at"] is None else str(row["last_login_at"]),
+    )
+
+
+def list_operators(database: Database) -> list[Operator]:
+    with database.read() as db:
+        return [_row_to_operator(r) for r in db.query("SELECT * FROM operators ORDER BY id")]
+
+
+def get_operator(database: Database, name: str) -> Operator:
+    with database.read() as db:
+        rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
+    if not rows:
+        raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
+    return _row_to_operator(rows[0])
+
+
+def insert_operator(
+    database: Database, keys: Keys, name: str, role: str, pin: str, kdf: KdfParams, *, by: str
+) -> Operator:
+    name = name.strip()
+    if not name or len(name) > 30:
+        raise InvalidRequest("operator name must be 1-30 characters", "操作员姓名须为1至30个字")
+    if role not in ROLES:
+        raise InvalidRequest(f"unknown role {role!r}", "角色只能是 agent（代办员）或 grid_worker（网格员）")
+    check_pin_strength(pin)
+    wrapped = wrap_data_key(keys.data_key, pin, kdf, operator=name)  # slow: outside the lock
+    with database.write() as db:
+        if db.execute("SELECT 1 FROM operators WHERE name = ?", [name]).fetchone():
+            raise InvalidRequest(f"operator {name!r} exists", f"操作员“{name}”已存在")
+        db.execute(
+            "INSERT INTO operators (name, role, wrapped_key, created_at) VALUES (?, ?, ?, ?)",
+            (name, role, wrapped.to_json(), _now_iso()),
+        )
+        audit.append(db, by, "operator.add", name, role, keys)
+    return get_operator(database, name)
+
+
+def set_active(database: Database, keys: Keys, name: str, active: bool, *, by: str) -> None:
+    get_operator(database, name)
+    with database.write() as db:
+        if not active:
+            others = db.execute(
+                "SELECT count(*) FROM operators WHERE active = 1 AND role = 'agent' AND name != ?",
+                [name],
+            ).fetchone()[0]
+            role = db.execute("SELECT role FROM operators WHERE name = ?", [name]).fetchone()[0]
+            if role == "agent" and others == 0:
+                raise InvalidRequest(
+                    "cannot disable the last active agent",
+                    "不能停用最后一名代办员，否则将无人能登录管理。请先添加另一名代办员",
+                )
+        db.execute("UPDATE operators SET active = ? WHERE name = ?", (int(active), name))
+        audit.append(db, by, "operator.enable" if active else "operator.disable", name, "", keys)
+
+
+def set_pin(database: Database, keys: Keys, name: str, pin: str, kdf: KdfParams, *, by: str) -> None:
+    get_operator(database, name)
+    check_pin_strength(pin)
+    wrapped = wrap_data_key(keys.data_key, pin, kdf, operator=name)
+    with database.write() as db:
+        db.execute(
+            "UPDATE operators SET wrapped_key = ?, failed_attempts = 0, locked_until = 0"
+            " WHERE name = ?",
+            (wrapped.to_json(), name),
+        )
+        audit.append(db, by, "operator.set_pin", name, "", keys)
+
+
+def unlock(database: Database, name: str, pin: str, *, now: float | None = None) -> tuple[Operator, Keys]:
+    """Check the PIN, counting failures; returns the operator and the store's keys."""
+    now = time.time() if now is None else now
+    with database.read() as db:
+        rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
+    if not rows:
+        raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
+    row = rows[0]
+    operator = _row_to_operator(row)
+    if not operator.active:
+        raise OperatorDisabled(f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系代办员启用")
+    locked_until = float(str(row["locked_until"]))
+    if locked_until > now:
+        # A clock set back must not lock someone out for days.
+        raise LockedOut(int(min(locked_until - now, MAX_LOCK_SECONDS)) + 1)
+    try:
+        data_key = unwrap_data_key(WrappedKey.from_json(str(row["wrapped_key"])), pin, operator=name)
+    except DecryptionFailed:
+        failed = int(str(row["failed_attempts"])) + 1
+        lock = 0
+        if failed >= MAX_TRIES:
+            lock = min(BASE_LOCK_SECONDS * 2 ** (failed - MAX_TRIES), MAX_LOCK_SECONDS)
+        with database.write() as db:
+            db.execute(
+                "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
+                (failed, now + lock if lock else 0, name),
+            )
+            audit.append(db, name, "operator.login_failed", name, f"attempt {failed}")
+        raise WrongPin(max(MAX_TRIES - failed, 0), lock) from None
+    keys = Keys(data_key)
+    with database.write() as db:
+        db.execute(
+            "UPDATE operators SET failed_attempts = 0, locked_until = 0, last_login_at = ?"
+            " WHERE name = ?",
+            (_now_iso(), name),
+        )
+        audit.append(db, name, "operator.login", name, "", keys)
+    return operator, keys

@@ -1,0 +1,116 @@
+"""Schema migrations, applied at start-up; each runs in one transaction (sqlite-utils Migrations).
+
+Column comments mark what is encrypted (enc): personal data is only ever stored sealed.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+APPLICATION_ID = 0x56414731  # "VAG1": marks the file as a village-agent store
+
+migrations = Migrations("village_agent")
+
+
+def _run(db: Database, script: str) -> None:
+    """Statement by statement: `executescript` would COMMIT and break the migration's transaction."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE operators (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,          -- staff display name, shown at login
+            role TEXT NOT NULL CHECK (role IN ('agent', 'grid_worker')),
+            active INTEGER NOT NULL DEFAULT 1,
+            wrapped_key TEXT NOT NULL,          -- data key wrapped under this operator's PIN
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+
+        CREATE TABLE applicants (
+            id TEXT PRIMARY KEY,
+            id_index TEXT NOT NULL UNIQUE,      -- keyed blind index of the ID number
+            payload BLOB NOT NULL,              -- enc: name, ID number, phone, last answers
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY,                -- application number printed on the receipt
+            kind TEXT NOT NULL CHECK (kind IN ('service', 'inspection')),
+            item_code TEXT NOT NULL,
+            item_version TEXT NOT NULL,
+            bundle_code TEXT,
+            bundle_id TEXT,
+            applicant_id TEXT REFERENCES applicants(id),
+            status TEXT NOT NULL,               -- derived from events, cached for lists
+            operator_id INTEGER NOT NULL REFERENCES operators(id),
+            created_at TEXT NOT NULL,
+            due_date TEXT,
+            due_approximate INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX applications_status ON applications(status);
+        CREATE INDEX applications_created ON applications(created_at);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            type TEXT NOT NULL,
+            device_id TEXT NOT NULL,            -- the device that wrote it
+            seq INTEGER NOT NULL,               -- that device's sequence number
+            hlc TEXT NOT NULL,                  -- hybrid logical clock, for ordering
+            recorded_at TEXT NOT NULL,          -- the writer's wall clock, shown, never trusted
+            operator_id INTEGER,
+            payload BLOB NOT NULL,              -- enc
+            UNIQUE (device_id, seq)
+        );
+        CREATE INDEX events_application ON events(application_id);
+
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,            -- = events.seq of this device's event
+            event_id INTEGER NOT NULL UNIQUE REFERENCES events(id),
+            state TEXT NOT NULL DEFAULT 'unsealed',
+            sealed BLOB,                        -- set by sync when recipients' keys are known
+            created_at TEXT NOT NULL,
+            acked_at TEXT
+        );
+
+        CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,                -- keyed content address
+            size INTEGER NOT NULL,
+            meta BLOB NOT NULL,                 -- enc: original file name, media type
+            content BLOB NOT NULL,              -- enc
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE application_attachments (
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            label TEXT NOT NULL,                -- material code or attachment field name
+            attachment_id TEXT NOT NULL REFERENCES attachments(id),
+            PRIMARY KEY (application_id, label, attachment_id)
+        );
+
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',    -- never personal data
+            prev TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        """
+    )

@@ -1,0 +1,195 @@
+"""The store as one object: create or open a home directory, log in, then work as an operator."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from forms.engine import CleanApplication
+from forms.fieldtypes import FieldError, check_division_code
+from storage import applicants, applications, audit, events, operators
+from storage.applications import Planned, Summary
+from storage.attachments import IncomingFile
+from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key
+from storage.db import Database
+from storage.errors import InvalidRequest, NotPermitted, StoreExists, StoreMissing
+from storage.operators import Operator
+from storage.verify import VerifyReport, verify
+
+STORE_FILE = "village.db"
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    village_code: str
+    village_name: str
+    device_id: str
+    created_at: str
+
+    @property
+    def device_tag(self) -> str:
+        return self.device_id[:6].upper()
+
+
+class Store:
+    def __init__(self, database: Database, home: Path) -> None:
+        self.database = database
+        self.home = home
+
+    @classmethod
+    def create(
+        cls,
+        home: Path,
+        *,
+        village_code: str,
+        village_name: str,
+        operator_name: str,
+        pin: str,
+        role: str = "agent",
+        kdf: KdfParams = DEFAULT_KDF,
+    ) -> Store:
+        try:
+            village_code = check_division_code(village_code)
+        except FieldError as exc:
+            raise InvalidRequest(f"bad village code {village_code!r}", exc.message) from None
+        if not village_name.strip() or len(village_name) > 40:
+            raise InvalidRequest("village name must be 1-40 characters", "村名须为1至40个字")
+        if role != "agent":
+            raise InvalidRequest("the first operator must be an agent", "第一位操作员须为代办员")
+        operators.check_pin_strength(pin)
+        path = home / STORE_FILE
+        if path.exists() and path.stat().st_size > 0:
+            raise StoreExists(f"{path} exists", f"该目录已有服务点数据（{path}），不能重复初始化")
+        home.mkdir(parents=True, exist_ok=True)
+        data_key = new_data_key()
+        keys = Keys(data_key)
+        wrapped = operators.wrap_data_key(data_key, pin, kdf, operator=operator_name.strip())
+        database = Database(path)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with database.write() as db:
+            for key, value in (
+                ("village_code", village_code), ("village_name", village_name.strip()),
+                ("device_id", secrets.token_hex(8)), ("created_at", now), ("next_seq", "1"),
+                ("kdf", json.dumps(kdf.__dict__)),
+            ):
+                events.meta_set(db, key, value)
+            db.execute(
+                "INSERT INTO operators (name, role, wrapped_key, created_at) VALUES (?, ?, ?, ?)",
+                (operator_name.strip(), role, wrapped.to_json(), now),
+            )
+            audit.append(db, operator_name.strip(), "store.init", village_code, "", keys)
+        return cls(database, home)
+
+    @classmethod
+    def open(cls, home: Path) -> Store:
+        path = home / STORE_FILE
+        if not path.exists() or path.stat().st_size == 0:
+            raise StoreMissing(
+                f"no store in {home}",
+                f"{home} 还没有服务点数据，请先运行 village-agent init 初始化",
+            )
+        return cls(Database(path), home)
+
+    @property
+    def info(self) -> StoreInfo:
+        with self.database.read() as db:
+            get = lambda k: events.meta_get(db, k) or ""  # noqa: E731
+            return StoreInfo(get("village_code"), get("village_name"), get("device_id"),
+                             get("created_at"))
+
+    @property
+    def kdf(self) -> KdfParams:
+        with self.database.read() as db:
+            text = events.meta_get(db, "kdf")
+        return KdfParams(**json.loads(text)) if text else DEFAULT_KDF
+
+    def operators(self) -> list[Operator]:
+        return operators.list_operators(self.database)
+
+    def login(self, name: str, pin: str) -> Session:
+        operator, keys = operators.unlock(self.database, name.strip(), pin)
+        return Session(self, operator, keys)
+
+    def close(self) -> None:
+        self.database.close()
+
+
+class Session:
+    """An operator at work: the store unlocked with their PIN."""
+
+    def __init__(self, store: Store, operator: Operator, keys: Keys) -> None:
+        self.store = store
+        self.operator = operator
+        self.keys = keys
+
+    def __repr__(self) -> str:
+        return f"Session(operator={self.operator.name!r})"
+
+    def _require_agent(self) -> None:
+        if self.operator.role != "agent":
+            raise NotPermitted("only agents manage operators", "只有代办员可以管理操作员")
+
+    # operators
+    def add_operator(self, name: str, role: str, pin: str) -> Operator:
+        self._require_agent()
+        return operators.insert_operator(
+            self.store.database, self.keys, name, role, pin, self.store.kdf, by=self.operator.name
+        )
+
+    def disable_operator(self, name: str) -> None:
+        self._require_agent()
+        if name == self.operator.name:
+            raise InvalidRequest("cannot disable yourself", "不能停用自己的账号")
+        operators.set_active(self.store.database, self.keys, name, False, by=self.operator.name)
+
+    def enable_operator(self, name: str) -> None:
+        self._require_agent()
+        operators.set_active(self.store.database, self.keys, name, True, by=self.operator.name)
+
+    def set_pin(self, name: str, pin: str) -> None:
+        if name != self.operator.name:
+            self._require_agent()
+        operators.set_pin(
+            self.store.database, self.keys, name, pin, self.store.kdf, by=self.operator.name
+        )
+
+    # applicants
+    def find_applicant(self, id_number: str) -> dict[str, Any] | None:
+        return applicants.find(self.store.database, self.keys, id_number)
+
+    # applications
+    def record(
+        self,
+        planned: Sequence[Planned],
+        files: Sequence[IncomingFile] = (),
+        *,
+        bundle_code: str | None = None,
+        authorization: str = "signed",
+        today: date | None = None,
+    ) -> list[str]:
+        return applications.record(
+            self.store.database, self.keys, self.operator, planned, files,
+            bundle_code=bundle_code, authorization=authorization, today=today or date.today(),
+        )
+
+    def list(self, **filters: Any) -> list[Summary]:
+        return applications.summaries(self.store.database, self.keys, **filters)
+
+    def show(self, application_id: str) -> tuple[Summary, list[events.Event]]:
+        return applications.detail(self.store.database, self.keys, application_id)
+
+    def verify(self) -> VerifyReport:
+        return verify(self.store.database, self.keys)
+
+    def log(self, action: str, target: str = "", detail: str = "") -> None:
+        """Record an operator action that changes nothing else (printing a receipt, exporting)."""
+        with self.store.database.write() as db:
+            audit.append(db, self.operator.name, action, target, detail, self.keys)
+
+
+__all__ = ["CleanApplication", "Planned", "Session", "Store", "StoreInfo"]

@@ -1,0 +1,1 @@
+"""Store-and-forward sync: sealed bundles, outbox/inbox, center server, USB (next issue)."""

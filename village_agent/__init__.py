@@ -1,0 +1,1 @@
+"""The village service point app: Textual UI, command line, printing."""
