@@ -192,6 +192,8 @@ def _fields(
     for key in set(raw) - known:
         run.add(f"{path}.{key}", f"本事项没有“{key}”这一项，请删除或核对名称", "unknown")
     values: dict[str, Any] = {}
+    scope = outer.inner(values)  # sees values as they fill in
+    groups = []
     for spec in specs:
         if spec.calc is not None:
             continue
@@ -200,9 +202,7 @@ def _fields(
             continue
         where = f"{path}.{spec.name}"
         if spec.type == "group":
-            rows = _group(run, spec, value, outer, where)
-            if rows is not None:
-                values[spec.name] = rows
+            groups.append((spec, value, where))
             continue
         try:
             values[spec.name] = normalize(spec, value, run.today)
@@ -211,7 +211,11 @@ def _fields(
             continue
         if spec.type == "attachment" and values[spec.name] not in run.attachments:
             run.add(where, f"{spec.label}：未找到所附文件“{value}”，请用 --attach {value}=文件路径 附上")
-    scope = outer.inner(values)
+    # Rows come after the plain fields, so a row's conditions can read the item's answers.
+    for spec, value, where in groups:
+        rows = _group(run, spec, value, scope, where)
+        if rows is not None:
+            values[spec.name] = rows
     for spec in specs:
         if spec.calc is not None:
             result = _calc(spec.calc, scope)

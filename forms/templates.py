@@ -63,7 +63,7 @@ def _candidates(entry: ServiceItem | Bundle, village_code: str, today: date) -> 
     region = village_code[:6]
     for age in ages:
         for sex in sexes:
-            for fill_optional in (True, False):
+            for fill_optional in (False, True):
                 name = _NAMES[sex][0]
                 born = date(today.year - age, 3, 5) if (today.month, today.day) >= (3, 5) else date(
                     today.year - age - 1, 3, 5)

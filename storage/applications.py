@@ -60,7 +60,8 @@ def record(
     bundle_id = uuid.uuid4().hex[:12] if bundle_code else None
     ids: list[str] = []
     with database.write() as db:
-        device_tag = (events.meta_get(db, "device_id") or "")[:6].upper()
+        device = events.DeviceState(db)
+        device_tag = device.device_id[:6].upper()
         stored = [attachments.store(db, keys, f) for f in files]
         manifest = [s.manifest() for s in stored]
         for plan in planned:
@@ -68,7 +69,7 @@ def record(
             applicant_id = None
             if clean.applicant.get("id_number"):
                 applicant_id = applicants.upsert(db, keys, clean.applicant, clean.fields)
-            seq = events.next_seq(db)
+            seq = device.next_seq()
             app_id = f"{today:%Y%m%d}-{device_tag}-{seq:05d}"
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             db.execute(
@@ -87,8 +88,8 @@ def record(
                     " attachment_id) VALUES (?, ?, ?)", (app_id, s.label, s.address),
                 )
             events.append(
-                db, keys, application_id=app_id, event_type="created", operator_id=operator.id,
-                seq=seq, payload={
+                db, keys, device, application_id=app_id, event_type="created", operator_id=operator.id,
+                seq=seq, refresh=False, payload={
                     "item_code": clean.item_code, "item_version": clean.item_version,
                     "item_digest": clean.item_digest, "kind": plan.kind,
                     "bundle_code": bundle_code, "bundle_id": bundle_id,
@@ -104,10 +105,11 @@ def record(
                 "attachment_labels": sorted(labels),
             }
             kind = "submitted" if plan.kind == "service" else "inspection_recorded"
-            events.append(db, keys, application_id=app_id, event_type=kind,
+            events.append(db, keys, device, application_id=app_id, event_type=kind,
                           operator_id=operator.id, payload=body)
             audit.append(db, operator.name, f"application.{kind}", app_id, clean.item_code, keys)
             ids.append(app_id)
+        device.save()
     return ids
 
 

@@ -42,18 +42,38 @@ def meta_set(db: sqlite_utils.Database, key: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def next_seq(db: sqlite_utils.Database) -> int:
-    """Allocate this device's next sequence number (inside the caller's transaction)."""
-    seq = int(meta_get(db, "next_seq") or "1")
-    meta_set(db, "next_seq", str(seq + 1))
-    return seq
+class DeviceState:
+    """This device's counters for one write transaction: read once, saved once at the end.
 
+    Use only inside `Database.write()`; the write lock and BEGIN IMMEDIATE make the
+    read-modify-write safe against every other writer.
+    """
 
-def next_hlc(db: sqlite_utils.Database) -> Hlc:
-    last = Hlc.decode(meta_get(db, "hlc") or "0.0")
-    stamp = tick(last, int(time.time() * 1000))
-    meta_set(db, "hlc", stamp.encode())
-    return stamp
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        rows = dict(db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('device_id', 'next_seq', 'hlc')"
+        ).fetchall())
+        if "device_id" not in rows:
+            raise RuntimeError("store has no device id")
+        self.db = db
+        self.device_id = str(rows["device_id"])
+        self._next_seq = int(rows.get("next_seq") or 1)
+        self._hlc = Hlc.decode(str(rows.get("hlc") or "0.0"))
+
+    def next_seq(self) -> int:
+        seq = self._next_seq
+        self._next_seq += 1
+        return seq
+
+    def next_hlc(self) -> Hlc:
+        self._hlc = tick(self._hlc, int(time.time() * 1000))
+        return self._hlc
+
+    def save(self) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_seq', ?), ('hlc', ?)",
+            (str(self._next_seq), self._hlc.encode()),
+        )
 
 
 def event_aad(device_id: str, seq: int) -> str:
@@ -63,20 +83,25 @@ def event_aad(device_id: str, seq: int) -> str:
 def append(
     db: sqlite_utils.Database,
     keys: Keys,
+    device: DeviceState,
     *,
     application_id: str,
     event_type: str,
     payload: dict[str, Any],
     operator_id: int | None,
     seq: int | None = None,
+    refresh: bool = True,
 ) -> int:
-    """Write one local event (and its outbox row) and refresh the application's cached status."""
+    """Write one local event (and its outbox row) and refresh the application's cached status.
+
+    `refresh=False` when the caller appends another event in the same transaction
+    and refreshes once at the end. The caller saves `device` before committing.
+    """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    device_id = meta_get(db, "device_id")
-    assert device_id is not None, "store has no device id"
-    seq = next_seq(db) if seq is None else seq
-    stamp = next_hlc(db)
+    device_id = device.device_id
+    seq = device.next_seq() if seq is None else seq
+    stamp = device.next_hlc()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     cursor = db.execute(
         "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
@@ -89,7 +114,8 @@ def append(
             "INSERT INTO outbox (seq, event_id, created_at) VALUES (?, ?, ?)",
             (seq, cursor.lastrowid, now),
         )
-    refresh_status(db, application_id)
+    if refresh:
+        refresh_status(db, application_id)
     return seq
 
 

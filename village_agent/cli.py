@@ -1,0 +1,189 @@
+"""The `village-agent` command line: scriptable, `--json` for machines, Chinese messages for people."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
+from storage.errors import AuthError, InvalidRequest, StorageError
+from village_agent import commands
+from village_agent.i18n import error_text, t
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_AUTH, EXIT_VERIFY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+
+
+class Context:
+    """What every command gets: where the store is, how to print, how to ask for a PIN."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.home = Path(args.home or os.environ.get("VILLAGE_AGENT_HOME") or default_home())
+        self.json = bool(getattr(args, "json", False))
+
+    def out(self, text: str = "") -> None:
+        print(text)
+
+    def emit(self, data: Any, text: Callable[[], str]) -> None:
+        if self.json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        else:
+            self.out(text())
+
+    def pin(self, operator: str) -> str:
+        value = os.environ.get("VILLAGE_AGENT_PIN")
+        if value:
+            return value
+        if not sys.stdin.isatty():
+            raise InvalidRequest("no PIN: not a terminal and VILLAGE_AGENT_PIN unset", t("pin.no_tty"))
+        return getpass.getpass(t("pin.prompt", operator=operator))
+
+    def new_pin(self, operator: str, env: str = "VILLAGE_AGENT_NEW_PIN") -> str:
+        value = os.environ.get(env)
+        if value:
+            return value
+        if not sys.stdin.isatty():
+            raise InvalidRequest(f"no new PIN: set {env}", t("pin.no_tty").replace("VILLAGE_AGENT_PIN", env))
+        first = getpass.getpass(t("pin.new", operator=operator))
+        if getpass.getpass(t("pin.repeat")) != first:
+            raise InvalidRequest("PINs differ", t("pin.mismatch"))
+        return first
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "village-agent"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    def options(suppress: bool) -> argparse.ArgumentParser:
+        # Sub-commands must not reset what was given before the command name.
+        extra: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
+        p = argparse.ArgumentParser(add_help=False)
+        p.add_argument("--home", help="数据目录 data directory (or VILLAGE_AGENT_HOME)", **extra)
+        p.add_argument("--json", action="store_true", help="机器可读输出 machine-readable output",
+                       **extra)
+        p.add_argument("--operator", help="操作员姓名 operator name (or VILLAGE_AGENT_OPERATOR)",
+                       **extra)
+        return p
+
+    common = options(suppress=True)
+    parser = argparse.ArgumentParser(
+        prog="village-agent", parents=[options(suppress=False)],
+        description="村便民服务代办点 — village service point. 不带参数运行打开界面 (no arguments: the app).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, fn: Callable[[Context], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(fn=fn)
+        return p
+
+    p = add("init", commands.init, "建立服务点 create the service point")
+    p.add_argument("--village-code", required=True, help="12位村级区划代码 12-digit village division code")
+    p.add_argument("--village-name", required=True, help="村名 village name")
+
+    p = add("operator", commands.operator, "操作员管理 manage operators")
+    p.add_argument("action", choices=["add", "list", "disable", "enable", "set-pin"])
+    p.add_argument("name", nargs="?", help="操作员姓名 operator name")
+    p.add_argument("--role", choices=["agent", "grid_worker"], default="agent")
+
+    p = add("catalog", commands.catalog_cmd, "事项目录 the service catalog")
+    p.add_argument("action", choices=["list", "show", "template", "search"])
+    p.add_argument("code", nargs="?", help="事项代码或搜索词 item code or search words")
+
+    for name, help_text in (("apply", "代办收件 take in an application"),
+                            ("inspect", "网格巡查登记 record an inspection")):
+        p = add(name, commands.apply, help_text)
+        p.add_argument("--item", "--form", dest="item", required=True, help="事项代码 item code")
+        p.add_argument("--data", required=True, type=Path, help="申请数据JSON文件 data file")
+        p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH",
+                       help="附件（材料代码=文件）attachment, repeatable")
+        p.add_argument("--authorization", choices=["signed", "in_person"], default="signed",
+                       help="授权方式：signed=已签委托书, in_person=本人到场")
+        p.add_argument("--date", type=date.fromisoformat, help=argparse.SUPPRESS)
+
+    p = add("applicant", commands.applicant, "按身份证号查找办事人 find an applicant")
+    p.add_argument("id_number")
+
+    p = add("list", commands.list_applications, "办件列表 list applications")
+    p.add_argument("--status")
+    p.add_argument("--item")
+    p.add_argument("--kind", choices=["service", "inspection"])
+
+    p = add("show", commands.show, "办件详情 show one application")
+    p.add_argument("id")
+
+    p = add("notice", commands.notice, "打印一次性告知书 print the one-time notice")
+    p.add_argument("code")
+    p.add_argument("--out", type=Path, help="写入文件 write to a file")
+
+    p = add("receipt", commands.receipt, "打印收件回执 print the intake receipt")
+    p.add_argument("id")
+    p.add_argument("--out", type=Path, help="写入文件 write to a file")
+
+    add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        return commands.run_app(Context(args))
+    ctx = Context(args)
+    try:
+        return int(args.fn(ctx))
+    except ValidationFailed as exc:
+        return _report_issues(ctx, exc)
+    except UnknownItemError as exc:
+        return _fail(ctx, t("unknown_item", code=exc.code), "unknown_item", EXIT_INVALID)
+    except CatalogError as exc:
+        return _fail(ctx, t("catalog.bad", detail=str(exc)), "catalog", EXIT_INVALID)
+    except AuthError as exc:
+        return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_AUTH)
+    except (StorageError, FormsError) as exc:
+        return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_INVALID)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return _fail(ctx, t("error.interrupted"), "interrupted", EXIT_INVALID)
+    except Exception as exc:  # the last line of defence: never a traceback at the window
+        if os.environ.get("VILLAGE_AGENT_DEBUG"):
+            traceback.print_exc()
+        return _fail(ctx, t("error.internal", kind=type(exc).__name__), "internal", EXIT_INTERNAL)
+
+
+def _fail(ctx: Context, message: str, kind: str, code: int) -> int:
+    if ctx.json:
+        print(json.dumps({"ok": False, "error": kind, "message": message}, ensure_ascii=False))
+    else:
+        print(message, file=sys.stderr)
+    return code
+
+
+def _report_issues(ctx: Context, exc: ValidationFailed) -> int:
+    if ctx.json:
+        print(json.dumps({
+            "ok": False, "error": "invalid", "message": t("apply.invalid", n=len(exc.issues)),
+            "issues": [i.as_dict() for i in exc.issues],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(t("apply.invalid", n=len(exc.issues)), file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  • [{issue.path}] {issue.message}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,314 @@
+"""The command implementations behind `village-agent`: each takes the Context, returns an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from forms.catalog import Catalog, load_catalog
+from forms.model import LEVELS, Bundle, ServiceItem
+from forms.templates import template
+from forms.workdays import WorkingCalendar
+from storage.errors import InvalidRequest
+from storage.status import STATUS_ZH
+from storage.store import Session, Store
+from village_agent import intake, printing
+from village_agent.i18n import t
+from forms.search import search_catalog
+
+if TYPE_CHECKING:
+    from village_agent.cli import Context
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@lru_cache(maxsize=1)
+def calendar() -> WorkingCalendar:
+    return WorkingCalendar.default()
+
+
+def login(ctx: Context, store: Store) -> Session:
+    import os
+
+    name = getattr(ctx.args, "operator", None) or os.environ.get("VILLAGE_AGENT_OPERATOR")
+    if not name:
+        active = [o.name for o in store.operators() if o.active]
+        if len(active) != 1:
+            raise InvalidRequest("choose an operator", t("operator.choose", names="、".join(active)))
+        name = active[0]
+    return store.login(name, ctx.pin(name))
+
+
+def open_session(ctx: Context) -> Session:
+    return login(ctx, Store.open(ctx.home))
+
+
+def init(ctx: Context) -> int:
+    operator = getattr(ctx.args, "operator", None)
+    if not operator:
+        raise InvalidRequest("--operator is required", "请用 --operator 指定第一位代办员的姓名")
+    pin = ctx.new_pin(operator, env="VILLAGE_AGENT_PIN")
+    store = Store.create(
+        ctx.home, village_code=ctx.args.village_code, village_name=ctx.args.village_name,
+        operator_name=operator, pin=pin, kdf=_kdf_for_tests_or_default(),
+    )
+    info = store.info
+    ctx.emit(
+        {"ok": True, "home": str(ctx.home), **asdict(info), "device_tag": info.device_tag},
+        lambda: t("init.done", village_name=info.village_name, village_code=info.village_code,
+                  device_tag=info.device_tag, operator=operator),
+    )
+    return 0
+
+
+def _kdf_for_tests_or_default() -> Any:
+    """Test suites set VILLAGE_AGENT_TEST_KDF=1 to keep Argon2id cheap; real use never does."""
+    import os
+
+    from storage.crypto import DEFAULT_KDF, TEST_KDF
+
+    return TEST_KDF if os.environ.get("VILLAGE_AGENT_TEST_KDF") == "1" else DEFAULT_KDF
+
+
+def operator(ctx: Context) -> int:
+    action, name = ctx.args.action, ctx.args.name
+    store = Store.open(ctx.home)
+    if action == "list":
+        ops = store.operators()
+        ctx.emit(
+            [asdict(o) for o in ops],
+            lambda: "\n".join(
+                f"{o.name}\t{o.role_zh}\t{'启用' if o.active else '停用'}\t上次登录 {o.last_login_at or '—'}"
+                for o in ops
+            ),
+        )
+        return 0
+    if not name:
+        raise InvalidRequest("operator name required", "请给出操作员姓名")
+    session = login(ctx, store)
+    if action == "add":
+        added = session.add_operator(name, ctx.args.role, ctx.new_pin(name))
+        ctx.emit({"ok": True, **asdict(added)}, lambda: t("operator.added", name=name, role=added.role_zh))
+    elif action == "disable":
+        session.disable_operator(name)
+        ctx.emit({"ok": True, "name": name, "active": False}, lambda: t("operator.disabled", name=name))
+    elif action == "enable":
+        session.enable_operator(name)
+        ctx.emit({"ok": True, "name": name, "active": True}, lambda: t("operator.enabled", name=name))
+    else:
+        session.set_pin(name, ctx.new_pin(name))
+        ctx.emit({"ok": True, "name": name}, lambda: t("operator.pin_set", name=name))
+    return 0
+
+
+def _entry_dict(e: ServiceItem | Bundle) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "code": e.code, "kind": e.kind, "name": e.name, "short_name": e.short_name,
+        "department": e.department, "level": e.level, "time_limit_days": e.time_limit_days,
+        "version": e.version,
+    }
+    if isinstance(e, Bundle):
+        d["items"] = list(e.member_codes)
+    return d
+
+
+def _entry_detail(e: ServiceItem | Bundle) -> dict[str, Any]:
+    def field(f: Any) -> dict[str, Any]:
+        out = {"name": f.name, "label": f.label, "type": f.type, "required": f.required}
+        for attr in ("required_if", "show_if", "calc"):
+            if getattr(f, attr) is not None:
+                out[attr] = getattr(f, attr).source
+        if f.choices:
+            out["choices"] = list(f.choices)
+        if f.fields:
+            out["fields"] = [field(s) for s in f.fields]
+        return out
+
+    d = _entry_dict(e)
+    d["fields"] = [field(f) for f in e.fields]
+    d["materials"] = [
+        {"code": m.code, "name": m.name, "form": m.form, "commitment_allowed": m.commitment_allowed,
+         "may_be_missing": m.may_be_missing,
+         "required_if": m.required_if.source if m.required_if else None}
+        for m in e.materials
+    ]
+    if isinstance(e, ServiceItem):
+        d.update(legal_basis=list(e.legal_basis), eligibility=e.eligibility, fee=str(e.fee),
+                 fee_note=e.fee_note, process=list(e.process), result=e.result)
+    return d
+
+
+def catalog_cmd(ctx: Context) -> int:
+    cat = catalog()
+    action, code = ctx.args.action, ctx.args.code
+    if action in ("list", "search"):
+        entries = search_catalog(cat, code) if code else cat.entries()
+        ctx.emit(
+            [_entry_dict(e) for e in entries],
+            lambda: "\n".join(
+                f"{e.code:<12}{e.department:<6}{LEVELS.get(e.level, ''):<4}"
+                f"{'即办' if e.time_limit_days == 0 else str(e.time_limit_days) + '工作日':<8}{e.name}"
+                for e in entries
+            ) or "—",
+        )
+        return 0
+    if not code:
+        raise InvalidRequest("item code required", "请给出事项代码，如 MZ-GLJT")
+    entry = cat.get(code)
+    if action == "show":
+        ctx.emit(_entry_detail(entry), lambda: printing.notice(entry, _info_or_blank(ctx), today=date.today()))
+        return 0
+    village = _info_or_blank(ctx).village_code or "430481101201"
+    data = template(entry, village_code=village, today=date.today())
+    ctx.emit(data, lambda: __import__("json").dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _info_or_blank(ctx: Context) -> Any:
+    from storage.store import StoreInfo
+
+    try:
+        store = Store.open(ctx.home)
+    except Exception:
+        return StoreInfo("", "本村", "", "")
+    return store.info
+
+
+def apply(ctx: Context) -> int:
+    data = intake.load_data_file(ctx.args.data)
+    files = intake.parse_attach_args(ctx.args.attach)
+    entry = catalog().get(ctx.args.item)  # unknown item: fail before asking for a PIN
+    session = open_session(ctx)
+    result = intake.take(
+        session, catalog(), calendar(), entry.code, data, files,
+        authorization=ctx.args.authorization, today=ctx.args.date,
+    )
+
+    def text() -> str:
+        lines = []
+        for app_id, code, d in zip(result.application_ids, result.item_codes, result.deadlines):
+            item = catalog().item(code)
+            if d is None or d.working_days == 0:
+                lines.append(t("apply.done_immediate", id=app_id, item=item.name))
+            else:
+                lines.append(t("apply.done", id=app_id, item=item.name, days=d.working_days,
+                               due=d.due.isoformat()))
+                if d.approximate:
+                    lines.append("  " + d.note_zh())
+        return "\n".join(lines)
+
+    ctx.emit({"ok": True, **result.as_dict()}, text)
+    return 0
+
+
+def applicant(ctx: Context) -> int:
+    session = open_session(ctx)
+    found = session.find_applicant(ctx.args.id_number)
+    if found is None:
+        ctx.emit({"ok": True, "found": False}, lambda: t("applicant.none"))
+        return 0
+    person = found["applicant"]
+    ctx.emit(
+        {"ok": True, "found": True, **found},
+        lambda: f"{person.get('name')}  {person.get('sex', '')}  {person.get('birth_date', '')}  "
+        f"{person.get('phone', '')}\n已登记信息：{len(found.get('fields', {}))}项，可自动预填",
+    )
+    return 0
+
+
+def list_applications(ctx: Context) -> int:
+    session = open_session(ctx)
+    rows = session.list(status=ctx.args.status, item_code=ctx.args.item, kind=ctx.args.kind)
+
+    def text() -> str:
+        if not rows:
+            return t("list.empty")
+        return "\n".join(
+            f"{r.id}  {r.item_code:<10} {STATUS_ZH.get(r.status, r.status):<6} "
+            f"{r.applicant_name:<6} 收件{r.created_at[:10]}  期限{r.due_date or '—'}"
+            for r in rows
+        )
+
+    ctx.emit([r.as_dict() for r in rows], text)
+    return 0
+
+
+def show(ctx: Context) -> int:
+    session = open_session(ctx)
+    summary, events = session.show(ctx.args.id)
+    data = {**summary.as_dict(), "events": [
+        {"type": e.type, "seq": e.seq, "device_id": e.device_id, "hlc": e.hlc,
+         "recorded_at": e.recorded_at, "payload": e.payload} for e in events
+    ]}
+
+    def text() -> str:
+        item = catalog().get(summary.item_code)
+        lines = [
+            f"办件编号：{summary.id}", f"事项：{item.name}", f"申请人：{summary.applicant_name or '—'}",
+            f"状态：{STATUS_ZH.get(summary.status, summary.status)}", f"预计办结：{summary.due_date or '—'}",
+            "经过：",
+        ]
+        lines += [f"  {e.recorded_at[:16].replace('T', ' ')}  {e.type}  #{e.seq}" for e in events]
+        return "\n".join(lines)
+
+    ctx.emit(data, text)
+    return 0
+
+
+def _write_or_print(ctx: Context, text: str) -> None:
+    if ctx.args.out:
+        try:
+            ctx.args.out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidRequest(f"{ctx.args.out}: {exc}", f"无法写入 {ctx.args.out}：{exc.strerror}") from None
+        ctx.out(f"已写入 {ctx.args.out}")
+    else:
+        ctx.out(text)
+
+
+def notice(ctx: Context) -> int:
+    entry = catalog().get(ctx.args.code)
+    text = printing.notice(entry, _info_or_blank(ctx), today=date.today())
+    if ctx.json:
+        ctx.emit({"code": entry.code, "text": text}, lambda: text)
+    else:
+        _write_or_print(ctx, text)
+    return 0
+
+
+def receipt(ctx: Context) -> int:
+    session = open_session(ctx)
+    summary, events = session.show(ctx.args.id)
+    text = printing.receipt(summary, events, catalog().item(summary.item_code), session.store.info)
+    session.log("application.receipt_printed", summary.id)
+    if ctx.json:
+        ctx.emit({"id": summary.id, "text": text}, lambda: text)
+    else:
+        _write_or_print(ctx, text)
+    return 0
+
+
+def verify(ctx: Context) -> int:
+    session = open_session(ctx)
+    report = session.verify()
+    ctx.emit(
+        {"ok": report.ok, "problems": report.problems, "counts": report.counts},
+        lambda: t("verify.ok", **report.counts) if report.ok else "\n".join(
+            [t("verify.failed", n=len(report.problems)), *(f"  • {p}" for p in report.problems)]
+        ),
+    )
+    return 0 if report.ok else 4
+
+
+def run_app(ctx: Context) -> int:
+    """No sub-command: the terminal app (its own issue). Until then, say what to do."""
+    print("终端界面尚在开发中，请使用子命令，例如 village-agent --help\n"
+          "The terminal app is not built yet; see village-agent --help")
+    return 0
+
+
