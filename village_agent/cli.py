@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="写入文件 write to a file")
 
     add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
+    add("demo", commands.demo, "演示：建立一个示例服务点并办理几件 a demo service point")
     return parser
 
 
