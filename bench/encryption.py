@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.crypto import Keys, new_data_key  # noqa: E402
+from storage.crypto import Keys, new_data_key
 
 RECORD = json.dumps({
     "applicant": {"name": "张桂英", "id_number": "430481194003051240", "phone": "13907351234",

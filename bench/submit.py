@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forms.catalog import load_catalog  # noqa: E402
-from forms.idnumber import make  # noqa: E402
-from forms.templates import template  # noqa: E402
-from forms.workdays import WorkingCalendar  # noqa: E402
-from storage.crypto import TEST_KDF  # noqa: E402
-from storage.store import Store  # noqa: E402
-from village_agent import intake  # noqa: E402
+from forms.catalog import load_catalog
+from forms.idnumber import make
+from forms.templates import template
+from forms.workdays import WorkingCalendar
+from storage.crypto import TEST_KDF
+from storage.store import Store
+from village_agent import intake
 
 
 def percentile(values: list[float], p: float) -> float:

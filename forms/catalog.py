@@ -63,25 +63,25 @@ class _Reader:
     def fail(self, key: str, why: str) -> CatalogError:
         return CatalogError(f"{self.origin}: {key}: {why}")
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def text(self, key: str, default: str | None = None) -> str:
         value = self.table.get(key, default)
         if not isinstance(value, str) or (default is None and not value.strip()):
             raise self.fail(key, "required text is missing" if value is None else "must be text")
         return value
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def flag(self, key: str, default: bool = False) -> bool:
         value = self.table.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(key, "must be true or false")
         return value
 
-    def int(self, key: str, default: int | None = None) -> int | None:
+    def whole(self, key: str, default: int | None = None) -> int | None:
         value = self.table.get(key, default)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise self.fail(key, "must be a whole number >= 0")
         return value
 
-    def strs(self, key: str) -> tuple[str, ...]:
+    def texts(self, key: str) -> tuple[str, ...]:
         value = self.table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(key, "must be a list of text")
@@ -115,14 +115,14 @@ class _Reader:
 
 def _field(origin: str, table: Mapping[str, Any]) -> FieldSpec:
     r = _Reader(origin, table, _FIELD_KEYS)
-    name = r.str("name")
+    name = r.text("name")
     r.origin = f"{origin} field {name!r}"
     if not _NAME.match(name):
         raise r.fail("name", "must be snake_case English")
-    ftype = r.str("type")
+    ftype = r.text("type")
     if ftype not in FIELD_TYPES:
         raise r.fail("type", f"{ftype!r} is not one of {', '.join(sorted(FIELD_TYPES))}")
-    choices = r.strs("choices")
+    choices = r.texts("choices")
     if ftype in ("choice", "multichoice") and not choices:
         raise r.fail("choices", f"a {ftype} field needs choices")
     subfields = tuple(_field(f"{r.origin} ›", t) for t in r.tables("fields"))
@@ -136,12 +136,12 @@ def _field(origin: str, table: Mapping[str, Any]) -> FieldSpec:
         except (re.error, TypeError) as exc:
             raise r.fail("pattern", f"not a valid regular expression ({exc})") from None
     spec = FieldSpec(
-        name=name, label=r.str("label"), type=ftype, required=r.bool("required"),
+        name=name, label=r.text("label"), type=ftype, required=r.flag("required"),
         required_if=r.expr("required_if"), show_if=r.expr("show_if"), calc=r.expr("calc"),
-        help=r.str("help", ""), min_length=r.int("min_length"), max_length=r.int("max_length"),
-        pattern=pattern, pattern_message=r.str("pattern_message", ""), min=r.bound("min"),
-        max=r.bound("max"), integer=r.bool("integer"), choices=choices,
-        min_items=r.int("min_items"), max_items=r.int("max_items"), fields=subfields,
+        help=r.text("help", ""), min_length=r.whole("min_length"), max_length=r.whole("max_length"),
+        pattern=pattern, pattern_message=r.text("pattern_message", ""), min=r.bound("min"),
+        max=r.bound("max"), integer=r.flag("integer"), choices=choices,
+        min_items=r.whole("min_items"), max_items=r.whole("max_items"), fields=subfields,
     )
     for bound in (spec.min, spec.max):
         if bound is not None and ftype in ("number", "money"):
@@ -166,13 +166,13 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{origin}: not valid TOML ({exc})") from None
     r = _Reader(origin, doc.get("item") or {}, _ITEM_KEYS)
-    code = r.str("code")
+    code = r.text("code")
     if not _CODE.match(code):
         raise r.fail("code", "must look like MZ-GLJT (department letters, dash, letters/digits)")
-    kind = r.str("kind", "service")
+    kind = r.text("kind", "service")
     if kind not in KINDS:
         raise r.fail("kind", f"must be one of {', '.join(sorted(KINDS))}")
-    level = r.str("level")
+    level = r.text("level")
     if level not in LEVELS:
         raise r.fail("level", f"must be one of {', '.join(LEVELS)}")
     top = _Reader(origin, doc, {"item", "fields", "materials", "rules", "example"})
@@ -181,13 +181,13 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
     materials = []
     for t in top.tables("materials"):
         m = _Reader(f"{origin} material", t, _MATERIAL_KEYS)
-        mcode = m.str("code")
+        mcode = m.text("code")
         if not _NAME.match(mcode):
             raise m.fail("code", "must be snake_case English")
         materials.append(MaterialSpec(
-            code=mcode, name=m.str("name"), form=m.str("form", ""),
-            commitment_allowed=m.bool("commitment_allowed"), may_be_missing=m.bool("may_be_missing"),
-            required_if=m.expr("required_if"), note=m.str("note", ""),
+            code=mcode, name=m.text("name"), form=m.text("form", ""),
+            commitment_allowed=m.flag("commitment_allowed"), may_be_missing=m.flag("may_be_missing"),
+            required_if=m.expr("required_if"), note=m.text("note", ""),
         ))
     _unique([m.code for m in materials], origin, "material")
     if kind == "service" and not materials:
@@ -198,9 +198,9 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
         check = rr.expr("check")
         if check is None:
             raise rr.fail("check", "required expression is missing")
-        rules.append(Rule(check=check, message=rr.str("message"), field=rr.str("field", "")))
+        rules.append(Rule(check=check, message=rr.text("message"), field=rr.text("field", "")))
     ex = _Reader(f"{origin} example", doc.get("example") or {}, _EXAMPLE_KEYS)
-    time_limit = r.int("time_limit_days")
+    time_limit = r.whole("time_limit_days")
     if time_limit is None:
         raise r.fail("time_limit_days", "required (0 for an immediate item)")
     fee_text = str(r.table.get("fee", "0"))
@@ -209,16 +209,16 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
     except InvalidOperation:
         raise r.fail("fee", "must be a decimal amount in yuan") from None
     item = ServiceItem(
-        code=code, kind=kind, version=r.str("version"), name=r.str("name"),
-        short_name=r.str("short_name", "") or r.str("name"), department=r.str("department"),
+        code=code, kind=kind, version=r.text("version"), name=r.text("name"),
+        short_name=r.text("short_name", "") or r.text("name"), department=r.text("department"),
         level=level, time_limit_days=time_limit, fields=fields, materials=tuple(materials),
-        rules=tuple(rules), keywords=r.strs("keywords"), legal_basis=r.strs("legal_basis"),
-        eligibility=r.str("eligibility", ""), process=r.strs("process"),
-        legal_time_limit_days=r.int("legal_time_limit_days"), fee=fee,
-        fee_note=r.str("fee_note", ""), result=r.str("result", ""),
-        phone_required=r.bool("phone_required", True),
+        rules=tuple(rules), keywords=r.texts("keywords"), legal_basis=r.texts("legal_basis"),
+        eligibility=r.text("eligibility", ""), process=r.texts("process"),
+        legal_time_limit_days=r.whole("legal_time_limit_days"), fee=fee,
+        fee_note=r.text("fee_note", ""), result=r.text("result", ""),
+        phone_required=r.flag("phone_required", True),
         example=Example(
-            applicant_age=ex.int("applicant_age"),
+            applicant_age=ex.whole("applicant_age"),
             applicant_sex=ex.table.get("applicant_sex"),
             fields=dict(ex.table.get("fields", {})),
             materials=dict(ex.table.get("materials", {})),
@@ -309,7 +309,7 @@ def parse_bundle(text: bytes, origin: str, items: Mapping[str, ServiceItem]) -> 
         raise CatalogError(f"{origin}: not valid TOML ({exc})") from None
     _Reader(origin, doc, {"bundle"})
     r = _Reader(origin, doc["bundle"], _BUNDLE_KEYS)
-    codes = r.strs("items")
+    codes = r.texts("items")
     if len(codes) < 2:
         raise r.fail("items", "a bundle joins at least two service items")
     missing = [c for c in codes if c not in items]
@@ -320,9 +320,9 @@ def parse_bundle(text: bytes, origin: str, items: Mapping[str, ServiceItem]) -> 
         raise r.fail("items", "only service items can be bundled")
     fields, materials = _merge(origin, members)
     return Bundle(
-        code=r.str("code"), version=r.str("version"), name=r.str("name"),
-        short_name=r.str("short_name", "") or r.str("name"), description=r.str("description", ""),
-        items=tuple(members), fields=fields, materials=materials, keywords=r.strs("keywords"),
+        code=r.text("code"), version=r.text("version"), name=r.text("name"),
+        short_name=r.text("short_name", "") or r.text("name"), description=r.text("description", ""),
+        items=tuple(members), fields=fields, materials=materials, keywords=r.texts("keywords"),
         digest=hashlib.sha256(text).hexdigest(),
     )
 

@@ -210,9 +210,10 @@ def _check(tree: ast.AST) -> None:
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise ExpressionError(f"{type(node).__name__} is not allowed in catalog expressions")
-        if isinstance(node, ast.Attribute):
-            if not (isinstance(node.value, ast.Name) and node.value.id == "applicant"):
-                raise ExpressionError("only applicant.<key> attribute access is allowed")
+        if isinstance(node, ast.Attribute) and not (
+            isinstance(node.value, ast.Name) and node.value.id == "applicant"
+        ):
+            raise ExpressionError("only applicant.<key> attribute access is allowed")
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
                 raise ExpressionError(f"unknown function in {ast.unparse(node)!r}")
@@ -285,7 +286,7 @@ class _Eval:
 
     def visit_Compare(self, node: ast.Compare) -> Value:
         left = self.visit(node.left)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.visit(comparator)
             if not self._compare(op, left, right):
                 return False

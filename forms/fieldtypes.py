@@ -146,8 +146,8 @@ def _date(spec: FieldSpec, raw: Any, today: date) -> str:
     return value.isoformat()
 
 
-_TRUE = {True, "true", "是", "yes", "1", 1}
-_FALSE = {False, "false", "否", "no", "0", 0}
+_TRUE = {True, "true", "是", "yes", "1"}
+_FALSE = {False, "false", "否", "no", "0"}
 
 
 def _boolean(spec: FieldSpec, raw: Any, today: date) -> bool:

@@ -78,13 +78,15 @@ class Database:
                 yield self.db
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise _translate(exc) from None
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # a failed COMMIT may already have ended it
+            self.conn.execute("ROLLBACK")
 
     @contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:

@@ -138,5 +138,9 @@ def load(db: sqlite_utils.Database, keys: Keys, application_id: str) -> list[Eve
         " FROM events WHERE application_id = ? ORDER BY hlc, id",
         [application_id],
     ):
-        out.append(Event(*row[:8], payload=keys.open_json(row[8], event_aad(row[3], row[4]))))
+        out.append(Event(
+            id=row[0], application_id=row[1], type=row[2], device_id=row[3], seq=row[4],
+            hlc=row[5], recorded_at=row[6], operator_id=row[7],
+            payload=keys.open_json(row[8], event_aad(row[3], row[4])),
+        ))
     return out

@@ -5,9 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import pairwise
 
 from storage import audit
-from storage.crypto import DecryptionFailed, KdfParams, Keys, WrappedKey, unwrap_data_key, wrap_data_key
+from storage.crypto import (
+    DecryptionFailed,
+    KdfParams,
+    Keys,
+    WrappedKey,
+    unwrap_data_key,
+    wrap_data_key,
+)
 from storage.db import Database
 from storage.errors import (
     InvalidRequest,
@@ -47,7 +55,7 @@ def check_pin_strength(pin: str) -> None:
     if not 6 <= len(pin) <= 32:
         raise WeakPin("PIN must be 6-32 characters", "PIN码须为6至32位")
     digits = [ord(c) for c in pin]
-    steps = {b - a for a, b in zip(digits, digits[1:])}
+    steps = {b - a for a, b in pairwise(digits)}
     if len(set(pin)) == 1 or steps in ({1}, {-1}) or pin.lower() in _COMMON_PINS:
         raise WeakPin("PIN is too easy to guess", "PIN码过于简单（如123456、重复数字），请换一个")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from forms.fieldtypes import FieldError, check_division_code
 from storage import applicants, applications, audit, events, operators
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
-from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key
+from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data_key
 from storage.db import Database
 from storage.errors import InvalidRequest, NotPermitted, StoreExists, StoreMissing
 from storage.operators import Operator
@@ -68,7 +69,7 @@ class Store:
         home.mkdir(parents=True, exist_ok=True)
         data_key = new_data_key()
         keys = Keys(data_key)
-        wrapped = operators.wrap_data_key(data_key, pin, kdf, operator=operator_name.strip())
+        wrapped = wrap_data_key(data_key, pin, kdf, operator=operator_name.strip())
         database = Database(path)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with database.write() as db:
@@ -98,9 +99,9 @@ class Store:
     @property
     def info(self) -> StoreInfo:
         with self.database.read() as db:
-            get = lambda k: events.meta_get(db, k) or ""  # noqa: E731
-            return StoreInfo(get("village_code"), get("village_name"), get("device_id"),
-                             get("created_at"))
+            values = [events.meta_get(db, k) or "" for k in
+                      ("village_code", "village_name", "device_id", "created_at")]
+        return StoreInfo(*values)
 
     @property
     def kdf(self) -> KdfParams:
@@ -177,10 +178,10 @@ class Session:
             bundle_code=bundle_code, authorization=authorization, today=today or date.today(),
         )
 
-    def list(self, **filters: Any) -> list[Summary]:
+    def list(self, **filters: Any) -> builtins.list[Summary]:
         return applications.summaries(self.store.database, self.keys, **filters)
 
-    def show(self, application_id: str) -> tuple[Summary, list[events.Event]]:
+    def show(self, application_id: str) -> tuple[Summary, builtins.list[events.Event]]:
         return applications.detail(self.store.database, self.keys, application_id)
 
     def verify(self) -> VerifyReport:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from storage import audit
 from storage.crypto import DecryptionFailed, Keys
 from storage.db import Database
-from storage.events import event_aad, meta_get
+from storage.events import meta_get
 from storage.status import derive_status
 
 
@@ -53,15 +53,14 @@ def verify(database: Database, keys: Keys) -> VerifyReport:
         report.counts["applications"] = db.execute("SELECT count(*) FROM applications").fetchone()[0]
 
         sealed = [
-            ("events", "SELECT device_id, seq, payload FROM events",
-             lambda r: event_aad(r[0], r[1]), 2),
-            ("applicants", "SELECT id, payload FROM applicants", lambda r: f"applicant:{r[0]}", 1),
-            ("attachments", "SELECT id, content FROM attachments", lambda r: f"attachment:{r[0]}", 1),
+            ("events", "SELECT 'event:' || device_id || ':' || seq, payload FROM events"),
+            ("applicants", "SELECT 'applicant:' || id, payload FROM applicants"),
+            ("attachments", "SELECT 'attachment:' || id, content FROM attachments"),
         ]
-        for table, sql, aad, col in sealed:
-            for row in db.execute(sql):
+        for table, sql in sealed:
+            for aad, token in db.execute(sql):
                 try:
-                    keys.decrypt(row[col], aad(row))
+                    keys.decrypt(token, aad)
                 except DecryptionFailed:
                     report.problems.append(f"{table}: a sealed record does not open (altered or moved)")
         orphans = db.execute(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog, load_catalog
 from forms.model import LEVELS, Bundle, ServiceItem
+from forms.search import search_catalog
 from forms.templates import template
 from forms.workdays import WorkingCalendar
 from storage.errors import InvalidRequest
@@ -16,7 +17,6 @@ from storage.status import STATUS_ZH
 from storage.store import Session, Store
 from village_agent import intake, printing
 from village_agent.i18n import t
-from forms.search import search_catalog
 
 if TYPE_CHECKING:
     from village_agent.cli import Context
@@ -191,7 +191,7 @@ def apply(ctx: Context) -> int:
 
     def text() -> str:
         lines = []
-        for app_id, code, d in zip(result.application_ids, result.item_codes, result.deadlines):
+        for app_id, code, d in zip(result.application_ids, result.item_codes, result.deadlines, strict=True):
             item = catalog().item(code)
             if d is None or d.working_days == 0:
                 lines.append(t("apply.done_immediate", id=app_id, item=item.name))
@@ -342,7 +342,7 @@ def demo(ctx: Context) -> int:
         scans = [IncomingFile(n, n, b"%PDF-1.4 demo scan\n") for n in sorted(attachment_names(entry, data))]
         result = intake.take(session, catalog(), calendar(), code, data, scans, today=today)
         first_id = first_id or result.application_ids[0]
-        for app_id, item_code, d in zip(result.application_ids, result.item_codes, result.deadlines):
+        for app_id, item_code, d in zip(result.application_ids, result.item_codes, result.deadlines, strict=True):
             due = "即办" if d is None or d.working_days == 0 else f"{d.due}前"
             out.append(f"  收件 {app_id}  {catalog().get(item_code).name}  {due}")
     summary, events = session.show(first_id)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.catalog import Catalog
-from forms.engine import validate, split_bundle
+from forms.engine import split_bundle, validate
 from forms.errors import Issue, ValidationFailed
 from forms.model import Bundle
 from forms.workdays import Deadline, WorkingCalendar
@@ -35,7 +35,7 @@ class IntakeResult:
                     "working_days": d.working_days if d else None,
                     "due_approximate": d.approximate if d else False,
                 }
-                for app_id, code, d in zip(self.application_ids, self.item_codes, self.deadlines)
+                for app_id, code, d in zip(self.application_ids, self.item_codes, self.deadlines, strict=True)
             ]
         }
 
@@ -92,7 +92,7 @@ def take(
         parts, kinds, limits = [clean], [entry.kind], [entry.time_limit_days]
     planned = [
         Planned(part, kind, calendar.add_working_days(today, days))
-        for part, kind, days in zip(parts, kinds, limits)
+        for part, kind, days in zip(parts, kinds, limits, strict=True)
     ]
     ids = session.record(
         planned, files, bundle_code=entry.code if isinstance(entry, Bundle) else None,

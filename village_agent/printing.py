@@ -10,8 +10,8 @@ from forms.engine import MATERIAL_STATUSES
 from forms.model import LEVELS, Bundle, ServiceItem
 from storage.applications import Summary
 from storage.events import Event
-from storage.store import StoreInfo
 from storage.status import STATUS_ZH
+from storage.store import StoreInfo
 
 WIDTH = 40  # full-width characters on a receipt printer line
 
