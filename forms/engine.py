@@ -76,6 +76,12 @@ class _Run:
         self.issues.append(Issue(path, message, code))
         self.bad.add(path)
 
+    def forget(self, path: str) -> None:
+        """Drop complaints about a field the form hides (and its rows)."""
+        inside = (path, path + "[", path + ".")
+        self.issues = [i for i in self.issues if not (i.path == path or i.path.startswith(inside[1:]))]
+        self.bad = {p for p in self.bad if not (p == path or p.startswith(inside[1:]))}
+
 
 def validate(
     entry: ServiceItem | Bundle,
@@ -224,7 +230,8 @@ def _fields(
     for spec in specs:
         where = f"{path}.{spec.name}"
         if spec.show_if is not None and not spec.show_if.truthy(scope):
-            values.pop(spec.name, None)  # hidden: neither required nor stored
+            values.pop(spec.name, None)  # hidden: neither required, nor checked, nor stored
+            run.forget(where)
             continue
         required = spec.required or (spec.required_if is not None and spec.required_if.truthy(scope))
         if required and spec.name not in values and where not in run.bad and spec.calc is None:

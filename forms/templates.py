@@ -38,6 +38,9 @@ def template(entry: ServiceItem | Bundle, *, village_code: str, today: date) -> 
             continue
         # Drop what the form hides for this case, so the example shows only what is asked.
         candidate["fields"] = {k: v for k, v in candidate["fields"].items() if k in clean.fields}
+        candidate["materials"] = {
+            k: v for k, v in candidate["materials"].items() if k in clean.materials
+        }
         return candidate
     assert last is not None
     raise last

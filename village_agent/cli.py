@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import sqlite3
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
 from storage.errors import AuthError, InvalidRequest, StorageError
 from village_agent import commands
-from village_agent.i18n import error_text, t
+from village_agent.i18n import error_text, language, t
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_AUTH, EXIT_VERIFY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -153,6 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_AUTH)
     except (StorageError, FormsError) as exc:
         return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_INVALID)
+    except sqlite3.DatabaseError as exc:
+        # Damage found mid-command (a torn copy, a bad sector): say so, never a traceback.
+        zh = f"数据文件已损坏，无法读取（{exc}）。请勿继续使用此数据目录，联系乡镇技术人员从备份恢复"
+        return _fail(ctx, zh if language() == "zh" else f"The store is damaged: {exc}",
+                     "corrupt", EXIT_INVALID)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a message.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
