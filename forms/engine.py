@@ -204,6 +204,8 @@ def _fields(
         if spec.calc is not None:
             continue
         value = raw.get(spec.name)
+        if spec.type == "attachment" and is_blank(value) and spec.name in run.attachments:
+            value = spec.name  # attached under the field's own name: --attach photo=scan.jpg
         if is_blank(value):
             continue
         where = f"{path}.{spec.name}"
@@ -216,7 +218,7 @@ def _fields(
             run.add(where, f"{spec.label}：{exc.message}", exc.code)
             continue
         if spec.type == "attachment" and values[spec.name] not in run.attachments:
-            run.add(where, f"{spec.label}：未找到所附文件“{value}”，请用 --attach {value}=文件路径 附上")
+            run.add(where, f"{spec.label}：未找到附件“{value}”，请附上文件（--attach {spec.name}=文件路径）")
     # Rows come after the plain fields, so a row's conditions can read the item's answers.
     for spec, value, where in groups:
         rows = _group(run, spec, value, scope, where)

@@ -158,7 +158,7 @@ class _Ctx:
         return "6230901234567890123"
 
     def _attachment(self, spec: FieldSpec) -> str:
-        return f"{spec.name}.jpg"
+        return spec.name  # satisfied by `--attach <field name>=PATH`
 
     def _group(self, spec: FieldSpec) -> list[dict[str, Any]]:
         rows = max(spec.min_items or 0, 2)

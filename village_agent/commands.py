@@ -260,8 +260,11 @@ def show(ctx: Context) -> int:
     return 0
 
 
-def _write_or_print(ctx: Context, text: str) -> None:
-    if ctx.args.out:
+def _output_document(ctx: Context, ident: dict[str, str], text: str) -> None:
+    """A printable text: JSON with the text, a file given by --out, or the terminal."""
+    if ctx.json:
+        ctx.emit({**ident, "text": text}, lambda: text)
+    elif ctx.args.out:
         try:
             ctx.args.out.write_text(text, encoding="utf-8")
         except OSError as exc:
@@ -274,10 +277,7 @@ def _write_or_print(ctx: Context, text: str) -> None:
 def notice(ctx: Context) -> int:
     entry = catalog().get(ctx.args.code)
     text = printing.notice(entry, _info_or_blank(ctx), today=date.today())
-    if ctx.json:
-        ctx.emit({"code": entry.code, "text": text}, lambda: text)
-    else:
-        _write_or_print(ctx, text)
+    _output_document(ctx, {"code": entry.code}, text)
     return 0
 
 
@@ -286,10 +286,7 @@ def receipt(ctx: Context) -> int:
     summary, events = session.show(ctx.args.id)
     text = printing.receipt(summary, events, catalog().item(summary.item_code), session.store.info)
     session.log("application.receipt_printed", summary.id)
-    if ctx.json:
-        ctx.emit({"id": summary.id, "text": text}, lambda: text)
-    else:
-        _write_or_print(ctx, text)
+    _output_document(ctx, {"id": summary.id}, text)
     return 0
 
 
@@ -352,7 +349,7 @@ def demo(ctx: Context) -> int:
     out += [
         "",
         "接着试试 / Try next:",
-        f"  export VILLAGE_AGENT_HOME={home} VILLAGE_AGENT_PIN={DEMO_PIN}",
+        f"  export VILLAGE_AGENT_HOME={home} VILLAGE_AGENT_OPERATOR=王秀梅 VILLAGE_AGENT_PIN={DEMO_PIN}",
         "  .venv/bin/village-agent list",
         f"  .venv/bin/village-agent show {first_id}",
         "  .venv/bin/village-agent notice YJS-CS",
