@@ -114,3 +114,19 @@ def m001_core(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_calendar_tables(db: Database) -> None:
+    """Working-day tables that arrive as data (county updates): they override the shipped ones."""
+    _run(
+        db,
+        """
+        CREATE TABLE calendar_years (
+            year INTEGER PRIMARY KEY,
+            body TEXT NOT NULL,                 -- the table as JSON (holidays, workdays, source)
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL
+        )
+        """,
+    )

@@ -13,6 +13,7 @@ from typing import Any
 
 from forms.engine import CleanApplication
 from forms.fieldtypes import FieldError, check_division_code
+from forms.workdays import WorkingCalendar, YearTable
 from storage import applicants, applications, audit, events, operators
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
@@ -183,6 +184,26 @@ class Session:
 
     def show(self, application_id: str) -> tuple[Summary, builtins.list[events.Event]]:
         return applications.detail(self.store.database, self.keys, application_id)
+
+    def calendar(self) -> WorkingCalendar:
+        """The shipped calendar with every table imported into this store laid over it."""
+        cal = WorkingCalendar.default()
+        with self.store.database.read() as db:
+            for year, body in db.execute("SELECT year, body FROM calendar_years ORDER BY year"):
+                cal.add_year(YearTable.from_mapping(json.loads(body), f"store:{year}"))
+        return cal
+
+    def import_calendar(self, table: YearTable) -> None:
+        """Keep a year's holiday table (replacing an earlier one for that year), audited."""
+        with self.store.database.write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO calendar_years (year, body, imported_at, imported_by)"
+                " VALUES (?, ?, ?, ?)",
+                (table.year, json.dumps(table.as_mapping(), ensure_ascii=False),
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"), self.operator.name),
+            )
+            audit.append(db, self.operator.name, "calendar.import", str(table.year),
+                         table.version or table.source, self.keys)
 
     def verify(self) -> VerifyReport:
         return verify(self.store.database, self.keys)

@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--out", type=Path, help="写入文件 write to a file")
 
+    p = add("calendar", commands.calendar_cmd, "节假日与工作日 holiday tables and deadlines")
+    p.add_argument("action", choices=["show", "import", "deadline"])
+    p.add_argument("file", nargs="?", type=Path, help="import：节假日安排TOML文件")
+    p.add_argument("--year", type=int, help="show：年份 year")
+    p.add_argument("--days", type=int, default=20, help="deadline：工作日数 working days")
+    p.add_argument("--from", dest="start", type=date.fromisoformat, help="deadline：起算日 start")
+
     add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
     add("demo", commands.demo, "演示：建立一个示例服务点并办理几件 a demo service point")
     return parser

@@ -11,7 +11,6 @@ from forms.catalog import Catalog, load_catalog
 from forms.model import LEVELS, Bundle, ServiceItem
 from forms.search import search_catalog
 from forms.templates import template
-from forms.workdays import WorkingCalendar
 from storage.errors import InvalidRequest
 from storage.status import STATUS_ZH
 from storage.store import Session, Store
@@ -25,11 +24,6 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def catalog() -> Catalog:
     return load_catalog()
-
-
-@lru_cache(maxsize=1)
-def calendar() -> WorkingCalendar:
-    return WorkingCalendar.default()
 
 
 def login(ctx: Context, store: Store) -> Session:
@@ -185,7 +179,7 @@ def apply(ctx: Context) -> int:
     entry = catalog().get(ctx.args.item)  # unknown item: fail before asking for a PIN
     session = open_session(ctx)
     result = intake.take(
-        session, catalog(), calendar(), entry.code, data, files,
+        session, catalog(), session.calendar(), entry.code, data, files,
         authorization=ctx.args.authorization, today=ctx.args.date,
     )
 
@@ -337,7 +331,7 @@ def demo(ctx: Context) -> int:
         entry = catalog().get(code)
         data = template(entry, village_code="430481101201", today=today)
         scans = [IncomingFile(n, n, b"%PDF-1.4 demo scan\n") for n in sorted(attachment_names(entry, data))]
-        result = intake.take(session, catalog(), calendar(), code, data, scans, today=today)
+        result = intake.take(session, catalog(), session.calendar(), code, data, scans, today=today)
         first_id = first_id or result.application_ids[0]
         for app_id, item_code, d in zip(result.application_ids, result.item_codes, result.deadlines, strict=True):
             due = "即办" if d is None or d.working_days == 0 else f"{d.due}前"
@@ -361,3 +355,56 @@ def demo(ctx: Context) -> int:
     )
     store.close()
     return 0 if report.ok else 4
+
+
+def calendar_cmd(ctx: Context) -> int:
+    """Holiday tables: see a year, import the county's announcement, work out a deadline."""
+    import sys
+
+    from forms.errors import CatalogError
+    from forms.workdays import YearTable
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    session = open_session(ctx)
+    action = ctx.args.action
+    if action == "import":
+        if not ctx.args.file:
+            raise InvalidRequest("file required", "请给出节假日安排文件（TOML），如 2027.toml")
+        try:
+            parsed = tomllib.loads(ctx.args.file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidRequest(f"{ctx.args.file}: {exc}",
+                                 f"无法读取节假日安排文件 {ctx.args.file}：{exc}") from None
+        try:
+            table = YearTable.from_mapping(parsed, ctx.args.file.name)
+        except CatalogError as exc:
+            raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
+        session.import_calendar(table)
+        ctx.emit({"ok": True, **table.as_mapping()},
+                 lambda: f"已导入{table.year}年节假日安排：放假{len(table.holidays)}天，"
+                         f"调休上班{len(table.workdays)}天")
+        return 0
+    cal = session.calendar()
+    if action == "deadline":
+        start = ctx.args.start or date.today()
+        d = cal.add_working_days(start, ctx.args.days)
+        ctx.emit({"from": start.isoformat(), "working_days": d.working_days, "due": d.due.isoformat(),
+                  "approximate": d.approximate, "unknown_years": list(d.unknown_years)},
+                 lambda: f"{start} 起 {d.working_days} 个工作日：{d.due}" + (
+                     f"\n{d.note_zh()}" if d.approximate else ""))
+        return 0
+    year = ctx.args.year or date.today().year
+    known = cal.tables.get(year)
+    if known is None:
+        ctx.emit({"year": year, "known": False},
+                 lambda: f"尚无{year}年节假日安排，期限按周末计算。"
+                         f"国务院公布后请用 calendar import 导入。已知年份：{cal.known_years[0]}–{cal.known_years[-1]}")
+        return 0
+    ctx.emit({"known": True, **known.as_mapping()},
+             lambda: f"{year}年 放假：{'、'.join(sorted(d.strftime('%m-%d') for d in known.holidays))}\n"
+                     f"{year}年 调休上班：{'、'.join(sorted(d.strftime('%m-%d') for d in known.workdays))}")
+    return 0
