@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog, load_catalog
 from forms.model import LEVELS, Bundle, ServiceItem
-from forms.search import search_catalog
 from forms.templates import template
 from storage.errors import InvalidRequest
 from storage.status import STATUS_ZH
@@ -141,6 +140,8 @@ def catalog_cmd(ctx: Context) -> int:
     cat = catalog()
     action, code = ctx.args.action, ctx.args.code
     if action in ("list", "search"):
+        from forms.search import search_catalog  # pypinyin's dictionary: load only when searching
+
         entries = search_catalog(cat, code) if code else cat.entries()
         ctx.emit(
             [_entry_dict(e) for e in entries],
