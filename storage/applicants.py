@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
+from forms.idnumber import normalize as normalize_id_number
 from storage.crypto import Keys
 from storage.db import Database
 
@@ -50,7 +51,8 @@ def upsert(
 
 def find(database: Database, keys: Keys, id_number: str) -> dict[str, Any] | None:
     """{"applicant": {...}, "fields": {...latest answers by field name}} or None."""
-    index = keys.blind_index("id_number", id_number.strip().upper())
+    # The same normalisation the form applied when the number was recorded (spaces, lower-case x).
+    index = keys.blind_index("id_number", normalize_id_number(id_number))
     with database.read() as db:
         row = db.execute("SELECT id, payload FROM applicants WHERE id_index = ?", [index]).fetchone()
     if row is None:

@@ -10,6 +10,7 @@ detected too. Rows never hold personal data: targets are application numbers.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,6 +50,11 @@ def append(
 
 
 def checkpoint(db: sqlite_utils.Database, keys: Keys, seq: int, digest: str) -> None:
+    # A checkpoint that no longer vouches for the chain is the evidence of tampering: moving it
+    # to the new head at the next login would hide a cut tail, so it stays for verify to report.
+    stored = db.execute("SELECT 1 FROM meta WHERE key = 'audit_head'").fetchone()
+    if (stored is not None or seq > 1) and _checkpoint_problem(db, keys) is not None:
+        return
     head = f"{seq}:{digest}"
     db.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)",
@@ -69,7 +75,6 @@ class AuditReport:
 def verify(db: sqlite_utils.Database, keys: Keys) -> AuditReport:
     problems: list[str] = []
     prev, expected_seq, rows = GENESIS, 1, 0
-    hashes: dict[int, str] = {}
     for seq, at, operator, action, target, detail, row_prev, digest in db.execute(
         "SELECT seq, at, operator, action, target, detail, prev, hash FROM audit ORDER BY seq"
     ):
@@ -81,17 +86,27 @@ def verify(db: sqlite_utils.Database, keys: Keys) -> AuditReport:
         if _row_hash(row_prev, seq, at, operator, action, target, detail) != digest:
             problems.append(f"audit row {seq} was altered")
         prev, expected_seq = digest, seq + 1
-        hashes[seq] = digest
+    problem = _checkpoint_problem(db, keys)
+    if problem is not None:
+        problems.append(problem)
+    return AuditReport(rows, problems)
+
+
+def _checkpoint_problem(db: sqlite_utils.Database, keys: Keys) -> str | None:
+    """What is wrong with the keyed checkpoint, or None if it vouches for a row still in the chain."""
     row = db.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
     if row is None:
-        if rows:
-            problems.append("audit checkpoint is missing")
-    else:
+        has_rows = db.execute("SELECT 1 FROM audit LIMIT 1").fetchone() is not None
+        return "audit checkpoint is missing" if has_rows else None
+    try:
         mark = json.loads(row[0])
-        if keys.audit_mac(mark["head"]) != mark["mac"]:
-            problems.append("audit checkpoint was forged")
-        else:
-            seq_text, _, digest = mark["head"].partition(":")
-            if hashes.get(int(seq_text)) != digest:
-                problems.append(f"audit rows up to {seq_text} were rewritten or removed")
-    return AuditReport(rows, problems)
+        head, mac = str(mark["head"]), str(mark["mac"])
+    except (ValueError, KeyError, TypeError):
+        return "audit checkpoint was forged"
+    if not hmac.compare_digest(keys.audit_mac(head), mac):
+        return "audit checkpoint was forged"
+    seq_text, _, digest = head.partition(":")
+    found = db.execute("SELECT hash FROM audit WHERE seq = ?", [int(seq_text)]).fetchone()
+    if found is None or found[0] != digest:
+        return f"audit rows up to {seq_text} were rewritten or removed"
+    return None

@@ -31,6 +31,16 @@ class Database:
             conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=10.0
             )
+            # Only reads until we know the file is ours: journal_mode=WAL rewrites the header
+            # of whatever file this is, and another program's database must be left as it was.
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables and app_id != APPLICATION_ID:
+                conn.close()
+                raise StoreCorrupt(
+                    f"{path}: a SQLite file, but not a village-agent store",
+                    f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
+                )
             # Pragmas before anything else touches the file.
             for pragma in (
                 "journal_mode=WAL",
@@ -41,19 +51,11 @@ class Database:
                 "busy_timeout=10000",
             ):
                 conn.execute(f"PRAGMA {pragma}")
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreCorrupt(
                 f"{path}: not a readable database ({exc})",
                 f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
             ) from None
-        if tables and app_id != APPLICATION_ID:
-            conn.close()
-            raise StoreCorrupt(
-                f"{path}: a SQLite file, but not a village-agent store",
-                f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
-            )
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()

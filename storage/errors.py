@@ -9,11 +9,11 @@ StorageError
  │    ├── UnknownOperator
  │    ├── OperatorDisabled
  │    ├── WrongPin        carries tries_left
- │    ├── LockedOut       carries seconds left
- │    └── WeakPin         a new PIN too easy to guess
+ │    └── LockedOut       carries seconds left
  ├── NotPermitted        the operator's role may not do this
  ├── NotFound            no such application
  ├── InvalidRequest      bad input that is not a form problem (duplicate operator, bad file)
+ │    └── WeakPin         a new PIN too easy to guess
  └── IntegrityError      verify found tampering or damage (used by reports, not raised on open)
 """
 
@@ -77,10 +77,6 @@ class LockedOut(AuthError):
         self.seconds = seconds
 
 
-class WeakPin(AuthError):
-    pass
-
-
 class NotPermitted(StorageError):
     pass
 
@@ -90,6 +86,10 @@ class NotFound(StorageError):
 
 
 class InvalidRequest(StorageError):
+    pass
+
+
+class WeakPin(InvalidRequest):
     pass
 
 

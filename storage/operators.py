@@ -138,34 +138,42 @@ def set_pin(database: Database, keys: Keys, name: str, pin: str, kdf: KdfParams,
 
 
 def unlock(database: Database, name: str, pin: str, *, now: float | None = None) -> tuple[Operator, Keys]:
-    """Check the PIN, counting failures; returns the operator and the store's keys."""
+    """Check the PIN, counting failures; returns the operator and the store's keys.
+
+    The attempt is counted, and the lock set if this is the last allowed try,
+    *before* the slow PIN check, inside the write lock: guesses made in parallel
+    (threads, several processes) each count, and at most MAX_TRIES of them ever
+    reach the check before the lock holds. A correct PIN clears both.
+    """
     now = time.time() if now is None else now
-    with database.read() as db:
+    with database.write() as db:
         rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
-    if not rows:
-        raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
-    row = rows[0]
-    operator = _row_to_operator(row)
-    if not operator.active:
-        raise OperatorDisabled(f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系代办员启用")
-    locked_until = float(str(row["locked_until"]))
-    if locked_until > now:
-        # A clock set back must not lock someone out for days.
-        raise LockedOut(int(min(locked_until - now, MAX_LOCK_SECONDS)) + 1)
+        if not rows:
+            raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
+        row = rows[0]
+        operator = _row_to_operator(row)
+        if not operator.active:
+            raise OperatorDisabled(
+                f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系代办员启用"
+            )
+        locked_until = float(str(row["locked_until"]))
+        if locked_until > now:
+            # A clock set back must not lock someone out for days.
+            raise LockedOut(int(min(locked_until - now, MAX_LOCK_SECONDS)) + 1)
+        attempt = int(str(row["failed_attempts"])) + 1
+        lock = 0
+        if attempt >= MAX_TRIES:
+            lock = min(BASE_LOCK_SECONDS * 2 ** (attempt - MAX_TRIES), MAX_LOCK_SECONDS)
+        db.execute(
+            "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
+            (attempt, now + lock if lock else 0, name),
+        )
     try:
         data_key = unwrap_data_key(WrappedKey.from_json(str(row["wrapped_key"])), pin, operator=name)
     except DecryptionFailed:
-        failed = int(str(row["failed_attempts"])) + 1
-        lock = 0
-        if failed >= MAX_TRIES:
-            lock = min(BASE_LOCK_SECONDS * 2 ** (failed - MAX_TRIES), MAX_LOCK_SECONDS)
         with database.write() as db:
-            db.execute(
-                "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
-                (failed, now + lock if lock else 0, name),
-            )
-            audit.append(db, name, "operator.login_failed", name, f"attempt {failed}")
-        raise WrongPin(max(MAX_TRIES - failed, 0), lock) from None
+            audit.append(db, name, "operator.login_failed", name, f"attempt {attempt}")
+        raise WrongPin(max(MAX_TRIES - attempt, 0), lock) from None
     keys = Keys(data_key)
     with database.write() as db:
         db.execute(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
+from storage.crypto import DecryptionFailed
 from storage.errors import AuthError, InvalidRequest, StorageError
 from village_agent import commands
 from village_agent.i18n import error_text, language, t
@@ -161,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_AUTH)
     except (StorageError, FormsError) as exc:
         return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_INVALID)
+    except DecryptionFailed:
+        zh = "有记录无法解密（可能被篡改或损坏）。请运行 village-agent verify 查看，并联系乡镇技术人员"
+        return _fail(ctx, zh if language() == "zh" else "A sealed record does not open; run verify",
+                     "sealed_record", EXIT_INVALID)
     except sqlite3.DatabaseError as exc:
         # Damage found mid-command (a torn copy, a bad sector): say so, never a traceback.
         zh = f"数据文件已损坏，无法读取（{exc}）。请勿继续使用此数据目录，联系乡镇技术人员从备份恢复"

@@ -225,7 +225,7 @@ def list_applications(ctx: Context) -> int:
             return t("list.empty")
         return "\n".join(
             f"{r.id}  {r.item_code:<10} {STATUS_ZH.get(r.status, r.status):<6} "
-            f"{r.applicant_name:<6} 收件{r.created_at[:10]}  期限{r.due_date or '—'}"
+            f"{r.applicant_name:<6} 收件{printing.local_time(r.created_at)}  期限{r.due_date or '—'}"
             for r in rows
         )
 
@@ -248,7 +248,8 @@ def show(ctx: Context) -> int:
             f"状态：{STATUS_ZH.get(summary.status, summary.status)}", f"预计办结：{summary.due_date or '—'}",
             "经过：",
         ]
-        lines += [f"  {e.recorded_at[:16].replace('T', ' ')}  {e.type}  #{e.seq}" for e in events]
+        lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {e.type}  #{e.seq}"
+                  for e in events]
         return "\n".join(lines)
 
     ctx.emit(data, text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from forms.engine import MATERIAL_STATUSES
@@ -18,6 +18,15 @@ WIDTH = 40  # full-width characters on a receipt printer line
 
 def _rule(char: str = "─") -> str:
     return char * WIDTH
+
+
+def local_time(stamp: str, *, with_time: bool = False) -> str:
+    """A stored UTC timestamp as the agent's own clock shows it (China is UTC+8: 07:00 is still yesterday in UTC)."""
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp[:16 if with_time else 10]
+    return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 def mask_id(number: str) -> str:
@@ -102,7 +111,10 @@ def receipt(
         lines += [
             f"申请人：{applicant.get('name', '')}    身份证号：{mask_id(applicant.get('id_number', ''))}",
         ]
-    lines += [f"收件日期：{summary.created_at[:10]}    当前状态：{STATUS_ZH.get(summary.status, summary.status)}"]
+    # The agent's day, as in the application number: created_at is UTC, a day behind before 08:00.
+    created = next((e.payload for e in events if e.type == "created"), {})
+    intake_day = created.get("intake_date") or summary.created_at[:10]
+    lines += [f"收件日期：{intake_day}    当前状态：{STATUS_ZH.get(summary.status, summary.status)}"]
     if materials:
         lines += [_rule(), "材料情况："]
         for code, status in materials.items():
