@@ -6,7 +6,7 @@ import hashlib
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from forms.engine import APPLICANT_KEYS, DERIVED_APPLICANT_KEYS
 from forms.errors import CatalogError, ExpressionError, UnknownItemError
 from forms.expr import Expression
 from forms.model import (
@@ -225,20 +226,24 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
         ),
         digest=hashlib.sha256(text).hexdigest(),
     )
-    _check_names(item)
+    _check_names(item, origin)
     return item
 
 
-def _check_names(item: ServiceItem) -> None:
-    """Every name an expression reads must be a field of the item (typos fail at load time)."""
+def _check_names(item: ServiceItem, origin: str) -> None:
+    """Every name an expression reads must be a field of the item or an applicant key
+    (typos fail at load time)."""
     known = {f.name for f in item.fields}
+    applicant = {*APPLICANT_KEYS, *DERIVED_APPLICANT_KEYS}
 
     def check(expr: Expression | None, where: str, extra: set[str]) -> None:
         if expr is None:
             return
-        unknown = expr.names - known - extra
+        unknown = sorted(expr.names - known - extra) + [
+            f"applicant.{k}" for k in sorted(expr.applicant_keys - applicant)
+        ]
         if unknown:
-            raise CatalogError(f"{item.code}: {where}: unknown name(s) {', '.join(sorted(unknown))}")
+            raise CatalogError(f"{origin}: {where}: unknown name(s) {', '.join(unknown)}")
 
     for f in item.fields:
         sub = {s.name for s in f.fields}
@@ -292,14 +297,61 @@ def _merge(origin: str, members: list[ServiceItem]) -> tuple[tuple[FieldSpec, ..
     materials: dict[str, MaterialSpec] = {}
     for item in members:
         for f in item.fields:
-            if f.name in fields and fields[f.name].shape() != f.shape():
+            if f.name not in fields:
+                fields[f.name] = f
+                continue
+            if fields[f.name].shape() != f.shape():
                 raise CatalogError(
                     f"{origin}: field {f.name!r} differs between member items (type, label or choices)"
                 )
-            fields.setdefault(f.name, f)
+            fields[f.name] = _join_field(origin, fields[f.name], f)
         for m in item.materials:
-            materials.setdefault(m.code, m)
+            materials[m.code] = _join_material(origin, materials[m.code], m) if (
+                m.code in materials
+            ) else m
     return tuple(fields.values()), tuple(materials.values())
+
+
+# The bundle's one form must ask whatever any member asks, or a member would receive an
+# application it refuses on its own: show a shared field when either member shows it, require
+# it when either requires it, accept commitment or a gap only where every member does.
+
+def _any_of(origin: str, where: str, sources: list[str]) -> Expression:
+    unique = list(dict.fromkeys(sources))
+    try:
+        return Expression(unique[0] if len(unique) == 1 else " or ".join(f"({s})" for s in unique))
+    except ExpressionError as exc:
+        raise CatalogError(f"{origin}: {where}: {exc}") from None
+
+
+def _asks_for(f: FieldSpec) -> str | None:
+    """When a member needs `f` filled in, as expression source (None: never)."""
+    need = "True" if f.required else (f.required_if.source if f.required_if else None)
+    if need is None or f.show_if is None:
+        return need
+    return f"({f.show_if.source}) and ({need})"
+
+
+def _join_field(origin: str, a: FieldSpec, b: FieldSpec) -> FieldSpec:
+    where = f"field {a.name!r}"
+    show = None if a.show_if is None or b.show_if is None else _any_of(
+        origin, where, [a.show_if.source, b.show_if.source]
+    )
+    needs = [n for n in (_asks_for(a), _asks_for(b)) if n is not None]
+    if "True" in needs:
+        return replace(a, show_if=show, required=True, required_if=None)
+    return replace(a, show_if=show, required=False,
+                   required_if=_any_of(origin, where, needs) if needs else None)
+
+
+def _join_material(origin: str, a: MaterialSpec, b: MaterialSpec) -> MaterialSpec:
+    needed = None if a.required_if is None or b.required_if is None else _any_of(
+        origin, f"material {a.code!r}", [a.required_if.source, b.required_if.source]
+    )
+    return replace(
+        a, required_if=needed, commitment_allowed=a.commitment_allowed and b.commitment_allowed,
+        may_be_missing=a.may_be_missing and b.may_be_missing,
+    )
 
 
 def parse_bundle(text: bytes, origin: str, items: Mapping[str, ServiceItem]) -> Bundle:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from forms.errors import Issue, ValidationFailed
@@ -226,7 +226,7 @@ def _fields(
             values[spec.name] = rows
     for spec in specs:
         if spec.calc is not None:
-            result = _calc(spec.calc, scope)
+            result = _calc(spec.calc, scope, money=spec.type == "money")
             if result is not None:
                 values[spec.name] = result
     for spec in specs:
@@ -262,9 +262,12 @@ def _group(
     return rows
 
 
-def _calc(expr: Expression, scope: Scope) -> Any:
+def _calc(expr: Expression, scope: Scope, *, money: bool = False) -> Any:
     try:
         value = expr.evaluate(scope)
+        if money and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            # Stored like a typed money field: a 2-place decimal string, "650.00" not 650.
+            return format(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
     except (TypeError, ArithmeticError, ValueError):
         return None
     if isinstance(value, Decimal):
@@ -275,10 +278,11 @@ def _calc(expr: Expression, scope: Scope) -> Any:
 
 
 def _rule(run: _Run, check: Expression, message: str, field_path: str, scope: Scope) -> None:
-    names = {f"fields.{n}" for n in check.names}
-    if names & run.bad or ("applicant." in check.source and any(
-        p.startswith("applicant.") for p in run.bad
-    )):
+    reads = {f"fields.{n}" for n in check.names} | {
+        "applicant." + ("id_number" if key in DERIVED_APPLICANT_KEYS else key)
+        for key in check.applicant_keys
+    }
+    if reads & run.bad:
         return  # a field it reads is already wrong; one message per problem
     if not check.truthy(scope):
         where = field_path if field_path.startswith("applicant.") or not field_path else (

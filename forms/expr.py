@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -36,6 +36,7 @@ _ARITH: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Div: operator.truediv,
 }
 _MAX_LENGTH = 500
+_MAX_DEPTH = 40  # evaluation recurses per level; real conditions are a handful deep
 
 
 def _num(value: Value) -> Value:
@@ -109,7 +110,7 @@ def _fn_round(x: Value, n: Value = 0) -> Value:
     x = _num(x)
     if not isinstance(x, Decimal):
         return None
-    return x.quantize(Decimal(1).scaleb(-int(n)))
+    return x.quantize(Decimal(1).scaleb(-int(n)), rounding=ROUND_HALF_UP)  # 四舍五入, as offices round
 
 
 def _fn_min(*args: Value) -> Value:
@@ -164,7 +165,8 @@ def _blank_to_none(v: Value) -> Value:
 
 
 class Expression:
-    """A parsed, checked expression. `names` lists the field names it reads."""
+    """A parsed, checked expression. `names` lists the field names it reads, `applicant_keys`
+    the `applicant.<key>`s."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -172,6 +174,10 @@ class Expression:
         self.names = frozenset(
             n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)
         ) - set(FUNCTIONS) - {"applicant", "today", "None", "True", "False"}
+        # _check allows attributes only on `applicant`, so these are the applicant keys it reads.
+        self.applicant_keys = frozenset(
+            n.attr for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)
+        )
 
     def evaluate(self, scope: Scope) -> Value:
         return _Eval(scope).visit(self.tree.body)
@@ -206,7 +212,17 @@ _ALLOWED = (
 )
 
 
+def _depth(node: ast.AST) -> int:
+    depth, level = 0, [node]
+    while level:
+        depth += 1
+        level = [child for n in level for child in ast.iter_child_nodes(n)]
+    return depth
+
+
 def _check(tree: ast.AST) -> None:
+    if _depth(tree) > _MAX_DEPTH:
+        raise ExpressionError(f"expression nested deeper than {_MAX_DEPTH} levels")
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise ExpressionError(f"{type(node).__name__} is not allowed in catalog expressions")
@@ -214,6 +230,11 @@ def _check(tree: ast.AST) -> None:
             isinstance(node.value, ast.Name) and node.value.id == "applicant"
         ):
             raise ExpressionError("only applicant.<key> attribute access is allowed")
+        name = node.id if isinstance(node, ast.Name) else (
+            node.attr if isinstance(node, ast.Attribute) else ""
+        )
+        if name.startswith("_"):
+            raise ExpressionError(f"name {name!r} is not allowed (no names starting with _)")
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
                 raise ExpressionError(f"unknown function in {ast.unparse(node)!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,9 +19,9 @@ class FieldError(ValueError):
         self.code = code
 
 
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")  # [0-9], not \d: only ASCII digits are stored
 # 统计用区划代码: 2 province, 2 city, 2 county, 3 township, 3 village.
-_DIVISION = re.compile(r"^[1-9]\d{11}$")
+_DIVISION = re.compile(r"^[1-9][0-9]{11}$")
 _PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
@@ -44,7 +44,7 @@ def check_phone(raw: str) -> str:
 
 def check_division_code(raw: str) -> str:
     text = raw.strip()
-    if not text.isdigit() or len(text) != 12:
+    if not (text.isascii() and text.isdigit()) or len(text) != 12:
         raise FieldError(f"村级区划代码应为12位数字，当前为{len(text)}位")
     if not _DIVISION.match(text) or text[:2] not in _PROVINCES:
         raise FieldError(f"区划代码前两位{text[:2]}不是有效的省级代码")
@@ -55,7 +55,7 @@ def check_division_code(raw: str) -> str:
 
 def check_bank_account(raw: str) -> str:
     text = re.sub(r"[\s-]", "", raw)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise FieldError("银行账号只能包含数字，请按卡面或存折逐位填写")
     if not 12 <= len(text) <= 25:
         raise FieldError(f"银行账号应为12至25位数字，当前为{len(text)}位")
@@ -78,6 +78,12 @@ def _decimal(raw: Any) -> Decimal:
         raise FieldError(f"“{raw}”不是有效的数字") from None
     if not value.is_finite():
         raise FieldError(f"“{raw}”不是有效的数字")
+    # Beyond this no real amount or count exists, and Decimal would overflow or build huge ints.
+    if value and not -10 <= value.adjusted() < 16:
+        raise FieldError(f"“{raw}”超出可填写的范围（最多16位整数、10位小数）", "range")
+    places = value.normalize().as_tuple().exponent  # safe now: the exponent is small
+    if isinstance(places, int) and places < -10:
+        raise FieldError(f"“{raw}”超出可填写的范围（最多16位整数、10位小数）", "range")
     return value
 
 
@@ -131,7 +137,9 @@ def _money(spec: FieldSpec, raw: Any, today: date) -> str:
 
 
 def _date(spec: FieldSpec, raw: Any, today: date) -> str:
-    if isinstance(raw, date):
+    if isinstance(raw, datetime):
+        value = raw.date()
+    elif isinstance(raw, date):
         value = raw
     else:
         text = str(raw).strip().replace("/", "-").replace(".", "-")
@@ -151,6 +159,8 @@ _FALSE = {False, "false", "否", "no", "0"}
 
 
 def _boolean(spec: FieldSpec, raw: Any, today: date) -> bool:
+    if not isinstance(raw, (str, int)):  # also keeps unhashable lists out of the set lookups
+        raise FieldError("应选择“是”或“否”")
     key = raw.strip().lower() if isinstance(raw, str) else raw
     if key in _TRUE:
         return True

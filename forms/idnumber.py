@@ -54,7 +54,7 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
     number = normalize(raw)
     if len(number) != 18:
         raise InvalidIdNumber(f"身份证号应为18位，当前为{len(number)}位，请核对后重新输入")
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):  # not \d: it also matches "٣", "３"
         raise InvalidIdNumber("身份证号前17位须为数字，最后一位为数字或X")
     if number[0] not in _REGION_FIRST or not _SHAPE.match(number):
         raise InvalidIdNumber("身份证号的地区码或出生年份不正确，请核对")
@@ -89,8 +89,10 @@ def age_on(born: date, day: date) -> int:
 
 def make(region_code: str, born: date, serial: int, *, female: bool) -> str:
     """Build a valid ID number; used for sample data and tests (serial 0-99)."""
-    if not (len(region_code) == 6 and region_code.isdigit()):
+    if not re.fullmatch(r"[0-9]{6}", region_code):
         raise ValueError("region code must be 6 digits")
+    if region_code[0] not in _REGION_FIRST or not 1800 <= born.year <= 2099:
+        raise ValueError("no valid ID number has this region code or birth year")
     order = serial * 10 + (2 * (serial % 5) if female else 2 * (serial % 5) + 1)
     first17 = f"{region_code}{born:%Y%m%d}{order:03d}"
     return first17 + check_digit(first17)
