@@ -1,0 +1,34 @@
+"""Errors raised by sync. Each carries a Chinese reason for the agent or clerk (`zh`).
+
+SyncError
+ └── BundleRejected      a message or bundle file is refused before anything is stored
+      (reason: malformed | truncated | unknown_sender | bad_signature | not_for_us
+               | decrypt_failed | too_large | revoked | wrong_village | replay)
+"""
+
+from __future__ import annotations
+
+REASONS_ZH = {
+    "malformed": "数据包格式不正确，可能不是本系统生成的文件",
+    "truncated": "数据包不完整（可能拷贝时U盘被拔出），请重新导出后再导入",
+    "unknown_sender": "发送设备未登记（未注册或不属于本辖区），已拒收",
+    "bad_signature": "签名校验失败：数据包被篡改或伪造，已拒收",
+    "not_for_us": "数据包不是发给本中心/本设备的",
+    "decrypt_failed": "无法解密：数据包已损坏或密钥不匹配",
+    "too_large": "数据包超过大小上限，已拒收",
+    "revoked": "发送设备已被注销（如电脑遗失），其新数据一律拒收",
+    "wrong_village": "发送设备不属于所报村的代办点，已拒收",
+    "replay": "重复或过期的数据包，未重复入库",
+}
+
+
+class SyncError(Exception):
+    zh = "同步出错"
+
+
+class BundleRejected(SyncError):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+        self.zh = REASONS_ZH.get(reason, "数据包被拒收")
