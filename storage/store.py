@@ -14,7 +14,7 @@ from typing import Any
 from forms.engine import CleanApplication
 from forms.fieldtypes import FieldError, check_division_code
 from forms.workdays import WorkingCalendar, YearTable
-from storage import applicants, applications, audit, events, operators
+from storage import applicants, applications, audit, devicekeys, events, operators
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
 from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data_key
@@ -84,6 +84,7 @@ class Store:
                 "INSERT INTO operators (name, role, wrapped_key, created_at) VALUES (?, ?, ?, ?)",
                 (operator_name.strip(), role, wrapped.to_json(), now),
             )
+            devicekeys.ensure(db, keys)
             audit.append(db, operator_name.strip(), "store.init", village_code, "", keys)
         return cls(database, home)
 
@@ -115,7 +116,18 @@ class Store:
 
     def login(self, name: str, pin: str) -> Session:
         operator, keys = operators.unlock(self.database, name.strip(), pin)
+        with self.database.read() as db:
+            missing = devicekeys.public(db) is None
+        if missing:  # a store made before device keys existed gets its own now
+            with self.database.write() as db:
+                devicekeys.ensure(db, keys)
         return Session(self, operator, keys)
+
+    def device_public(self) -> dict[str, str]:
+        """This device's id and public keys (no PIN needed): for enrollment and fingerprints."""
+        with self.database.read() as db:
+            keys = devicekeys.public(db) or {}
+        return {"device_id": self.info.device_id, **keys}
 
     def close(self) -> None:
         self.database.close()
@@ -204,6 +216,11 @@ class Session:
             )
             audit.append(db, self.operator.name, "calendar.import", str(table.year),
                          table.version or table.source, self.keys)
+
+    def device_private(self) -> tuple[bytes, bytes]:
+        """The device's private keys (raw), for sync to sign and open with. Never logged."""
+        with self.store.database.read() as db:
+            return devicekeys.private(db, self.keys)
 
     def verify(self) -> VerifyReport:
         return verify(self.store.database, self.keys)
