@@ -130,3 +130,99 @@ def m002_calendar_tables(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m003_sync(db: Database) -> None:
+    """Store-and-forward: trusted peers, received messages, relays, downstream queues, alarms.
+
+    The same tables serve a village device and a center: a township is both a
+    receiver (from villages) and a sender (to the county, and down to villages).
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE peers (
+            device_id TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('village', 'township', 'county')),
+            village_code TEXT NOT NULL DEFAULT '',
+            sign_public TEXT NOT NULL,
+            enc_public TEXT NOT NULL,
+            certificate TEXT,                   -- for enrolled village devices: signed JSON
+            url TEXT NOT NULL DEFAULT '',       -- where to reach it (a village's township)
+            enrolled_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seen_at TEXT,
+            clock_skew_ms INTEGER               -- our clock minus its clock at last contact
+        );
+        CREATE TABLE enrollment_codes (
+            code_id TEXT PRIMARY KEY,           -- first characters of the code, to find it
+            code_hash TEXT NOT NULL,            -- the code itself is never stored
+            village_code TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by TEXT,
+            used_at TEXT
+        );
+        CREATE TABLE received (
+            sender TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            digest TEXT NOT NULL,               -- SHA-256 of the whole sealed message
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            app TEXT NOT NULL DEFAULT '',
+            raw BLOB NOT NULL,                  -- the sealed message as it arrived
+            received_at TEXT NOT NULL,          -- our clock: deadlines run from here
+            via TEXT NOT NULL DEFAULT 'http',
+            processed_at TEXT,
+            PRIMARY KEY (sender, seq)
+        );
+        CREATE TABLE bundles_seen (
+            digest TEXT PRIMARY KEY,
+            imported_at TEXT NOT NULL,
+            messages INTEGER NOT NULL
+        );
+        CREATE TABLE alarms (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,                 -- conflict | bad_signature | revoked | wrong_village ...
+            sender TEXT NOT NULL DEFAULT '',
+            seq INTEGER,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE relay (
+            id INTEGER PRIMARY KEY,
+            destination TEXT NOT NULL,          -- device id of the next hop
+            sender TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            raw BLOB NOT NULL,                  -- passed on unchanged
+            state TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            acked_at TEXT,
+            UNIQUE (destination, sender, seq)
+        );
+        CREATE TABLE downstream (
+            village_code TEXT NOT NULL,
+            dseq INTEGER NOT NULL,              -- per-village order of messages going down
+            kind TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            acked_at TEXT,
+            PRIMARY KEY (village_code, dseq)
+        );
+        CREATE TABLE inbox (
+            origin TEXT NOT NULL,               -- the center that queued it
+            dseq INTEGER NOT NULL,
+            raw BLOB NOT NULL,
+            received_at TEXT NOT NULL,
+            applied_at TEXT,
+            PRIMARY KEY (origin, dseq)
+        );
+        ALTER TABLE outbox ADD COLUMN owner TEXT NOT NULL DEFAULT 'township';
+        ALTER TABLE outbox ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN digest TEXT;
+        ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN next_try_at REAL NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN custody_at TEXT
+        """,
+    )
