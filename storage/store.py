@@ -24,6 +24,7 @@ from storage.operators import Operator
 from storage.verify import VerifyReport, verify
 
 STORE_FILE = "village.db"
+NODE_CODE_LENGTH = {"township": 9, "county": 6}
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,28 @@ class Store:
         pin: str,
         role: str = "agent",
         kdf: KdfParams = DEFAULT_KDF,
+        node: str = "village",
     ) -> Store:
-        try:
-            village_code = check_division_code(village_code)
-        except FieldError as exc:
-            raise InvalidRequest(f"bad village code {village_code!r}", exc.message) from None
+        """A new store. `node` is what this machine is: a village point or a township/county center.
+
+        A center's `village_code` is its own division code: 9 digits for a township,
+        6 for a county (the leading part of 统计用区划代码).
+        """
+        if node == "village":
+            try:
+                village_code = check_division_code(village_code)
+            except FieldError as exc:
+                raise InvalidRequest(f"bad village code {village_code!r}", exc.message) from None
+        elif node in NODE_CODE_LENGTH:
+            code = village_code.strip()
+            if not (code.isdigit() and len(code) == NODE_CODE_LENGTH[node] and code[0] != "0"):
+                raise InvalidRequest(
+                    f"{node} code must be {NODE_CODE_LENGTH[node]} digits",
+                    f"{'乡镇' if node == 'township' else '县'}区划代码应为{NODE_CODE_LENGTH[node]}位数字",
+                )
+            village_code = code
+        else:
+            raise InvalidRequest(f"unknown node kind {node!r}", "节点类型只能是 village、township 或 county")
         if not village_name.strip() or len(village_name) > 40:
             raise InvalidRequest("village name must be 1-40 characters", "村名须为1至40个字")
         if role != "agent":
@@ -77,7 +95,7 @@ class Store:
             for key, value in (
                 ("village_code", village_code), ("village_name", village_name.strip()),
                 ("device_id", secrets.token_hex(8)), ("created_at", now), ("next_seq", "1"),
-                ("kdf", json.dumps(kdf.__dict__)),
+                ("kdf", json.dumps(kdf.__dict__)), ("node", node),
             ):
                 events.meta_set(db, key, value)
             db.execute(
@@ -104,6 +122,12 @@ class Store:
             values = [events.meta_get(db, k) or "" for k in
                       ("village_code", "village_name", "device_id", "created_at")]
         return StoreInfo(*values)
+
+    @property
+    def node(self) -> str:
+        """village | township | county."""
+        with self.database.read() as db:
+            return events.meta_get(db, "node") or "village"
 
     @property
     def kdf(self) -> KdfParams:
@@ -216,6 +240,18 @@ class Session:
             )
             audit.append(db, self.operator.name, "calendar.import", str(table.year),
                          table.version or table.source, self.keys)
+
+    def add_event(self, application_id: str, event_type: str, payload: dict[str, Any]) -> int:
+        """A local event on an existing application (corrected, delivered, rated, ...), with its outbox row."""
+        summary, _ = self.show(application_id)
+        with self.store.database.write() as db:
+            device = events.DeviceState(db)
+            seq = events.append(db, self.keys, device, application_id=summary.id,
+                                event_type=event_type, payload=payload, operator_id=self.operator.id)
+            device.save()
+            audit.append(db, self.operator.name, f"application.{event_type}", summary.id,
+                         summary.item_code, self.keys)
+        return seq
 
     def device_private(self) -> tuple[bytes, bytes]:
         """The device's private keys (raw), for sync to sign and open with. Never logged."""

@@ -61,3 +61,51 @@ def unpack(raw: bytes) -> list[bytes]:
 def digest(raw: bytes) -> str:
     """The bundle hash: the second idempotency key for a whole file imported twice."""
     return hashlib.sha256(raw).hexdigest()
+
+
+class BundleStream:
+    """Read a bundle as its bytes arrive, handing out each whole message at once.
+
+    A center commits every message as soon as it is whole, so a connection cut
+    halfway keeps what came through; `close()` then says whether the bundle was
+    complete. (A USB file is checked whole with `unpack` before anything is stored.)
+    """
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._hash = hashlib.sha256()
+        self._count: int | None = None
+        self._seen = 0
+
+    def _take(self, n: int) -> bytes:
+        part = bytes(self._buf[:n])
+        del self._buf[:n]
+        self._hash.update(part)
+        return part
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buf += data
+        out: list[bytes] = []
+        if self._count is None:
+            if len(self._buf) < 8:
+                return out
+            if bytes(self._buf[:4]) != MAGIC:
+                raise BundleRejected("malformed", "not a bundle")
+            (self._count,) = struct.unpack(">I", self._take(8)[4:])
+            if self._count > MAX_MESSAGES:
+                raise BundleRejected("too_large", f"{self._count} messages")
+        while self._seen < self._count and len(self._buf) >= 4:
+            (length,) = struct.unpack_from(">I", self._buf, 0)
+            if length > MAX_MESSAGE:
+                raise BundleRejected("too_large", f"message of {length} bytes")
+            if len(self._buf) < 4 + length:
+                break
+            out.append(self._take(4 + length)[4:])
+            self._seen += 1
+        return out
+
+    def close(self) -> None:
+        if self._count is None or self._seen != self._count or len(self._buf) != 32:
+            raise BundleRejected("truncated", "bundle ended early")
+        if bytes(self._buf) != self._hash.digest():
+            raise BundleRejected("truncated", "checksum does not match")

@@ -14,6 +14,7 @@ from forms.engine import split_bundle, validate
 from forms.errors import Issue, ValidationFailed
 from forms.model import Bundle
 from forms.workdays import Deadline, WorkingCalendar
+from storage import syncstate
 from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
@@ -98,6 +99,7 @@ def take(
         planned, files, bundle_code=entry.code if isinstance(entry, Bundle) else None,
         authorization=authorization, today=today,
     )
+    seal_for_sync(session)
     return IntakeResult(ids, [p.clean.item_code for p in planned], [p.deadline for p in planned])
 
 
@@ -110,3 +112,46 @@ def _check_labels(entry: Any, files: Sequence[IncomingFile]) -> None:
     ]
     if issues:
         raise ValidationFailed(issues)
+
+
+def seal_for_sync(session: Session) -> int:
+    """Seal new outbox rows to the township (and county) now, while the operator is here.
+
+    Sync then needs no PIN, and this PC cannot read its own outbox. Before
+    enrollment nothing is sealed; rows wait, encrypted at rest, and are sealed at
+    the first login after enrollment.
+    """
+    from sync.node import Node
+    from sync.village import seal_outbox
+
+    if not any(p.role == "township" for p in syncstate.peers(session.store.database)):
+        return 0
+    return seal_outbox(Node.of(session))
+
+
+def correct(
+    session: Session,
+    catalog: Catalog,
+    application_id: str,
+    data: Any,
+    files: Sequence[IncomingFile] = (),
+    *,
+    today: date | None = None,
+) -> int:
+    """Answer a correction request: the whole corrected application, validated, as a new event."""
+    today = today or date.today()
+    summary, _ = session.show(application_id)
+    if summary.status != "correction_requested":
+        raise InvalidRequest(
+            f"{application_id} is {summary.status}, not awaiting correction",
+            f"办件 {application_id} 当前不需要补正（状态：{summary.status}）",
+        )
+    entry = catalog.item(summary.item_code)
+    names = {f.label for f in files} | {f.name for f in files}
+    clean = validate(entry, data, today=today, attachments=names)
+    seq = session.add_event(application_id, "corrected", {
+        "applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials,
+        "item_version": clean.item_version, "corrected_on": today.isoformat(),
+    })
+    seal_for_sync(session)
+    return seq

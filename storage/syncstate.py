@@ -1,0 +1,347 @@
+"""Sync's tables as the store sees them: peers, outbox state, received messages, queues, alarms.
+
+No wire formats and no signatures here (that is `sync/`); this module only
+files bytes and states, each change in one transaction with what it belongs to.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlite_utils
+
+from storage import applicants, events
+from storage.crypto import Keys
+from storage.db import Database
+from storage.hlc import Hlc, receive
+from storage.status import EVENT_TYPES
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Peer:
+    device_id: str
+    role: str  # village | township | county
+    village_code: str
+    sign_public: str
+    enc_public: str
+    certificate: str | None
+    url: str
+    revoked: bool
+
+    def identity(self) -> dict[str, str]:
+        return {"device_id": self.device_id, "sign_public": self.sign_public,
+                "enc_public": self.enc_public}
+
+
+def _peer(row: Any) -> Peer:
+    return Peer(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] is not None)
+
+
+_PEER_COLUMNS = "device_id, role, village_code, sign_public, enc_public, certificate, url, revoked_at"
+
+
+def save_peer(db: sqlite_utils.Database, *, device_id: str, role: str, sign_public: str,
+              enc_public: str, village_code: str = "", certificate: str | None = None,
+              url: str = "") -> None:
+    """Trust a peer's keys. Re-saving the same keys is harmless; different keys replace (re-enrolment)."""
+    db.execute(
+        "INSERT INTO peers (device_id, role, village_code, sign_public, enc_public, certificate,"
+        " url, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
+        " role = excluded.role, village_code = excluded.village_code,"
+        " sign_public = excluded.sign_public, enc_public = excluded.enc_public,"
+        " certificate = coalesce(excluded.certificate, peers.certificate),"
+        " url = CASE WHEN excluded.url != '' THEN excluded.url ELSE peers.url END",
+        (device_id, role, village_code, sign_public, enc_public, certificate, url, now_iso()),
+    )
+
+
+def peers(database: Database, role: str | None = None) -> list[Peer]:
+    sql = f"SELECT {_PEER_COLUMNS} FROM peers"
+    with database.read() as db:
+        rows = db.execute(sql + (" WHERE role = ?" if role else "") + " ORDER BY enrolled_at",
+                          [role] if role else []).fetchall()
+    return [_peer(r) for r in rows]
+
+
+def peer(database: Database, device_id: str) -> Peer | None:
+    with database.read() as db:
+        row = db.execute(f"SELECT {_PEER_COLUMNS} FROM peers WHERE device_id = ?",
+                         [device_id]).fetchone()
+    return None if row is None else _peer(row)
+
+
+def revoke_peer(db: sqlite_utils.Database, device_id: str) -> bool:
+    cur = db.execute("UPDATE peers SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
+                     (now_iso(), device_id))
+    return cur.rowcount > 0
+
+
+def touch_peer(db: sqlite_utils.Database, device_id: str, skew_ms: int | None) -> None:
+    db.execute("UPDATE peers SET last_seen_at = ?, clock_skew_ms = coalesce(?, clock_skew_ms)"
+               " WHERE device_id = ?", (now_iso(), skew_ms, device_id))
+
+
+# ---- the sender's outbox -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """An outbox row still to be sealed, with what sealing needs (decrypted for this moment only)."""
+
+    seq: int
+    application_id: str
+    event_type: str
+    hlc: str
+    recorded_at: str
+    payload: dict[str, Any]
+    item_code: str
+    item_version: str
+    kind: str
+
+
+def unsealed(database: Database, keys: Keys) -> list[OutgoingEvent]:
+    out = []
+    with database.read() as db:
+        for row in db.execute(
+            "SELECT o.seq, e.application_id, e.type, e.hlc, e.recorded_at, e.payload, e.device_id,"
+            " a.item_code, a.item_version, a.kind FROM outbox o JOIN events e ON e.id = o.event_id"
+            " JOIN applications a ON a.id = e.application_id WHERE o.state = 'unsealed'"
+            " ORDER BY o.seq"
+        ).fetchall():
+            payload = keys.open_json(row[5], events.event_aad(row[6], row[0]))
+            out.append(OutgoingEvent(row[0], row[1], row[2], row[3], row[4], payload, row[7],
+                                     row[8], row[9]))
+    return out
+
+
+def mark_sealed(database: Database, sealed: Iterable[tuple[int, bytes, str, str]]) -> None:
+    """(seq, sealed message, digest, owner) for each; one transaction."""
+    with database.write() as db:
+        for seq, raw, digest, owner in sealed:
+            db.execute(
+                "UPDATE outbox SET state = 'pending', sealed = ?, digest = ?, owner = ?, size = ?"
+                " WHERE seq = ? AND state = 'unsealed'", (raw, digest, owner, len(raw), seq),
+            )
+
+
+def outbox_rows(database: Database) -> list[dict[str, Any]]:
+    """Every sealed row not yet forgotten, for the planner."""
+    with database.read() as db:
+        return list(db.query(
+            "SELECT seq, digest, size, owner, state, attempts, next_try_at FROM outbox"
+            " WHERE state IN ('pending', 'custody') ORDER BY seq"
+        ))
+
+
+def outbox_messages(database: Database, seqs: Iterable[int]) -> list[bytes]:
+    wanted = sorted(set(seqs))
+    with database.read() as db:
+        rows = dict(db.execute(
+            f"SELECT seq, sealed FROM outbox WHERE seq IN ({','.join('?' * len(wanted))})", wanted
+        ).fetchall()) if wanted else {}
+    return [rows[s] for s in wanted if s in rows]
+
+
+def record_acks(database: Database, custody: Iterable[int], e2e: Iterable[int]) -> tuple[int, int]:
+    """Move outbox rows forward only: pending -> custody -> done. Returns (custody, done) counts."""
+    stamp = now_iso()
+    custody_n = done_n = 0
+    with database.write() as db:
+        for seq in set(custody):
+            custody_n += db.execute(
+                "UPDATE outbox SET state = 'custody', custody_at = ? WHERE seq = ? AND state = 'pending'",
+                (stamp, seq)).rowcount
+        for seq in set(e2e):
+            done_n += db.execute(
+                "UPDATE outbox SET state = 'done', acked_at = ?, custody_at = coalesce(custody_at, ?)"
+                " WHERE seq = ? AND state IN ('pending', 'custody')", (stamp, stamp, seq)).rowcount
+    return custody_n, done_n
+
+
+def record_failure(database: Database, updates: Iterable[tuple[int, int, float]]) -> None:
+    """(seq, attempts, next_try_at) after a failed session."""
+    with database.write() as db:
+        for seq, attempts, next_try_at in updates:
+            db.execute("UPDATE outbox SET attempts = ?, next_try_at = ? WHERE seq = ?",
+                       (attempts, next_try_at, seq))
+
+
+# ---- receiving ---------------------------------------------------------------------------------
+
+
+def file_received(db: sqlite_utils.Database, *, sender: str, seq: int, digest: str, kind: str,
+                  owner: str, app: str, raw: bytes, via: str) -> str:
+    """'store', 'duplicate' or 'conflict' (then an alarm is raised and nothing replaced)."""
+    row = db.execute("SELECT digest FROM received WHERE sender = ? AND seq = ?",
+                     (sender, seq)).fetchone()
+    if row is not None:
+        if row[0] == digest:
+            return "duplicate"
+        alarm(db, "conflict", sender, seq, f"digest {digest[:16]} differs from stored {row[0][:16]}")
+        return "conflict"
+    db.execute(
+        "INSERT INTO received (sender, seq, digest, kind, owner, app, raw, received_at, via)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (sender, seq, digest, kind, owner, app, raw, now_iso(), via),
+    )
+    return "store"
+
+
+def received_seqs(database: Database, sender: str) -> set[int]:
+    with database.read() as db:
+        return {r[0] for r in db.execute("SELECT seq FROM received WHERE sender = ?", [sender])}
+
+
+def alarm(db: sqlite_utils.Database, kind: str, sender: str, seq: int | None, detail: str) -> None:
+    db.execute("INSERT INTO alarms (at, kind, sender, seq, detail) VALUES (?, ?, ?, ?, ?)",
+               (now_iso(), kind, sender, seq, detail))
+
+
+def alarms(database: Database) -> list[dict[str, Any]]:
+    with database.read() as db:
+        return list(db.query("SELECT * FROM alarms ORDER BY id"))
+
+
+def bundle_seen(db: sqlite_utils.Database, digest: str, messages: int) -> bool:
+    """True if this exact bundle file was imported before; records it otherwise."""
+    if db.execute("SELECT 1 FROM bundles_seen WHERE digest = ?", [digest]).fetchone():
+        return True
+    db.execute("INSERT INTO bundles_seen (digest, imported_at, messages) VALUES (?, ?, ?)",
+               (digest, now_iso(), messages))
+    return False
+
+
+# ---- events that other nodes wrote ------------------------------------------------------------
+
+
+def apply_remote_event(
+    db: sqlite_utils.Database, keys: Keys, *, device_id: str, seq: int, hlc: str,
+    recorded_at: str, application_id: str, event_type: str, payload: dict[str, Any],
+    item_code: str = "", item_version: str = "", kind: str = "service", operator_id: int,
+) -> bool:
+    """File an event another node wrote (once: UNIQUE(device_id, seq)); create its application if new.
+
+    Returns False when the event was already filed. The status cache is refreshed
+    from the whole log, so late or repeated events never move a case backwards.
+    """
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    if db.execute("SELECT 1 FROM events WHERE device_id = ? AND seq = ?",
+                  (device_id, seq)).fetchone():
+        return False
+    # Our clock moves past theirs, so whatever we write next sorts after this event
+    # even when their wall clock says 2035.
+    last = Hlc.decode(events.meta_get(db, "hlc") or "0.0")
+    events.meta_set(db, "hlc", receive(last, Hlc.decode(hlc), int(time.time() * 1000)).encode())
+    if db.execute("SELECT 1 FROM applications WHERE id = ?", [application_id]).fetchone() is None:
+        applicant_id = None
+        applicant = payload.get("applicant") if isinstance(payload.get("applicant"), dict) else None
+        if applicant and applicant.get("id_number"):
+            applicant_id = applicants.upsert(db, keys, applicant, payload.get("fields", {}))
+        stamp = now_iso()
+        db.execute(
+            "INSERT INTO applications (id, kind, item_code, item_version, applicant_id, status,"
+            " operator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+            (application_id, kind, item_code, item_version, applicant_id, operator_id, stamp, stamp),
+        )
+    elif event_type in ("submitted", "corrected") and isinstance(payload.get("applicant"), dict):
+        applicant = payload["applicant"]
+        if applicant.get("id_number"):
+            applicants.upsert(db, keys, applicant, payload.get("fields", {}))
+    db.execute(
+        "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
+        " payload) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+        (application_id, event_type, device_id, seq, hlc, recorded_at,
+         keys.seal_json(payload, events.event_aad(device_id, seq))),
+    )
+    if isinstance(payload.get("due_date"), str):
+        # The deciding center's deadline (from its receipt or acceptance) replaces our estimate.
+        db.execute("UPDATE applications SET due_date = ?, due_approximate = 0 WHERE id = ?",
+                   (payload["due_date"], application_id))
+    events.refresh_status(db, application_id)
+    return True
+
+
+# ---- queues going down (center) and coming in (village) -------------------------------------
+
+
+def queue_downstream(db: sqlite_utils.Database, village_code: str, kind: str, raw: bytes) -> int:
+    last = db.execute("SELECT max(dseq) FROM downstream WHERE village_code = ?",
+                      [village_code]).fetchone()[0]
+    dseq = (last or 0) + 1
+    db.execute("INSERT INTO downstream (village_code, dseq, kind, raw, created_at)"
+               " VALUES (?, ?, ?, ?, ?)", (village_code, dseq, kind, raw, now_iso()))
+    return dseq
+
+
+def downstream_after(database: Database, village_code: str, cursor: int,
+                     limit_bytes: int = 4 * 1024 * 1024) -> list[tuple[int, bytes]]:
+    out: list[tuple[int, bytes]] = []
+    size = 0
+    with database.read() as db:
+        for dseq, raw in db.execute(
+            "SELECT dseq, raw FROM downstream WHERE village_code = ? AND dseq > ? ORDER BY dseq",
+            (village_code, cursor)):
+            if out and size + len(raw) > limit_bytes:
+                break
+            out.append((dseq, raw))
+            size += len(raw)
+    return out
+
+
+def store_inbox(database: Database, items: Iterable[tuple[str, int, bytes]],
+                cursor: tuple[str, int] | None = None) -> int:
+    """Keep downstream messages as they arrived (still sealed), keyed by (signer, its seq).
+
+    `cursor` (center device id, last downstream position received) is saved in the
+    same transaction, so the next session asks only for what came after.
+    Returns how many messages were new.
+    """
+    new = 0
+    with database.write() as db:
+        for origin, seq, raw in items:
+            new += db.execute("INSERT OR IGNORE INTO inbox (origin, dseq, raw, received_at)"
+                              " VALUES (?, ?, ?, ?)", (origin, seq, raw, now_iso())).rowcount
+        if cursor is not None:
+            events.meta_set(db, f"downstream_cursor:{cursor[0]}", str(cursor[1]))
+    return new
+
+
+def inbox_cursor(database: Database, center: str) -> int:
+    """The last downstream position stored from `center`: what to ask after."""
+    with database.read() as db:
+        return int(events.meta_get(db, f"downstream_cursor:{center}") or 0)
+
+
+def unapplied_inbox(database: Database) -> list[tuple[str, int, bytes]]:
+    with database.read() as db:
+        return [(r[0], r[1], r[2]) for r in db.execute(
+            "SELECT origin, dseq, raw FROM inbox WHERE applied_at IS NULL ORDER BY origin, dseq")]
+
+
+def apply_inbox(database: Database, origin: str, dseq: int,
+                apply: Callable[[sqlite_utils.Database], None]) -> None:
+    """Run `apply` and mark the message applied in the same transaction."""
+    with database.write() as db:
+        apply(db)
+        db.execute("UPDATE inbox SET applied_at = ? WHERE origin = ? AND dseq = ?",
+                   (now_iso(), origin, dseq))
+
+
+def meta_json(database: Database, key: str) -> Any:
+    with database.read() as db:
+        value = events.meta_get(db, key)
+    return None if value is None else json.loads(value)
+
+
+def set_meta_json(db: sqlite_utils.Database, key: str, value: Any) -> None:
+    events.meta_set(db, key, json.dumps(value, ensure_ascii=False))

@@ -1,0 +1,201 @@
+"""A township or county center: take messages in exactly once, acknowledge, decide, send decisions down."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlite_utils
+
+from storage import audit, events, syncstate
+from sync import envelope, messages, signed
+from sync.errors import BundleRejected, SyncError
+from sync.items import time_limit
+from sync.keys import PublicIdentity
+from sync.node import Node
+
+DECISIONS = {
+    # decision -> statuses it may follow
+    "accepted": {"received", "submitted"},
+    "correction_requested": {"received", "accepted", "submitted"},
+    "rejected": {"received", "accepted", "submitted"},
+    "completed": {"accepted", "forwarded"},
+}
+
+
+class DecisionError(SyncError):
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
+@dataclass
+class Ingested:
+    stored: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    refused: list[tuple[str, int | None, str]] = field(default_factory=list)  # (sender, seq, reason)
+    senders: set[str] = field(default_factory=set)
+
+
+def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: str) -> None:
+    result.refused.append((sender, seq, reason))
+    with node.session.store.database.write() as db:
+        syncstate.alarm(db, reason, sender, seq, "refused at ingest")
+
+
+def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> None:
+    """One message: check, file once, record, acknowledge later. Never raises for bad input."""
+    try:
+        parsed = envelope.parse(raw)
+    except BundleRejected as exc:
+        _refuse(node, result, "", None, exc.reason)
+        return
+    header = parsed.header
+    try:
+        peer, identity = node.peer_identity(header.sender)
+        if peer.role == "village" and header.village != peer.village_code:
+            raise BundleRejected("wrong_village", f"{header.village} != {peer.village_code}")
+        envelope.verify(parsed, identity)
+        payload = messages.loads(envelope.open_payload(parsed, node.keys))
+    except BundleRejected as exc:
+        _refuse(node, result, header.sender, header.seq, exc.reason)
+        return
+    result.senders.add(header.sender)
+    database = node.session.store.database
+    with database.write() as db:
+        outcome = syncstate.file_received(
+            db, sender=header.sender, seq=header.seq, digest=parsed.digest, kind=header.kind,
+            owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
+        if outcome == "store" and header.kind == "event":
+            _record_event(node, db, header, payload, peer.village_code)
+        skew = _skew_ms(header.created)
+        syncstate.touch_peer(db, header.sender, skew)
+    if outcome == "conflict":
+        result.refused.append((header.sender, header.seq, "conflict"))
+    elif outcome == "duplicate":
+        result.duplicates.append(header.seq)
+    else:
+        result.stored.append(header.seq)
+
+
+def _skew_ms(created: str) -> int | None:
+    try:
+        sent = datetime.fromisoformat(created)
+    except ValueError:
+        return None
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=timezone.utc)
+    return int((datetime.now(timezone.utc) - sent).total_seconds() * 1000)
+
+
+def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header,
+                  body: dict[str, Any], village_code: str) -> None:
+    app_id = str(body["application_id"])
+    syncstate.apply_remote_event(
+        db, node.session.keys, device_id=header.sender, seq=header.seq, hlc=header.hlc,
+        recorded_at=str(body.get("recorded_at", "")), application_id=app_id,
+        event_type=str(body["type"]), payload=dict(body.get("payload") or {}),
+        item_code=str(body.get("item_code", "")), item_version=str(body.get("item_version", "")),
+        kind=str(body.get("kind", "service")), operator_id=node.session.operator.id,
+    )
+    if body["type"] in ("submitted", "corrected", "inspection_recorded"):
+        # The promised clock starts from our receipt, never from the village's clock.
+        received = date.today()
+        limit = time_limit(str(body.get("item_code", "")))
+        due = node.session.calendar().add_working_days(received, limit).due.isoformat()
+        _decide_in(node, db, app_id, "received", {"received_on": received.isoformat(),
+                                                  "due_date": due, "by": node.kind},
+                   village_code, str(body.get("item_code", "")))
+
+
+def _village_recipients(node: Node, village_code: str) -> list[PublicIdentity]:
+    found = [PublicIdentity.from_dict(p.identity())
+             for p in syncstate.peers(node.session.store.database, "village")
+             if p.village_code == village_code and not p.revoked]
+    return found[-envelope.MAX_STANZAS:]
+
+
+def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str,
+               body: dict[str, Any], village_code: str, item_code: str) -> int:
+    """Our event on the application and its sealed copy queued down to the village, one transaction."""
+    device = events.DeviceState(db)
+    seq = events.append(db, node.session.keys, device, application_id=app_id, event_type=decision,
+                        payload=body, operator_id=node.session.operator.id)
+    device.save()
+    hlc = db.execute("SELECT hlc, recorded_at FROM events WHERE device_id = ? AND seq = ?",
+                     (device.device_id, seq)).fetchone()
+    recipients = _village_recipients(node, village_code)
+    if recipients:
+        raw = envelope.seal(
+            messages.decision_payload(app_id, decision, body, seq=seq, hlc=hlc[0],
+                                      recorded_at=hlc[1], item_code=item_code),
+            kind="decision", sender=node.keys, village="", seq=seq, hlc=hlc[0],
+            recipients=recipients, created=hlc[1], meta={"app": app_id},
+        )
+        syncstate.queue_downstream(db, village_code, "decision", raw)
+    audit.append(db, node.session.operator.name, f"decision.{decision}", app_id, item_code,
+                 node.session.keys)
+    return seq
+
+
+def decide(node: Node, application_id: str, decision: str, body: dict[str, Any]) -> int:
+    """A clerk's decision (accept, request correction, reject, complete), sent down to the village."""
+    if decision not in DECISIONS:
+        raise DecisionError(f"unknown decision {decision!r}", "未知的办理决定")
+    if decision == "correction_requested" and not body.get("reasons"):
+        raise DecisionError("a correction request needs its reasons",
+                            "补正通知须一次性列明全部补正理由")
+    if decision == "rejected" and not body.get("reason"):
+        raise DecisionError("a rejection needs a reason", "不予受理须说明理由")
+    if decision == "completed" and not body.get("result"):
+        raise DecisionError("a completion needs its result", "办结须填写办理结果")
+    database = node.session.store.database
+    with database.write() as db:
+        row = db.execute("SELECT status, item_code FROM applications WHERE id = ?",
+                         [application_id]).fetchone()
+        if row is None:
+            raise DecisionError(f"no application {application_id}", f"没有办件 {application_id}")
+        if row[0] not in DECISIONS[decision]:
+            raise DecisionError(f"cannot {decision} from {row[0]}",
+                                f"办件当前状态不能执行此操作（当前：{row[0]}）")
+        sender = db.execute(
+            "SELECT device_id FROM events WHERE application_id = ? AND type IN"
+            " ('created', 'submitted') ORDER BY id LIMIT 1", [application_id]).fetchone()
+        village = db.execute("SELECT village_code FROM peers WHERE device_id = ?",
+                             [sender[0] if sender else ""]).fetchone()
+        if decision == "accepted":
+            body = {**body, "due_date": node.session.calendar().add_working_days(
+                date.today(), time_limit(row[1])).due.isoformat()}
+        return _decide_in(node, db, application_id, decision, body,
+                          village[0] if village else "", row[1])
+
+
+def ack_for(node: Node, device_id: str) -> bytes:
+    """Our signed acknowledgement of everything we hold from `device_id`.
+
+    Custody for every message stored; end to end for those this center owns
+    (a township owns township items; a county owns what reaches it).
+    """
+    database = node.session.store.database
+    with database.read() as db:
+        rows = db.execute("SELECT seq, owner FROM received WHERE sender = ?", [device_id]).fetchall()
+    custody = {r[0] for r in rows}
+    e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")}
+    ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
+                       datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return signed.sign("ack", messages.loads(ack.payload()), node.keys)
+
+
+def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes], int]:
+    """Sealed messages for the device's village after `cursor`, and the new cursor."""
+    peer = syncstate.peer(node.session.store.database, device_id)
+    if peer is None or peer.role != "village":
+        return [], cursor
+    items = syncstate.downstream_after(node.session.store.database, peer.village_code, cursor)
+    return [raw for _, raw in items], (items[-1][0] if items else cursor)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,206 @@
+"""The village's sync session over HTTP (httpx): normally one round trip.
+
+Push the due sealed messages; the answer carries the center's signed
+acknowledgement and the downstream messages after our cursor. After a failed
+session the next one first asks what was stored (one extra round trip), so a
+cut never re-sends what the center already committed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from storage import events, syncstate
+from storage.store import Session, Store
+from sync import bundlefile, enroll, village
+from sync.errors import BundleRejected
+from sync.node import Node
+
+BACKOFF_BASE = 5.0  # seconds
+BACKOFF_CAP = 600.0
+TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncReport:
+    ok: bool = False
+    error: str = ""
+    error_zh: str = ""
+    sealed: int = 0
+    sent: int = 0
+    custody: int = 0
+    done: int = 0
+    downstream_new: int = 0
+    applied: int = 0
+    round_trips: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    pending_after: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _failed_before(store: Store) -> bool:
+    with store.database.read() as db:
+        return events.meta_get(db, "sync_failed") == "1"
+
+
+def _set_failed(store: Store, failed: bool) -> None:
+    with store.database.write() as db:
+        events.meta_set(db, "sync_failed", "1" if failed else "0")
+        if not failed:
+            events.meta_set(db, "last_contact", syncstate.now_iso())
+
+
+def sync_once(
+    store: Store,
+    *,
+    session: Session | None = None,
+    client: httpx.Client | None = None,
+    progress: Progress | None = None,
+    max_bytes: int = 512 * 1024,
+    force: bool = False,
+) -> SyncReport:
+    """One session with the township. With an operator's `session`, also seal and apply."""
+    report = SyncReport()
+    townships = [p for p in syncstate.peers(store.database, "township") if not p.revoked]
+    if not townships or not townships[-1].url:
+        report.error, report.error_zh = "not_enrolled", "本设备尚未登记到乡镇中心，请先运行 enroll"
+        return report
+    township = townships[-1]
+    device = store.info.device_id
+    node = Node.of(session) if session is not None else None
+    if node is not None:
+        report.sealed = village.seal_outbox(node)
+    own_client = client is None
+    http = client or httpx.Client(timeout=TIMEOUT)
+    seqs: list[int] = []
+    try:
+        if _failed_before(store):
+            answer = http.get(f"{township.url}/v1/status", params={"device": device})
+            answer.raise_for_status()
+            report.round_trips += 1
+            report.bytes_down += len(answer.content)
+            _absorb(store, answer.content, device, None, report)
+        seqs, batch = village.due_messages(
+            store, max_bytes=max_bytes, now=float("inf") if force else None)
+        body = bundlefile.pack(batch)
+        if progress:
+            progress("push", 0, len(body))
+        cursor = syncstate.inbox_cursor(store.database, township.device_id)
+        answer = http.post(f"{township.url}/v1/sync", params={"device": device, "cursor": cursor},
+                           content=body, headers={"Content-Type": "application/octet-stream"})
+        answer.raise_for_status()
+        report.round_trips += 1
+        report.sent = len(seqs)
+        report.bytes_up += len(body)
+        report.bytes_down += len(answer.content)
+        if progress:
+            progress("push", len(body), len(body))
+        last = int(answer.headers.get("X-Downstream-Last", cursor))
+        _absorb(store, answer.content, device, (township.device_id, last), report)
+        refused = answer.headers.get("X-Refused", "")
+        report.refused += [r for r in refused.split(",") if r]
+    except (httpx.HTTPError, BundleRejected, ValueError) as exc:
+        _record_failure(store, seqs)
+        _set_failed(store, True)
+        report.error = type(exc).__name__
+        report.error_zh = "与乡镇中心的连接中断，数据已安全保存，稍后自动重试"
+        return report
+    finally:
+        if own_client:
+            http.close()
+    _set_failed(store, False)
+    if node is not None:
+        report.applied = village.apply_inbox(node)
+    report.pending_after = sum(1 for r in syncstate.outbox_rows(store.database)
+                               if r["state"] == "pending")
+    report.ok = True
+    return report
+
+
+def _absorb(store: Store, content: bytes, device: str, cursor: tuple[str, int] | None,
+            report: SyncReport) -> None:
+    got = village.absorb(store, content, device, cursor)
+    report.custody += got.custody
+    report.done += got.done
+    report.downstream_new += got.downstream_new
+    report.refused += got.rejected
+
+
+def _record_failure(store: Store, seqs: list[int], rng: random.Random | None = None) -> None:
+    rng = rng or random.Random()
+    rows = {r["seq"]: r for r in syncstate.outbox_rows(store.database)}
+    now = time.time()
+    updates = []
+    for seq in seqs:
+        attempts = int(rows[seq]["attempts"]) + 1 if seq in rows else 1
+        updates.append((seq, attempts, now + backoff(attempts, rng)))
+    syncstate.record_failure(store.database, updates)
+
+
+def backoff(attempts: int, rng: random.Random) -> float:
+    """Exponential with full jitter: many villages coming back at once do not stampede."""
+    return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0)))
+
+
+def probe(url: str, client: httpx.Client | None = None) -> bool:
+    """Is the township reachable at all? (cheap; before a session)"""
+    try:
+        if client is not None:
+            return client.get(f"{url}/v1/health", timeout=5.0).status_code == 200
+        return httpx.get(f"{url}/v1/health", timeout=5.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def run_forever(store: Store, stop: threading.Event, *, session: Session | None = None,
+                on_report: Callable[[SyncReport], None] | None = None,
+                interval: float = 60.0, rng: random.Random | None = None) -> None:
+    """The app's background loop: probe, sync, back off with jitter while the link is down."""
+    rng = rng or random.Random()
+    failures = 0
+    while not stop.is_set():
+        report = sync_once(store, session=session)
+        if on_report:
+            on_report(report)
+        failures = 0 if report.ok else failures + 1
+        wait = interval if report.ok else backoff(failures, rng) + 1.0
+        stop.wait(wait)
+
+
+def enroll_online(session: Session, url: str, code: str,
+                  client: httpx.Client | None = None) -> enroll.Enrolled:
+    """Enroll this device at the township at `url` with the clerk's one-time code."""
+    url = url.rstrip("/")
+    request = enroll.build_request(session.store, code)
+    try:
+        if client is not None:
+            answer = client.post(f"{url}/v1/enroll", json=request)
+        else:
+            answer = httpx.post(f"{url}/v1/enroll", json=request, timeout=TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise enroll.EnrollmentError(f"cannot reach {url}: {exc}",
+                                     f"无法连接乡镇中心 {url}，请检查网络和地址") from None
+    if answer.status_code != 200:
+        try:
+            message = str(answer.json().get("message", ""))
+        except ValueError:
+            message = ""
+        raise enroll.EnrollmentError(f"township refused: {answer.status_code}",
+                                     message or "乡镇中心拒绝了登记请求")
+    node = Node.of(session)
+    enrolled = enroll.accept(node, answer.json(), code, url)
+    village.seal_outbox(node)  # what was recorded before enrollment can travel now
+    return enrolled

@@ -1,0 +1,193 @@
+"""Enrollment: bind a device to its village with a township-signed certificate.
+
+The clerk gives the agent a one-time code. Both the request and the answer
+carry an HMAC under a key derived from that code (HKDF), so the township knows
+the device holds the code, and the village knows the answer, and the township
+keys in it, came from the clerk who gave it. Codes are stored only sealed,
+expire, work once, and burn after three wrong tries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from storage import audit, syncstate
+from storage.store import Store
+from sync import signed
+from sync.errors import SyncError
+from sync.keys import PublicIdentity
+from sync.node import Node
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read over the phone
+CODE_LENGTH = 10
+MAX_TRIES = 3
+
+
+class EnrollmentError(SyncError):
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
+def normalize_code(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def _code_key(code: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"village-agent/v1/enroll",
+                info=b"enrollment-mac").derive(normalize_code(code).encode())
+
+
+def _mac(key: bytes, body: dict[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hmac.new(key, text, hashlib.sha256).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---- township side ------------------------------------------------------------------------
+
+
+def issue_code(node: Node, village_code: str, *, hours: int = 72) -> str:
+    """A new one-time code for one village, shown to the clerk as XXXX-XXXX-XX."""
+    if node.kind != "township":
+        raise EnrollmentError("only a township enrolls villages", "只有乡镇中心可以为村代办点登记设备")
+    village_code = village_code.strip()
+    if not (village_code.isdigit() and len(village_code) == 12 and village_code.startswith(node.code)):
+        raise EnrollmentError(
+            "village code not in this township",
+            f"村级区划代码应为12位，且以本乡镇代码{node.code}开头",
+        )
+    database = node.session.store.database
+    with database.write() as db:
+        while True:
+            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+            if not db.execute("SELECT 1 FROM enrollment_codes WHERE code_id = ?",
+                              [code[:4]]).fetchone():
+                break
+        sealed = node.session.keys.encrypt(_code_key(code), f"enroll:{code[:4]}")
+        db.execute(
+            "INSERT INTO enrollment_codes (code_id, code_hash, village_code, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (code[:4], sealed.hex(), village_code, _now().isoformat(timespec="seconds"),
+             (_now() + timedelta(hours=hours)).isoformat(timespec="seconds")),
+        )
+        audit.append(db, node.session.operator.name, "enroll.code_issued", village_code, "",
+                     node.session.keys)
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
+    """Check an enrollment request; on success record the device and answer with its certificate."""
+    try:
+        code_id = str(request["code_id"])
+        village_code = str(request["village_code"])
+        device = PublicIdentity.from_dict(request["device"])
+        mac = str(request["mac"])
+    except (KeyError, TypeError, ValueError):
+        raise EnrollmentError("malformed request", "登记请求格式不正确") from None
+    database = node.session.store.database
+    with database.write() as db:
+        row = db.execute(
+            "SELECT code_hash, village_code, expires_at, used_by FROM enrollment_codes"
+            " WHERE code_id = ?", [code_id]).fetchone()
+        if row is None:
+            raise EnrollmentError("unknown code", "登记码不存在，请核对或向乡镇重新申请")
+        failures = db.execute("SELECT count(*) FROM alarms WHERE kind = 'enroll_failed'"
+                              " AND sender = ?", [code_id]).fetchone()[0]
+        if row[3] is not None or failures >= MAX_TRIES:
+            raise EnrollmentError("code used", "该登记码已使用或已作废，请向乡镇重新申请")
+        if datetime.fromisoformat(row[2]) < _now():
+            raise EnrollmentError("code expired", "登记码已过期，请向乡镇重新申请")
+        key = node.session.keys.decrypt(bytes.fromhex(row[0]), f"enroll:{code_id}")
+        body = {k: v for k, v in request.items() if k != "mac"}
+        if not hmac.compare_digest(_mac(key, body), mac) or village_code != row[1]:
+            syncstate.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
+            raise EnrollmentError("code does not match", "登记码与村级区划代码不符，请核对")
+        serial = db.execute("SELECT count(*) FROM peers WHERE role = 'village'").fetchone()[0] + 1
+        certificate = signed.sign("certificate", {
+            "device_id": device.device_id, "village_code": village_code,
+            "sign_public": device.sign_public.hex(), "enc_public": device.enc_public.hex(),
+            "serial": serial, "issued_at": _now().isoformat(timespec="seconds"),
+            "issuer": node.keys.device_id,
+        }, node.keys)
+        syncstate.save_peer(db, device_id=device.device_id, role="village",
+                            village_code=village_code, sign_public=device.sign_public.hex(),
+                            enc_public=device.enc_public.hex(), certificate=certificate.hex())
+        db.execute("UPDATE enrollment_codes SET used_by = ?, used_at = ? WHERE code_id = ?",
+                   (device.device_id, _now().isoformat(timespec="seconds"), code_id))
+        audit.append(db, node.session.operator.name, "enroll.device", device.device_id,
+                     village_code, node.session.keys)
+    county = node.upstream("county")
+    answer: dict[str, Any] = {
+        "certificate": certificate.hex(),
+        "township": node.identity.as_dict(),
+        "township_code": node.code,
+        "county": county.as_dict() if county else None,
+    }
+    answer["mac"] = _mac(key, answer)
+    return answer
+
+
+# ---- village side -------------------------------------------------------------------------
+
+
+def build_request(store: Store, code: str) -> dict[str, Any]:
+    code = normalize_code(code)
+    if len(code) != CODE_LENGTH or any(c not in ALPHABET for c in code):
+        raise EnrollmentError("malformed code", "登记码应为10位字母数字（如 K7Q2-XA4M-PD），请核对")
+    body = {"code_id": code[:4], "village_code": store.info.village_code,
+            "village_name": store.info.village_name, "device": store.device_public()}
+    return {**body, "mac": _mac(_code_key(code), body)}
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    township: PublicIdentity
+    county: PublicIdentity | None
+    serial: int
+
+
+def accept(node: Node, answer: dict[str, Any], code: str, url: str = "") -> Enrolled:
+    """Check the township's answer with the code and trust its keys from now on."""
+    body = {k: v for k, v in answer.items() if k != "mac"}
+    if not hmac.compare_digest(_mac(_code_key(code), body), str(answer.get("mac", ""))):
+        raise EnrollmentError("answer does not carry the code's MAC",
+                              "乡镇的答复无法用登记码验证（可能连到了错误的服务器），未登记")
+    try:
+        township = PublicIdentity.from_dict(answer["township"])
+        county = PublicIdentity.from_dict(answer["county"]) if answer.get("county") else None
+        certificate = bytes.fromhex(answer["certificate"])
+    except (KeyError, TypeError, ValueError):
+        raise EnrollmentError("malformed answer", "乡镇的答复格式不正确") from None
+    record = signed.verify(certificate, township)
+    mine = node.identity
+    if (record.body.get("device_id") != mine.device_id
+            or record.body.get("sign_public") != mine.sign_public.hex()
+            or record.body.get("village_code") != node.code):
+        raise EnrollmentError("certificate is for another device", "证书与本设备不符，未登记")
+    database = node.session.store.database
+    with database.write() as db:
+        syncstate.save_peer(db, device_id=township.device_id, role="township",
+                            sign_public=township.sign_public.hex(),
+                            enc_public=township.enc_public.hex(), url=url,
+                            village_code=str(answer.get("township_code", "")))
+        if county:
+            syncstate.save_peer(db, device_id=county.device_id, role="county",
+                                sign_public=county.sign_public.hex(),
+                                enc_public=county.enc_public.hex())
+        syncstate.set_meta_json(db, "certificate", certificate.hex())
+        audit.append(db, node.session.operator.name, "enroll.accepted", township.device_id, "",
+                     node.session.keys)
+    return Enrolled(township, county, int(record.body.get("serial", 0)))

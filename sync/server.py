@@ -1,0 +1,92 @@
+"""The center's HTTP face: a Starlette application served by uvicorn.
+
+Every route does its store work in a worker thread (the store has one owner
+of writes and its own lock); the event loop never touches SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sync import bundlefile, center, enroll
+from sync.errors import BundleRejected
+from sync.node import Node
+
+BUNDLE = "application/vnd.village-agent.bundle"
+
+
+def create_app(node: Node) -> Starlette:
+    async def health(request: Request) -> Response:
+        return JSONResponse({
+            "ok": True, "node": node.kind, "code": node.code, "device": node.keys.device_id,
+            "fingerprint": node.identity.fingerprint(),
+        })
+
+    async def enroll_route(request: Request) -> Response:
+        try:
+            body: Any = await request.json()
+        except ValueError:
+            return _error(400, "malformed", "登记请求格式不正确")
+        if not isinstance(body, dict):
+            return _error(400, "malformed", "登记请求格式不正确")
+        try:
+            answer = await anyio.to_thread.run_sync(enroll.redeem, node, body)
+        except enroll.EnrollmentError as exc:
+            return _error(403, "enrollment", exc.zh)
+        return JSONResponse(answer)
+
+    async def status(request: Request) -> Response:
+        device = request.query_params.get("device", "")
+        ack = await anyio.to_thread.run_sync(center.ack_for, node, device)
+        return Response(bundlefile.pack([ack]), media_type=BUNDLE)
+
+    async def sync_route(request: Request) -> Response:
+        device = request.query_params.get("device", "")
+        try:
+            cursor = int(request.query_params.get("cursor", "0"))
+        except ValueError:
+            return _error(400, "malformed", "cursor 参数不正确")
+        result = center.Ingested()
+        stream = bundlefile.BundleStream()
+        complete = True
+        try:
+            async for chunk in request.stream():
+                for raw in stream.feed(chunk):
+                    await anyio.to_thread.run_sync(center.ingest, node, raw, result)
+            stream.close()
+        except BundleRejected as exc:
+            complete = False
+            result.refused.append((device, None, exc.reason))
+        ack = await anyio.to_thread.run_sync(center.ack_for, node, device)
+        down, last = await anyio.to_thread.run_sync(center.downstream_for, node, device, cursor)
+        headers = {
+            "X-Downstream-Last": str(last),
+            "X-Stored": str(len(result.stored)),
+            "X-Duplicates": str(len(result.duplicates)),
+            "X-Refused": ",".join(sorted({r[2] for r in result.refused})),
+            "X-Complete": "1" if complete else "0",
+        }
+        return Response(bundlefile.pack([ack, *down]), media_type=BUNDLE, headers=headers)
+
+    return Starlette(routes=[
+        Route("/v1/health", health),
+        Route("/v1/enroll", enroll_route, methods=["POST"]),
+        Route("/v1/status", status),
+        Route("/v1/sync", sync_route, methods=["POST"]),
+    ])
+
+
+def _error(code: int, kind: str, zh: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": kind, "message": zh}, status_code=code)
+
+
+def serve(node: Node, host: str, port: int) -> None:  # pragma: no cover - exercised via subprocess
+    import uvicorn
+
+    uvicorn.run(create_app(node), host=host, port=port, log_level="warning", access_log=False)

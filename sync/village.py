@@ -1,0 +1,148 @@
+"""The village side of sync: seal what was recorded, pack what is due, take in what came back."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from storage import syncstate
+from storage.store import Store
+from sync import bundlefile, envelope, messages, signed
+from sync.errors import BundleRejected
+from sync.items import owner_of
+from sync.keys import PublicIdentity
+from sync.node import Node
+
+
+def seal_outbox(node: Node) -> int:
+    """Seal every unsealed outbox row to its readers. Needs an operator (the device keys) and enrollment.
+
+    Rows written before enrollment wait unsealed (still encrypted at rest) and are
+    sealed here the first time the recipients' keys are known.
+    """
+    township, county = node.upstream("township"), node.upstream("county")
+    if township is None:
+        return 0
+    sealed: list[tuple[int, bytes, str, str]] = []
+    for ev in syncstate.unsealed(node.session.store.database, node.session.keys):
+        owner = owner_of(ev.item_code)
+        recipients = [township]
+        if owner == "county":
+            if county is None:
+                continue  # the county's key arrives with enrollment; wait for it
+            recipients.append(county)
+        payload = messages.event_payload({
+            "application_id": ev.application_id, "type": ev.event_type, "payload": ev.payload,
+            "item_code": ev.item_code, "item_version": ev.item_version, "kind": ev.kind,
+            "seq": ev.seq, "hlc": ev.hlc, "recorded_at": ev.recorded_at,
+        })
+        raw = envelope.seal(
+            payload, kind="event", sender=node.keys, village=node.code, seq=ev.seq, hlc=ev.hlc,
+            recipients=recipients, created=ev.recorded_at,
+            meta={"owner": owner, "app": ev.application_id},
+        )
+        sealed.append((ev.seq, raw, hashlib.sha256(raw).hexdigest(), owner))
+    syncstate.mark_sealed(node.session.store.database, sealed)
+    return len(sealed)
+
+
+def due_messages(store: Store, *, now: float | None = None,
+                 max_bytes: int = 512 * 1024) -> tuple[list[int], list[bytes]]:
+    """The pending sealed messages to send next, oldest first, within a byte budget (never empty if any is due)."""
+    now = time.time() if now is None else now
+    chosen: list[int] = []
+    size = 0
+    for row in syncstate.outbox_rows(store.database):
+        if row["state"] != "pending" or row["next_try_at"] > now:
+            continue
+        if chosen and size + row["size"] > max_bytes:
+            break
+        chosen.append(row["seq"])
+        size += row["size"]
+    return chosen, syncstate.outbox_messages(store.database, chosen)
+
+
+@dataclass
+class Absorbed:
+    custody: int = 0
+    done: int = 0
+    downstream_new: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+
+def _upstream_peers(store: Store) -> dict[str, tuple[str, PublicIdentity]]:
+    return {p.device_id: (p.role, PublicIdentity.from_dict(p.identity()))
+            for p in syncstate.peers(store.database) if p.role in ("township", "county")
+            and not p.revoked}
+
+
+def absorb(store: Store, response: bytes, my_device: str,
+           cursor: tuple[str, int] | None = None) -> Absorbed:
+    """Take in a center's answer: acknowledgements (checked with public keys) and sealed downstream messages.
+
+    Needs no operator: acks are signed records; downstream messages are kept
+    sealed in the inbox until someone logs in (see `apply_inbox`).
+    """
+    result = Absorbed()
+    trusted = _upstream_peers(store)
+    owned_by = {row["seq"]: row["owner"] for row in syncstate.outbox_rows(store.database)}
+    inbox: list[tuple[str, int, bytes]] = []
+    for raw in bundlefile.unpack(response):
+        try:
+            if signed.is_record(raw):
+                claim = signed.peek(raw)
+                if claim.signer not in trusted:
+                    raise BundleRejected("unknown_sender", claim.signer)
+                role, identity = trusted[claim.signer]
+                record = signed.verify(raw, identity)
+                if record.kind != "ack":
+                    continue
+                ack = messages.Ack.parse(messages.dumps(record.body))
+                if ack.subject != my_device:
+                    continue
+                # The township's custody stops resending; only the owner's e2e lets us forget.
+                e2e = {s for s in ack.e2e if owned_by.get(s, role) == role}
+                c, d = syncstate.record_acks(store.database, ack.custody, e2e)
+                result.custody += c
+                result.done += d
+            else:
+                parsed = envelope.parse(raw)
+                if parsed.header.sender not in trusted:
+                    raise BundleRejected("unknown_sender", parsed.header.sender)
+                envelope.verify(parsed, trusted[parsed.header.sender][1])
+                inbox.append((parsed.header.sender, parsed.header.seq, raw))
+        except BundleRejected as exc:
+            result.rejected.append(exc.reason)
+    result.downstream_new = syncstate.store_inbox(store.database, inbox, cursor)
+    return result
+
+
+def apply_inbox(node: Node) -> int:
+    """Open downstream messages (an operator is logged in) and file their decisions. Returns how many."""
+    database = node.session.store.database
+    trusted = _upstream_peers(node.session.store)
+    operator_id = node.session.operator.id
+    applied = 0
+    for origin, seq, raw in syncstate.unapplied_inbox(database):
+        if origin not in trusted:
+            continue
+        header, payload = envelope.open_message(raw, trusted[origin][1], node.keys)
+        body = messages.loads(payload)
+        if header.kind != "decision":
+            syncstate.apply_inbox(database, origin, seq, lambda db: None)
+            continue
+
+        def file(db: object, body: dict[str, object] = body, header: envelope.Header = header) -> None:
+            syncstate.apply_remote_event(
+                db,  # type: ignore[arg-type]
+                node.session.keys, device_id=header.sender, seq=header.seq, hlc=header.hlc,
+                recorded_at=str(body.get("recorded_at", "")),
+                application_id=str(body["application_id"]), event_type=str(body["type"]),
+                payload=dict(body.get("payload") or {}),  # type: ignore[call-overload]
+                item_code=str(body.get("item_code", "")), operator_id=operator_id,
+            )
+
+        syncstate.apply_inbox(database, origin, seq, file)
+        applied += 1
+    return applied

@@ -1,0 +1,120 @@
+"""Store-and-forward on real parts: a village store, a township store, uvicorn on loopback, httpx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from forms.catalog import Catalog
+from storage import syncstate
+from storage.store import Session
+from sync import center
+from sync.client import enroll_online, sync_once
+from sync.enroll import EnrollmentError, issue_code
+from sync.node import Node
+from tests.conftest import TODAY, VILLAGE_CODE
+from tests.forms_helpers import example as fresh_template
+from tests.sync_helpers import make_center, serving, statuses
+from village_agent import intake
+
+
+@pytest.fixture
+def township(tmp_path: Path) -> Iterator[tuple[Node, str]]:
+    session = make_center(tmp_path / "township")
+    node = Node.of(session)
+    with serving(node) as url:
+        yield node, url
+    session.store.close()
+
+
+def _enroll(session: Session, township: tuple[Node, str]) -> None:
+    node, url = township
+    enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+
+
+def _apply(session: Session, catalog: Catalog, code: str = "MZ-GLJT") -> str:
+    data = fresh_template(catalog.get(code))
+    return intake.take(session, catalog, session.calendar(), code, data, today=TODAY).application_ids[0]
+
+
+def test_application_recorded_offline_reaches_the_township_once_and_status_flows_back(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    app_id = _apply(session, catalog)  # recorded before enrollment: waits unsealed
+    assert syncstate.outbox_rows(session.store.database) == []
+    _enroll(session, township)
+    rows = syncstate.outbox_rows(session.store.database)
+    assert [r["state"] for r in rows] == ["pending", "pending"]  # created + submitted, sealed now
+
+    first = sync_once(session.store, session=session)
+    assert first.ok and first.round_trips == 1 and first.sent == 2, first
+    node, _ = township
+    assert statuses(node.session) == {app_id: "received"}
+    assert first.done == 2  # a township item: the township's ack is end to end
+    assert first.applied == 1  # the 'received' decision came back in the same answer
+    assert statuses(session)[app_id] == "received"
+
+    again = sync_once(session.store, session=session, force=True)
+    assert again.ok and again.sent == 0 and again.downstream_new == 0
+    assert len(node.session.list()) == 1
+
+
+def test_the_sending_pc_cannot_read_its_own_sealed_outbox(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    _enroll(session, township)
+    _apply(session, catalog)
+    sealed = syncstate.outbox_messages(session.store.database, [1, 2])
+    from sync.envelope import open_message
+    from sync.errors import BundleRejected
+
+    me = Node.of(session)
+    with pytest.raises(BundleRejected) as refused:
+        open_message(sealed[1], me.identity, me.keys)
+    assert refused.value.reason == "not_for_us"
+
+
+def test_correction_round_trip_and_completion_reach_the_village(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    _enroll(session, township)
+    app_id = _apply(session, catalog)
+    assert sync_once(session.store, session=session).ok
+    node, _ = township
+    center.decide(node, app_id, "correction_requested",
+                  {"reasons": ["银行卡照片不清晰，请重新拍照", "户口簿缺本人页"]})
+    assert sync_once(session.store, session=session).ok
+    assert statuses(session)[app_id] == "correction_requested"
+    _, events = session.show(app_id)
+    request = next(e for e in events if e.type == "correction_requested")
+    assert request.payload["reasons"] == ["银行卡照片不清晰，请重新拍照", "户口簿缺本人页"]
+
+    data = fresh_template(catalog.get("MZ-GLJT"))
+    data["fields"]["bank_name"] = "资兴农商银行兴宁支行"
+    intake.correct(session, catalog, app_id, data, today=TODAY)
+    assert sync_once(session.store, session=session).ok
+    assert statuses(node.session)[app_id] == "received"  # the corrected version was received again
+    _, township_events = node.session.show(app_id)
+    corrected = next(e for e in township_events if e.type == "corrected")
+    assert corrected.payload["fields"]["bank_name"] == "资兴农商银行兴宁支行"
+
+    center.decide(node, app_id, "accepted", {})
+    center.decide(node, app_id, "completed", {"result": "核定高龄津贴每月100元，次月起发放"})
+    assert sync_once(session.store, session=session).ok
+    assert statuses(session)[app_id] == "completed"
+
+
+def test_a_wrong_or_reused_enrollment_code_is_refused(
+    session: Session, township: tuple[Node, str]
+) -> None:
+    node, url = township
+    code = issue_code(node, VILLAGE_CODE)
+    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
+    with pytest.raises(EnrollmentError):
+        enroll_online(session, url, wrong)
+    enroll_online(session, url, code)
+    with pytest.raises(EnrollmentError) as reused:
+        enroll_online(session, url, code)
+    assert "已使用" in reused.value.zh
