@@ -6,9 +6,13 @@ of writes and its own lock); the event loop never touches SQLite.
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import anyio
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -86,7 +90,22 @@ def _error(code: int, kind: str, zh: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": kind, "message": zh}, status_code=code)
 
 
-def serve(node: Node, host: str, port: int) -> None:  # pragma: no cover - exercised via subprocess
-    import uvicorn
+class ReadyServer(uvicorn.Server):
+    """uvicorn that says when it is listening, so callers wait on an event, never a sleep."""
 
-    uvicorn.run(create_app(node), host=host, port=port, log_level="warning", access_log=False)
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+        if self._on_ready:
+            self._on_ready()
+
+
+def serve(node: Node, host: str, port: int, on_ready: Callable[[], None] | None = None) -> None:
+    config = uvicorn.Config(create_app(node), host=host, port=port, log_level="warning",
+                            access_log=False, lifespan="off")
+    ReadyServer(config, on_ready).run()

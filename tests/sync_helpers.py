@@ -14,23 +14,11 @@ import uvicorn
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync.node import Node
-from sync.server import create_app
+from sync.server import ReadyServer, create_app
 
 TOWNSHIP_CODE = "430481101"
 CLERK = "李春华"
 CLERK_PIN = "582046"
-
-
-class _Server(uvicorn.Server):
-    """uvicorn that says when it is listening (an event to wait on, not a sleep)."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
 
 
 @contextmanager
@@ -40,7 +28,7 @@ def serving(node: Node) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(create_app(node), log_level="warning", access_log=False,
+    server = ReadyServer(uvicorn.Config(create_app(node), log_level="warning", access_log=False,
                                     lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

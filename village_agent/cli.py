@@ -17,6 +17,7 @@ from typing import Any
 from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
 from storage.crypto import DecryptionFailed
 from storage.errors import AuthError, InvalidRequest, StorageError
+from sync.errors import SyncError
 from village_agent import commands
 from village_agent.i18n import error_text, language, t
 
@@ -139,16 +140,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=20, help="deadline：工作日数 working days")
     p.add_argument("--from", dest="start", type=date.fromisoformat, help="deadline：起算日 start")
 
+    p = add("enroll", commands.enroll, "登记到乡镇中心 enroll this device at the township")
+    p.add_argument("--township", required=True, help="乡镇中心地址 township URL, e.g. http://10.0.0.2:8600")
+    p.add_argument("--code", required=True, help="乡镇给的一次性登记码 one-time enrollment code")
+
+    add("sync", commands.sync, "立即同步 sync with the township now")
+
+    p = add("correct", commands.correct, "按补正通知修改后重新提交 answer a correction request")
+    p.add_argument("id")
+    p.add_argument("--data", required=True, type=Path, help="修改后的完整申请数据 corrected data file")
+    p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH")
+
     add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
     add("demo", commands.demo, "演示：建立一个示例服务点并办理几件 a demo service point")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    return dispatch(build_parser(), argv, default=commands.run_app)
+
+
+def dispatch(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    *,
+    default: Callable[[Context], int] | None = None,
+) -> int:
+    """Parse, run the command, and turn every known error into a clear message and exit code."""
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
-        return commands.run_app(Context(args))
+        if default is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return default(Context(args))
     ctx = Context(args)
     try:
         return int(args.fn(ctx))
@@ -160,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(ctx, t("catalog.bad", detail=str(exc)), "catalog", EXIT_INVALID)
     except AuthError as exc:
         return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_AUTH)
-    except (StorageError, FormsError) as exc:
+    except (StorageError, FormsError, SyncError) as exc:
         return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_INVALID)
     except DecryptionFailed:
         zh = "有记录无法解密（可能被篡改或损坏）。请运行 village-agent verify 查看，并联系乡镇技术人员"

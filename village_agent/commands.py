@@ -410,3 +410,54 @@ def calendar_cmd(ctx: Context) -> int:
              lambda: f"{year}年 放假：{'、'.join(sorted(d.strftime('%m-%d') for d in known.holidays))}\n"
                      f"{year}年 调休上班：{'、'.join(sorted(d.strftime('%m-%d') for d in known.workdays))}")
     return 0
+
+
+def enroll(ctx: Context) -> int:
+    from sync.client import enroll_online
+
+    session = open_session(ctx)
+    done = enroll_online(session, ctx.args.township, ctx.args.code)
+    mine = session.store.device_public()
+    from sync.keys import PublicIdentity
+
+    me = PublicIdentity.from_dict(mine)
+    ctx.emit(
+        {"ok": True, "township": done.township.device_id,
+         "township_fingerprint": done.township.fingerprint(),
+         "county_fingerprint": done.county.fingerprint() if done.county else None,
+         "device_fingerprint": me.fingerprint(), "serial": done.serial},
+        lambda: "\n".join([
+            f"已登记到乡镇中心（证书序号 {done.serial}）。请与乡镇工作人员核对指纹：",
+            f"  本设备指纹：{me.fingerprint()}",
+            f"  乡镇中心指纹：{done.township.fingerprint()}",
+            *([f"  县级中心指纹：{done.county.fingerprint()}"] if done.county else []),
+        ]),
+    )
+    return 0
+
+
+def sync(ctx: Context) -> int:
+    from sync.client import sync_once
+
+    session = open_session(ctx)
+    report = sync_once(session.store, session=session, force=True)
+
+    def text() -> str:
+        if not report.ok:
+            return report.error_zh
+        return (f"同步完成：上报{report.sent}条，乡镇已确认{report.done}条，"
+                f"收到办理结果{report.downstream_new}条（已更新{report.applied}件），"
+                f"待上报{report.pending_after}条")
+
+    ctx.emit(report.as_dict(), text)
+    return 0 if report.ok else 5
+
+
+def correct(ctx: Context) -> int:
+    data = intake.load_data_file(ctx.args.data)
+    files = intake.parse_attach_args(ctx.args.attach)
+    session = open_session(ctx)
+    seq = intake.correct(session, catalog(), ctx.args.id, data, files)
+    ctx.emit({"ok": True, "id": ctx.args.id, "seq": seq},
+             lambda: f"已提交补正：{ctx.args.id}，将在下次同步时上报乡镇")
+    return 0

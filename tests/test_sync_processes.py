@@ -1,0 +1,114 @@
+"""Sync with real processes: `service-center serve` on a loopback port, the village's CLI, SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Cli
+from tests.sync_helpers import CLERK, CLERK_PIN, TOWNSHIP_CODE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Center:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.cli = Cli(home)
+        self.cli.env.update(VILLAGE_AGENT_PIN=CLERK_PIN, VILLAGE_AGENT_OPERATOR=CLERK)
+        self.port = _free_port()
+        self.proc: subprocess.Popen[str] | None = None
+
+    def run(self, *args: str) -> object:
+        proc = subprocess.run(
+            [sys.executable, "-m", "village_agent.center_cli", *args], capture_output=True,
+            text=True, env=self.cli.env, cwd=ROOT, timeout=120)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        return proc.stdout
+
+    def start(self) -> str:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "village_agent.center_cli", "serve", "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.cli.env, cwd=ROOT)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # printed once the socket listens
+        assert line.startswith("READY"), line + (self.proc.stderr.read() if self.proc.stderr else "")
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.communicate()
+            self.proc = None
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Iterator[Center]:
+    c = Center(tmp_path / "township")
+    c.run("init", "--level", "township", "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心",
+          "--operator", CLERK)
+    yield c
+    c.kill()
+
+
+def test_village_and_township_clis_carry_an_application_and_its_decision(
+    center: Center, cli: Cli, tmp_path: Path
+) -> None:
+    url = center.start()
+    code = str(center.run("--json", "enroll-code", "--village-code", "430481101201"))
+    import json
+
+    code = json.loads(code)["code"]
+    cli.init()
+    data = tmp_path / "gljt.json"
+    data.write_text(cli("catalog", "template", "MZ-GLJT", "--json").stdout, encoding="utf-8")
+    taken = cli("apply", "--item", "MZ-GLJT", "--data", str(data), "--json")
+    assert taken.code == 0, taken.stderr
+    app_id = taken.json()["applications"][0]["id"]
+
+    enrolled = cli("enroll", "--township", url, "--code", code, "--json")
+    assert enrolled.code == 0, enrolled.stderr + enrolled.stdout
+    assert len(enrolled.json()["township_fingerprint"]) == 39
+
+    synced = cli("sync", "--json")
+    assert synced.code == 0, synced.stdout
+    assert synced.json()["sent"] == 2 and synced.json()["round_trips"] == 1
+
+    # The center is killed with SIGKILL and restarted: what it acknowledged is still there.
+    center.kill()
+    url = center.start()
+    listed = json.loads(str(center.run("--json", "applications")))
+    assert [a["id"] for a in listed] == [app_id] and listed[0]["status"] == "received"
+
+    center.run("accept", app_id)
+    center.run("complete", app_id, "--result", "核定高龄津贴每月100元")
+    again = cli("sync", "--json")
+    assert again.code == 0 and again.json()["applied"] == 2, again.stdout
+    shown = cli("show", app_id, "--json").json()
+    assert shown["status"] == "completed"
+    assert [e["type"] for e in shown["events"]][-2:] == ["accepted", "completed"]
+
+
+def test_sync_without_enrollment_says_what_to_do(cli: Cli) -> None:
+    cli.init()
+    result = cli("sync")
+    assert result.code == 5 and "enroll" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_center_commands_on_a_village_home_are_refused_clearly(cli: Cli) -> None:
+    cli.init()
+    proc = subprocess.run([sys.executable, "-m", "village_agent.center_cli", "applications"],
+                          capture_output=True, text=True, env=cli.env, cwd=ROOT, timeout=60)
+    assert proc.returncode == 1 and "不是乡镇" in proc.stderr and "Traceback" not in proc.stderr
+    assert os.environ.get("VILLAGE_AGENT_DEBUG") is None

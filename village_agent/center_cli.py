@@ -1,0 +1,179 @@
+"""`service-center`: a township or county center, headless: set up, serve, enroll villages, decide cases."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from storage import syncstate
+from storage.errors import InvalidRequest
+from storage.status import STATUS_ZH
+from storage.store import Store
+from village_agent.cli import Context, dispatch
+from village_agent.commands import _kdf_for_tests_or_default, open_session
+
+
+def _node(ctx: Context) -> Any:
+    from sync.node import Node
+
+    node = Node.of(open_session(ctx))
+    if node.kind == "village":
+        raise InvalidRequest("not a center", "此数据目录是村代办点，不是乡镇/县级中心")
+    return node
+
+
+def init(ctx: Context) -> int:
+    operator = getattr(ctx.args, "operator", None)
+    if not operator:
+        raise InvalidRequest("--operator is required", "请用 --operator 指定第一位工作人员")
+    store = Store.create(
+        ctx.home, village_code=ctx.args.code, village_name=ctx.args.name, operator_name=operator,
+        pin=ctx.new_pin(operator, env="VILLAGE_AGENT_PIN"), kdf=_kdf_for_tests_or_default(),
+        node=ctx.args.level,
+    )
+    from sync.keys import PublicIdentity
+
+    fp = PublicIdentity.from_dict(store.device_public()).fingerprint()
+    ctx.emit({"ok": True, "level": ctx.args.level, "code": ctx.args.code, "fingerprint": fp},
+             lambda: f"已建立{'乡镇' if ctx.args.level == 'township' else '县级'}中心："
+                     f"{ctx.args.name}（{ctx.args.code}），指纹 {fp}")
+    return 0
+
+
+def serve(ctx: Context) -> int:
+    from sync.server import serve as run
+
+    node = _node(ctx)
+
+    def ready() -> None:
+        print(f"READY http://{ctx.args.host}:{ctx.args.port}  中心已启动，指纹 "
+              f"{node.identity.fingerprint()}", flush=True)
+
+    run(node, ctx.args.host, ctx.args.port, on_ready=ready)
+    return 0
+
+
+def enroll_code(ctx: Context) -> int:
+    from sync.enroll import issue_code
+
+    code = issue_code(_node(ctx), ctx.args.village_code, hours=ctx.args.hours)
+    ctx.emit({"ok": True, "code": code, "village_code": ctx.args.village_code,
+              "hours": ctx.args.hours},
+             lambda: f"村 {ctx.args.village_code} 的一次性登记码：{code}（{ctx.args.hours}小时内有效，仅可使用一次）")
+    return 0
+
+
+def devices(ctx: Context) -> int:
+    node = _node(ctx)
+    rows = syncstate.peers(node.session.store.database, "village")
+    ctx.emit([{"device_id": p.device_id, "village_code": p.village_code, "revoked": p.revoked}
+              for p in rows],
+             lambda: "\n".join(f"{p.device_id}  {p.village_code}  {'已注销' if p.revoked else '正常'}"
+                               for p in rows) or "尚无登记设备")
+    return 0
+
+
+def revoke(ctx: Context) -> int:
+    node = _node(ctx)
+    with node.session.store.database.write() as db:
+        changed = syncstate.revoke_peer(db, ctx.args.device)
+    if not changed:
+        raise InvalidRequest("no such device", f"没有可注销的设备 {ctx.args.device}")
+    node.session.log("device.revoke", ctx.args.device)
+    ctx.emit({"ok": True, "revoked": ctx.args.device},
+             lambda: f"已注销设备 {ctx.args.device}：此后其新数据一律拒收")
+    return 0
+
+
+def applications(ctx: Context) -> int:
+    node = _node(ctx)
+    rows = node.session.list(status=ctx.args.status)
+    ctx.emit([r.as_dict() for r in rows],
+             lambda: "\n".join(f"{r.id}  {r.item_code:<10} {STATUS_ZH.get(r.status, r.status):<6}"
+                               f" {r.applicant_name:<6} 期限{r.due_date or '—'}" for r in rows)
+             or "暂无办件")
+    return 0
+
+
+def _decision(kind: str) -> Callable[[Context], int]:
+    def run(ctx: Context) -> int:
+        from sync.center import decide
+
+        body: dict[str, Any] = {}
+        if kind == "correction_requested":
+            body["reasons"] = ctx.args.reason
+        elif kind == "rejected":
+            body["reason"] = "；".join(ctx.args.reason)
+        elif kind == "completed":
+            body["result"] = ctx.args.result
+        decide(_node(ctx), ctx.args.id, kind, body)
+        ctx.emit({"ok": True, "id": ctx.args.id, "decision": kind},
+                 lambda: f"已{STATUS_ZH.get(kind, kind)}：{ctx.args.id}，将在村代办点下次同步时送达")
+        return 0
+
+    return run
+
+
+def alarms(ctx: Context) -> int:
+    node = _node(ctx)
+    rows = syncstate.alarms(node.session.store.database)
+    ctx.emit(rows, lambda: "\n".join(f"{a['at']}  {a['kind']}  {a['sender']}  #{a['seq']}"
+                                     for a in rows) or "无告警")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="service-center",
+                                     description="乡镇/县级便民服务中心 township or county center")
+    parser.add_argument("--home", help="数据目录 data directory (or VILLAGE_AGENT_HOME)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--operator", help="工作人员 operator (or VILLAGE_AGENT_OPERATOR)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, fn: Callable[[Context], int], text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--home", default=argparse.SUPPRESS)
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        p.add_argument("--operator", default=argparse.SUPPRESS)
+        p.set_defaults(fn=fn)
+        return p
+
+    p = add("init", init, "建立中心 create the center")
+    p.add_argument("--level", choices=["township", "county"], required=True)
+    p.add_argument("--code", required=True, help="区划代码：乡镇9位，县6位")
+    p.add_argument("--name", required=True)
+    p = add("serve", serve, "启动服务 serve villages over HTTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8600)
+    p = add("enroll-code", enroll_code, "为村代办点生成一次性登记码")
+    p.add_argument("--village-code", required=True)
+    p.add_argument("--hours", type=int, default=72)
+    add("devices", devices, "已登记设备 enrolled devices")
+    p = add("revoke", revoke, "注销遗失设备 revoke a lost device")
+    p.add_argument("device")
+    p = add("applications", applications, "收到的办件 received applications")
+    p.add_argument("--status")
+    p = add("accept", _decision("accepted"), "受理 accept")
+    p.add_argument("id")
+    p = add("request-correction", _decision("correction_requested"), "一次性告知补正 request correction")
+    p.add_argument("id")
+    p.add_argument("--reason", action="append", required=True, help="补正理由，可重复 (repeat for each)")
+    p = add("reject", _decision("rejected"), "不予受理 reject")
+    p.add_argument("id")
+    p.add_argument("--reason", action="append", required=True)
+    p = add("complete", _decision("completed"), "办结 complete")
+    p.add_argument("id")
+    p.add_argument("--result", required=True, help="办理结果 the result")
+    add("alarms", alarms, "告警 alarms (conflicts, forged or revoked senders)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return dispatch(build_parser(), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
