@@ -102,7 +102,8 @@ def append(
     device_id = device.device_id
     seq = device.next_seq() if seq is None else seq
     stamp = device.next_hlc()
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # One clock for both stamps: this PC's, whatever it says (the HLC orders, centers judge).
+    now = datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="seconds")
     cursor = db.execute(
         "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
         " payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

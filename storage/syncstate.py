@@ -18,7 +18,7 @@ import sqlite_utils
 from storage import applicants, events
 from storage.crypto import Keys
 from storage.db import Database
-from storage.hlc import Hlc, receive
+from storage.hlc import Hlc, receive, tick
 from storage.status import EVENT_TYPES
 
 
@@ -222,6 +222,26 @@ def bundle_seen(db: sqlite_utils.Database, digest: str, messages: int) -> bool:
 
 # ---- events that other nodes wrote ------------------------------------------------------------
 
+MAX_DRIFT_MS = 10 * 60 * 1000  # a remote clock further ahead than this is not believed
+
+
+def order_stamp(db: sqlite_utils.Database, remote: str) -> str:
+    """Where a remote event sorts here, and our clock moved past it.
+
+    A remote stamp within MAX_DRIFT_MS of our clock is merged (hybrid logical
+    clock receive), so causality holds across nodes. A stamp from a clock set
+    years ahead is not believed: the event sorts at its arrival, and one wrong
+    village PC cannot drag every other node's clock into 2035. (Its own wall
+    time is kept in the event and the skew recorded per device.)
+    """
+    now_ms = int(time.time() * 1000)
+    last = Hlc.decode(events.meta_get(db, "hlc") or "0.0")
+    theirs = Hlc.decode(remote)
+    stamp = tick(last, now_ms) if theirs.wall_ms > now_ms + MAX_DRIFT_MS else receive(last, theirs, now_ms)
+    events.meta_set(db, "hlc", stamp.encode())
+    return stamp.encode()
+
+
 
 def apply_remote_event(
     db: sqlite_utils.Database, keys: Keys, *, device_id: str, seq: int, hlc: str,
@@ -238,10 +258,7 @@ def apply_remote_event(
     if db.execute("SELECT 1 FROM events WHERE device_id = ? AND seq = ?",
                   (device_id, seq)).fetchone():
         return False
-    # Our clock moves past theirs, so whatever we write next sorts after this event
-    # even when their wall clock says 2035.
-    last = Hlc.decode(events.meta_get(db, "hlc") or "0.0")
-    events.meta_set(db, "hlc", receive(last, Hlc.decode(hlc), int(time.time() * 1000)).encode())
+    hlc = order_stamp(db, hlc)
     if db.execute("SELECT 1 FROM applications WHERE id = ?", [application_id]).fetchone() is None:
         applicant_id = None
         applicant = payload.get("applicant") if isinstance(payload.get("applicant"), dict) else None
