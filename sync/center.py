@@ -47,6 +47,9 @@ def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: 
 
 def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> None:
     """One message: check, file once, record, acknowledge later. Never raises for bad input."""
+    if signed.is_record(raw):
+        _ingest_record(node, raw, result)
+        return
     try:
         parsed = envelope.parse(raw)
     except BundleRejected as exc:
@@ -70,6 +73,12 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
         if outcome == "store" and header.kind == "event":
             _record_event(node, db, header, payload, peer.village_code)
+            county = node.upstream("county") if node.kind == "township" else None
+            if county is not None and header.get("owner") == "county":
+                # Passed on unchanged: we cannot and need not re-sign the village's words.
+                db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
+                           " VALUES (?, ?, ?, ?, ?)",
+                           (county.device_id, header.sender, header.seq, raw, syncstate.now_iso()))
         skew = _skew_ms(header.created)
         syncstate.touch_peer(db, header.sender, skew)
     if outcome == "conflict":
@@ -78,6 +87,29 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         result.duplicates.append(header.seq)
     else:
         result.stored.append(header.seq)
+
+
+def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
+    """A village device's certificate, passed up by its township so we can check its messages."""
+    try:
+        claim = signed.peek(raw)
+        issuer, identity = node.peer_identity(claim.signer)
+        record = signed.verify(raw, identity)
+        body = record.body
+        if (record.kind != "certificate" or issuer.role != "township"
+                or not str(body.get("village_code", "")).startswith(issuer.village_code)):
+            raise BundleRejected("wrong_village", "certificate outside the issuer's township")
+    except BundleRejected as exc:
+        _refuse(node, result, "", None, exc.reason)
+        return
+    with node.session.store.database.write() as db:
+        known = db.execute("SELECT revoked_at FROM peers WHERE device_id = ?",
+                           [body["device_id"]]).fetchone()
+        if known is None or known[0] is None:
+            syncstate.save_peer(db, device_id=str(body["device_id"]), role="village",
+                                village_code=str(body["village_code"]),
+                                sign_public=str(body["sign_public"]),
+                                enc_public=str(body["enc_public"]), certificate=raw.hex())
 
 
 def _skew_ms(created: str) -> int | None:
@@ -127,14 +159,23 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
     hlc = db.execute("SELECT hlc, recorded_at FROM events WHERE device_id = ? AND seq = ?",
                      (device.device_id, seq)).fetchone()
     recipients = _village_recipients(node, village_code)
+    queue = village_code
+    if node.kind == "county":
+        # Down through the township: it reads the decision too, and files it for the village.
+        township = [p for p in syncstate.peers(node.session.store.database, "township")
+                    if village_code.startswith(p.village_code) and not p.revoked]
+        if township:
+            recipients = [*recipients[: envelope.MAX_STANZAS - 1],
+                          PublicIdentity.from_dict(township[-1].identity())]
+            queue = township[-1].village_code
     if recipients:
         raw = envelope.seal(
             messages.decision_payload(app_id, decision, body, seq=seq, hlc=hlc[0],
                                       recorded_at=hlc[1], item_code=item_code),
             kind="decision", sender=node.keys, village="", seq=seq, hlc=hlc[0],
-            recipients=recipients, created=hlc[1], meta={"app": app_id},
+            recipients=recipients, created=hlc[1], meta={"app": app_id, "to": village_code},
         )
-        syncstate.queue_downstream(db, village_code, "decision", raw)
+        syncstate.queue_downstream(db, queue, "decision", raw)
     audit.append(db, node.session.operator.name, f"decision.{decision}", app_id, item_code,
                  node.session.keys)
     return seq
@@ -160,16 +201,19 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any])
         if row[0] not in DECISIONS[decision]:
             raise DecisionError(f"cannot {decision} from {row[0]}",
                                 f"办件当前状态不能执行此操作（当前：{row[0]}）")
-        sender = db.execute(
-            "SELECT device_id FROM events WHERE application_id = ? AND type IN"
-            " ('created', 'submitted') ORDER BY id LIMIT 1", [application_id]).fetchone()
-        village = db.execute("SELECT village_code FROM peers WHERE device_id = ?",
-                             [sender[0] if sender else ""]).fetchone()
+        village = _village_of(db, application_id)
         if decision == "accepted":
             body = {**body, "due_date": node.session.calendar().add_working_days(
                 date.today(), time_limit(row[1])).due.isoformat()}
-        return _decide_in(node, db, application_id, decision, body,
-                          village[0] if village else "", row[1])
+        return _decide_in(node, db, application_id, decision, body, village, row[1])
+
+
+def _village_of(db: sqlite_utils.Database, application_id: str) -> str:
+    row = db.execute(
+        "SELECT p.village_code FROM events e JOIN peers p ON p.device_id = e.device_id"
+        " WHERE e.application_id = ? AND p.role = 'village' ORDER BY e.id LIMIT 1",
+        [application_id]).fetchone()
+    return str(row[0]) if row else ""
 
 
 def ack_for(node: Node, device_id: str) -> bytes:
@@ -189,9 +233,9 @@ def ack_for(node: Node, device_id: str) -> bytes:
 
 
 def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes], int]:
-    """Sealed messages for the device's village after `cursor`, and the new cursor."""
+    """Sealed messages for the device's village (or a township's villages) after `cursor`."""
     peer = syncstate.peer(node.session.store.database, device_id)
-    if peer is None or peer.role != "village":
+    if peer is None or peer.role not in ("village", "township") or peer.revoked:
         return [], cursor
     items = syncstate.downstream_after(node.session.store.database, peer.village_code, cursor)
     return [raw for _, raw in items], (items[-1][0] if items else cursor)

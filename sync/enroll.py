@@ -59,15 +59,21 @@ def _now() -> datetime:
 # ---- township side ------------------------------------------------------------------------
 
 
+ENROLLS = {"township": ("village", 12, "村级区划代码应为12位"),
+           "county": ("township", 9, "乡镇区划代码应为9位")}
+
+
 def issue_code(node: Node, village_code: str, *, hours: int = 72) -> str:
-    """A new one-time code for one village, shown to the clerk as XXXX-XXXX-XX."""
-    if node.kind != "township":
-        raise EnrollmentError("only a township enrolls villages", "只有乡镇中心可以为村代办点登记设备")
+    """A one-time code for a village (from its township) or a township (from its county): XXXX-XXXX-XX."""
+    if node.kind not in ENROLLS:
+        raise EnrollmentError("only centers enroll", "只有乡镇或县级中心可以生成登记码")
+    _, length, what = ENROLLS[node.kind]
     village_code = village_code.strip()
-    if not (village_code.isdigit() and len(village_code) == 12 and village_code.startswith(node.code)):
+    if not (village_code.isdigit() and len(village_code) == length
+            and village_code.startswith(node.code)):
         raise EnrollmentError(
-            "village code not in this township",
-            f"村级区划代码应为12位，且以本乡镇代码{node.code}开头",
+            "code not under this center",
+            f"{what}，且以本中心代码{node.code}开头",
         )
     database = node.session.store.database
     with database.write() as db:
@@ -115,25 +121,27 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
         if not hmac.compare_digest(_mac(key, body), mac) or village_code != row[1]:
             syncstate.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
             raise EnrollmentError("code does not match", "登记码与村级区划代码不符，请核对")
-        serial = db.execute("SELECT count(*) FROM peers WHERE role = 'village'").fetchone()[0] + 1
+        role = ENROLLS[node.kind][0]
+        serial = db.execute("SELECT count(*) FROM peers WHERE role = ?", [role]).fetchone()[0] + 1
         certificate = signed.sign("certificate", {
-            "device_id": device.device_id, "village_code": village_code,
+            "device_id": device.device_id, "village_code": village_code, "role": role,
             "sign_public": device.sign_public.hex(), "enc_public": device.enc_public.hex(),
             "serial": serial, "issued_at": _now().isoformat(timespec="seconds"),
             "issuer": node.keys.device_id,
         }, node.keys)
-        syncstate.save_peer(db, device_id=device.device_id, role="village",
+        syncstate.save_peer(db, device_id=device.device_id, role=role,
                             village_code=village_code, sign_public=device.sign_public.hex(),
                             enc_public=device.enc_public.hex(), certificate=certificate.hex())
         db.execute("UPDATE enrollment_codes SET used_by = ?, used_at = ? WHERE code_id = ?",
                    (device.device_id, _now().isoformat(timespec="seconds"), code_id))
         audit.append(db, node.session.operator.name, "enroll.device", device.device_id,
                      village_code, node.session.keys)
-    county = node.upstream("county")
+    county = node.upstream("county") if node.kind == "township" else None
     answer: dict[str, Any] = {
         "certificate": certificate.hex(),
-        "township": node.identity.as_dict(),
-        "township_code": node.code,
+        "issuer": node.identity.as_dict(),
+        "issuer_role": node.kind,
+        "issuer_code": node.code,
         "county": county.as_dict() if county else None,
     }
     answer["mac"] = _mac(key, answer)
@@ -154,7 +162,7 @@ def build_request(store: Store, code: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Enrolled:
-    township: PublicIdentity
+    issuer: PublicIdentity  # the township for a village, the county for a township
     county: PublicIdentity | None
     serial: int
 
@@ -166,12 +174,17 @@ def accept(node: Node, answer: dict[str, Any], code: str, url: str = "") -> Enro
         raise EnrollmentError("answer does not carry the code's MAC",
                               "乡镇的答复无法用登记码验证（可能连到了错误的服务器），未登记")
     try:
-        township = PublicIdentity.from_dict(answer["township"])
+        issuer = PublicIdentity.from_dict(answer["issuer"])
+        issuer_role = str(answer["issuer_role"])
         county = PublicIdentity.from_dict(answer["county"]) if answer.get("county") else None
         certificate = bytes.fromhex(answer["certificate"])
     except (KeyError, TypeError, ValueError):
         raise EnrollmentError("malformed answer", "乡镇的答复格式不正确") from None
-    record = signed.verify(certificate, township)
+    expected = {"village": "township", "township": "county"}.get(node.kind)
+    if issuer_role != expected:
+        raise EnrollmentError(f"a {node.kind} enrolls at a {expected}, not a {issuer_role}",
+                              "登记的上级中心类型不对（村代办点登记到乡镇，乡镇登记到县）")
+    record = signed.verify(certificate, issuer)
     mine = node.identity
     if (record.body.get("device_id") != mine.device_id
             or record.body.get("sign_public") != mine.sign_public.hex()
@@ -179,15 +192,15 @@ def accept(node: Node, answer: dict[str, Any], code: str, url: str = "") -> Enro
         raise EnrollmentError("certificate is for another device", "证书与本设备不符，未登记")
     database = node.session.store.database
     with database.write() as db:
-        syncstate.save_peer(db, device_id=township.device_id, role="township",
-                            sign_public=township.sign_public.hex(),
-                            enc_public=township.enc_public.hex(), url=url,
-                            village_code=str(answer.get("township_code", "")))
+        syncstate.save_peer(db, device_id=issuer.device_id, role=issuer_role,
+                            sign_public=issuer.sign_public.hex(),
+                            enc_public=issuer.enc_public.hex(), url=url,
+                            village_code=str(answer.get("issuer_code", "")))
         if county:
             syncstate.save_peer(db, device_id=county.device_id, role="county",
                                 sign_public=county.sign_public.hex(),
                                 enc_public=county.enc_public.hex())
         syncstate.set_meta_json(db, "certificate", certificate.hex())
-        audit.append(db, node.session.operator.name, "enroll.accepted", township.device_id, "",
+        audit.append(db, node.session.operator.name, "enroll.accepted", issuer.device_id, "",
                      node.session.keys)
-    return Enrolled(township, county, int(record.body.get("serial", 0)))
+    return Enrolled(issuer, county, int(record.body.get("serial", 0)))

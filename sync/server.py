@@ -67,7 +67,8 @@ def create_app(node: Node) -> Starlette:
         except BundleRejected as exc:
             complete = False
             result.refused.append((device, None, exc.reason))
-        ack = await anyio.to_thread.run_sync(center.ack_for, node, device)
+        acks = [await anyio.to_thread.run_sync(center.ack_for, node, d)
+                for d in sorted({device} | result.senders)]
         down, last = await anyio.to_thread.run_sync(center.downstream_for, node, device, cursor)
         headers = {
             "X-Downstream-Last": str(last),
@@ -76,7 +77,7 @@ def create_app(node: Node) -> Starlette:
             "X-Refused": ",".join(sorted({r[2] for r in result.refused})),
             "X-Complete": "1" if complete else "0",
         }
-        return Response(bundlefile.pack([ack, *down]), media_type=BUNDLE, headers=headers)
+        return Response(bundlefile.pack([*acks, *down]), media_type=BUNDLE, headers=headers)
 
     return Starlette(routes=[
         Route("/v1/health", health),

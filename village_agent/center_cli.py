@@ -42,16 +42,50 @@ def init(ctx: Context) -> int:
 
 
 def serve(ctx: Context) -> int:
+    import threading
+
     from sync.server import serve as run
+    from sync.upstream import forward_loop
 
     node = _node(ctx)
+    stop = threading.Event()
+    if node.kind == "township":
+        threading.Thread(target=forward_loop, args=(node, stop), daemon=True,
+                         name="forward-to-county").start()
 
     def ready() -> None:
         print(f"READY http://{ctx.args.host}:{ctx.args.port}  中心已启动，指纹 "
               f"{node.identity.fingerprint()}", flush=True)
 
-    run(node, ctx.args.host, ctx.args.port, on_ready=ready)
+    try:
+        run(node, ctx.args.host, ctx.args.port, on_ready=ready)
+    finally:
+        stop.set()
     return 0
+
+
+def link(ctx: Context) -> int:
+    from sync.client import enroll_online
+
+    node = _node(ctx)
+    done = enroll_online(node.session, ctx.args.county, ctx.args.code)
+    ctx.emit({"ok": True, "county": done.issuer.device_id,
+              "county_fingerprint": done.issuer.fingerprint(),
+              "fingerprint": node.identity.fingerprint()},
+             lambda: f"已登记到县级中心。请核对指纹：本中心 {node.identity.fingerprint()}，"
+                     f"县级中心 {done.issuer.fingerprint()}")
+    return 0
+
+
+def forward(ctx: Context) -> int:
+    from sync.upstream import forward_once
+
+    report = forward_once(_node(ctx))
+    ctx.emit(report.__dict__,
+             lambda: f"已转报县级中心{report.forwarded}条，县级确认{report.acknowledged}条，"
+                     f"收到县级办理结果{report.decisions_down}条" if report.ok
+             else f"转报失败：{report.error}（数据已保存，稍后重试）")
+    return 0 if report.ok else 5
 
 
 def enroll_code(ctx: Context) -> int:
@@ -166,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--result", required=True, help="办理结果 the result")
     add("alarms", alarms, "告警 alarms (conflicts, forged or revoked senders)")
+    p = add("link", link, "乡镇中心登记到县级中心 enroll this township at its county")
+    p.add_argument("--county", required=True, help="县级中心地址 county URL")
+    p.add_argument("--code", required=True, help="县级中心给的一次性登记码")
+    add("forward", forward, "立即转报县级并取回县级结果 forward to the county now")
     return parser
 
 

@@ -422,14 +422,14 @@ def enroll(ctx: Context) -> int:
 
     me = PublicIdentity.from_dict(mine)
     ctx.emit(
-        {"ok": True, "township": done.township.device_id,
-         "township_fingerprint": done.township.fingerprint(),
+        {"ok": True, "township": done.issuer.device_id,
+         "township_fingerprint": done.issuer.fingerprint(),
          "county_fingerprint": done.county.fingerprint() if done.county else None,
          "device_fingerprint": me.fingerprint(), "serial": done.serial},
         lambda: "\n".join([
             f"已登记到乡镇中心（证书序号 {done.serial}）。请与乡镇工作人员核对指纹：",
             f"  本设备指纹：{me.fingerprint()}",
-            f"  乡镇中心指纹：{done.township.fingerprint()}",
+            f"  乡镇中心指纹：{done.issuer.fingerprint()}",
             *([f"  县级中心指纹：{done.county.fingerprint()}"] if done.county else []),
         ]),
     )

@@ -1,0 +1,129 @@
+"""A township's own sync with its county: forward county-owned messages, bring decisions and acks down.
+
+The township forwards village messages unchanged (with each sender's
+certificate, so the county can check them), relays the county's signed
+acknowledgements to the village, and files the county's decisions in the
+village's downstream queue; the village verifies the county's signature itself.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+import httpx
+
+from storage import syncstate
+from sync import bundlefile, envelope, messages, signed
+from sync.errors import BundleRejected
+from sync.keys import PublicIdentity
+from sync.node import Node
+
+TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
+
+
+@dataclass
+class ForwardReport:
+    ok: bool = False
+    error: str = ""
+    forwarded: int = 0
+    acknowledged: int = 0
+    decisions_down: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardReport:
+    report = ForwardReport()
+    counties = [p for p in syncstate.peers(node.session.store.database, "county") if not p.revoked]
+    if node.kind != "township" or not counties or not counties[-1].url:
+        report.error = "not_linked"
+        return report
+    county = counties[-1]
+    county_id = PublicIdentity.from_dict(county.identity())
+    database = node.session.store.database
+    with database.read() as db:
+        rows = db.execute(
+            "SELECT r.sender, r.seq, r.raw, p.certificate FROM relay r JOIN peers p"
+            " ON p.device_id = r.sender WHERE r.destination = ? AND r.state = 'pending'"
+            " ORDER BY r.id", [county.device_id]).fetchall()
+    certificates = sorted({bytes.fromhex(r[3]) for r in rows if r[3]})
+    body = bundlefile.pack([*certificates, *(r[2] for r in rows)])
+    cursor = syncstate.inbox_cursor(database, county.device_id)
+    http = client or httpx.Client(timeout=TIMEOUT)
+    try:
+        answer = http.post(f"{county.url}/v1/sync",
+                           params={"device": node.keys.device_id, "cursor": cursor}, content=body)
+        answer.raise_for_status()
+        items = bundlefile.unpack(answer.content)
+        last = int(answer.headers.get("X-Downstream-Last", cursor))
+    except (httpx.HTTPError, BundleRejected, ValueError) as exc:
+        report.error = type(exc).__name__
+        return report
+    finally:
+        if client is None:
+            http.close()
+    report.forwarded = len(rows)
+    report.refused = [r for r in answer.headers.get("X-Refused", "").split(",") if r]
+    with database.write() as db:
+        for raw in items:
+            try:
+                if signed.is_record(raw):
+                    record = signed.verify(raw, county_id)
+                    if record.kind != "ack":
+                        continue
+                    ack = messages.Ack.parse(messages.dumps(record.body))
+                    done = ack.custody | ack.e2e
+                    for seq in done:
+                        report.acknowledged += db.execute(
+                            "UPDATE relay SET state = 'done', acked_at = ? WHERE destination = ?"
+                            " AND sender = ? AND seq = ? AND state = 'pending'",
+                            (syncstate.now_iso(), county.device_id, ack.subject, seq)).rowcount
+                    village = db.execute("SELECT village_code FROM peers WHERE device_id = ?",
+                                         [ack.subject]).fetchone()
+                    if village:
+                        syncstate.queue_downstream(db, village[0], "ack", raw)
+                else:
+                    parsed = envelope.parse(raw)
+                    envelope.verify(parsed, county_id)
+                    village_code = parsed.header.get("to")
+                    if village_code:
+                        syncstate.queue_downstream(db, village_code, parsed.header.kind, raw)
+                        report.decisions_down += 1
+                        _file_decision(node, db, parsed)
+            except BundleRejected as exc:
+                report.refused.append(exc.reason)
+        from storage import events
+
+        events.meta_set(db, f"downstream_cursor:{county.device_id}", str(last))
+    report.ok = True
+    return report
+
+
+def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> None:
+    """Keep the county's decision in our own copy of the case, so the township window sees it too."""
+    try:
+        body = messages.loads(envelope.open_payload(parsed, node.keys))
+    except BundleRejected:
+        return
+    syncstate.apply_remote_event(
+        db,  # type: ignore[arg-type]
+        node.session.keys, device_id=parsed.header.sender, seq=parsed.header.seq,
+        hlc=parsed.header.hlc, recorded_at=str(body.get("recorded_at", "")),
+        application_id=str(body["application_id"]), event_type=str(body["type"]),
+        payload=dict(body.get("payload") or {}), item_code=str(body.get("item_code", "")),
+        operator_id=node.session.operator.id,
+    )
+
+
+def forward_loop(node: Node, stop: threading.Event, *, interval: float = 30.0,
+                 rng: random.Random | None = None) -> None:
+    """The township server's companion: forward and fetch on a timer, back off while the county is away."""
+    from sync.client import backoff
+
+    rng = rng or random.Random()
+    failures = 0
+    while not stop.is_set():
+        report = forward_once(node)
+        failures = 0 if report.ok or report.error == "not_linked" else failures + 1
+        stop.wait(interval if failures == 0 else backoff(failures, rng) + 1.0)

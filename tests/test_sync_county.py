@@ -1,0 +1,88 @@
+"""County items: village → township → county, unchanged, and the county's decision back down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from forms.catalog import Catalog
+from storage import syncstate
+from storage.store import Session
+from sync import center
+from sync.client import enroll_online, sync_once
+from sync.enroll import issue_code
+from sync.node import Node
+from sync.upstream import forward_once
+from tests.conftest import TODAY, VILLAGE_CODE
+from tests.forms_helpers import example
+from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving, statuses
+from village_agent import intake
+
+COUNTY_CODE = "430481"
+COUNTY_ITEM = "CL-CJRZ"  # 残疾人证: decided by the county
+
+
+@pytest.fixture
+def centers(tmp_path: Path) -> Iterator[tuple[Node, str, Node, str]]:
+    county_session = make_center(tmp_path / "county", "county", COUNTY_CODE)
+    township_session = make_center(tmp_path / "township")
+    county, township = Node.of(county_session), Node.of(township_session)
+    with serving(county) as county_url, serving(township) as township_url:
+        enroll_online(township_session, county_url, issue_code(county, TOWNSHIP_CODE))
+        yield township, township_url, county, county_url
+    county_session.store.close()
+    township_session.store.close()
+
+
+def test_county_item_travels_up_unchanged_and_the_county_decision_comes_back(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
+) -> None:
+    township, township_url, county, _ = centers
+    assert catalog.item(COUNTY_ITEM).level == "county"
+    enrolled = enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    assert enrolled.county is not None and enrolled.county.device_id == county.keys.device_id
+
+    data = example(catalog.get(COUNTY_ITEM))
+    app_id = intake.take(session, catalog, session.calendar(), COUNTY_ITEM, data,
+                         today=TODAY).application_ids[0]
+    assert {r["owner"] for r in syncstate.outbox_rows(session.store.database)} == {"county"}
+
+    first = sync_once(session.store, session=session)
+    assert first.ok and first.custody == 2 and first.done == 0  # held by the township, not yet owned
+    assert statuses(township.session)[app_id] == "received"
+
+    up = forward_once(township)
+    assert up.ok and up.forwarded == 2 and up.acknowledged == 2, up
+    assert statuses(county.session)[app_id] == "received"
+    with county.session.store.database.read() as db:
+        raws = {r[0] for r in db.execute("SELECT raw FROM received")}
+    assert raws == set(syncstate.outbox_messages(session.store.database, [1, 2]))  # unchanged bytes
+
+    second = sync_once(session.store, session=session)
+    assert second.ok and second.done == 2  # the county's own ack, relayed by the township
+    assert syncstate.outbox_rows(session.store.database) == []
+
+    center.decide(county, app_id, "accepted", {})
+    center.decide(county, app_id, "completed", {"result": "核发残疾人证，证号43048119400305124043"})
+    down = forward_once(township)
+    assert down.ok and down.decisions_down >= 2
+    assert statuses(township.session)[app_id] == "completed"  # the township window sees it too
+    third = sync_once(session.store, session=session)
+    assert third.ok
+    assert statuses(session)[app_id] == "completed"
+    _, events = session.show(app_id)
+    assert [e.payload.get("by") for e in events if e.type == "received"] == ["township", "county"]
+
+
+def test_a_township_item_never_goes_to_the_county(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
+) -> None:
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    data = example(catalog.get("MZ-GLJT"))
+    intake.take(session, catalog, session.calendar(), "MZ-GLJT", data, today=TODAY)
+    assert sync_once(session.store, session=session).done == 2
+    assert forward_once(township).forwarded == 0
+    assert county.session.list() == []
