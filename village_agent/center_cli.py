@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from storage import syncstate
@@ -61,6 +62,35 @@ def serve(ctx: Context) -> int:
         run(node, ctx.args.host, ctx.args.port, on_ready=ready)
     finally:
         stop.set()
+    return 0
+
+
+def import_usb(ctx: Context) -> int:
+    from sync.usb import import_center
+
+    report = import_center(_node(ctx), ctx.args.folder)
+    ctx.emit({"ok": not report.refused, **report.__dict__},
+             lambda: f"已导入{len(report.files)}个文件：新收{report.stored}条，重复{report.duplicates}条"
+                     + (f"（其中{report.already_imported}个文件此前已导入）" if report.already_imported else "")
+                     + (f"；拒收：{'、'.join(report.refused)}" if report.refused else "")
+                     + "。答复已写回U盘")
+    return 0 if not report.refused else 1
+
+
+def enroll_file(ctx: Context) -> int:
+    import json
+
+    from sync.enroll import redeem
+    from sync.usb import write_atomic
+
+    try:
+        request = json.loads(ctx.args.request.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InvalidRequest("unreadable request", f"无法读取登记请求文件 {ctx.args.request}") from None
+    answer = redeem(_node(ctx), request)
+    out = ctx.args.request.with_name(ctx.args.request.stem + ".answer.json")
+    write_atomic(out, json.dumps(answer, ensure_ascii=False).encode())
+    ctx.emit({"ok": True, "answer_file": str(out)}, lambda: f"已登记，答复文件：{out}")
     return 0
 
 
@@ -204,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--county", required=True, help="县级中心地址 county URL")
     p.add_argument("--code", required=True, help="县级中心给的一次性登记码")
     add("forward", forward, "立即转报县级并取回县级结果 forward to the county now")
+    p = add("import", import_usb, "导入村代办点U盘数据并写回答复 import a USB folder")
+    p.add_argument("folder", type=Path)
+    p = add("enroll-file", enroll_file, "不联网登记：导入登记请求文件，写出答复文件")
+    p.add_argument("request", type=Path)
     return parser
 
 

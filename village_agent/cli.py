@@ -141,8 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", type=date.fromisoformat, help="deadline：起算日 start")
 
     p = add("enroll", commands.enroll, "登记到乡镇中心 enroll this device at the township")
-    p.add_argument("--township", required=True, help="乡镇中心地址 township URL, e.g. http://10.0.0.2:8600")
+    p.add_argument("--township", help="乡镇中心地址 township URL, e.g. http://10.0.0.2:8600")
     p.add_argument("--code", required=True, help="乡镇给的一次性登记码 one-time enrollment code")
+    p.add_argument("--request-file", type=Path, help="不联网：写出登记请求文件 (USB)")
+    p.add_argument("--answer-file", type=Path, help="不联网：读入乡镇的答复文件 (USB)")
+
+    p = add("export", commands.export, "导出到U盘 write pending data to a USB folder")
+    p.add_argument("--to", required=True, type=Path, help="U盘目录 folder on the stick")
+    p = add("import", commands.import_, "从U盘导入乡镇答复 read the township's answers")
+    p.add_argument("folder", type=Path)
 
     add("sync", commands.sync, "立即同步 sync with the township now")
 

@@ -413,10 +413,35 @@ def calendar_cmd(ctx: Context) -> int:
 
 
 def enroll(ctx: Context) -> int:
+    import json as _json
+
+    from sync import enroll as enrollment
     from sync.client import enroll_online
+    from sync.node import Node
+    from sync.usb import write_atomic
+    from sync.village import seal_outbox
 
     session = open_session(ctx)
-    done = enroll_online(session, ctx.args.township, ctx.args.code)
+    if ctx.args.request_file:
+        request = enrollment.build_request(session.store, ctx.args.code)
+        write_atomic(ctx.args.request_file, _json.dumps(request, ensure_ascii=False).encode())
+        ctx.emit({"ok": True, "request_file": str(ctx.args.request_file)},
+                 lambda: f"已写出登记请求：{ctx.args.request_file}。请交乡镇中心导入，带回答复文件后运行 "
+                         f"enroll --answer-file … --code …")
+        return 0
+    if ctx.args.answer_file:
+        try:
+            answer = _json.loads(ctx.args.answer_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise InvalidRequest("unreadable answer file", f"无法读取答复文件 {ctx.args.answer_file}") from None
+        node = Node.of(session)
+        done = enrollment.accept(node, answer, ctx.args.code, ctx.args.township or "")
+        seal_outbox(node)
+    elif ctx.args.township:
+        done = enroll_online(session, ctx.args.township, ctx.args.code)
+    else:
+        raise InvalidRequest("--township or --answer-file needed",
+                             "请给出乡镇中心地址（--township），或不联网时用 --request-file / --answer-file")
     mine = session.store.device_public()
     from sync.keys import PublicIdentity
 
@@ -461,3 +486,24 @@ def correct(ctx: Context) -> int:
     ctx.emit({"ok": True, "id": ctx.args.id, "seq": seq},
              lambda: f"已提交补正：{ctx.args.id}，将在下次同步时上报乡镇")
     return 0
+
+
+def export(ctx: Context) -> int:
+    from sync.node import Node
+    from sync.usb import export_village
+
+    report = export_village(Node.of(open_session(ctx)), ctx.args.to)
+    ctx.emit({"ok": True, **report.__dict__},
+             lambda: f"已导出{report.messages}条待上报数据到 {ctx.args.to}，请将U盘交乡镇中心导入")
+    return 0
+
+
+def import_(ctx: Context) -> int:
+    from sync.node import Node
+    from sync.usb import import_village
+
+    report = import_village(Node.of(open_session(ctx)), ctx.args.folder)
+    ctx.emit({"ok": not report.refused, **report.__dict__},
+             lambda: f"已导入乡镇答复{len(report.files)}个文件，更新办件{report.applied}件"
+                     + (f"；拒收：{'、'.join(report.refused)}" if report.refused else ""))
+    return 0 if not report.refused else 1

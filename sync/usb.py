@@ -1,0 +1,131 @@
+"""Sneakernet: the same sealed bundles on a USB stick, imported with the same exactly-once ingest.
+
+Village → stick: `up-<device>-<time>.vab` (every unacknowledged sealed message)
+and a sidecar `.json` (device id, downstream cursor; nothing secret).
+Stick → center: each file is checked whole (a stick pulled mid-copy leaves a
+truncated file that is refused before anything is stored), filed by its hash,
+ingested message by message; the answer is written back as `down-<device>-….vab`.
+Stick → village: acknowledgements and decisions, exactly as over HTTP.
+Files are written to a temporary name, flushed to the stick, then renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from storage import syncstate
+from sync import bundlefile, center, village
+from sync.errors import BundleRejected
+from sync.node import Node
+
+
+@dataclass
+class UsbReport:
+    files: list[str] = field(default_factory=list)
+    messages: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    already_imported: int = 0
+    refused: list[str] = field(default_factory=list)
+    applied: int = 0
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def export_village(node: Node, directory: Path) -> UsbReport:
+    """Write every sealed, not yet acknowledged message for the township onto the stick."""
+    directory.mkdir(parents=True, exist_ok=True)
+    village.seal_outbox(node)
+    store = node.session.store
+    rows = [r for r in syncstate.outbox_rows(store.database) if r["state"] in ("pending", "custody")]
+    data = bundlefile.pack(syncstate.outbox_messages(store.database, [r["seq"] for r in rows]))
+    townships = syncstate.peers(store.database, "township")
+    cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
+    name = f"up-{node.keys.device_id}-{_stamp()}"
+    write_atomic(directory / f"{name}.vab", data)
+    write_atomic(directory / f"{name}.json", json.dumps(
+        {"device": node.keys.device_id, "village": node.code, "cursor": cursor}).encode())
+    return UsbReport(files=[f"{name}.vab"], messages=len(rows))
+
+
+def import_center(node: Node, directory: Path) -> UsbReport:
+    """Ingest every `up-*.vab` on the stick and write each device's answer beside it."""
+    report = UsbReport()
+    for path in sorted(directory.glob("up-*.vab")):
+        report.files.append(path.name)
+        try:
+            side = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            device, cursor = str(side["device"]), int(side.get("cursor", 0))
+        except (OSError, ValueError, KeyError, TypeError):
+            report.refused.append(f"{path.name}: malformed")
+            continue
+        raw = path.read_bytes()
+        try:
+            items = bundlefile.unpack(raw)
+        except BundleRejected as exc:
+            report.refused.append(f"{path.name}: {exc.reason}")
+            continue
+        with node.session.store.database.write() as db:
+            seen = syncstate.bundle_seen(db, bundlefile.digest(raw), len(items))
+        if seen:
+            report.already_imported += 1
+        result = center.Ingested()
+        for message in items:
+            center.ingest(node, message, result, via="usb")
+        report.messages += len(items)
+        report.stored += len(result.stored)
+        report.duplicates += len(result.duplicates)
+        report.refused += [f"{path.name}: {r[2]}" for r in result.refused]
+        acks = [center.ack_for(node, d) for d in sorted({device} | result.senders)]
+        down, last = center.downstream_for(node, device, cursor)
+        name = f"down-{device}-{_stamp()}"
+        write_atomic(directory / f"{name}.vab", bundlefile.pack([*acks, *down]))
+        write_atomic(directory / f"{name}.json", json.dumps(
+            {"device": device, "center": node.keys.device_id, "last": last}).encode())
+    return report
+
+
+def import_village(node: Node, directory: Path) -> UsbReport:
+    """Take in the township's answers written for this device."""
+    report = UsbReport()
+    store = node.session.store
+    device = node.keys.device_id
+    for path in sorted(directory.glob(f"down-{device}-*.vab")):
+        report.files.append(path.name)
+        try:
+            side = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            cursor = (str(side["center"]), int(side["last"]))
+            got = village.absorb(store, path.read_bytes(), device, cursor)
+        except (OSError, ValueError, KeyError, TypeError):
+            report.refused.append(f"{path.name}: malformed")
+            continue
+        except BundleRejected as exc:
+            report.refused.append(f"{path.name}: {exc.reason}")
+            continue
+        report.stored += got.downstream_new
+        report.refused += got.rejected
+    report.applied = village.apply_inbox(node)
+    return report
