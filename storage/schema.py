@@ -226,3 +226,68 @@ def m003_sync(db: Database) -> None:
         ALTER TABLE outbox ADD COLUMN custody_at TEXT
         """,
     )
+
+
+@migrations()
+def m005_outbox_chunks(db: Database) -> None:
+    """Outbox rows that are not events: attachment chunks (64 KiB each, their own sequence numbers).
+
+    SQLite cannot drop NOT NULL from a column, so the table is rebuilt (one transaction).
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE outbox_new (
+            seq INTEGER PRIMARY KEY,
+            event_id INTEGER UNIQUE REFERENCES events(id),   -- NULL for an attachment chunk
+            kind TEXT NOT NULL DEFAULT 'event',
+            application_id TEXT,
+            attachment TEXT,                    -- content address, for a chunk
+            chunk_offset INTEGER,
+            state TEXT NOT NULL DEFAULT 'unsealed',
+            sealed BLOB,
+            created_at TEXT NOT NULL,
+            acked_at TEXT,
+            owner TEXT NOT NULL DEFAULT 'township',
+            size INTEGER NOT NULL DEFAULT 0,
+            digest TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at REAL NOT NULL DEFAULT 0,
+            custody_at TEXT
+        );
+        INSERT INTO outbox_new (seq, event_id, state, sealed, created_at, acked_at, owner, size,
+            digest, attempts, next_try_at, custody_at)
+            SELECT seq, event_id, state, sealed, created_at, acked_at, owner, size, digest,
+            attempts, next_try_at, custody_at FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        CREATE INDEX outbox_state ON outbox(state);
+        CREATE TABLE attachment_parts (
+            sender TEXT NOT NULL,
+            address TEXT NOT NULL,
+            chunk_offset INTEGER NOT NULL,
+            content BLOB NOT NULL,              -- enc: under this node's data key
+            PRIMARY KEY (sender, address, chunk_offset)
+        )
+        """,
+    )
+
+
+@migrations()
+def m004_drafts(db: Database) -> None:
+    """Applications being filled in, kept until submitted or thrown away (sealed: personal data)."""
+    _run(
+        db,
+        """
+        CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,
+            item_code TEXT NOT NULL,
+            item_version TEXT NOT NULL,         -- the catalog version the form was started on
+            operator_id INTEGER NOT NULL REFERENCES operators(id),
+            payload BLOB NOT NULL,              -- enc: the form as typed so far
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX drafts_updated ON drafts(updated_at)
+        """,
+    )

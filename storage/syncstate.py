@@ -133,6 +133,51 @@ def mark_sealed(database: Database, sealed: Iterable[tuple[int, bytes, str, str]
             )
 
 
+def attachments_to_chunk(database: Database, keys: Keys) -> list[tuple[str, str, dict[str, Any], bytes]]:
+    """(application id, item code, manifest entry, content) for each scan not yet cut into chunks."""
+    from storage.attachments import load
+
+    out = []
+    with database.read() as db:
+        rows = db.execute(
+            "SELECT e.application_id, e.device_id, e.seq, e.payload, a.item_code FROM outbox o"
+            " JOIN events e ON e.id = o.event_id JOIN applications a ON a.id = e.application_id"
+            " WHERE o.kind = 'event'"
+            " AND e.type IN ('submitted', 'corrected', 'inspection_recorded')").fetchall()
+        done = {(r[0], r[1]) for r in db.execute(
+            "SELECT DISTINCT application_id, attachment FROM outbox WHERE kind = 'attachment_chunk'")}
+        for app_id, device_id, seq, token, item_code in rows:
+            payload = keys.open_json(token, events.event_aad(device_id, seq))
+            for entry in payload.get("attachments", []):
+                if (app_id, entry["address"]) not in done:
+                    out.append((app_id, item_code, entry, load(db, keys, entry["address"])))
+                    done.add((app_id, entry["address"]))
+    return out
+
+
+def append_chunks(
+    database: Database, application_id: str, address: str, owner: str,
+    pieces: list[tuple[int, bytes]], seal: Callable[[int, str, int, bytes], bytes],
+) -> int:
+    """Outbox rows for one scan's chunks, sealed by `seal(seq, hlc, offset, data)`, one transaction."""
+    import hashlib
+
+    with database.write() as db:
+        device = events.DeviceState(db)
+        for offset, data in pieces:
+            seq = device.next_seq()
+            raw = seal(seq, device.next_hlc().encode(), offset, data)
+            db.execute(
+                "INSERT INTO outbox (seq, event_id, kind, application_id, attachment, chunk_offset,"
+                " state, sealed, created_at, owner, size, digest) VALUES"
+                " (?, NULL, 'attachment_chunk', ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                (seq, application_id, address, offset, raw, now_iso(), owner, len(raw),
+                 hashlib.sha256(raw).hexdigest()),
+            )
+        device.save()
+    return len(pieces)
+
+
 def outbox_rows(database: Database) -> list[dict[str, Any]]:
     """Every sealed row not yet forgotten, for the planner."""
     with database.read() as db:

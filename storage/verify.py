@@ -35,9 +35,11 @@ def verify(database: Database, keys: Keys) -> VerifyReport:
 
         device_id = meta_get(db, "device_id")
         next_seq = int(meta_get(db, "next_seq") or "1")
-        seqs = [r[0] for r in db.execute(
-            "SELECT seq FROM events WHERE device_id = ? ORDER BY seq", [device_id]
-        )]
+        seqs = sorted([r[0] for r in db.execute(
+            "SELECT seq FROM events WHERE device_id = ?", [device_id]
+        )] + [r[0] for r in db.execute(
+            "SELECT seq FROM outbox WHERE kind = 'attachment_chunk'"  # chunks number with events
+        )])
         if seqs != list(range(1, len(seqs) + 1)):
             report.problems.append("this device's event sequence numbers have gaps or repeats")
         if seqs and seqs[-1] != next_seq - 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -9,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage import audit, events, syncstate
+from storage import attachments, audit, events, syncstate
 from sync import envelope, messages, signed
 from sync.errors import BundleRejected, SyncError
 from sync.items import time_limit
@@ -61,7 +62,12 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         if peer.role == "village" and header.village != peer.village_code:
             raise BundleRejected("wrong_village", f"{header.village} != {peer.village_code}")
         envelope.verify(parsed, identity)
-        payload = messages.loads(envelope.open_payload(parsed, node.keys))
+        opened = envelope.open_payload(parsed, node.keys)
+        if header.kind == "attachment_chunk":
+            chunk = messages.parse_chunk(opened)
+            payload: dict[str, Any] = {}
+        else:
+            payload = messages.loads(opened)
     except BundleRejected as exc:
         _refuse(node, result, header.sender, header.seq, exc.reason)
         return
@@ -71,8 +77,11 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         outcome = syncstate.file_received(
             db, sender=header.sender, seq=header.seq, digest=parsed.digest, kind=header.kind,
             owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
+        if outcome == "store" and header.kind == "attachment_chunk":
+            _record_chunk(node, db, header.sender, *chunk)
         if outcome == "store" and header.kind == "event":
             _record_event(node, db, header, payload, peer.village_code)
+        if outcome == "store" and header.kind in ("event", "attachment_chunk"):
             county = node.upstream("county") if node.kind == "township" else None
             if county is not None and header.get("owner") == "county":
                 # Passed on unchanged: we cannot and need not re-sign the village's words.
@@ -110,6 +119,39 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
                                 village_code=str(body["village_code"]),
                                 sign_public=str(body["sign_public"]),
                                 enc_public=str(body["enc_public"]), certificate=raw.hex())
+
+
+def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any],
+                  data: bytes) -> None:
+    """Keep a piece of a scan (sealed under our key); assemble the scan once every piece is here."""
+    address, offset = str(facts["address"]), int(facts["offset"])
+    db.execute(
+        "INSERT OR IGNORE INTO attachment_parts (sender, address, chunk_offset, content)"
+        " VALUES (?, ?, ?, ?)",
+        (sender, address, offset,
+         node.session.keys.encrypt(data, f"part:{sender}:{address}:{offset}")))
+    _assemble(node, db, sender, facts)
+
+
+def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any]) -> bool:
+    address, total = str(facts["address"]), int(facts["total"])
+    app_id = str(facts["application_id"])
+    if db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
+        return False  # the application's own event has not arrived yet; it will assemble then
+    parts = db.execute("SELECT chunk_offset, content FROM attachment_parts WHERE sender = ?"
+                       " AND address = ? ORDER BY chunk_offset", (sender, address)).fetchall()
+    content = b"".join(node.session.keys.decrypt(c, f"part:{sender}:{address}:{o}") for o, c in parts)
+    if len(content) != total:
+        return False
+    if hashlib.sha256(content).hexdigest() != facts["sha256"]:
+        syncstate.alarm(db, "attachment_mismatch", sender, None, address[:16])
+        return False
+    stored = attachments.store(db, node.session.keys, attachments.IncomingFile(
+        str(facts.get("label") or "scan"), str(facts.get("name") or "scan"), content))
+    db.execute("INSERT OR IGNORE INTO application_attachments (application_id, label, attachment_id)"
+               " VALUES (?, ?, ?)", (app_id, stored.label, stored.address))
+    db.execute("DELETE FROM attachment_parts WHERE sender = ? AND address = ?", (sender, address))
+    return True
 
 
 def _skew_ms(created: str) -> int | None:

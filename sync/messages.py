@@ -80,3 +80,30 @@ def decision_payload(application_id: str, decision: str, body: dict[str, Any],
                      *, seq: int, hlc: str, recorded_at: str, item_code: str) -> bytes:
     return dumps({"application_id": application_id, "type": decision, "payload": body,
                   "seq": seq, "hlc": hlc, "recorded_at": recorded_at, "item_code": item_code})
+
+
+CHUNK_SIZE = 64 * 1024
+
+
+def chunk_payload(meta: dict[str, Any], data: bytes) -> bytes:
+    """An attachment piece: u32 length | JSON facts (address, offset, total, sha256, ...) | the bytes."""
+    head = dumps(meta)
+    return len(head).to_bytes(4, "big") + head + data
+
+
+def parse_chunk(raw: bytes) -> tuple[dict[str, Any], bytes]:
+    if len(raw) < 4:
+        raise BundleRejected("malformed", "chunk")
+    n = int.from_bytes(raw[:4], "big")
+    if 4 + n > len(raw):
+        raise BundleRejected("malformed", "chunk header")
+    meta = loads(raw[4 : 4 + n])
+    data = raw[4 + n :]
+    try:
+        offset, total = int(meta["offset"]), int(meta["total"])
+        str(meta["address"]), str(meta["sha256"]), str(meta["application_id"])
+    except (KeyError, TypeError, ValueError):
+        raise BundleRejected("malformed", "chunk facts") from None
+    if offset < 0 or offset + len(data) > total or total > 64 * 1024 * 1024:
+        raise BundleRejected("malformed", "chunk bounds")
+    return meta, data

@@ -44,7 +44,40 @@ def seal_outbox(node: Node) -> int:
         )
         sealed.append((ev.seq, raw, hashlib.sha256(raw).hexdigest(), owner))
     syncstate.mark_sealed(node.session.store.database, sealed)
-    return len(sealed)
+    return len(sealed) + _chunk_attachments(node, township, county)
+
+
+def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdentity | None) -> int:
+    """Cut each sent scan into sealed 64 KiB chunks with their own sequence numbers.
+
+    The center commits each chunk as it arrives, so a cut link costs at most the
+    chunk in flight; the next session asks what was stored and sends the rest.
+    """
+    database = node.session.store.database
+    made = 0
+    for app_id, item_code, entry, content in syncstate.attachments_to_chunk(database,
+                                                                            node.session.keys):
+        owner = owner_of(item_code)
+        recipients = [township] + ([county] if owner == "county" and county else [])
+        if owner == "county" and county is None:
+            continue
+        digest = hashlib.sha256(content).hexdigest()
+        facts = {"application_id": app_id, "address": entry["address"], "total": len(content),
+                 "sha256": digest, "label": entry.get("label", ""), "name": entry.get("name", ""),
+                 "media_type": entry.get("media_type", "")}
+        pieces = [(off, content[off : off + messages.CHUNK_SIZE])
+                  for off in range(0, max(len(content), 1), messages.CHUNK_SIZE)]
+
+        def seal(seq: int, hlc: str, offset: int, data: bytes, facts: dict[str, object] = facts,
+                 recipients: list[PublicIdentity] = recipients, owner: str = owner) -> bytes:
+            return envelope.seal(
+                messages.chunk_payload({**facts, "offset": offset}, data),
+                kind="attachment_chunk", sender=node.keys, village=node.code, seq=seq, hlc=hlc,
+                recipients=recipients, meta={"owner": owner, "app": str(facts["application_id"])},
+            )
+
+        made += syncstate.append_chunks(database, app_id, entry["address"], owner, pieces, seal)
+    return made
 
 
 def due_messages(store: Store, *, now: float | None = None,

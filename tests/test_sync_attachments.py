@@ -1,0 +1,73 @@
+"""Scans travel as sealed 64 KiB chunks and arrive whole, once, at the center."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from forms.catalog import Catalog
+from storage import attachments, syncstate
+from storage.attachments import IncomingFile
+from storage.store import Session
+from sync.client import enroll_online, sync_once
+from sync.enroll import issue_code
+from sync.node import Node
+from tests.conftest import TODAY, VILLAGE_CODE
+from tests.forms_helpers import example
+from tests.sync_helpers import make_center, serving
+from village_agent import intake
+
+
+@pytest.fixture
+def township(tmp_path: Path) -> Iterator[tuple[Node, str]]:
+    session = make_center(tmp_path / "township")
+    node = Node.of(session)
+    with serving(node) as url:
+        yield node, url
+    session.store.close()
+
+
+def test_a_300_kb_scan_arrives_whole_in_chunks_and_only_once(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    node, url = township
+    enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+    scan = os.urandom(300 * 1024)  # a phone photo does not compress
+    app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
+                         example(catalog.get("MZ-GLJT")), [IncomingFile("id_card", "身份证.jpg", scan)],
+                         today=TODAY).application_ids[0]
+    chunks = [r for r in syncstate.outbox_rows(session.store.database)]
+    assert len(chunks) == 2 + 5  # two events and ceil(300 / 64) chunks
+
+    report = sync_once(session.store, session=session, max_bytes=10_000_000)
+    assert report.ok and report.sent == 7 and report.done == 7
+    with node.session.store.database.read() as db:
+        linked = db.execute("SELECT label, attachment_id FROM application_attachments"
+                            " WHERE application_id = ?", [app_id]).fetchall()
+        assert [row[0] for row in linked] == ["id_card"]
+        assert attachments.load(db, node.session.keys, linked[0][1]) == scan
+        assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == 0
+    again = sync_once(session.store, session=session, force=True)
+    assert again.ok and again.sent == 0
+    assert session.verify().ok and node.session.verify().ok
+
+
+def test_a_small_byte_budget_spreads_a_backlog_over_sessions_without_loss(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    node, url = township
+    enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+    for _ in range(3):
+        intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
+                    [IncomingFile("id_card", "scan.jpg", os.urandom(100_000))], today=TODAY)
+    sessions = 0
+    while [r for r in syncstate.outbox_rows(session.store.database) if r["state"] == "pending"]:
+        assert sync_once(session.store, session=session, max_bytes=150_000).ok
+        sessions += 1
+        assert sessions < 20
+    assert sessions > 1
+    with node.session.store.database.read() as db:
+        assert db.execute("SELECT count(*) FROM application_attachments").fetchone()[0] == 3
