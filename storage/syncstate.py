@@ -346,13 +346,15 @@ def queue_downstream(db: sqlite_utils.Database, village_code: str, kind: str, ra
 
 
 def downstream_after(database: Database, village_code: str, cursor: int,
-                     limit_bytes: int = 4 * 1024 * 1024) -> list[tuple[int, bytes]]:
+                     limit_bytes: int = 4 * 1024 * 1024,
+                     kinds: tuple[str, ...] | None = None) -> list[tuple[int, bytes]]:
     out: list[tuple[int, bytes]] = []
     size = 0
+    only = f" AND kind IN ({','.join('?' * len(kinds))})" if kinds else ""
     with database.read() as db:
         for dseq, raw in db.execute(
-            "SELECT dseq, raw FROM downstream WHERE village_code = ? AND dseq > ? ORDER BY dseq",
-            (village_code, cursor)):
+            "SELECT dseq, raw FROM downstream WHERE village_code = ? AND dseq > ?" + only
+            + " ORDER BY dseq", (village_code, cursor, *(kinds or ()))):
             if out and size + len(raw) > limit_bytes:
                 break
             out.append((dseq, raw))

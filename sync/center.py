@@ -105,6 +105,12 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
         issuer, identity = node.peer_identity(claim.signer)
         record = signed.verify(raw, identity)
         body = record.body
+        if record.kind == "revocation" and issuer.role == "township":
+            from sync.revocation import apply_at_center
+
+            with node.session.store.database.write() as db:
+                apply_at_center(db, issuer, body)
+            return
         if (record.kind != "certificate" or issuer.role != "township"
                 or not str(body.get("village_code", "")).startswith(issuer.village_code)):
             raise BundleRejected("wrong_village", "certificate outside the issuer's township")
@@ -277,9 +283,11 @@ def ack_for(node: Node, device_id: str) -> bytes:
 def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes], int]:
     """Sealed messages for the device's village (or a township's villages) after `cursor`."""
     peer = syncstate.peer(node.session.store.database, device_id)
-    if peer is None or peer.role not in ("village", "township") or peer.revoked:
+    if peer is None or peer.role not in ("village", "township"):
         return [], cursor
-    items = syncstate.downstream_after(node.session.store.database, peer.village_code, cursor)
+    # A revoked device hears only that it is revoked.
+    items = syncstate.downstream_after(node.session.store.database, peer.village_code, cursor,
+                                       kinds=("revocation",) if peer.revoked else None)
     return [raw for _, raw in items], (items[-1][0] if items else cursor)
 
 

@@ -44,7 +44,7 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
     database = node.session.store.database
     with database.read() as db:
         rows = db.execute(
-            "SELECT r.sender, r.seq, r.raw, p.certificate FROM relay r JOIN peers p"
+            "SELECT r.sender, r.seq, r.raw, p.certificate FROM relay r LEFT JOIN peers p"
             " ON p.device_id = r.sender WHERE r.destination = ? AND r.state = 'pending'"
             " ORDER BY r.id", [county.device_id]).fetchall()
     certificates = sorted({bytes.fromhex(r[3]) for r in rows if r[3]})
@@ -74,6 +74,8 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                         continue
                     ack = messages.Ack.parse(messages.dumps(record.body))
                     done = ack.custody | ack.e2e
+                    if ack.subject == node.keys.device_id:
+                        continue
                     for seq in done:
                         report.acknowledged += db.execute(
                             "UPDATE relay SET state = 'done', acked_at = ? WHERE destination = ?"

@@ -129,6 +129,11 @@ def absorb(store: Store, response: bytes, my_device: str,
                     raise BundleRejected("unknown_sender", claim.signer)
                 role, identity = trusted[claim.signer]
                 record = signed.verify(raw, identity)
+                if record.kind == "revocation" and role == "township":
+                    from sync.revocation import keep_at_village
+
+                    keep_at_village(store, raw, record.body)
+                    continue
                 if record.kind != "ack":
                     continue
                 ack = messages.Ack.parse(messages.dumps(record.body))

@@ -86,3 +86,32 @@ def test_a_township_item_never_goes_to_the_county(
     assert sync_once(session.store, session=session).done == 2
     assert forward_once(township).forwarded == 0
     assert county.session.list() == []
+
+
+def test_a_revocation_list_reaches_the_village_and_the_county_refuses_the_device_too(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
+) -> None:
+    from sync.revocation import revoke
+
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    data = example(catalog.get(COUNTY_ITEM))
+    intake.take(session, catalog, session.calendar(), COUNTY_ITEM, data, today=TODAY)
+    assert sync_once(session.store, session=session).ok
+    assert forward_once(township).ok  # the county now knows the device from its certificate
+
+    device = session.store.info.device_id
+    assert revoke(township, device) == 1
+    assert forward_once(township).ok
+    assert syncstate.peer(county.session.store.database, device).revoked  # type: ignore[union-attr]
+
+    report = sync_once(session.store, session=session)
+    assert report.ok
+    with session.store.database.read() as db:
+        revoked_flag = db.execute("SELECT value FROM meta WHERE key = 'revoked'").fetchone()
+        version = db.execute("SELECT value FROM meta WHERE key = 'revocation_version'").fetchone()
+    assert revoked_flag == ("1",) and version == ("1",)
+
+    intake.take(session, catalog, session.calendar(), COUNTY_ITEM, data, today=TODAY)
+    refused = sync_once(session.store, session=session)
+    assert "revoked" in refused.refused

@@ -139,14 +139,12 @@ def devices(ctx: Context) -> int:
 
 
 def revoke(ctx: Context) -> int:
-    node = _node(ctx)
-    with node.session.store.database.write() as db:
-        changed = syncstate.revoke_peer(db, ctx.args.device)
-    if not changed:
-        raise InvalidRequest("no such device", f"没有可注销的设备 {ctx.args.device}")
-    node.session.log("device.revoke", ctx.args.device)
-    ctx.emit({"ok": True, "revoked": ctx.args.device},
-             lambda: f"已注销设备 {ctx.args.device}：此后其新数据一律拒收")
+    from sync.revocation import revoke as revoke_device
+
+    version = revoke_device(_node(ctx), ctx.args.device)
+    ctx.emit({"ok": True, "revoked": ctx.args.device, "list_version": version},
+             lambda: f"已注销设备 {ctx.args.device}（注销名单第{version}版）：此后其新数据一律拒收，"
+                     "名单将随同步下发各村并报县级中心")
     return 0
 
 
