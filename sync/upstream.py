@@ -11,14 +11,16 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from storage import syncstate
+from storage import events, syncstate
 from sync import bundlefile, envelope, messages, signed
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
+from sync.publish import pass_down_at_township
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 
@@ -65,11 +67,15 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
             http.close()
     report.forwarded = len(rows)
     report.refused = [r for r in answer.headers.get("X-Refused", "").split(",") if r]
+    calendars: list[tuple[bytes, dict[str, Any]]] = []
     with database.write() as db:
         for raw in items:
             try:
                 if signed.is_record(raw):
                     record = signed.verify(raw, county_id)
+                    if record.kind == "calendar":
+                        calendars.append((raw, record.body))
+                        continue
                     if record.kind != "ack":
                         continue
                     ack = messages.Ack.parse(messages.dumps(record.body))
@@ -95,9 +101,9 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                         _file_decision(node, db, parsed)
             except BundleRejected as exc:
                 report.refused.append(exc.reason)
-        from storage import events
-
         events.meta_set(db, f"downstream_cursor:{county.device_id}", str(last))
+    for record_raw, table in calendars:
+        pass_down_at_township(node, record_raw, table)
     report.ok = True
     return report
 

@@ -134,6 +134,11 @@ def absorb(store: Store, response: bytes, my_device: str,
 
                     keep_at_village(store, raw, record.body)
                     continue
+                if record.kind == "calendar" and role == "county":
+                    from sync.publish import keep_at_village as keep_calendar
+
+                    keep_calendar(store, raw, record.body)
+                    continue
                 if record.kind != "ack":
                     continue
                 ack = messages.Ack.parse(messages.dumps(record.body))
@@ -158,6 +163,9 @@ def absorb(store: Store, response: bytes, my_device: str,
 
 def apply_inbox(node: Node) -> int:
     """Open downstream messages (an operator is logged in) and file their decisions. Returns how many."""
+    from sync.publish import apply_pending
+
+    apply_pending(node.session)
     database = node.session.store.database
     trusted = _upstream_peers(node.session.store)
     operator_id = node.session.operator.id

@@ -115,3 +115,25 @@ def test_a_revocation_list_reaches_the_village_and_the_county_refuses_the_device
     intake.take(session, catalog, session.calendar(), COUNTY_ITEM, data, today=TODAY)
     refused = sync_once(session.store, session=session)
     assert "revoked" in refused.refused
+
+
+def test_the_countys_holiday_table_reaches_every_village_through_its_township(
+    session: Session, centers: tuple[Node, str, Node, str]
+) -> None:
+    from datetime import date
+
+    from forms.workdays import YearTable
+    from sync.publish import publish_calendar
+
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    assert not session.calendar().knows(2027)
+    table = YearTable(2027, frozenset({date(2027, 1, 1), date(2027, 2, 8)}),
+                      frozenset({date(2027, 2, 6)}), source="国务院办公厅通知", version="2027.1")
+    assert publish_calendar(county, table) == 1
+    assert forward_once(township).ok
+    assert township.session.calendar().knows(2027)
+    assert sync_once(session.store, session=session).ok
+    cal = session.calendar()
+    assert cal.knows(2027) and not cal.is_working_day(date(2027, 2, 8))
+    assert cal.is_working_day(date(2027, 2, 6))  # a make-up Saturday

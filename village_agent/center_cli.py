@@ -94,6 +94,28 @@ def enroll_file(ctx: Context) -> int:
     return 0
 
 
+def publish_calendar(ctx: Context) -> int:
+    import sys
+
+    from forms.errors import CatalogError
+    from forms.workdays import YearTable
+    from sync.publish import publish_calendar as publish
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        table = YearTable.from_mapping(tomllib.loads(ctx.args.file.read_text(encoding="utf-8")),
+                                       ctx.args.file.name)
+    except (OSError, ValueError, CatalogError) as exc:
+        raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
+    count = publish(_node(ctx), table)
+    ctx.emit({"ok": True, "year": table.year, "townships": count},
+             lambda: f"已发布{table.year}年节假日安排，将随同步下发{count}个乡镇及其各村")
+    return 0
+
+
 def link(ctx: Context) -> int:
     from sync.client import enroll_online
 
@@ -234,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("forward", forward, "立即转报县级并取回县级结果 forward to the county now")
     p = add("import", import_usb, "导入村代办点U盘数据并写回答复 import a USB folder")
     p.add_argument("folder", type=Path)
+    p = add("publish-calendar", publish_calendar, "县级：发布节假日安排 publish a year's holidays")
+    p.add_argument("file", type=Path)
     p = add("enroll-file", enroll_file, "不联网登记：导入登记请求文件，写出答复文件")
     p.add_argument("request", type=Path)
     return parser
