@@ -172,7 +172,11 @@ def run_forever(store: Store, stop: threading.Event, *, session: Session | None 
     rng = rng or random.Random()
     failures = 0
     while not stop.is_set():
-        report = sync_once(store, session=session)
+        townships = [p for p in syncstate.peers(store.database, "township") if p.url]
+        if townships and not probe(townships[-1].url):
+            report = SyncReport(error="offline", error_zh="未连接乡镇中心（离线），数据已保存，稍后自动重试")
+        else:
+            report = sync_once(store, session=session)
         if on_report:
             on_report(report)
         failures = 0 if report.ok else failures + 1
