@@ -273,8 +273,12 @@ def ack_for(node: Node, device_id: str) -> bytes:
     database = node.session.store.database
     with database.read() as db:
         rows = db.execute("SELECT seq, owner FROM received WHERE sender = ?", [device_id]).fetchall()
-    custody = {r[0] for r in rows}
-    e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")}
+        # A number whose content clashed with ours is not acknowledged: the sender's copy differs,
+        # and an ack would let it drop content we never stored.
+        clashes = {r[0] for r in db.execute(
+            "SELECT seq FROM alarms WHERE kind = 'conflict' AND sender = ?", [device_id])}
+    custody = {r[0] for r in rows} - clashes
+    e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")} - clashes
     ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
                        datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return signed.sign("ack", messages.loads(ack.payload()), node.keys)

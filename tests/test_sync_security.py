@@ -127,6 +127,8 @@ def test_same_sequence_number_with_other_content_raises_an_alarm_and_overwrites_
         kept = db.execute("SELECT raw FROM received WHERE seq = 1").fetchone()[0]
     assert kept == before
     assert "conflict" in [a["kind"] for a in syncstate.alarms(node.session.store.database)]
+    ack = signed.peek(bundlefile.unpack(answer.content)[0]).body
+    assert ack["custody"] == [[2, 2]]  # the clashing number is not acknowledged
 
 
 def test_a_revoked_device_is_refused_with_its_reason(
