@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -67,6 +67,10 @@ def create_app(node: Node) -> Starlette:
         except BundleRejected as exc:
             complete = False
             result.refused.append((device, None, exc.reason))
+        except ClientDisconnect:
+            # The link was cut mid-upload. Every whole message is already committed; the
+            # village learns which ones from /v1/status next time. Nobody is left to answer.
+            return Response(status_code=400)
         acks = [await anyio.to_thread.run_sync(center.ack_for, node, d)
                 for d in sorted({device} | result.senders)]
         down, last = await anyio.to_thread.run_sync(center.downstream_for, node, device, cursor)
