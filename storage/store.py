@@ -14,11 +14,12 @@ from typing import Any
 from forms.engine import CleanApplication
 from forms.fieldtypes import FieldError, check_division_code
 from forms.workdays import WorkingCalendar, YearTable
-from storage import applicants, applications, audit, devicekeys, events, operators
+from storage import applicants, applications, audit, devicekeys, drafts, events, operators
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
 from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data_key
 from storage.db import Database
+from storage.drafts import Draft
 from storage.errors import InvalidRequest, NotPermitted, StoreExists, StoreMissing
 from storage.operators import Operator
 from storage.verify import VerifyReport, verify
@@ -221,6 +222,27 @@ class Session:
     def show(self, application_id: str) -> tuple[Summary, builtins.list[events.Event]]:
         return applications.detail(self.store.database, self.keys, application_id)
 
+    # drafts: forms being filled in, kept until submitted or thrown away
+    def save_draft(
+        self, item_code: str, item_version: str, data: dict[str, Any], draft_id: str | None = None
+    ) -> str:
+        return drafts.save(
+            self.store.database, self.keys, operator_id=self.operator.id,
+            operator_name=self.operator.name, item_code=item_code, item_version=item_version,
+            data=data, draft_id=draft_id,
+        )
+
+    def drafts(self, *, mine: bool = False) -> builtins.list[Draft]:
+        return drafts.list_drafts(
+            self.store.database, self.keys, operator_id=self.operator.id if mine else None
+        )
+
+    def load_draft(self, draft_id: str) -> Draft:
+        return drafts.load(self.store.database, self.keys, draft_id)
+
+    def delete_draft(self, draft_id: str) -> None:
+        drafts.delete(self.store.database, self.keys, draft_id, by=self.operator.name)
+
     def calendar(self) -> WorkingCalendar:
         """The shipped calendar with every table imported into this store laid over it."""
         cal = WorkingCalendar.default()
@@ -267,4 +289,4 @@ class Session:
             audit.append(db, self.operator.name, action, target, detail, self.keys)
 
 
-__all__ = ["CleanApplication", "Planned", "Session", "Store", "StoreInfo"]
+__all__ = ["CleanApplication", "Draft", "Planned", "Session", "Store", "StoreInfo"]

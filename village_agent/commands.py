@@ -299,12 +299,12 @@ def verify(ctx: Context) -> int:
 
 
 def run_app(ctx: Context) -> int:
-    """No sub-command: the terminal app (its own issue). Until then, say what to do."""
-    print("终端界面尚在开发中，请使用子命令，例如 village-agent --help\n"
-          "The terminal app is not built yet; see village-agent --help")
-    return 0
+    """No sub-command: the terminal app. Textual is imported only here, so the CLI stays quick."""
+    from village_agent.app import make_app
 
-
+    app = make_app(ctx.home, kdf=_kdf_for_tests_or_default())
+    app.run()
+    return int(app.return_code or 0)
 
 
 DEMO_PIN = "246810"

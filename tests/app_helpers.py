@@ -1,0 +1,100 @@
+"""Helpers for driving the terminal app with Textual's Pilot: build it, log in, fill forms, read screens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from storage.crypto import TEST_KDF
+from tests.conftest import PIN, TODAY
+from village_agent.app import VillageApp, make_app
+from village_agent.app.fields import FieldBox, GroupBox, widget_id
+from village_agent.app.form import FormScreen
+from village_agent.app.materials import MaterialRow
+
+SIZE = (80, 24)  # the village PC's terminal
+
+
+def village_app(home: Path, export_dir: Path | None = None) -> VillageApp:
+    """The app as the CLI builds it, with the cheap test KDF and the suite's fixed day."""
+    return make_app(home, kdf=TEST_KDF, today=TODAY, export_dir=export_dir)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let every worker finish and every message it caused be handled (a worker may start another)."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def log_in(pilot: Pilot[Any], pin: str = PIN, operator: str | None = None) -> None:
+    from textual.widgets import Select
+
+    if operator is not None:
+        pilot.app.screen.query_one("#login-operator", Select).value = operator
+    box = pilot.app.screen.query_one("#login-pin", Input)
+    box.focus()
+    box.value = pin  # typed key by key in test_app_start; here only the Enter is pressed
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:
+    """Focus a box and type, key by key, as the agent does (Pilot takes ~60 ms a key: keep it short)."""
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    await pilot.pause()
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+async def enter_text(pilot: Pilot[Any], selector: str, text: str) -> None:
+    """Put a long value into a text box as if typed (focused, changed, then left)."""
+    box = pilot.app.screen.query_one(selector, Input)
+    box.focus()
+    await pilot.pause()
+    box.value = text
+    await pilot.pause()
+    pilot.app.screen.set_focus(None)
+    await pilot.pause()
+
+
+def text_of(app: VillageApp, selector: str) -> str:
+    widget = app.screen.query_one(selector, Static)
+    return str(widget.content)
+
+
+def screen_text(app: VillageApp) -> str:
+    """What the terminal shows, as plain text, line by line."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+def field(screen: FormScreen, name: str) -> FieldBox:
+    return screen.query_one("#" + widget_id(name), FieldBox)
+
+
+def applicant_field(screen: FormScreen, name: str) -> FieldBox:
+    return screen.query_one("#" + widget_id("applicant-" + name), FieldBox)
+
+
+async def fill(pilot: Pilot[Any], data: dict[str, Any], *, skip_applicant: bool = False) -> None:
+    """Put a complete data file (as `catalog template` prints it) into the form's widgets."""
+    screen = pilot.app.screen
+    assert isinstance(screen, FormScreen)
+    if not skip_applicant:
+        for key, value in data.get("applicant", {}).items():
+            applicant_field(screen, key).set_raw(value)
+            await pilot.pause()
+    for name, value in data.get("fields", {}).items():
+        box = screen.query_one("#" + widget_id(name))
+        if isinstance(box, GroupBox):
+            await box.set_rows(value)
+        elif isinstance(box, FieldBox):
+            box.set_raw(value)
+    for code, status in data.get("materials", {}).items():
+        screen.query_one(f"#m-{code}", MaterialRow).set_raw(status)
+    await settle(pilot)

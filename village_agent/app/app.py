@@ -1,0 +1,215 @@
+"""The village app: holds the store and the logged-in session, and moves between screens."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from forms.catalog import Catalog, load_catalog
+from storage.crypto import DEFAULT_KDF, KdfParams
+from storage.drafts import Draft
+from storage.errors import NotPermitted, StorageError
+from storage.store import STORE_FILE, Session, Store
+from village_agent.app.base import MessageScreen, error_screen, localize_bindings
+from village_agent.formstate import Entry
+from village_agent.i18n import t
+
+
+class VillageApp(App[None]):
+    """Screens live in their own modules; this class only wires them together."""
+
+    CSS_PATH = "village.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "app.quit", id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", "app.palette", id="app.palette", show=False,
+                priority=True),
+    ]
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        kdf: KdfParams = DEFAULT_KDF,
+        today: date | None = None,
+        catalog: Catalog | None = None,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.home = home
+        self.kdf = kdf
+        self.fixed_today = today
+        self._catalog = catalog
+        self.export_dir = export_dir or Path.home()
+        self.store: Store | None = None
+        self.session: Session | None = None
+
+    # state the screens read
+    @property
+    def today(self) -> date:
+        """The agent's day (tests fix it; the app otherwise follows the clock past midnight)."""
+        return self.fixed_today or date.today()
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog()
+        return self._catalog
+
+    @property
+    def role(self) -> str:
+        return self.session.operator.role if self.session else ""
+
+    def require_session(self) -> Session:
+        if self.session is None:
+            raise NotPermitted("not logged in", t("error.not_logged_in"))
+        return self.session
+
+    # start, stop
+    def on_mount(self) -> None:
+        from village_agent.app.login import LoginScreen, SetupScreen
+
+        self.title = t("app.title")
+        path = self.home / STORE_FILE
+        if not path.exists() or path.stat().st_size == 0:
+            self.push_screen(SetupScreen())
+            return
+        try:
+            self.store = Store.open(self.home)
+        except (StorageError, sqlite3.DatabaseError) as exc:  # damaged or foreign: say so, leave
+            self.push_screen(error_screen(exc), lambda _: self.exit(return_code=1))
+            return
+        self.push_screen(LoginScreen(self.store))
+
+    async def action_quit(self) -> None:
+        self.keep_drafts()
+        self.exit()
+
+    def keep_drafts(self) -> None:
+        """Every open form is kept as a draft before the app closes."""
+        from village_agent.app.form import FormScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, FormScreen):
+                screen.keep_draft()
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def show_error(self, error: BaseException) -> None:
+        self.push_screen(error_screen(error))
+
+    def show_message(self, title: str, body: str) -> None:
+        self.push_screen(MessageScreen(title, body, kind="info"))
+
+    # moving between screens
+    def logged_in(self, session: Session) -> None:
+        from village_agent.app.home import HomeScreen
+
+        self.session = session
+        self.switch_screen(HomeScreen(session.operator.role))
+
+    def logout(self) -> None:
+        from village_agent.app.login import LoginScreen
+
+        self.keep_drafts()
+        self.session = None
+        self.back_home()
+        if self.store is not None:
+            self.switch_screen(LoginScreen(self.store))
+
+    def back_home(self) -> None:
+        from village_agent.app.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def start_new(self) -> None:
+        from village_agent.app.picker import PickerScreen
+
+        self.push_screen(PickerScreen(), self._picked)
+
+    def _picked(self, entry: Entry | None) -> None:
+        if entry is None:
+            return
+        if entry.kind == "inspection":  # nothing to hand the villager: straight to the form
+            self.open_form(entry)
+            return
+        from village_agent import printing
+        from village_agent.app.review import notice_screen
+
+        info = self.require_session().store.info
+        text = printing.notice(entry, info, today=self.today)
+        self.push_screen(notice_screen(entry, text), lambda go: self.open_form(entry) if go else None)
+
+    def open_form(self, entry: Entry, draft: Draft | None = None) -> None:
+        from village_agent.app.form import FormScreen
+
+        self.push_screen(FormScreen(entry, draft_id=draft.id if draft else None,
+                                    data=draft.data if draft else None))
+
+    def resume_draft(self, draft: Draft) -> None:
+        entry = self.catalog.get(draft.item_code)
+        if entry.version != draft.item_version:
+            self.notify(t("drafts.version_changed", old=draft.item_version, new=entry.version),
+                        severity="warning", timeout=8)
+        self.open_form(entry, draft)
+
+    def after_submit(self, application_ids: list[str], receipt: str) -> None:
+        from village_agent.app.review import receipt_screen
+
+        self.back_home()
+        self.push_screen(receipt_screen(application_ids, receipt))
+
+    def open_applications(self) -> None:
+        from village_agent.app.applications import ApplicationsScreen
+
+        self.push_screen(ApplicationsScreen())
+
+    def open_application(self, application_id: str) -> None:
+        from village_agent.app.applications import DetailScreen
+
+        self.push_screen(DetailScreen(application_id))
+
+    def open_drafts(self) -> None:
+        from village_agent.app.drafts import DraftsScreen
+
+        self.push_screen(DraftsScreen())
+
+    def open_ledger(self) -> None:
+        from village_agent.app.ledger import LedgerScreen
+
+        self.push_screen(LedgerScreen())
+
+    # command palette
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        if self.session is not None:
+            yield SystemCommand(t("cmd.new"), t("cmd.new.help"), self.start_new)
+            yield SystemCommand(t("cmd.applications"), t("cmd.applications.help"),
+                                self.open_applications)
+            yield SystemCommand(t("cmd.drafts"), t("cmd.drafts.help"), self.open_drafts)
+            yield SystemCommand(t("cmd.ledger"), t("cmd.ledger.help"), self.open_ledger)
+            yield SystemCommand(t("cmd.home"), t("cmd.home.help"), self.back_home)
+            yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.logout)
+        # Textual's own commands (themes, screenshots) are English-only: the quit is ours.
+        yield SystemCommand(t("app.quit"), t("cmd.quit.help"), self.action_quit)
+
+
+def make_app(
+    home: Path,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+    today: date | None = None,
+    catalog: Catalog | None = None,
+    export_dir: Path | None = None,
+) -> VillageApp:
+    """The one way to build the app: the CLI and the tests both come through here."""
+    return VillageApp(home, kdf=kdf, today=today, catalog=catalog, export_dir=export_dir)

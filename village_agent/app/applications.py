@@ -1,0 +1,215 @@
+"""Applications: the list with filters (status, item) and search; one case's detail and timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Input, Select, Static
+
+from forms.errors import UnknownItemError
+from storage.applications import Summary
+from storage.events import Event
+from village_agent import printing, worklist
+from village_agent.app.base import BaseScreen
+from village_agent.i18n import event_text, status_text, t
+from village_agent.ledger import STATUS_ORDER
+
+ALL = "*"
+
+
+def matches(summary: Summary, words: str, item_name: str) -> bool:
+    """Search: every word found in the number, the applicant's name, the item's name or code."""
+    haystack = f"{summary.id} {summary.applicant_name} {item_name} {summary.item_code}".lower()
+    return all(w in haystack for w in words.lower().split())
+
+
+class ApplicationsScreen(BaseScreen):
+    """Every case at this point (a grid worker: their own), newest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "nav.back", id="list.back"),
+        Binding("/", "search", "list.search", id="list.search"),
+        Binding("f5", "reload", "list.reload", id="list.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[Summary] = []
+        self.flags: dict[str, worklist.Flagged] = {}
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        with Horizontal(id="list-filters"):
+            yield Select([(status_text(s), s) for s in STATUS_ORDER], prompt=t("list.all_statuses"),
+                         id="list-status")
+            yield Select([], prompt=t("list.all_items"), id="list-item")
+            yield Input(placeholder=t("list.search_ph"), id="list-search")
+        yield DataTable(id="list-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="list-count")
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        mine = self.village.role == "grid_worker"
+        self.sub_title = t("list.subtitle_mine" if mine else "list.subtitle")
+        table = self.query_one("#list-table", DataTable)
+        table.add_columns(t("col.id"), t("col.item"), t("col.applicant"), t("col.status"),
+                          t("col.taken"), t("col.due"))
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.village.session is not None:  # not while logging out
+            self.load()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False,
+          description="read the applications")
+    def load(self) -> tuple[list[Summary], dict[str, worklist.Flagged]]:
+        app = self.village
+        session = app.require_session()
+        rows = session.list()
+        if app.role == "grid_worker":
+            rows = worklist.mine(rows, session.operator.name)
+        calendar = session.calendar()
+        flags = {s.id: f for s in rows if (f := worklist.urgency(s, app.today, calendar))}
+        return rows, flags
+
+    def work_done(self, group: str, result: Any) -> None:
+        if group != "load":
+            return
+        self.summaries, self.flags = result
+        items = sorted({s.item_code for s in self.summaries})
+        select = self.query_one("#list-item", Select)
+        current = select.value
+        select.set_options([(f"{self.item_name(c)} [{c}]", c) for c in items])
+        if current in items:
+            select.value = current
+        self.show()
+
+    def item_name(self, code: str) -> str:
+        try:
+            return self.village.catalog.get(code).short_name
+        except UnknownItemError:
+            return code
+
+    def filtered(self) -> list[Summary]:
+        status = self.query_one("#list-status", Select).value
+        item = self.query_one("#list-item", Select).value
+        words = self.query_one("#list-search", Input).value
+        return [
+            s for s in self.summaries
+            if (status is Select.NULL or s.status == status)
+            and (item is Select.NULL or s.item_code == item)
+            and matches(s, words, self.item_name(s.item_code))
+        ]
+
+    def show(self) -> None:
+        table = self.query_one("#list-table", DataTable)
+        table.clear()
+        rows = self.filtered()
+        for s in rows:
+            flag = self.flags.get(s.id)
+            due = Text(s.due_date or "—", style="bold red" if flag and flag.colour == "red"
+                       else "bold yellow" if flag else "")
+            table.add_row(s.id, self.item_name(s.item_code), s.applicant_name or "—",
+                          status_text(s.status), printing.local_time(s.created_at), due, key=s.id)
+        self.query_one("#list-count", Static).update(
+            t("list.count", shown=len(rows), total=len(self.summaries)))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.show()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#list-table", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.village.open_application(event.row_key.value)
+
+    def action_search(self) -> None:
+        self.query_one("#list-search", Input).focus()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Detail:
+    summary: Summary
+    events: list[Event]
+    receipt: str
+
+
+class DetailScreen(BaseScreen):
+    """One case: where it is now and everything that happened to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "nav.back", id="detail.back"),
+        Binding("r", "receipt", "detail.receipt", id="detail.receipt"),
+    ]
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__()
+        self.application_id = application_id
+        self.detail: Detail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        with VerticalScroll(id="detail"):
+            yield Static(t("home.loading"), id="detail-summary", markup=False)
+            yield Static(t("detail.timeline"), classes="section")
+            yield DataTable(id="detail-events", cursor_type="row", zebra_stripes=True)
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.application_id
+        table = self.query_one("#detail-events", DataTable)
+        table.add_columns(t("col.when"), t("col.event"), t("col.seq"))
+        self.load()
+
+    @work(thread=True, group="load", exit_on_error=False, description="open one application")
+    def load(self) -> Detail:
+        app = self.village
+        session = app.require_session()
+        summary, events = session.show(self.application_id)
+        item = app.catalog.item(summary.item_code)
+        return Detail(summary, events, printing.receipt(summary, events, item, session.store.info))
+
+    def work_done(self, group: str, result: Any) -> None:
+        assert isinstance(result, Detail)
+        self.detail = result
+        s = result.summary
+        item = self.village.catalog.get(s.item_code)
+        lines = [
+            t("detail.id", id=s.id), t("detail.item", name=item.name, code=s.item_code),
+            t("detail.applicant", name=s.applicant_name or "—"),
+            t("detail.status", status=status_text(s.status)),
+            t("detail.due", due=s.due_date or "—"), t("detail.operator", name=s.operator),
+        ]
+        self.query_one("#detail-summary", Static).update("\n".join(lines))
+        table = self.query_one("#detail-events", DataTable)
+        table.clear()
+        for e in result.events:
+            table.add_row(printing.local_time(e.recorded_at, with_time=True), event_text(e.type),
+                          f"#{e.seq}", key=str(e.id))
+
+    def action_receipt(self) -> None:
+        if self.detail is not None:
+            from village_agent.app.review import TextScreen
+
+            self.app.push_screen(TextScreen(t("receipt.title", id=self.application_id),
+                                            self.detail.receipt, button=t("nav.back"),
+                                            ident="receipt"))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,131 @@
+"""Home: today's work at a glance (counts by status, cases turning yellow or red, drafts, sync)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Static
+
+from village_agent import worklist
+from village_agent.app.base import BaseScreen
+from village_agent.i18n import status_text, t
+from village_agent.ledger import STATUS_ORDER
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Today:
+    overview: worklist.Overview
+    drafts: int
+
+
+class HomeScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "home.new", id="home.new"),
+        Binding("a", "applications", "home.applications", id="home.applications"),
+        Binding("d", "drafts", "home.drafts", id="home.drafts"),
+        Binding("l", "ledger", "home.ledger", id="home.ledger"),
+        Binding("o", "logout", "home.logout", id="home.logout"),
+    ]
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        if role == "grid_worker":  # a grid worker's new record is an inspection first of all
+            table = self._bindings.key_to_bindings
+            table["n"] = [replace(b, description=t("home.new_inspection")) for b in table["n"]]
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        yield Static("", id="home-greeting")
+        with Horizontal(id="home-top"):
+            yield Static(t("home.loading"), id="home-counts")
+            with Horizontal(id="home-side"):
+                yield Static(t("home.sync_offline"), id="home-sync")
+        yield Static("", id="home-drafts")
+        yield Static(t("home.flagged"), classes="section")
+        yield DataTable(id="home-flagged", cursor_type="row", zebra_stripes=True)
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        app = self.village
+        session = app.require_session()
+        info = session.store.info
+        self.title = t("app.title_village", village=info.village_name)
+        self.sub_title = f"{session.operator.name}（{t('role.' + session.operator.role)}）"
+        day = app.today
+        self.query_one("#home-greeting", Static).update(t(
+            "home.greeting", date=day.isoformat(), weekday=t("weekday." + WEEKDAYS[day.weekday()]),
+            name=session.operator.name))
+        table = self.query_one("#home-flagged", DataTable)
+        table.add_columns(t("col.id"), t("col.item"), t("col.applicant"), t("col.due"),
+                          t("col.left"))
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.village.session is not None:  # not while logging out
+            self.reload()
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False,
+          description="count today's work")
+    def load(self) -> Today:
+        app = self.village
+        session = app.require_session()
+        summaries = session.list()
+        if app.role == "grid_worker":
+            summaries = worklist.mine(summaries, session.operator.name)
+        mine = app.role == "grid_worker"
+        return Today(worklist.overview(summaries, app.today, session.calendar()),
+                     len(session.drafts(mine=mine)))
+
+    def work_done(self, group: str, result: Any) -> None:
+        if group != "load":
+            return
+        assert isinstance(result, Today)
+        view = result.overview
+        order = [s for s in STATUS_ORDER if s in view.by_status]
+        lines = [t("home.total", n=view.total)]
+        lines += [f"  {status_text(s)}：{view.by_status[s]}" for s in order]
+        lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
+        self.query_one("#home-counts", Static).update("\n".join(lines))
+        self.query_one("#home-drafts", Static).update(
+            t("home.drafts_count", n=result.drafts) if result.drafts else t("home.no_drafts"))
+        table = self.query_one("#home-flagged", DataTable)
+        table.clear()
+        catalog = self.village.catalog
+        for f in view.flagged:
+            style = "bold red" if f.colour == "red" else "bold yellow"
+            s = f.summary
+            left = (t("home.overdue", n=-f.working_days_left) if f.colour == "red"
+                    else t("home.days_left", n=f.working_days_left))
+            table.add_row(s.id, catalog.get(s.item_code).short_name, s.applicant_name or "—",
+                          s.due_date or "—", Text(left, style=style), key=s.id)
+        table.display = bool(view.flagged)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.village.open_application(event.row_key.value)
+
+    def action_new(self) -> None:
+        self.village.start_new()
+
+    def action_applications(self) -> None:
+        self.village.open_applications()
+
+    def action_drafts(self) -> None:
+        self.village.open_drafts()
+
+    def action_ledger(self) -> None:
+        self.village.open_ledger()
+
+    def action_logout(self) -> None:
+        self.village.logout()

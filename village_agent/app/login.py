@@ -1,0 +1,166 @@
+"""First run: the setup wizard that creates the service point; every later run: the login screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static
+
+from storage.errors import AuthError, InvalidRequest, StorageError
+from storage.store import Session, Store
+from village_agent.app.base import BaseScreen
+from village_agent.app.errors import user_message
+from village_agent.i18n import t
+
+
+class SetupScreen(BaseScreen):
+    """Village code and name, the first agent and their PIN (twice): creates the store."""
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        with VerticalScroll(id="setup", classes="dialog"):
+            yield Static(t("setup.title"), classes="screen-title")
+            yield Static(t("setup.intro"), classes="field-help")
+            for name, secret in (("village_code", False), ("village_name", False),
+                                 ("operator", False), ("pin", True), ("pin2", True)):
+                yield Label(t(f"setup.{name}"), classes="field-label")
+                yield Input(id=f"setup-{name}", password=secret, compact=True,
+                            placeholder=t(f"setup.{name}.ph"))
+            yield Static("", id="setup-error", classes="field-error", markup=False)
+            yield Button(t("setup.create"), id="setup-create", variant="primary", compact=True)
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("setup.subtitle")
+        self.query_one("#setup-village_code", Input).focus()
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#setup-{name}", Input).value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter moves on to the next box, and creates from the last one.
+        if event.input.id == "setup-pin2":
+            self.create()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.create()
+
+    def say(self, text: str) -> None:
+        error = self.query_one("#setup-error", Static)
+        error.update(text)
+        error.display = bool(text)
+
+    def create(self) -> None:
+        missing = [n for n in ("village_code", "village_name", "operator", "pin")
+                   if not self.value(n).strip()]
+        if missing:
+            self.say(t("setup.missing", what=t(f"setup.{missing[0]}")))
+            return
+        if self.value("pin") != self.value("pin2"):
+            self.say(t("pin.mismatch"))
+            return
+        self.say(t("setup.working"))
+        self.query_one("#setup-create", Button).disabled = True
+        self.create_store(self.value("village_code"), self.value("village_name"),
+                          self.value("operator"), self.value("pin"))
+
+    @work(thread=True, group="setup", exit_on_error=False,
+          description="create the store (Argon2id wraps the key: slow on purpose)")
+    def create_store(self, code: str, name: str, operator: str, pin: str) -> Session:
+        app = self.village
+        store = Store.create(app.home, village_code=code, village_name=name,
+                             operator_name=operator, pin=pin, kdf=app.kdf)
+        app.store = store
+        return store.login(operator, pin)
+
+    def work_done(self, group: str, result: Any) -> None:
+        assert isinstance(result, Session)
+        self.village.logged_in(result)
+
+    def work_failed(self, group: str, error: BaseException) -> bool:
+        if isinstance(error, (InvalidRequest, StorageError)):
+            self.say(user_message(error))
+            return True
+        return False
+
+    def work_ended(self, group: str) -> None:
+        if self.is_attached:
+            self.query_one("#setup-create", Button).disabled = False
+
+
+class LoginScreen(BaseScreen):
+    """Choose the operator, type the PIN; a wrong PIN says how many tries are left."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        info = self.store.info
+        active = [o for o in self.store.operators() if o.active]
+        latest = max(active, key=lambda o: o.last_login_at or "", default=None)
+        yield self.header()
+        with Vertical(id="login", classes="dialog"):
+            yield Static(t("login.title", village=info.village_name), classes="screen-title")
+            yield Label(t("login.operator"), classes="field-label")
+            yield Select([(f"{o.name}（{t('role.' + o.role)}）", o.name) for o in active],
+                         id="login-operator", allow_blank=False, compact=True,
+                         value=latest.name if latest else Select.NULL)
+            yield Label(t("login.pin"), classes="field-label")
+            yield Input(id="login-pin", password=True, placeholder=t("login.pin.ph"),
+                        compact=True)
+            yield Static("", id="login-error", classes="field-error", markup=False)
+            yield Button(t("login.go"), id="login-go", variant="primary", compact=True)
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("login.subtitle")
+        self.query_one("#login-pin", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.attempt()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.attempt()
+
+    def say(self, text: str) -> None:
+        error = self.query_one("#login-error", Static)
+        error.update(text)
+        error.display = bool(text)
+
+    def attempt(self) -> None:
+        operator = self.query_one("#login-operator", Select).value
+        pin = self.query_one("#login-pin", Input).value
+        if operator is Select.NULL or not pin:
+            self.say(t("login.need_pin"))
+            return
+        self.say(t("login.checking"))
+        self.query_one("#login-go", Button).disabled = True
+        self.log_in(str(operator), pin)
+
+    @work(thread=True, exclusive=True, group="login", exit_on_error=False,
+          description="unlock the store with the PIN (Argon2id: slow on purpose)")
+    def log_in(self, operator: str, pin: str) -> Session:
+        return self.store.login(operator, pin)
+
+    def work_done(self, group: str, result: Any) -> None:
+        assert isinstance(result, Session)
+        self.village.logged_in(result)
+
+    def work_failed(self, group: str, error: BaseException) -> bool:
+        if isinstance(error, AuthError):
+            self.say(user_message(error))
+            pin = self.query_one("#login-pin", Input)
+            pin.value = ""
+            pin.focus()
+            return True
+        return False
+
+    def work_ended(self, group: str) -> None:
+        if self.is_attached:
+            self.query_one("#login-go", Button).disabled = False

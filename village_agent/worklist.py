@@ -1,0 +1,69 @@
+"""Today's work at a glance (pure): counts by status and the cases supervision colours yellow or red."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from forms.workdays import WorkingCalendar
+from storage.applications import Summary
+
+# Cases no deadline can still hurt: decided, handed over, rated.
+CLOSED = frozenset({"rejected", "completed", "delivered", "rated"})
+YELLOW_WORKING_DAYS = 3  # 电子监察: a case turns yellow this many working days before it is due
+
+
+@dataclass(frozen=True)
+class Flagged:
+    summary: Summary
+    colour: str  # "yellow" | "red"
+    working_days_left: int  # negative once past due
+
+
+@dataclass(frozen=True)
+class Overview:
+    by_status: dict[str, int] = field(default_factory=dict)
+    flagged: tuple[Flagged, ...] = ()
+    total: int = 0
+
+    @property
+    def red(self) -> list[Flagged]:
+        return [f for f in self.flagged if f.colour == "red"]
+
+    @property
+    def yellow(self) -> list[Flagged]:
+        return [f for f in self.flagged if f.colour == "yellow"]
+
+
+def urgency(summary: Summary, today: date, calendar: WorkingCalendar) -> Flagged | None:
+    """Red when past due, yellow when due within three working days, else nothing."""
+    if summary.status in CLOSED or not summary.due_date:
+        return None
+    try:
+        due = date.fromisoformat(summary.due_date)
+    except ValueError:
+        return None
+    if due < today:
+        return Flagged(summary, "red", -calendar.working_days_between(due, today))
+    left = calendar.working_days_between(today, due)
+    if left <= YELLOW_WORKING_DAYS:
+        return Flagged(summary, "yellow", left)
+    return None
+
+
+def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalendar) -> Overview:
+    flagged = [f for s in summaries if (f := urgency(s, today, calendar)) is not None]
+    # Most overdue first, then the ones due soonest.
+    flagged.sort(key=lambda f: (f.colour != "red", f.working_days_left, f.summary.id))
+    return Overview(
+        by_status=dict(Counter(s.status for s in summaries)),
+        flagged=tuple(flagged),
+        total=len(summaries),
+    )
+
+
+def mine(summaries: Iterable[Summary], operator_name: str) -> list[Summary]:
+    """A grid worker's own list: what they recorded."""
+    return [s for s in summaries if s.operator == operator_name]
