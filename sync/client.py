@@ -100,7 +100,8 @@ def sync_once(
             progress("push", 0, len(body))
         cursor = syncstate.inbox_cursor(store.database, township.device_id)
         answer = http.post(f"{township.url}/v1/sync", params={"device": device, "cursor": cursor},
-                           content=body, headers={"Content-Type": "application/octet-stream"})
+                           content=body, headers={"Content-Type": "application/octet-stream"},
+                           timeout=upload_timeout(len(body)))
         answer.raise_for_status()
         report.round_trips += 1
         report.sent = len(seqs)
@@ -128,6 +129,20 @@ def sync_once(
                                if r["state"] == "pending")
     report.ok = True
     return report
+
+
+SLOWEST_LINK_BYTES_PER_S = 1000  # 8 kbit/s: slower than this, a session is better cut and resumed
+
+
+def upload_timeout(body_bytes: int) -> httpx.Timeout:
+    """How long to wait for the answer: the upload drains through buffers at link speed first.
+
+    The client's writes finish as soon as the bytes are buffered; on a 64 kbit/s
+    link a 512 KiB bundle then takes over a minute to reach the center, all of it
+    spent waiting to read. A fixed read timeout would cut every large session.
+    """
+    return httpx.Timeout(connect=10.0, write=60.0, pool=10.0,
+                         read=60.0 + body_bytes / SLOWEST_LINK_BYTES_PER_S)
 
 
 def _absorb(store: Store, content: bytes, device: str, cursor: tuple[str, int] | None,

@@ -17,6 +17,7 @@ import httpx
 
 from storage import events, syncstate
 from sync import bundlefile, envelope, messages, signed
+from sync.client import upload_timeout
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -55,7 +56,8 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
     http = client or httpx.Client(timeout=TIMEOUT)
     try:
         answer = http.post(f"{county.url}/v1/sync",
-                           params={"device": node.keys.device_id, "cursor": cursor}, content=body)
+                           params={"device": node.keys.device_id, "cursor": cursor}, content=body,
+                           timeout=upload_timeout(len(body)))
         answer.raise_for_status()
         items = bundlefile.unpack(answer.content)
         last = int(answer.headers.get("X-Downstream-Last", cursor))
