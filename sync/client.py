@@ -19,12 +19,11 @@ import httpx
 
 from storage import events, syncstate
 from storage.store import Session, Store
-from sync import bundlefile, enroll, village
+from sync import bundlefile, enroll, planner, village
 from sync.errors import BundleRejected
 from sync.node import Node
 
-BACKOFF_BASE = 5.0  # seconds
-BACKOFF_CAP = 600.0
+BACKOFF_BASE, BACKOFF_CAP = planner.BACKOFF_BASE, planner.BACKOFF_CAP
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 
 Progress = Callable[[str, int, int], None]
@@ -155,19 +154,15 @@ def _absorb(store: Store, content: bytes, device: str, cursor: tuple[str, int] |
 
 
 def _record_failure(store: Store, seqs: list[int], rng: random.Random | None = None) -> None:
-    rng = rng or random.Random()
-    rows = {r["seq"]: r for r in syncstate.outbox_rows(store.database)}
-    now = time.time()
-    updates = []
-    for seq in seqs:
-        attempts = int(rows[seq]["attempts"]) + 1 if seq in rows else 1
-        updates.append((seq, attempts, now + backoff(attempts, rng)))
-    syncstate.record_failure(store.database, updates)
+    before = village.entries(store)
+    after = planner.on_failure(before, seqs, time.time(), rng or random.Random())
+    syncstate.record_failure(store.database, [
+        (e.seq, e.attempts, e.next_try_at) for e, b in zip(after, before, strict=True) if e != b])
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
     """Exponential with full jitter: many villages coming back at once do not stampede."""
-    return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0)))
+    return planner.backoff(attempts, rng)
 
 
 def probe(url: str, client: httpx.Client | None = None) -> bool:

@@ -33,6 +33,8 @@ BACKOFF_BASE = 5.0  # seconds before the first retry, at most
 BACKOFF_CAP = 600.0  # no retry waits longer, however often it failed
 
 _RANK: dict[State, int] = {"pending": 0, "custody": 1, "done": 2}
+_OWNERS: dict[str, Owner] = {"township": "township", "county": "county"}
+_STATES: dict[str, State] = {"pending": "pending", "custody": "custody", "done": "done"}
 
 
 # ---- sender ---------------------------------------------------------------------------------
@@ -68,15 +70,12 @@ class Ack:
 
 def from_row(row: Mapping[str, Any]) -> OutboxEntry:
     """An entry from a `storage.syncstate.outbox_rows` row."""
-    owner = str(row["owner"])
-    state = str(row["state"])
-    if owner not in ("township", "county") or state not in _RANK:
-        raise ValueError(f"outbox row {row.get('seq')}: owner {owner!r}, state {state!r}")
+    owner, state = _OWNERS.get(str(row["owner"])), _STATES.get(str(row["state"]))
+    if owner is None or state is None:
+        raise ValueError(f"outbox row {row.get('seq')}: owner {row['owner']!r}, state {row['state']!r}")
     return OutboxEntry(
-        seq=int(row["seq"]), digest=str(row["digest"] or ""), size=int(row["size"]),
-        owner=owner,  # type: ignore[arg-type]  # checked just above
-        state=state,  # type: ignore[arg-type]
-        attempts=int(row["attempts"]), next_try_at=float(row["next_try_at"]),
+        seq=int(row["seq"]), digest=str(row["digest"] or ""), size=int(row["size"]), owner=owner,
+        state=state, attempts=int(row["attempts"]), next_try_at=float(row["next_try_at"]),
     )
 
 
@@ -190,7 +189,7 @@ def ack_for(
     mine = {key: owner for key, owner in held.items() if key[0] == device and key not in conflicts}
     custody = frozenset(seq for _, seq in mine)
     e2e = frozenset(
-        seq for key, owner in mine.items() if owner == node or key in owner_confirmed
+        key[1] for key, owner in mine.items() if owner == node or key in owner_confirmed
     )
     return Ack(by=node, custody=custody, e2e=e2e)
 

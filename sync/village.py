@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from storage import syncstate
 from storage.store import Store
-from sync import bundlefile, envelope, messages, signed
+from sync import bundlefile, envelope, messages, planner, signed
 from sync.errors import BundleRejected
 from sync.items import owner_of
 from sync.keys import PublicIdentity
@@ -80,20 +80,26 @@ def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdent
     return made
 
 
+def entries(store: Store) -> list[planner.OutboxEntry]:
+    return [planner.from_row(r) for r in syncstate.outbox_rows(store.database)]
+
+
 def due_messages(store: Store, *, now: float | None = None,
                  max_bytes: int = 512 * 1024) -> tuple[list[int], list[bytes]]:
-    """The pending sealed messages to send next, oldest first, within a byte budget (never empty if any is due)."""
+    """What the planner says to send next, with the sealed bytes."""
     now = time.time() if now is None else now
-    chosen: list[int] = []
-    size = 0
-    for row in syncstate.outbox_rows(store.database):
-        if row["state"] != "pending" or row["next_try_at"] > now:
-            continue
-        if chosen and size + row["size"] > max_bytes:
-            break
-        chosen.append(row["seq"])
-        size += row["size"]
+    chosen = planner.plan_push(entries(store), now, max_bytes, max_messages=100_000)
     return chosen, syncstate.outbox_messages(store.database, chosen)
+
+
+def take_ack(store: Store, ack: planner.Ack) -> tuple[int, int]:
+    """Apply a verified ack through the planner and keep the states it moved. Returns (custody, done)."""
+    before = entries(store)
+    after = planner.apply_ack(before, ack)
+    moved = {a.seq: a.state for a, b in zip(after, before, strict=True) if a.state != b.state}
+    return syncstate.record_acks(
+        store.database, [s for s, st in moved.items() if st == "custody"],
+        [s for s, st in moved.items() if st == "done"])
 
 
 @dataclass
@@ -142,11 +148,13 @@ def absorb(store: Store, response: bytes, my_device: str,
                 if record.kind != "ack":
                     continue
                 ack = messages.Ack.parse(messages.dumps(record.body))
-                if ack.subject != my_device:
+                if ack.subject != my_device or role not in ("township", "county"):
                     continue
-                # The township's custody stops resending; only the owner's e2e lets us forget.
-                e2e = {s for s in ack.e2e if owned_by.get(s, role) == role}
-                c, d = syncstate.record_acks(store.database, ack.custody, e2e)
+                # Believe end to end only from the owner; the planner moves states forward only.
+                e2e = frozenset(s for s in ack.e2e if owned_by.get(s, role) == role)
+                c, d = take_ack(store, planner.Ack(
+                    by="township" if role == "township" else "county",
+                    custody=frozenset(ack.custody), e2e=e2e))
                 result.custody += c
                 result.done += d
             else:
