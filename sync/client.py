@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -95,11 +95,11 @@ def sync_once(
         seqs, batch = village.due_messages(
             store, max_bytes=max_bytes, now=float("inf") if force else None)
         body = bundlefile.pack(batch)
-        if progress:
-            progress("push", 0, len(body))
         cursor = syncstate.inbox_cursor(store.database, township.device_id)
         answer = http.post(f"{township.url}/v1/sync", params={"device": device, "cursor": cursor},
-                           content=body, headers={"Content-Type": "application/octet-stream"},
+                           content=_pieces(body, progress),
+                           headers={"Content-Type": "application/octet-stream",
+                                    "Content-Length": str(len(body))},
                            timeout=upload_timeout(len(body)))
         answer.raise_for_status()
         report.round_trips += 1
@@ -128,6 +128,16 @@ def sync_once(
                                if r["state"] == "pending")
     report.ok = True
     return report
+
+
+def _pieces(body: bytes, progress: Progress | None, size: int = 16 * 1024) -> Iterator[bytes]:
+    """The request body in pieces, telling the UI how far the upload has gone."""
+    if progress:
+        progress("push", 0, len(body))
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+        if progress:
+            progress("push", min(start + size, len(body)), len(body))
 
 
 SLOWEST_LINK_BYTES_PER_S = 1000  # 8 kbit/s: slower than this, a session is better cut and resumed

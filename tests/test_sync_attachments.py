@@ -71,3 +71,19 @@ def test_a_small_byte_budget_spreads_a_backlog_over_sessions_without_loss(
     assert sessions > 1
     with node.session.store.database.read() as db:
         assert db.execute("SELECT count(*) FROM application_attachments").fetchone()[0] == 3
+
+
+def test_upload_progress_is_reported_as_the_bytes_go(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    node, url = township
+    enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+    intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
+                [IncomingFile("id_card", "scan.jpg", os.urandom(200_000))], today=TODAY)
+    seen: list[tuple[int, int]] = []
+    report = sync_once(session.store, session=session,
+                       progress=lambda phase, done, total: seen.append((done, total)))
+    assert report.ok
+    totals = {t for _, t in seen}
+    assert len(totals) == 1 and seen[0][0] == 0 and seen[-1][0] == seen[-1][1]
+    assert len(seen) > 10 and [d for d, _ in seen] == sorted(d for d, _ in seen)

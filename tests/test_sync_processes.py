@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -66,10 +67,8 @@ def test_village_and_township_clis_carry_an_application_and_its_decision(
     center: Center, cli: Cli, tmp_path: Path
 ) -> None:
     url = center.start()
-    code = str(center.run("--json", "enroll-code", "--village-code", "430481101201"))
-    import json
-
-    code = json.loads(code)["code"]
+    code = json.loads(str(center.run("--json", "enroll-code", "--village-code",
+                                     "430481101201")))["code"]
     cli.init()
     data = tmp_path / "gljt.json"
     data.write_text(cli("catalog", "template", "MZ-GLJT", "--json").stdout, encoding="utf-8")
@@ -112,3 +111,54 @@ def test_center_commands_on_a_village_home_are_refused_clearly(cli: Cli) -> None
                           capture_output=True, text=True, env=cli.env, cwd=ROOT, timeout=60)
     assert proc.returncode == 1 and "不是乡镇" in proc.stderr and "Traceback" not in proc.stderr
     assert os.environ.get("VILLAGE_AGENT_DEBUG") is None
+
+
+def test_center_killed_mid_ingest_keeps_what_it_acknowledged_and_nothing_twice(
+    center: Center, session: object, tmp_path: Path
+) -> None:
+    import threading
+
+    from forms.catalog import load_catalog
+    from storage import syncstate
+    from storage.attachments import IncomingFile
+    from storage.store import Session
+    from sync.client import enroll_online, sync_once
+    from sync.faultproxy import FaultPlan, ThreadedFaultProxy
+    from tests.conftest import TODAY
+    from tests.forms_helpers import example
+    from village_agent import intake
+
+    assert isinstance(session, Session)
+    center.start()
+    catalog = load_catalog()
+    with ThreadedFaultProxy("127.0.0.1", center.port, seed=3, plan=FaultPlan()) as proxy:
+        code = json.loads(str(center.run("--json", "enroll-code", "--village-code",
+                                         "430481101201")))["code"]
+        enroll_online(session, proxy.url, code)
+        for i in range(6):
+            intake.take(session, catalog, session.calendar(), "MZ-GLJT",
+                        example(catalog.get("MZ-GLJT")),
+                        [IncomingFile("id_card", "s.jpg", os.urandom(150_000 + i))], today=TODAY)
+        proxy.plan = FaultPlan(bandwidth_bps=2_000_000)  # about 4 s for the backlog
+        before = proxy.stats.bytes_upstream
+        results: list[object] = []
+        pusher = threading.Thread(target=lambda: results.append(
+            sync_once(session.store, session=session, max_bytes=10_000_000)))
+        pusher.start()
+        proxy.wait_until(lambda s: s.bytes_upstream - before > 400_000, timeout=60)
+        center.kill()  # SIGKILL while messages stream in and commit one by one
+        pusher.join(60)
+        assert results and not results[0].ok
+
+        proxy.plan = FaultPlan()
+        center.start()  # the same port behind the proxy
+        total = sum(1 for _ in syncstate.outbox_rows(session.store.database))
+        resumed = sync_once(session.store, session=session, force=True, max_bytes=10_000_000)
+        assert resumed.ok, resumed
+        # It resumed: what the killed center had committed was acknowledged, not sent again.
+        assert resumed.round_trips == 2 and 0 < resumed.sent < total
+    listed = json.loads(str(center.run("--json", "applications")))
+    assert len(listed) == 6 and len({a["id"] for a in listed}) == 6
+    verified = subprocess.run([sys.executable, "-m", "village_agent.cli", "verify"],
+                              capture_output=True, text=True, env=center.cli.env, cwd=ROOT)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
