@@ -162,3 +162,64 @@ def test_center_killed_mid_ingest_keeps_what_it_acknowledged_and_nothing_twice(
     verified = subprocess.run([sys.executable, "-m", "village_agent.cli", "verify"],
                               capture_output=True, text=True, env=center.cli.env, cwd=ROOT)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_three_real_centers_village_township_county_through_proxies(
+    tmp_path: Path, session: object
+) -> None:
+    from forms.catalog import load_catalog
+    from storage.store import Session
+    from sync.client import enroll_online, sync_once
+    from sync.faultproxy import FaultPlan, ThreadedFaultProxy
+    from tests.conftest import TODAY
+    from tests.forms_helpers import example
+    from village_agent import intake
+
+    assert isinstance(session, Session)
+    county = Center(tmp_path / "county")
+    county.run("init", "--level", "county", "--code", "430481", "--name", "资兴市政务服务中心",
+               "--operator", CLERK)
+    township = Center(tmp_path / "township")
+    township.run("init", "--level", "township", "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心",
+                 "--operator", CLERK)
+    plan = FaultPlan(latency_ms=20, cut_after_bytes=[None, None, 3000])  # the third connection is cut
+    try:
+        county.start()
+        with ThreadedFaultProxy("127.0.0.1", county.port, seed=11, plan=plan) as upper:
+            code = json.loads(str(county.run("--json", "enroll-code", "--village-code",
+                                             TOWNSHIP_CODE)))["code"]
+            township.run("link", "--county", upper.url, "--code", code)
+            township.start()
+            with ThreadedFaultProxy("127.0.0.1", township.port, seed=12, plan=FaultPlan(
+                    latency_ms=50)) as lower:
+                code = json.loads(str(township.run("--json", "enroll-code", "--village-code",
+                                                   "430481101201")))["code"]
+                enroll_online(session, lower.url, code)
+                catalog = load_catalog()
+                app_id = intake.take(session, catalog, session.calendar(), "CL-CJRZ",
+                                     example(catalog.get("CL-CJRZ")), today=TODAY).application_ids[0]
+                assert sync_once(session.store, session=session).ok
+
+                # The township forwards (a separate process beside its server); one cut, retried.
+                for _ in range(4):
+                    out = subprocess.run(
+                        [sys.executable, "-m", "village_agent.center_cli", "--json", "forward"],
+                        capture_output=True, text=True, env=township.cli.env, cwd=ROOT, timeout=60)
+                    if out.returncode == 0 and json.loads(out.stdout)["acknowledged"]:
+                        break
+                assert upper.stats.cuts >= 1
+                listed = json.loads(str(county.run("--json", "applications")))
+                assert [a["id"] for a in listed] == [app_id]
+
+                county.run("accept", app_id)
+                county.run("complete", app_id, "--result", "核发残疾人证")
+                township.run("forward")
+                assert sync_once(session.store, session=session).ok
+                assert sync_once(session.store, session=session).ok
+                summary, events = session.show(app_id)
+                assert summary.status == "completed"
+                assert [e.payload.get("by") for e in events if e.type == "received"] == [
+                    "township", "county"]
+    finally:
+        township.kill()
+        county.kill()
