@@ -248,7 +248,7 @@ def show(ctx: Context) -> int:
             f"状态：{STATUS_ZH.get(summary.status, summary.status)}", f"预计办结：{summary.due_date or '—'}",
             "经过：",
         ]
-        lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {e.type}  #{e.seq}"
+        lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload)}"
                   for e in events]
         return "\n".join(lines)
 

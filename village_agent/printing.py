@@ -29,6 +29,28 @@ def local_time(stamp: str, *, with_time: bool = False) -> str:
     return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+_EVENT_ZH = {
+    "created": "收件登记", "submitted": "提交（待上报）", "inspection_recorded": "巡查登记",
+    "accepted": "已受理", "correction_requested": "需补正", "corrected": "已补正并重新提交",
+    "rejected": "不予受理", "completed": "已办结", "delivered": "已送达", "rated": "已评价",
+    "forwarded": "已转县级", "material_supplied": "已补交材料", "note": "备注",
+}
+
+
+def event_zh(kind: str, payload: dict[str, Any]) -> str:
+    """One line of a case's timeline, as the agent reads it: who received it, what to correct, the result."""
+    if kind == "received":
+        return "县级中心已接收" if payload.get("by") == "county" else "乡镇中心已接收"
+    text = _EVENT_ZH.get(kind, kind)
+    if kind == "correction_requested" and payload.get("reasons"):
+        text += "：" + "；".join(str(r) for r in payload["reasons"])
+    elif kind == "rejected" and payload.get("reason"):
+        text += "：" + str(payload["reason"])
+    elif kind == "completed" and payload.get("result"):
+        text += "：" + str(payload["result"])
+    return text
+
+
 def mask_id(number: str) -> str:
     """Receipts leave the office: show only enough of the ID number to recognise it."""
     return number[:4] + "*" * 10 + number[-4:] if len(number) == 18 else "*" * len(number)
