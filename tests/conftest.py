@@ -106,3 +106,16 @@ class Cli:
 @pytest.fixture
 def cli(home: Path) -> Cli:
     return Cli(home)
+
+
+@pytest.fixture
+def township(tmp_path: Path) -> Iterator[tuple[Any, str]]:
+    """A township center's store, served by uvicorn on a loopback port: (node, url)."""
+    from sync.node import Node
+    from tests.sync_helpers import make_center, serving
+
+    session = make_center(tmp_path / "township")
+    node = Node.of(session)
+    with serving(node) as url:
+        yield node, url
+    session.store.close()

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from forms.catalog import Catalog
 from storage import attachments, syncstate
@@ -17,17 +13,7 @@ from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
-from tests.sync_helpers import make_center, serving
 from village_agent import intake
-
-
-@pytest.fixture
-def township(tmp_path: Path) -> Iterator[tuple[Node, str]]:
-    session = make_center(tmp_path / "township")
-    node = Node.of(session)
-    with serving(node) as url:
-        yield node, url
-    session.store.close()
 
 
 def test_a_300_kb_scan_arrives_whole_in_chunks_and_only_once(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from forms.catalog import Catalog
@@ -16,17 +13,8 @@ from sync.enroll import EnrollmentError, issue_code
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example as fresh_template
-from tests.sync_helpers import make_center, serving, statuses
+from tests.sync_helpers import statuses
 from village_agent import intake
-
-
-@pytest.fixture
-def township(tmp_path: Path) -> Iterator[tuple[Node, str]]:
-    session = make_center(tmp_path / "township")
-    node = Node.of(session)
-    with serving(node) as url:
-        yield node, url
-    session.store.close()
 
 
 def _enroll(session: Session, township: tuple[Node, str]) -> None:

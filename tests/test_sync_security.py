@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,17 +21,8 @@ from sync.keys import DeviceKeys
 from sync.node import Node
 from tests.conftest import AGENT, PIN, TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
-from tests.sync_helpers import make_center, serving, statuses
+from tests.sync_helpers import statuses
 from village_agent import intake
-
-
-@pytest.fixture
-def township(tmp_path: Path) -> Iterator[tuple[Node, str]]:
-    session = make_center(tmp_path / "township")
-    node = Node.of(session)
-    with serving(node) as url:
-        yield node, url
-    session.store.close()
 
 
 @pytest.fixture

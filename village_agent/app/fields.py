@@ -27,7 +27,23 @@ def widget_id(name: str) -> str:
     return "f-" + name
 
 
-class FieldBox(Vertical):
+class ShowsErrors(Vertical):
+    """A form block with a `.field-error` line under it (fields, groups, materials)."""
+
+    error_text = ""
+
+    def show_error(self, messages: list[str]) -> None:
+        text = "\n".join(messages)
+        if text == self.error_text:
+            return  # unchanged: no relayout on every keystroke
+        self.error_text = text
+        error = self.query_one(".field-error", Static)
+        error.update(text)
+        error.display = bool(messages)
+        self.set_class(bool(messages), "-invalid")
+
+
+class FieldBox(ShowsErrors):
     """One field: its label, the control for its type, help, and the validation message under it."""
 
     class Changed(Message):
@@ -125,16 +141,6 @@ class FieldBox(Vertical):
         value = self.raw()
         return value is False or is_blank(value)
 
-    def show_error(self, messages: list[str]) -> None:
-        text = "\n".join(messages)
-        if text == self.error_text:
-            return  # unchanged: no relayout on every keystroke
-        self.error_text = text
-        error = self.query_one(".field-error", Static)
-        error.update(text)
-        error.display = bool(messages)
-        self.set_class(bool(messages), "-invalid")
-
     def show_calculated(self, value: Any) -> None:
         if self.spec.calc is not None:
             shown = t("field.calculated") if value is None else f"{value}"
@@ -182,7 +188,7 @@ class GroupRow(Vertical):
         return {b.spec.name: v for b in self.boxes() if (v := b.raw()) is not None}
 
 
-class GroupBox(Vertical):
+class GroupBox(ShowsErrors):
     """A group field (家庭成员…): as many rows as the applicant has, each a small form."""
 
     class Changed(Message):
@@ -230,16 +236,6 @@ class GroupBox(Vertical):
             if isinstance(values, Mapping):
                 await self.add_row(values)
         self.post_message(self.Changed(self))
-
-    def show_error(self, messages: list[str]) -> None:
-        text = "\n".join(messages)
-        if text == self.error_text:
-            return  # unchanged: no relayout on every keystroke
-        self.error_text = text
-        error = self.query_one(".field-error", Static)
-        error.update(text)
-        error.display = bool(messages)
-        self.set_class(bool(messages), "-invalid")
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -14,10 +14,11 @@ from textual.widgets.option_list import Option
 
 from forms.model import MaterialSpec
 from storage.attachments import IncomingFile
+from village_agent.app.fields import ShowsErrors
 from village_agent.i18n import t
 
 
-class MaterialRow(Vertical):
+class MaterialRow(ShowsErrors):
     """One material: its name and form, a radio button per status it allows, the message under it."""
 
     class Changed(Message):
@@ -50,16 +51,6 @@ class MaterialRow(Vertical):
     def set_raw(self, value: Any) -> None:
         if value in self.options:
             self.query_one(f"#m-{self.spec.code}-{value}", RadioButton).value = True
-
-    def show_error(self, messages: list[str]) -> None:
-        text = "\n".join(messages)
-        if text == self.error_text:
-            return  # unchanged: no relayout on every keystroke
-        self.error_text = text
-        error = self.query_one(".field-error", Static)
-        error.update(text)
-        error.display = bool(messages)
-        self.set_class(bool(messages), "-invalid")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
