@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.conftest import Cli
 
 
-def test_demo_creates_a_service_point_with_applications_of_every_kind(tmp_path: Path) -> None:
+def test_demo_runs_a_village_point_and_township_center_through_every_state(tmp_path: Path) -> None:
     home = tmp_path / "demo"
     cli = Cli(home)
     result = cli("demo", "--home", str(home), "--json")
@@ -18,6 +18,9 @@ def test_demo_creates_a_service_point_with_applications_of_every_kind(tmp_path: 
     assert kinds == {"service", "inspection"}
     bundles = [a for a in report["applications"] if a["bundle_code"] == "YJS-CS"]
     assert len(bundles) == 2 and len({a["bundle_id"] for a in bundles}) == 1
+    # The local township center took the morning's work and decided some of it.
+    statuses = {a["status"] for a in report["applications"]}
+    assert {"rated", "received", "accepted", "correction_requested", "rejected"} <= statuses
 
     # The demo's store is a real one: the printed PIN opens it and verify passes.
     agent = {"VILLAGE_AGENT_PIN": report["pin"], "VILLAGE_AGENT_OPERATOR": "王秀梅"}

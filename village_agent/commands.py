@@ -307,56 +307,11 @@ def run_app(ctx: Context) -> int:
     return int(app.return_code or 0)
 
 
-DEMO_PIN = "246810"
-DEMO_ITEMS = ("MZ-GLJT", "YJS-CS", "RS-CXJMYLDY", "NY-GDDLBH", "WG-AQYH")
-
-
 def demo(ctx: Context) -> int:
-    """A throw-away service point with a morning's intake, to try every command on."""
-    import tempfile
-    from pathlib import Path
+    """A throw-away village point and township center on loopback, with a morning's work."""
+    from village_agent import demo as demo_module
 
-    from forms.templates import attachment_names
-    from storage.attachments import IncomingFile
-
-    home = ctx.home if ctx.args.home else Path(tempfile.mkdtemp(prefix="village-agent-demo-"))
-    store = Store.create(
-        home, village_code="430481101201", village_name="石鼓村", operator_name="王秀梅",
-        pin=DEMO_PIN, kdf=_kdf_for_tests_or_default(),
-    )
-    session = store.login("王秀梅", DEMO_PIN)
-    session.add_operator("李建军", "grid_worker", "357913")
-    today = date.today()
-    out: list[str] = [f"演示服务点：{home}", "代办员 王秀梅，PIN码 " + DEMO_PIN, ""]
-    first_id = ""
-    for code in DEMO_ITEMS:
-        entry = catalog().get(code)
-        data = template(entry, village_code="430481101201", today=today)
-        scans = [IncomingFile(n, n, b"%PDF-1.4 demo scan\n") for n in sorted(attachment_names(entry, data))]
-        result = intake.take(session, catalog(), session.calendar(), code, data, scans, today=today)
-        first_id = first_id or result.application_ids[0]
-        for app_id, item_code, d in zip(result.application_ids, result.item_codes, result.deadlines, strict=True):
-            due = "即办" if d is None or d.working_days == 0 else f"{d.due}前"
-            out.append(f"  收件 {app_id}  {catalog().get(item_code).name}  {due}")
-    summary, events = session.show(first_id)
-    out += ["", printing.receipt(summary, events, catalog().item(summary.item_code), store.info)]
-    report = session.verify()
-    out.append(t("verify.ok", **report.counts) if report.ok else "校验未通过")
-    out += [
-        "",
-        "接着试试 / Try next:",
-        f"  export VILLAGE_AGENT_HOME={home} VILLAGE_AGENT_OPERATOR=王秀梅 VILLAGE_AGENT_PIN={DEMO_PIN}",
-        "  .venv/bin/village-agent list",
-        f"  .venv/bin/village-agent show {first_id}",
-        "  .venv/bin/village-agent notice YJS-CS",
-    ]
-    ctx.emit(
-        {"ok": report.ok, "home": str(home), "pin": DEMO_PIN,
-         "applications": [s.as_dict() for s in session.list()]},
-        lambda: "\n".join(out),
-    )
-    store.close()
-    return 0 if report.ok else 4
+    return demo_module.run(ctx, _kdf_for_tests_or_default())
 
 
 def calendar_cmd(ctx: Context) -> int:
