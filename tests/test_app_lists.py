@@ -63,7 +63,11 @@ class TestHome:
             assert f"{status_text('submitted')}：3" in counts
             assert f"{status_text('completed')}：1" in counts
             assert t("home.red_yellow", red=1, yellow=1) in counts
-            assert text_of(app, "#home-sync") == t("home.sync_offline")
+            from sync.overview import overview
+
+            waiting = overview(session.store).unsealed
+            assert waiting == 8  # created + submitted for each of four cases, kept until enrolled
+            assert text_of(app, "#home-sync") == t("sync.not_enrolled", n=waiting)
             table = app.screen.query_one("#home-flagged", DataTable)
             flagged = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
             assert flagged == [overdue, nearly]  # the late one first

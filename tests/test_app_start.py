@@ -105,7 +105,7 @@ class TestLogin:
             assert text_of(app, "#login-error") == "wrong PIN (4 tries left)"
             await log_in(pilot)
             shown = screen_text(app)
-            assert "New" in shown and "Ledger" in shown and "Sync: not connected" in shown
+            assert "New" in shown and "Ledger" in shown and "Sync: not enrolled" in shown
 
 
 def test_the_core_and_the_cli_never_import_textual() -> None:

@@ -134,7 +134,12 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "home.greeting": {"zh": "今天 {date}（{weekday}）· {name}", "en": "Today {date} ({weekday}) · {name}"},
     "home.total": {"zh": "办件共 {n} 件：", "en": "{n} cases:"},
     "home.red_yellow": {"zh": "已超期 {red} 件 · 临期 {yellow} 件", "en": "{red} overdue · {yellow} due soon"},
-    "home.sync_offline": {"zh": "同步：未连接乡镇", "en": "Sync: not connected to the township"},
+    "sync.not_enrolled": {"zh": "同步：未登记乡镇（{n}条待上报）", "en": "Sync: not enrolled ({n} waiting)"},
+    "sync.revoked": {"zh": "同步：本设备已被注销，请联系乡镇", "en": "Sync: device revoked"},
+    "sync.line": {"zh": "同步：待上报{pending}条 待县确认{owner}条 上次{last}{failed}",
+                  "en": "Sync: {pending} to send, {owner} at county, last {last}{failed}"},
+    "sync.never": {"zh": "从未", "en": "never"},
+    "sync.failed": {"zh": "（中断，将重试）", "en": " (failed, will retry)"},
     "home.drafts_count": {"zh": "未提交的草稿 {n} 件（按 d 继续填写）", "en": "{n} unsent draft(s) (d to continue)"},
     "home.no_drafts": {"zh": "没有未提交的草稿", "en": "No drafts"},
     "home.flagged": {"zh": "超期与临期（3个工作日内到期）", "en": "Overdue and due within 3 working days"},
@@ -324,3 +329,4 @@ def error_text(exc: Exception) -> str:
     if language() == "zh" and zh:
         return str(zh)
     return str(exc)
+

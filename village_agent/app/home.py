@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -16,6 +16,10 @@ from village_agent import worklist
 from village_agent.app.base import BaseScreen
 from village_agent.i18n import status_text, t
 from village_agent.ledger import STATUS_ORDER
+from village_agent.printing import local_time
+
+if TYPE_CHECKING:
+    from sync.overview import SyncOverview
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -24,6 +28,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Today:
     overview: worklist.Overview
     drafts: int
+    sync: str
 
 
 class HomeScreen(BaseScreen):
@@ -47,7 +52,7 @@ class HomeScreen(BaseScreen):
         with Horizontal(id="home-top"):
             yield Static(t("home.loading"), id="home-counts")
             with Horizontal(id="home-side"):
-                yield Static(t("home.sync_offline"), id="home-sync")
+                yield Static("", id="home-sync")
         yield Static("", id="home-drafts")
         yield Static(t("home.flagged"), classes="section")
         yield DataTable(id="home-flagged", cursor_type="row", zebra_stripes=True)
@@ -84,8 +89,11 @@ class HomeScreen(BaseScreen):
         if app.role == "grid_worker":
             summaries = worklist.mine(summaries, session.operator.name)
         mine = app.role == "grid_worker"
+        from sync.overview import overview
+
         return Today(worklist.overview(summaries, app.today, session.calendar()),
-                     len(session.drafts(mine=mine)))
+                     len(session.drafts(mine=mine)), sync_line(overview(session.store)))
+
 
     def work_done(self, group: str, result: Any) -> None:
         if group != "load":
@@ -97,6 +105,7 @@ class HomeScreen(BaseScreen):
         lines += [f"  {status_text(s)}：{view.by_status[s]}" for s in order]
         lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
         self.query_one("#home-counts", Static).update("\n".join(lines))
+        self.query_one("#home-sync", Static).update(result.sync)
         self.query_one("#home-drafts", Static).update(
             t("home.drafts_count", n=result.drafts) if result.drafts else t("home.no_drafts"))
         table = self.query_one("#home-flagged", DataTable)
@@ -129,3 +138,14 @@ class HomeScreen(BaseScreen):
 
     def action_logout(self) -> None:
         self.village.logout()
+
+
+def sync_line(view: SyncOverview) -> str:
+    """The home screen's one line about sync: enrolled or not, what waits, last contact."""
+    if view.revoked:
+        return t("sync.revoked")
+    if not view.enrolled:
+        return t("sync.not_enrolled", n=view.unsealed)
+    last = local_time(view.last_contact, with_time=True) if view.last_contact else t("sync.never")
+    return t("sync.line", pending=view.pending + view.unsealed, owner=view.awaiting_owner,
+             last=last, failed=t("sync.failed") if view.last_failed else "")
