@@ -11,7 +11,7 @@ import hashlib
 import random
 import subprocess
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +32,7 @@ from sync.planner import (
     Key,
     OutboxEntry,
     Owner,
+    State,
     StatusEvent,
     ack_for,
     advance_cursor,
@@ -50,8 +51,9 @@ from sync.planner import (
 from tests.conftest import ROOT
 
 
-def entry(seq: int, size: int = 100, owner: Owner = "township", **kw: object) -> OutboxEntry:
-    return replace(OutboxEntry(seq, f"d{seq}", size, owner), **kw)  # type: ignore[arg-type]
+def entry(seq: int, size: int = 100, owner: Owner = "township", state: State = "pending",
+          attempts: int = 0, next_try_at: float = 0.0) -> OutboxEntry:
+    return OutboxEntry(seq, f"d{seq}", size, owner, state, attempts, next_try_at)
 
 
 def hlc(n: int) -> str:
@@ -257,7 +259,8 @@ def test_the_planner_imports_no_io() -> None:
 # ---- the state machine ------------------------------------------------------------------------
 
 VILLAGES = ("village-a", "village-b")
-TOWNSHIP, COUNTY = "township", "county"
+TOWNSHIP: Owner = "township"
+COUNTY: Owner = "county"
 NODES = (*VILLAGES, TOWNSHIP, COUNTY)
 MAX_BYTES, MAX_MESSAGES, MAX_DOWN = 600, 3, 4
 HEAL_BACKLOG = 6  # heal mid-run only once this many messages wait: mostly the network misbehaves
@@ -309,7 +312,7 @@ class Village:
 
 @dataclass
 class Center:
-    name: str
+    name: Owner
     received: list[Message] = field(default_factory=list)  # append-only, like the table
     alarms: list[Key] = field(default_factory=list)
     queues: dict[str, list[DownMessage]] = field(default_factory=dict)
@@ -336,6 +339,7 @@ class SyncNetwork(RuleBasedStateMachine):
         self.township = Center(TOWNSHIP)
         self.county = Center(COUNTY)
         self.net: list[Push | Reply] = []
+        self.sent: list[Push | Reply] = []  # every packet ever sent: old copies turn up again
         self.now = 1_000_000.0
         self.clock = 0  # the model's HLC: events are stamped in causal order
         self.session = 0
@@ -351,14 +355,20 @@ class SyncNetwork(RuleBasedStateMachine):
         self.clock += 1
         return hlc(self.clock)
 
-    def _queue(self, center: Center, destination: str, app: str, kind: str,
-               origin: str | None = None, seq: int | None = None,
-               event: StatusEvent | None = None) -> None:
+    def _decide(self, center: Center, destination: str, app: str, kind: str) -> None:
+        """A center writes a status event (its own seq) and queues it down to `destination`."""
+        seq, center.next_seq = center.next_seq, center.next_seq + 1
+        self._enqueue(center, destination, center.name, seq, StatusEvent(self._stamp(), app, kind))
+
+    @staticmethod
+    def _enqueue(center: Center, destination: str, origin: str, seq: int,
+                 event: StatusEvent) -> None:
         queue = center.queues.setdefault(destination, [])
-        if seq is None:
-            seq, center.next_seq = center.next_seq, center.next_seq + 1
-        queue.append(DownMessage(len(queue) + 1, origin or center.name, seq,
-                                 event or StatusEvent(self._stamp(), app, kind)))
+        queue.append(DownMessage(len(queue) + 1, origin, seq, event))
+
+    def _send(self, packet: Push | Reply) -> None:
+        self.net.append(packet)
+        self.sent.append(packet)
 
     def _next_session(self) -> int:
         self.session += 1
@@ -372,7 +382,7 @@ class SyncNetwork(RuleBasedStateMachine):
                          for s in seqs)
         sid = self._next_session()
         v.sessions[sid] = seqs
-        self.net.append(Push(device, TOWNSHIP, sid, messages, v.cursor))
+        self._send(Push(device, TOWNSHIP, sid, messages, v.cursor))
 
     def _sync_township(self) -> None:
         t = self.township
@@ -386,20 +396,20 @@ class SyncNetwork(RuleBasedStateMachine):
                          for s in seqs]
         sid = self._next_session()
         t.sessions[sid] = sent
-        self.net.append(Push(TOWNSHIP, COUNTY, sid, tuple(messages), t.county_cursor))
+        self._send(Push(TOWNSHIP, COUNTY, sid, tuple(messages), t.county_cursor))
 
     def _store(self, center: Center, m: Message) -> None:
         """One message filed, with everything it causes, in one transaction."""
         app = f"{m.device}/{m.seq}"
         center.received.append(m)
         if center is self.township:
-            self._queue(center, m.device, app, "received")
+            self._decide(center, m.device, app, "received")
             if m.owner == "county":
                 center.relay.setdefault(m.device, []).append(
                     OutboxEntry(m.seq, m.digest, m.size, "county"))
-                self._queue(center, m.device, app, "forwarded")
+                self._decide(center, m.device, app, "forwarded")
         else:
-            self._queue(center, TOWNSHIP, app, "accepted")
+            self._decide(center, TOWNSHIP, app, "accepted")
 
     def _receive_push(self, push: Push, limit: int | None = None) -> None:
         center = self.township if push.dst == TOWNSHIP else self.county
@@ -421,10 +431,10 @@ class SyncNetwork(RuleBasedStateMachine):
         else:
             subjects = sorted({m.device for m in center.received})
             queue = center.queues.get(TOWNSHIP, [])
-        acks = tuple((d, ack_for(d, held, center.name, center.confirmed, conflicts))  # type: ignore[arg-type]
+        acks = tuple((d, ack_for(d, held, center.name, center.confirmed, conflicts))
                      for d in subjects)
         down = tuple(plan_downstream(queue, push.cursor, MAX_DOWN))
-        self.net.append(Reply(center.name, push.src, push.session, acks, down, push.cursor))
+        self._send(Reply(center.name, push.src, push.session, acks, down, push.cursor))
 
     def _receive_reply(self, reply: Reply) -> None:
         dseqs = [m.dseq for m in reply.down]
@@ -438,9 +448,8 @@ class SyncNetwork(RuleBasedStateMachine):
                 t.confirmed |= {(subject, s) for s in forgettable(entries)}
                 t.relay[subject] = [e for e in entries if e.state != "done"]
             t.from_county, new = apply_downstream(t.from_county, reply.down)
-            for m in new:
-                self._queue(t, m.event.application.split("/")[0], "", "", m.origin, m.seq,
-                            m.event)
+            for m in new:  # passed on unchanged, keyed by the county's own (device, seq)
+                self._enqueue(t, m.event.application.split("/")[0], m.origin, m.seq, m.event)
             t.county_cursor = advance_cursor(t.county_cursor, reply.base, dseqs)
         else:
             v = self.villages[reply.dst]
@@ -562,6 +571,14 @@ class SyncNetwork(RuleBasedStateMachine):
     def reorder(self, i: int) -> None:
         self.net.append(self.net.pop(i % len(self.net)))
 
+    @precondition(lambda self: self.sent)
+    @rule(i=st.integers(0, 10**6), answer=st.booleans())
+    def old_copy_arrives_again(self, i: int, answer: bool) -> None:
+        """A bundle file imported twice, or a stale answer long after a newer one."""
+        old = [p for p in self.sent if isinstance(p, Reply) == answer]
+        if old:
+            self._deliver(old[i % len(old)])
+
     @precondition(lambda self: any(isinstance(p, Push) and p.messages for p in self.net))
     @rule(i=st.integers(0, 10**6), k=st.integers(0, MAX_MESSAGES))
     def receiver_crashes_mid_bundle(self, i: int, k: int) -> None:
@@ -575,7 +592,7 @@ class SyncNetwork(RuleBasedStateMachine):
     def crash(self, node: str) -> None:
         self._crash(node)
 
-    @rule(seconds=st.integers(-100_000, 100_000))
+    @rule(seconds=st.integers(-10**7, 10**7))  # village clocks are off by months
     def clock_jumps(self, seconds: int) -> None:
         self.now += seconds
 
@@ -592,7 +609,7 @@ class SyncNetwork(RuleBasedStateMachine):
         app = f"{m.device}/{m.seq}"
         step = t.decided.get(app, 0)
         if step < 2:
-            self._queue(t, m.device, app, ("accepted", "completed")[step])
+            self._decide(t, m.device, app, ("accepted", "completed")[step])
             t.decided[app] = step + 1
 
     @precondition(lambda self: self.county.received)
@@ -602,7 +619,7 @@ class SyncNetwork(RuleBasedStateMachine):
         m = c.received[i % len(c.received)]
         app = f"{m.device}/{m.seq}"
         if not c.decided.get(app):
-            self._queue(c, TOWNSHIP, app, "completed")
+            self._decide(c, TOWNSHIP, app, "completed")
             c.decided[app] = 1
 
     @precondition(lambda self: len(self.recorded) - len(self.forgotten) >= HEAL_BACKLOG)
@@ -708,7 +725,7 @@ class SyncNetwork(RuleBasedStateMachine):
 
 
 SyncNetwork.TestCase.settings = settings(
-    max_examples=150, stateful_step_count=60, deadline=None,
+    max_examples=300, stateful_step_count=80, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestSyncNetwork = SyncNetwork.TestCase
