@@ -291,3 +291,9 @@ def m004_drafts(db: Database) -> None:
         CREATE INDEX drafts_updated ON drafts(updated_at)
         """,
     )
+
+
+@migrations()
+def m006_part_facts(db: Database) -> None:
+    """Keep each scan piece's facts, so pieces that arrive before their application can be assembled later."""
+    _run(db, "ALTER TABLE attachment_parts ADD COLUMN facts TEXT NOT NULL DEFAULT '{}'")

@@ -132,11 +132,21 @@ def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dic
     """Keep a piece of a scan (sealed under our key); assemble the scan once every piece is here."""
     address, offset = str(facts["address"]), int(facts["offset"])
     db.execute(
-        "INSERT OR IGNORE INTO attachment_parts (sender, address, chunk_offset, content)"
-        " VALUES (?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO attachment_parts (sender, address, chunk_offset, content, facts)"
+        " VALUES (?, ?, ?, ?, ?)",
         (sender, address, offset,
-         node.session.keys.encrypt(data, f"part:{sender}:{address}:{offset}")))
+         node.session.keys.encrypt(data, f"part:{sender}:{address}:{offset}"),
+         messages.dumps({k: v for k, v in facts.items() if k != "offset"}).decode()))
     _assemble(node, db, sender, facts)
+
+
+def _assemble_waiting(node: Node, db: sqlite_utils.Database, sender: str, app_id: str) -> None:
+    """Scans whose pieces all came before their application's own event."""
+    for (text,) in db.execute("SELECT DISTINCT facts FROM attachment_parts WHERE sender = ?",
+                              [sender]).fetchall():
+        facts = messages.loads(text.encode())
+        if facts.get("application_id") == app_id:
+            _assemble(node, db, sender, facts)
 
 
 def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any]) -> bool:
@@ -180,6 +190,7 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
         item_code=str(body.get("item_code", "")), item_version=str(body.get("item_version", "")),
         kind=str(body.get("kind", "service")), operator_id=node.session.operator.id,
     )
+    _assemble_waiting(node, db, header.sender, app_id)
     if body["type"] in ("submitted", "corrected", "inspection_recorded"):
         # The promised clock starts from our receipt, never from the village's clock.
         received = date.today()

@@ -73,3 +73,31 @@ def test_upload_progress_is_reported_as_the_bytes_go(
     totals = {t for _, t in seen}
     assert len(totals) == 1 and seen[0][0] == 0 and seen[-1][0] == seen[-1][1]
     assert len(seen) > 10 and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_scan_pieces_that_arrive_before_their_application_are_assembled_when_it_comes(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    import httpx
+
+    from sync import bundlefile
+
+    node, url = township
+    enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+    scan = os.urandom(100_000)
+    app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
+                         example(catalog.get("MZ-GLJT")), [IncomingFile("id_card", "s.jpg", scan)],
+                         today=TODAY).application_ids[0]
+    rows = syncstate.outbox_rows(session.store.database)
+    events_ = [r["seq"] for r in rows][:2]
+    chunks = [r["seq"] for r in rows][2:]
+    device = session.store.info.device_id
+    for seqs in (chunks, events_):  # the pieces first, then the application
+        body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
+        assert httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0},
+                          content=body).headers["X-Stored"] == str(len(seqs))
+    with node.session.store.database.read() as db:
+        (address,) = db.execute("SELECT attachment_id FROM application_attachments"
+                                " WHERE application_id = ?", [app_id]).fetchone()
+        assert attachments.load(db, node.session.keys, address) == scan
+        assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == 0
