@@ -51,6 +51,14 @@ class YearTable:
             raise CatalogError(f"{origin}: {min(holidays & workdays)} is both holiday and workday")
         return cls(year, holidays, workdays, str(data.get("source", "")), str(data.get("version", "")))
 
+    @classmethod
+    def from_file(cls, path: Path) -> YearTable:
+        """A table file as the county sends it; CatalogError naming the file for anything wrong."""
+        try:
+            return cls.from_mapping(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise CatalogError(f"{path.name}: cannot read the table ({exc})") from None
+
     def as_mapping(self) -> dict[str, Any]:
         return {
             "year": self.year,

@@ -95,20 +95,13 @@ def enroll_file(ctx: Context) -> int:
 
 
 def publish_calendar(ctx: Context) -> int:
-    import sys
-
     from forms.errors import CatalogError
     from forms.workdays import YearTable
     from sync.publish import publish_calendar as publish
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
-        table = YearTable.from_mapping(tomllib.loads(ctx.args.file.read_text(encoding="utf-8")),
-                                       ctx.args.file.name)
-    except (OSError, ValueError, CatalogError) as exc:
+        table = YearTable.from_file(ctx.args.file)
+    except CatalogError as exc:
         raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
     count = publish(_node(ctx), table)
     ctx.emit({"ok": True, "year": table.year, "townships": count},

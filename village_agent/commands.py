@@ -316,15 +316,8 @@ def demo(ctx: Context) -> int:
 
 def calendar_cmd(ctx: Context) -> int:
     """Holiday tables: see a year, import the county's announcement, work out a deadline."""
-    import sys
-
     from forms.errors import CatalogError
     from forms.workdays import YearTable
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
 
     session = open_session(ctx)
     action = ctx.args.action
@@ -332,12 +325,7 @@ def calendar_cmd(ctx: Context) -> int:
         if not ctx.args.file:
             raise InvalidRequest("file required", "请给出节假日安排文件（TOML），如 2027.toml")
         try:
-            parsed = tomllib.loads(ctx.args.file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidRequest(f"{ctx.args.file}: {exc}",
-                                 f"无法读取节假日安排文件 {ctx.args.file}：{exc}") from None
-        try:
-            table = YearTable.from_mapping(parsed, ctx.args.file.name)
+            table = YearTable.from_file(ctx.args.file)
         except CatalogError as exc:
             raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
         session.import_calendar(table)
