@@ -379,20 +379,36 @@ def parse_bundle(text: bytes, origin: str, items: Mapping[str, ServiceItem]) -> 
     )
 
 
+def catalog_files(directory: Path | None = None) -> dict[str, bytes]:
+    """The catalog's files by name, as published: one TOML file per item, inspection form or bundle."""
+    directory = directory or CATALOG_DIR
+    if not directory.is_dir():
+        raise CatalogError(f"{directory}: not a folder of catalog files")
+    return {path.name: path.read_bytes() for path in sorted(directory.glob("*.toml"))}
+
+
 def load_catalog(directory: Path | None = None) -> Catalog:
     """Load every file; the first malformed one stops the load with a CatalogError naming it."""
-    directory = directory or CATALOG_DIR
+    return catalog_from_files(catalog_files(directory))
+
+
+def catalog_from_files(files: Mapping[str, bytes]) -> Catalog:
+    """Build a catalog from file names and contents (a folder, or a release the county published)."""
     catalog = Catalog()
     bundle_files: list[tuple[str, bytes]] = []
-    for path in sorted(directory.glob("*.toml")):
-        text = path.read_bytes()
+    for name in sorted(files):
+        text = files[name]
+        if not name.endswith(".toml") or "/" in name or "\\" in name:
+            raise CatalogError(f"{name}: catalog files are named CODE.toml")
         if b"[bundle]" in text.split(b"\n[", 1)[0] or text.lstrip().startswith(b"[bundle]"):
-            bundle_files.append((path.name, text))
+            bundle_files.append((name, text))
             continue
-        item = parse_item(text, path.name)
-        if item.code != path.stem:
-            raise CatalogError(f"{path.name}: code {item.code!r} does not match the file name")
+        item = parse_item(text, name)
+        if item.code != Path(name).stem:
+            raise CatalogError(f"{name}: code {item.code!r} does not match the file name")
         catalog.items[item.code] = item
+    if not catalog.items:
+        raise CatalogError("the catalog has no service items")
     for name, text in bundle_files:
         bundle = parse_bundle(text, name, catalog.items)
         if bundle.code != Path(name).stem:

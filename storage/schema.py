@@ -297,3 +297,31 @@ def m004_drafts(db: Database) -> None:
 def m006_part_facts(db: Database) -> None:
     """Keep each scan piece's facts, so pieces that arrive before their application can be assembled later."""
     _run(db, "ALTER TABLE attachment_parts ADD COLUMN facts TEXT NOT NULL DEFAULT '{}'")
+
+
+@migrations()
+def m007_catalog_releases(db: Database) -> None:
+    """Catalog releases the county published, kept whole (the catalog is public data, not sealed).
+
+    Every release is kept: a draft or an application started on an item's earlier
+    version is still shown and checked against the version it was started on.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE catalog_releases (
+            serial INTEGER PRIMARY KEY,         -- the county's release number; only a higher one installs
+            version TEXT NOT NULL,              -- digest over every file (forms.catalog.Catalog.version)
+            files TEXT NOT NULL,                -- JSON {file name: TOML text}
+            record BLOB NOT NULL,               -- the county's signed record, passed on unchanged
+            published_at TEXT NOT NULL,
+            installed_at TEXT NOT NULL
+        );
+        CREATE TABLE downstream_acks (
+            device_id TEXT PRIMARY KEY,         -- a device below us that signed what it has stored
+            through INTEGER NOT NULL,           -- highest downstream position it holds durably
+            signed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )
+        """,
+    )

@@ -5,16 +5,25 @@ from __future__ import annotations
 import builtins
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forms.engine import CleanApplication
 from forms.fieldtypes import FieldError, check_division_code
 from forms.workdays import WorkingCalendar, YearTable
-from storage import applicants, applications, audit, devicekeys, drafts, events, operators
+from storage import (
+    applicants,
+    applications,
+    attachments,
+    audit,
+    devicekeys,
+    drafts,
+    events,
+    operators,
+)
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
 from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data_key
@@ -23,6 +32,10 @@ from storage.drafts import Draft
 from storage.errors import InvalidRequest, NotPermitted, StoreExists, StoreMissing
 from storage.operators import Operator
 from storage.verify import VerifyReport, verify
+
+if TYPE_CHECKING:
+    from forms.catalog import Catalog
+    from forms.model import Bundle, ServiceItem
 
 STORE_FILE = "village.db"
 NODE_CODE_LENGTH = {"township": 9, "county": 6}
@@ -154,6 +167,18 @@ class Store:
             keys = devicekeys.public(db) or {}
         return {"device_id": self.info.device_id, **keys}
 
+    def catalog(self) -> Catalog:
+        """The catalog in force here: the newest release the county published, else the shipped one."""
+        from storage import catalogs
+
+        return catalogs.active(self.database)
+
+    def catalog_entry(self, code: str, version: str) -> ServiceItem | Bundle | None:
+        """An item or bundle at the version an application or draft was started on (None if unknown)."""
+        from storage import catalogs
+
+        return catalogs.entry_at(self.database, code, version)
+
     def close(self) -> None:
         self.database.close()
 
@@ -210,11 +235,17 @@ class Session:
         bundle_code: str | None = None,
         authorization: str = "signed",
         today: date | None = None,
+        draft_id: str | None = None,
     ) -> list[str]:
-        return applications.record(
-            self.store.database, self.keys, self.operator, planned, files,
-            bundle_code=bundle_code, authorization=authorization, today=today or date.today(),
-        )
+        """Record applications; the draft they were filled in is forgotten in the same transaction."""
+        with self.store.database.write():
+            ids = applications.record(
+                self.store.database, self.keys, self.operator, planned, files,
+                bundle_code=bundle_code, authorization=authorization, today=today or date.today(),
+            )
+            if draft_id is not None:
+                drafts.delete(self.store.database, self.keys, draft_id, by=self.operator.name)
+        return ids
 
     def list(self, **filters: Any) -> builtins.list[Summary]:
         return applications.summaries(self.store.database, self.keys, **filters)
@@ -263,10 +294,36 @@ class Session:
             audit.append(db, self.operator.name, "calendar.import", str(table.year),
                          table.version or table.source, self.keys)
 
-    def add_event(self, application_id: str, event_type: str, payload: dict[str, Any]) -> int:
-        """A local event on an existing application (corrected, delivered, rated, ...), with its outbox row."""
+    def add_event(
+        self,
+        application_id: str,
+        event_type: str,
+        payload: dict[str, Any],
+        *,
+        files: Sequence[IncomingFile] = (),
+        expect: Callable[[str], None] | None = None,
+    ) -> int:
+        """A local event on an existing application (corrected, delivered, rated, ...), with its outbox row.
+
+        `expect(status)` sees the case's status inside the write transaction and
+        raises to refuse, so two clicks (or the app and the CLI) cannot both pass
+        the check. `files` are stored in the same transaction; their manifest
+        joins the payload as `attachments`, which sync sends on like intake's.
+        """
         summary, _ = self.show(application_id)
         with self.store.database.write() as db:
+            if expect is not None:
+                row = db.execute("SELECT status FROM applications WHERE id = ?", [summary.id]).fetchone()
+                expect(str(row[0]))
+            if files:
+                stored = [attachments.store(db, self.keys, f) for f in files]
+                for s in stored:
+                    db.execute("INSERT OR IGNORE INTO application_attachments (application_id, label,"
+                               " attachment_id) VALUES (?, ?, ?)", (summary.id, s.label, s.address))
+                payload = {**payload, "attachments": [s.manifest() for s in stored]}
+            applicant = payload.get("applicant")
+            if event_type == "corrected" and isinstance(applicant, dict) and applicant.get("id_number"):
+                applicants.upsert(db, self.keys, applicant, payload.get("fields") or {})  # 一数一源
             device = events.DeviceState(db)
             seq = events.append(db, self.keys, device, application_id=summary.id,
                                 event_type=event_type, payload=payload, operator_id=self.operator.id)

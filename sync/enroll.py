@@ -20,10 +20,11 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from storage import audit, syncstate
+from storage import audit, catalogs, syncstate
+from storage.errors import InvalidRequest
 from storage.store import Store
 from sync import signed
-from sync.errors import SyncError
+from sync.errors import BundleRejected, SyncError
 from sync.keys import PublicIdentity
 from sync.node import Node
 
@@ -144,6 +145,9 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
         "issuer_code": node.code,
         "county": county.as_dict() if county else None,
     }
+    release = catalogs.latest_record(database)
+    if release is not None:  # the county's current catalog, signed by the county, passed on unchanged
+        answer["catalog"] = release.hex()
     answer["mac"] = _mac(key, answer)
     return answer
 
@@ -203,4 +207,21 @@ def accept(node: Node, answer: dict[str, Any], code: str, url: str = "") -> Enro
         syncstate.set_meta_json(db, "certificate", certificate.hex())
         audit.append(db, node.session.operator.name, "enroll.accepted", issuer.device_id, "",
                      node.session.keys)
+    _install_catalog(node, answer, county or (issuer if issuer_role == "county" else None))
     return Enrolled(issuer, county, int(record.body.get("serial", 0)))
+
+
+def _install_catalog(node: Node, answer: dict[str, Any], county: PublicIdentity | None) -> None:
+    """The county's current catalog, if the answer carries one: checked with the county's key."""
+    if not answer.get("catalog") or county is None:
+        return
+    from sync.publish import PublishError, install_catalog
+
+    try:
+        raw = bytes.fromhex(str(answer["catalog"]))
+        record = signed.verify(raw, county)
+        if record.kind == "catalog":
+            install_catalog(node.session.store.database, raw, record.body,
+                            node.session.operator.name, node.session.keys)
+    except (ValueError, BundleRejected, PublishError, InvalidRequest):
+        pass  # enrollment stands; the catalog also comes down with the next sync

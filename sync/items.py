@@ -1,29 +1,26 @@
-"""What sync needs to know of the catalog: who owns an item's decision, and its promised time limit."""
+"""What sync needs to know of the catalog: who owns an item's decision, and its promised time limit.
+
+The catalog is the one in force at this node (the county's newest release, else
+the shipped one): an item the county added is routed like any other.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from forms.catalog import Catalog, load_catalog
+from forms.catalog import Catalog
 from forms.errors import UnknownItemError
 
 
-@lru_cache(maxsize=1)
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-def owner_of(item_code: str) -> str:
+def owner_of(item_code: str, catalog: Catalog) -> str:
     """Who decides, and so who acknowledges end to end: the county for county-level items."""
     try:
-        return "county" if catalog().item(item_code).level == "county" else "township"
+        return "county" if catalog.item(item_code).level == "county" else "township"
     except UnknownItemError:
         return "township"
 
 
-def time_limit(item_code: str) -> int:
+def time_limit(item_code: str, catalog: Catalog) -> int:
     """Promised working days (0 for an immediate item or an item this catalog does not know)."""
     try:
-        return catalog().item(item_code).time_limit_days
+        return catalog.item(item_code).time_limit_days
     except UnknownItemError:
         return 0

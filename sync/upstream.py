@@ -16,12 +16,13 @@ from typing import Any
 import httpx
 
 from storage import events, syncstate
+from storage.errors import InvalidRequest
 from sync import bundlefile, envelope, messages, signed
 from sync.client import upload_timeout
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
-from sync.publish import pass_down_at_township
+from sync.publish import PublishError, catalog_at_township, pass_down_at_township
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 
@@ -70,6 +71,7 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
     report.forwarded = len(rows)
     report.refused = [r for r in answer.headers.get("X-Refused", "").split(",") if r]
     calendars: list[tuple[bytes, dict[str, Any]]] = []
+    releases: list[tuple[bytes, dict[str, Any]]] = []
     with database.write() as db:
         for raw in items:
             try:
@@ -77,6 +79,9 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                     record = signed.verify(raw, county_id)
                     if record.kind == "calendar":
                         calendars.append((raw, record.body))
+                        continue
+                    if record.kind == "catalog":
+                        releases.append((raw, record.body))
                         continue
                     if record.kind != "ack":
                         continue
@@ -106,6 +111,11 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
         events.meta_set(db, f"downstream_cursor:{county.device_id}", str(last))
     for record_raw, table in calendars:
         pass_down_at_township(node, record_raw, table)
+    for release_raw, release in releases:
+        try:
+            catalog_at_township(node, release_raw, release)
+        except (PublishError, InvalidRequest) as exc:  # a release that does not parse stays out
+            report.refused.append(f"catalog:{exc}")
     report.ok = True
     return report
 

@@ -6,6 +6,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
+from forms.catalog import Catalog
 from storage import syncstate
 from storage.store import Store
 from sync import bundlefile, envelope, messages, planner, signed
@@ -24,9 +25,10 @@ def seal_outbox(node: Node) -> int:
     township, county = node.upstream("township"), node.upstream("county")
     if township is None:
         return 0
+    catalog = node.session.store.catalog()
     sealed: list[tuple[int, bytes, str, str]] = []
     for ev in syncstate.unsealed(node.session.store.database, node.session.keys):
-        owner = owner_of(ev.item_code)
+        owner = owner_of(ev.item_code, catalog)
         recipients = [township]
         if owner == "county":
             if county is None:
@@ -44,10 +46,11 @@ def seal_outbox(node: Node) -> int:
         )
         sealed.append((ev.seq, raw, hashlib.sha256(raw).hexdigest(), owner))
     syncstate.mark_sealed(node.session.store.database, sealed)
-    return len(sealed) + _chunk_attachments(node, township, county)
+    return len(sealed) + _chunk_attachments(node, township, county, catalog)
 
 
-def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdentity | None) -> int:
+def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdentity | None,
+                       catalog: Catalog) -> int:
     """Cut each sent scan into sealed 64 KiB chunks with their own sequence numbers.
 
     The center commits each chunk as it arrives, so a cut link costs at most the
@@ -57,7 +60,7 @@ def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdent
     made = 0
     for app_id, item_code, entry, content in syncstate.attachments_to_chunk(database,
                                                                             node.session.keys):
-        owner = owner_of(item_code)
+        owner = owner_of(item_code, catalog)
         recipients = [township] + ([county] if owner == "county" and county else [])
         if owner == "county" and county is None:
             continue
@@ -140,6 +143,11 @@ def absorb(store: Store, response: bytes, my_device: str,
 
                     keep_at_village(store, raw, record.body)
                     continue
+                if record.kind == "catalog" and role == "county":
+                    from sync.publish import keep_catalog_at_village
+
+                    keep_catalog_at_village(store, raw, record.body)
+                    continue
                 if record.kind == "calendar" and role == "county":
                     from sync.publish import keep_at_village as keep_calendar
 
@@ -171,9 +179,10 @@ def absorb(store: Store, response: bytes, my_device: str,
 
 def apply_inbox(node: Node) -> int:
     """Open downstream messages (an operator is logged in) and file their decisions. Returns how many."""
-    from sync.publish import apply_pending
+    from sync.publish import apply_pending, apply_pending_catalogs
 
     apply_pending(node.session)
+    apply_pending_catalogs(node.session)
     database = node.session.store.database
     trusted = _upstream_peers(node.session.store)
     operator_id = node.session.operator.id
