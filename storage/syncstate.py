@@ -409,3 +409,47 @@ def meta_json(database: Database, key: str) -> Any:
 
 def set_meta_json(db: sqlite_utils.Database, key: str, value: Any) -> None:
     events.meta_set(db, key, json.dumps(value, ensure_ascii=False))
+
+
+# ---- pruning a center's downstream queue ------------------------------------------------------
+
+# Kinds that are history, not state: once every device of the village holds them, they may go.
+# Calendars, catalog releases and revocation lists stay: a device enrolled later needs them.
+PRUNABLE = ("decision", "ack")
+
+
+def record_down_ack(db: sqlite_utils.Database, device_id: str, through: int, signed_at: str) -> bool:
+    """A device below us holds our downstream queue through `through`. Only ever moves forward."""
+    return db.execute(
+        "INSERT INTO downstream_acks (device_id, through, signed_at, received_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (device_id) DO UPDATE SET through = excluded.through,"
+        " signed_at = excluded.signed_at, received_at = excluded.received_at"
+        " WHERE excluded.through > downstream_acks.through",
+        (device_id, through, signed_at, now_iso())).rowcount > 0
+
+
+def prune_downstream(db: sqlite_utils.Database, village_code: str, older_than: str) -> int:
+    """Drop history every active device of the village has stored, if queued before `older_than`.
+
+    A device that never acknowledged counts as holding nothing, so one laptop that
+    has not synced keeps everything for it; a lost device must be revoked.
+    """
+    row = db.execute(
+        "SELECT count(*), min(coalesce(a.through, 0)) FROM peers p"
+        " LEFT JOIN downstream_acks a ON a.device_id = p.device_id"
+        " WHERE p.village_code = ? AND p.role IN ('village', 'township') AND p.revoked_at IS NULL",
+        [village_code]).fetchone()
+    if not row[0]:
+        return 0
+    # The newest row always stays: the next position is counted from it (see queue_downstream).
+    newest = db.execute("SELECT max(dseq) FROM downstream WHERE village_code = ?",
+                        [village_code]).fetchone()[0] or 0
+    return int(db.execute(
+        f"DELETE FROM downstream WHERE village_code = ? AND dseq <= ? AND dseq < ? AND created_at <= ?"
+        f" AND kind IN ({','.join('?' * len(PRUNABLE))})",
+        (village_code, row[1], newest, older_than, *PRUNABLE)).rowcount)
+
+
+def downstream_codes(database: Database) -> list[str]:
+    with database.read() as db:
+        return [r[0] for r in db.execute("SELECT DISTINCT village_code FROM downstream ORDER BY 1")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import sqlite_utils
@@ -105,6 +105,9 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
         issuer, identity = node.peer_identity(claim.signer)
         record = signed.verify(raw, identity)
         body = record.body
+        if record.kind == "down_ack":
+            _take_down_ack(node, issuer, record)
+            return
         if record.kind == "revocation" and issuer.role == "township":
             from sync.revocation import apply_at_center
 
@@ -125,6 +128,39 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
                                 village_code=str(body["village_code"]),
                                 sign_public=str(body["sign_public"]),
                                 enc_public=str(body["enc_public"]), certificate=raw.hex())
+
+
+DOWNSTREAM_KEEP_DAYS = 30
+
+
+def _take_down_ack(node: Node, issuer: syncstate.Peer, record: signed.Record) -> None:
+    """A device below us signed how far it holds our downstream queue: keep that, prune what all hold."""
+    body = record.body
+    try:
+        through = int(body["through"])
+        ok = (body.get("device") == record.signer and body.get("center") == node.keys.device_id
+              and issuer.role in ("village", "township") and through >= 0)
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise BundleRejected("malformed", "downstream acknowledgement not for this center")
+    if issuer.revoked:
+        return  # a lost device's word no longer counts
+    with node.session.store.database.write() as db:
+        if syncstate.record_down_ack(db, record.signer, through, str(body.get("signed_at", ""))):
+            syncstate.prune_downstream(db, issuer.village_code, _days_ago(DOWNSTREAM_KEEP_DAYS))
+
+
+def _days_ago(days: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def prune(node: Node, keep_days: float = DOWNSTREAM_KEEP_DAYS) -> int:
+    """Drop downstream history every device of its village has stored and that is older than `keep_days`."""
+    database = node.session.store.database
+    with database.write() as db:
+        return sum(syncstate.prune_downstream(db, code, _days_ago(keep_days))
+                   for code in syncstate.downstream_codes(database))
 
 
 def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any],
@@ -194,7 +230,7 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
     if body["type"] in ("submitted", "corrected", "inspection_recorded"):
         # The promised clock starts from our receipt, never from the village's clock.
         received = date.today()
-        limit = time_limit(str(body.get("item_code", "")))
+        limit = time_limit(str(body.get("item_code", "")), node.session.store.catalog())
         due = node.session.calendar().add_working_days(received, limit).due.isoformat()
         _decide_in(node, db, app_id, "received", {"received_on": received.isoformat(),
                                                   "due_date": due, "by": node.kind},
@@ -263,7 +299,21 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any])
         village = _village_of(db, application_id)
         if decision == "accepted":
             body = {**body, "due_date": node.session.calendar().add_working_days(
-                date.today(), time_limit(row[1])).due.isoformat()}
+                date.today(), time_limit(row[1], node.session.store.catalog())).due.isoformat()}
+        if decision == "correction_requested":
+            # Reasons may name the field or material they concern; only the item's own may be named.
+            from forms.errors import UnknownItemError
+            from sync.corrections import InvalidReasons, check_reasons
+
+            try:
+                entry = node.session.store.catalog().item(row[1])
+            except UnknownItemError:
+                entry = None
+            try:
+                reasons = check_reasons(body.get("reasons"), entry)
+            except InvalidReasons as exc:
+                raise DecisionError(str(exc), exc.zh) from None
+            body = {**body, "reasons": [r.wire() for r in reasons]}
         return _decide_in(node, db, application_id, decision, body, village, row[1])
 
 

@@ -94,7 +94,7 @@ def sync_once(
             _absorb(store, answer.content, device, None, report)
         seqs, batch = village.due_messages(
             store, max_bytes=max_bytes, now=float("inf") if force else None)
-        body = bundlefile.pack(batch)
+        body = bundlefile.pack([*village.down_acks(store, township.device_id), *batch])
         cursor = syncstate.inbox_cursor(store.database, township.device_id)
         answer = http.post(f"{township.url}/v1/sync", params={"device": device, "cursor": cursor},
                            content=_pieces(body, progress),

@@ -52,8 +52,12 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
             " ON p.device_id = r.sender WHERE r.destination = ? AND r.state = 'pending'"
             " ORDER BY r.id", [county.device_id]).fetchall()
     certificates = sorted({bytes.fromhex(r[3]) for r in rows if r[3]})
-    body = bundlefile.pack([*certificates, *(r[2] for r in rows)])
     cursor = syncstate.inbox_cursor(database, county.device_id)
+    # How far we hold the county's queue (this node's keys are unlocked), so the county may prune.
+    held = [signed.sign("down_ack", {"device": node.keys.device_id, "center": county.device_id,
+                                     "through": cursor, "signed_at": syncstate.now_iso()},
+                        node.keys)] if cursor else []
+    body = bundlefile.pack([*held, *certificates, *(r[2] for r in rows)])
     http = client or httpx.Client(timeout=TIMEOUT)
     try:
         answer = http.post(f"{county.url}/v1/sync",

@@ -61,8 +61,10 @@ def export_village(node: Node, directory: Path) -> UsbReport:
     village.seal_outbox(node)
     store = node.session.store
     rows = [r for r in syncstate.outbox_rows(store.database) if r["state"] in ("pending", "custody")]
-    data = bundlefile.pack(syncstate.outbox_messages(store.database, [r["seq"] for r in rows]))
     townships = syncstate.peers(store.database, "township")
+    acks = village.down_acks(store, townships[-1].device_id) if townships else []
+    data = bundlefile.pack([*acks, *syncstate.outbox_messages(store.database,
+                                                              [r["seq"] for r in rows])])
     cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
     name = f"up-{node.keys.device_id}-{_stamp()}"
     write_atomic(directory / f"{name}.vab", data)

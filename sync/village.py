@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import events, syncstate
 from storage.store import Store
 from sync import bundlefile, envelope, messages, planner, signed
 from sync.errors import BundleRejected
@@ -177,6 +177,37 @@ def absorb(store: Store, response: bytes, my_device: str,
     return result
 
 
+def sign_down_acks(node: Node) -> int:
+    """Sign, for each center above us, how far we hold its downstream queue (an operator is here).
+
+    Sync needs no operator, so the signed record is kept and sent with every
+    session until a newer one replaces it; the center prunes what every device holds.
+    """
+    database = node.session.store.database
+    signed_now = 0
+    for peer in syncstate.peers(database, "township"):
+        through = syncstate.inbox_cursor(database, peer.device_id)
+        key = f"down_ack:{peer.device_id}"
+        with database.read() as db:
+            held = events.meta_get(db, key)
+        if through == 0 or (held and int(signed.peek(bytes.fromhex(held)).body["through"]) >= through):
+            continue
+        record = signed.sign("down_ack", {
+            "device": node.keys.device_id, "center": peer.device_id, "through": through,
+            "signed_at": syncstate.now_iso()}, node.keys)
+        with database.write() as db:
+            events.meta_set(db, key, record.hex())
+        signed_now += 1
+    return signed_now
+
+
+def down_acks(store: Store, center: str) -> list[bytes]:
+    """The signed downstream acknowledgement to send to `center`, if any."""
+    with store.database.read() as db:
+        held = events.meta_get(db, f"down_ack:{center}")
+    return [bytes.fromhex(held)] if held else []
+
+
 def apply_inbox(node: Node) -> int:
     """Open downstream messages (an operator is logged in) and file their decisions. Returns how many."""
     from sync.publish import apply_pending, apply_pending_catalogs
@@ -208,4 +239,5 @@ def apply_inbox(node: Node) -> int:
 
         syncstate.apply_inbox(database, origin, seq, file)
         applied += 1
+    sign_down_acks(node)
     return applied

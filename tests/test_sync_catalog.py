@@ -149,7 +149,7 @@ def test_a_release_bomb_is_refused(centers: Centers) -> None:  # noqa: F811
     assert catalogs.releases(township.session.store.database) == []
 
 
-def test_service_center_publish_catalog_command(
+def test_service_center_publish_catalog_and_prune_commands(
     centers: Centers, tmp_path: Path  # noqa: F811
 ) -> None:
     _, _, county, _ = centers
@@ -172,6 +172,11 @@ def test_service_center_publish_catalog_command(
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "MZ-GLJT.toml" in bad.stderr + bad.stdout
     assert [r.serial for r in catalogs.releases(county.session.store.database)] == [1]
+    # The queue pruner: a release is state, not history, so it is never pruned.
+    pruned = run("--json", "prune", "--keep-days", "0")
+    assert pruned.returncode == 0 and '"removed": 0' in pruned.stdout, pruned.stderr
+    negative = run("prune", "--keep-days", "-1")
+    assert negative.returncode != 0 and "保留天数" in negative.stderr + negative.stdout
 
 
 @pytest.mark.anyio
