@@ -13,6 +13,7 @@ from storage.status import STATUS_ZH
 from storage.store import Store
 from village_agent.cli import Context, dispatch
 from village_agent.commands import _kdf_for_tests_or_default, open_session
+from village_agent.i18n import t
 
 
 def _node(ctx: Context) -> Any:
@@ -109,6 +110,39 @@ def publish_calendar(ctx: Context) -> int:
     return 0
 
 
+def publish_catalog(ctx: Context) -> int:
+    from sync.publish import publish_catalog as publish
+
+    serial, count, version = publish(_node(ctx), ctx.args.folder)
+    ctx.emit({"ok": True, "serial": serial, "version": version, "townships": count},
+             lambda: f"已发布事项目录第{serial}版（{version}），将随同步下发{count}个乡镇及其各村。"
+                     "已开始填写的申请仍按原版本办理")
+    return 0
+
+
+def catalog_releases(ctx: Context) -> int:
+    from storage import catalogs
+
+    node = _node(ctx)
+    rows = catalogs.releases(node.session.store.database)
+    ctx.emit([r.__dict__ for r in rows],
+             lambda: "\n".join(f"第{r.serial}版  {r.version}  {r.items}个文件  发布于{r.published_at}"
+                               for r in rows) or "未发布过事项目录（使用随软件安装的目录）")
+    return 0
+
+
+def prune(ctx: Context) -> int:
+    from sync.center import prune as prune_queue
+
+    if ctx.args.keep_days < 0:
+        raise InvalidRequest("keep-days must not be negative", "保留天数不能为负数")
+    removed = prune_queue(_node(ctx), ctx.args.keep_days)
+    ctx.emit({"ok": True, "removed": removed, "keep_days": ctx.args.keep_days},
+             lambda: f"已清理{removed}条各村设备均已签收、超过{ctx.args.keep_days:g}天的下行消息"
+                     "（节假日安排、事项目录、吊销名单始终保留）")
+    return 0
+
+
 def link(ctx: Context) -> int:
     from sync.client import enroll_online
 
@@ -173,13 +207,38 @@ def applications(ctx: Context) -> int:
     return 0
 
 
+def _tagged(kind: str) -> Callable[[str], tuple[str, str]]:
+    return lambda value: (kind, value)
+
+
+def correction_reasons(given: Sequence[tuple[str, str]]) -> list[str | dict[str, str]]:
+    """`--reason TEXT`, `--field NAME=TEXT`, `--material CODE=TEXT`, kept in the order given.
+
+    Whether the named field or material exists is for `sync.center.decide` to check
+    against the application's item, so every way of deciding is held to it.
+    """
+    out: list[str | dict[str, str]] = []
+    for kind, value in given:
+        if not kind:
+            out.append(value)
+            continue
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise InvalidRequest(f"--{kind} needs NAME=TEXT",
+                                 t("center.reason_format", option=kind, value=value))
+        out.append({kind: name.strip(), "text": text.strip()})
+    if not out:
+        raise InvalidRequest("a correction request needs reasons", t("center.reasons_needed"))
+    return out
+
+
 def _decision(kind: str) -> Callable[[Context], int]:
     def run(ctx: Context) -> int:
         from sync.center import decide
 
         body: dict[str, Any] = {}
         if kind == "correction_requested":
-            body["reasons"] = ctx.args.reason
+            body["reasons"] = correction_reasons(ctx.args.reasons_given or [])
         elif kind == "rejected":
             body["reason"] = "；".join(ctx.args.reason)
         elif kind == "completed":
@@ -235,7 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p = add("request-correction", _decision("correction_requested"), "一次性告知补正 request correction")
     p.add_argument("id")
-    p.add_argument("--reason", action="append", required=True, help="补正理由，可重复 (repeat for each)")
+    p.add_argument("--reason", dest="reasons_given", action="append", type=_tagged(""),
+                   metavar="TEXT", help="补正理由，可重复 (repeat for each)")
+    p.add_argument("--field", dest="reasons_given", action="append", type=_tagged("field"),
+                   metavar="NAME=TEXT",
+                   help="指明填报项的补正理由，如 bank_name=开户行名称有误；申请人信息用 applicant.phone")
+    p.add_argument("--material", dest="reasons_given", action="append", type=_tagged("material"),
+                   metavar="CODE=TEXT", help="指明材料的补正理由，如 bank_card=银行卡照片不清晰")
     p = add("reject", _decision("rejected"), "不予受理 reject")
     p.add_argument("id")
     p.add_argument("--reason", action="append", required=True)
@@ -251,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path)
     p = add("publish-calendar", publish_calendar, "县级：发布节假日安排 publish a year's holidays")
     p.add_argument("file", type=Path)
+    p = add("publish-catalog", publish_catalog,
+            "县级：发布事项目录（整个目录文件夹）publish the catalog folder")
+    p.add_argument("folder", type=Path)
+    p = add("prune", prune, "清理各村均已签收的下行消息 prune acknowledged downstream history")
+    p.add_argument("--keep-days", type=float, default=30.0,
+                   help="至少保留多少天（默认30）keep at least this many days")
+    add("catalog-releases", catalog_releases, "已发布/已安装的事项目录版本 catalog releases")
     p = add("enroll-file", enroll_file, "不联网登记：导入登记请求文件，写出答复文件")
     p.add_argument("request", type=Path)
     return parser

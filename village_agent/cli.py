@@ -18,7 +18,7 @@ from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationF
 from storage.crypto import DecryptionFailed
 from storage.errors import AuthError, InvalidRequest, StorageError
 from sync.errors import SyncError
-from village_agent import commands
+from village_agent import commands, intake
 from village_agent.i18n import error_text, language, t
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_AUTH, EXIT_VERIFY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
@@ -128,10 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("notice", commands.notice, "打印一次性告知书 print the one-time notice")
     p.add_argument("code")
     p.add_argument("--out", type=Path, help="写入文件 write to a file")
+    p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
+    p.add_argument("--print", dest="print_pdf", action="store_true",
+                   help="用默认打印机打印PDF print the PDF (CUPS lp)")
+    p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
 
     p = add("receipt", commands.receipt, "打印收件回执 print the intake receipt")
     p.add_argument("id")
     p.add_argument("--out", type=Path, help="写入文件 write to a file")
+    p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
+    p.add_argument("--print", dest="print_pdf", action="store_true",
+                   help="用默认打印机打印PDF print the PDF (CUPS lp)")
+    p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
 
     p = add("calendar", commands.calendar_cmd, "节假日与工作日 holiday tables and deadlines")
     p.add_argument("action", choices=["show", "import", "deadline"])
@@ -157,6 +165,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--data", required=True, type=Path, help="修改后的完整申请数据 corrected data file")
     p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH")
+
+    p = add("deliver", commands.deliver, "登记办理结果已送达 record that the result was handed over")
+    p.add_argument("id")
+    p.add_argument("--how", choices=list(intake.DELIVERY_METHODS), default="in_person",
+                   help="送达方式：in_person=本人领取, family=家属代领, home_visit=上门送达")
+    p.add_argument("--to", help="领取人姓名（家属代领时必填）who received it")
+    p.add_argument("--note", help="备注 a note")
+
+    p = add("rate", commands.rate, "记录申请人评价（好差评）record the villager's rating")
+    p.add_argument("id")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--good", action="store_true", help="好评 good")
+    verdict.add_argument("--bad", action="store_true", help="差评 bad (needs --reason)")
+    p.add_argument("--reason", help="评价理由，差评必填 the reason")
 
     add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
     add("demo", commands.demo, "演示：建立一个示例服务点并办理几件 a demo service point")

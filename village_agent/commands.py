@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from forms.catalog import Catalog, load_catalog
+from forms.catalog import Catalog
 from forms.model import LEVELS, Bundle, ServiceItem
 from forms.templates import template
 from storage.errors import InvalidRequest
 from storage.status import STATUS_ZH
-from storage.store import Session, Store
+from storage.store import STORE_FILE, Session, Store
 from village_agent import intake, printing
 from village_agent.i18n import t
 
@@ -20,9 +19,19 @@ if TYPE_CHECKING:
     from village_agent.cli import Context
 
 
-@lru_cache(maxsize=1)
-def catalog() -> Catalog:
-    return load_catalog()
+def catalog(where: Context | Store | None = None) -> Catalog:
+    """The catalog in force at this service point: the county's newest release, else the shipped one."""
+    from storage import catalogs
+
+    if isinstance(where, Store):
+        return where.catalog()
+    if where is not None and (where.home / STORE_FILE).exists():
+        store = Store.open(where.home)
+        try:
+            return store.catalog()
+        finally:
+            store.close()
+    return catalogs.shipped()
 
 
 def login(ctx: Context, store: Store) -> Session:
@@ -137,7 +146,7 @@ def _entry_detail(e: ServiceItem | Bundle) -> dict[str, Any]:
 
 
 def catalog_cmd(ctx: Context) -> int:
-    cat = catalog()
+    cat = catalog(ctx)
     action, code = ctx.args.action, ctx.args.code
     if action in ("list", "search"):
         from forms.search import search_catalog  # pypinyin's dictionary: load only when searching
@@ -177,17 +186,17 @@ def _info_or_blank(ctx: Context) -> Any:
 def apply(ctx: Context) -> int:
     data = intake.load_data_file(ctx.args.data)
     files = intake.parse_attach_args(ctx.args.attach)
-    entry = catalog().get(ctx.args.item)  # unknown item: fail before asking for a PIN
+    entry = catalog(ctx).get(ctx.args.item)  # unknown item: fail before asking for a PIN
     session = open_session(ctx)
     result = intake.take(
-        session, catalog(), session.calendar(), entry.code, data, files,
+        session, catalog(session.store), session.calendar(), entry.code, data, files,
         authorization=ctx.args.authorization, today=ctx.args.date,
     )
 
     def text() -> str:
         lines = []
         for app_id, code, d in zip(result.application_ids, result.item_codes, result.deadlines, strict=True):
-            item = catalog().item(code)
+            item = catalog(ctx).item(code)
             if d is None or d.working_days == 0:
                 lines.append(t("apply.done_immediate", id=app_id, item=item.name))
             else:
@@ -242,13 +251,13 @@ def show(ctx: Context) -> int:
     ]}
 
     def text() -> str:
-        item = catalog().get(summary.item_code)
+        item = catalog(ctx).get(summary.item_code)
         lines = [
             f"办件编号：{summary.id}", f"事项：{item.name}", f"申请人：{summary.applicant_name or '—'}",
             f"状态：{STATUS_ZH.get(summary.status, summary.status)}", f"预计办结：{summary.due_date or '—'}",
             "经过：",
         ]
-        lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload)}"
+        lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload, item)}"
                   for e in events]
         return "\n".join(lines)
 
@@ -256,34 +265,62 @@ def show(ctx: Context) -> int:
     return 0
 
 
-def _output_document(ctx: Context, ident: dict[str, str], text: str) -> None:
-    """A printable text: JSON with the text, a file given by --out, or the terminal."""
+def _output_document(ctx: Context, ident: dict[str, str], doc: printing.Document) -> int:
+    """A printable text: JSON with the text, a file given by --out, or the terminal; and a PDF
+    when --pdf, --print or --open asks for one (exit 1 if it could not be printed or opened)."""
+    text = doc.text()
+    made = _output_pdf(ctx, doc) if ctx.args.pdf or ctx.args.print_pdf or ctx.args.open_pdf else None
     if ctx.json:
-        ctx.emit({**ident, "text": text}, lambda: text)
+        ctx.emit({**ident, "text": text, **(made or {})}, lambda: text)
     elif ctx.args.out:
         try:
             ctx.args.out.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InvalidRequest(f"{ctx.args.out}: {exc}", f"无法写入 {ctx.args.out}：{exc.strerror}") from None
         ctx.out(f"已写入 {ctx.args.out}")
-    else:
+    elif made is None:
         ctx.out(text)
+    if made is None:
+        return 0
+    if not ctx.json:
+        for line in made["messages"]:
+            ctx.out(line)
+    return 0 if made["ok"] else 1
+
+
+def _output_pdf(ctx: Context, doc: printing.Document) -> dict[str, Any]:
+    """Write the PDF (to --pdf, else a dated name in the current folder), then print or open it."""
+    from pathlib import Path
+
+    from village_agent import pdf, printer
+
+    path = ctx.args.pdf or Path.cwd() / pdf.file_name([doc], date.today())
+    pdf.write_pdf([doc], path)
+    made: dict[str, Any] = {"pdf": str(path), "ok": True, "messages": [t("pdf.saved", path=path)]}
+    for wanted, key, hand_on in ((ctx.args.print_pdf, "printed", printer.send_to_printer),
+                                 (ctx.args.open_pdf, "opened", printer.open_file)):
+        if wanted:
+            handoff = hand_on(path)
+            made[key] = handoff.done
+            made["ok"] = made["ok"] and handoff.done
+            made["messages"].append(handoff.message)
+    return made
 
 
 def notice(ctx: Context) -> int:
-    entry = catalog().get(ctx.args.code)
-    text = printing.notice(entry, _info_or_blank(ctx), today=date.today())
-    _output_document(ctx, {"code": entry.code}, text)
-    return 0
+    entry = catalog(ctx).get(ctx.args.code)
+    doc = printing.notice_document(entry, _info_or_blank(ctx), today=date.today())
+    return _output_document(ctx, {"code": entry.code}, doc)
 
 
 def receipt(ctx: Context) -> int:
     session = open_session(ctx)
     summary, events = session.show(ctx.args.id)
-    text = printing.receipt(summary, events, catalog().item(summary.item_code), session.store.info)
+    doc = printing.receipt_document(summary, events, catalog(ctx).item(summary.item_code),
+                                    session.store.info)
+    code = _output_document(ctx, {"id": summary.id}, doc)  # a PDF that failed was not printed
     session.log("application.receipt_printed", summary.id)
-    _output_document(ctx, {"id": summary.id}, text)
-    return 0
+    return code
 
 
 def verify(ctx: Context) -> int:
@@ -356,50 +393,27 @@ def calendar_cmd(ctx: Context) -> int:
 
 
 def enroll(ctx: Context) -> int:
-    import json as _json
-
-    from sync import enroll as enrollment
-    from sync.client import enroll_online
-    from sync.node import Node
-    from sync.usb import write_atomic
-    from sync.village import seal_outbox
+    from village_agent import syncjobs  # the same jobs as the app's setup wizard and sync screen
 
     session = open_session(ctx)
     if ctx.args.request_file:
-        request = enrollment.build_request(session.store, ctx.args.code)
-        write_atomic(ctx.args.request_file, _json.dumps(request, ensure_ascii=False).encode())
-        ctx.emit({"ok": True, "request_file": str(ctx.args.request_file)},
-                 lambda: f"已写出登记请求：{ctx.args.request_file}。请交乡镇中心导入，带回答复文件后运行 "
-                         f"enroll --answer-file … --code …")
+        path = syncjobs.write_enrollment_request(session.store, ctx.args.code, ctx.args.request_file)
+        ctx.emit({"ok": True, "request_file": str(path)},
+                 lambda: t("enroll.request_written", path=path))
         return 0
     if ctx.args.answer_file:
-        try:
-            answer = _json.loads(ctx.args.answer_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise InvalidRequest("unreadable answer file", f"无法读取答复文件 {ctx.args.answer_file}") from None
-        node = Node.of(session)
-        done = enrollment.accept(node, answer, ctx.args.code, ctx.args.township or "")
-        seal_outbox(node)
+        done = syncjobs.enroll_by_answer_file(session, ctx.args.answer_file, ctx.args.code,
+                                              ctx.args.township or "")
     elif ctx.args.township:
-        done = enroll_online(session, ctx.args.township, ctx.args.code)
+        done = syncjobs.enroll_by_code(session, ctx.args.township, ctx.args.code)
     else:
         raise InvalidRequest("--township or --answer-file needed",
                              "请给出乡镇中心地址（--township），或不联网时用 --request-file / --answer-file")
-    mine = session.store.device_public()
-    from sync.keys import PublicIdentity
-
-    me = PublicIdentity.from_dict(mine)
     ctx.emit(
-        {"ok": True, "township": done.issuer.device_id,
-         "township_fingerprint": done.issuer.fingerprint(),
-         "county_fingerprint": done.county.fingerprint() if done.county else None,
-         "device_fingerprint": me.fingerprint(), "serial": done.serial},
-        lambda: "\n".join([
-            f"已登记到乡镇中心（证书序号 {done.serial}）。请与乡镇工作人员核对指纹：",
-            f"  本设备指纹：{me.fingerprint()}",
-            f"  乡镇中心指纹：{done.issuer.fingerprint()}",
-            *([f"  县级中心指纹：{done.county.fingerprint()}"] if done.county else []),
-        ]),
+        {"ok": True, "township": done.township_device, "township_fingerprint": done.township,
+         "county_fingerprint": done.county, "device_fingerprint": done.device,
+         "serial": done.serial},
+        lambda: "\n".join(done.lines()),
     )
     return 0
 
@@ -411,11 +425,9 @@ def sync(ctx: Context) -> int:
     report = sync_once(session.store, session=session, force=True)
 
     def text() -> str:
-        if not report.ok:
-            return report.error_zh
-        return (f"同步完成：上报{report.sent}条，乡镇已确认{report.done}条，"
-                f"收到办理结果{report.downstream_new}条（已更新{report.applied}件），"
-                f"待上报{report.pending_after}条")
+        from village_agent.syncjobs import sync_summary
+
+        return sync_summary(report) if report.ok else report.error_zh
 
     ctx.emit(report.as_dict(), text)
     return 0 if report.ok else 5
@@ -425,28 +437,50 @@ def correct(ctx: Context) -> int:
     data = intake.load_data_file(ctx.args.data)
     files = intake.parse_attach_args(ctx.args.attach)
     session = open_session(ctx)
-    seq = intake.correct(session, catalog(), ctx.args.id, data, files)
+    seq = intake.correct(session, catalog(session.store), ctx.args.id, data, files)
     ctx.emit({"ok": True, "id": ctx.args.id, "seq": seq},
              lambda: f"已提交补正：{ctx.args.id}，将在下次同步时上报乡镇")
     return 0
 
 
-def export(ctx: Context) -> int:
-    from sync.node import Node
-    from sync.usb import export_village
+def deliver(ctx: Context) -> int:
+    """The result (or the rejection notice) handed to the villager; once."""
+    session = open_session(ctx)
+    seq = intake.deliver(session, ctx.args.id, how=ctx.args.how, to_whom=ctx.args.to or "",
+                         note=ctx.args.note or "")
+    summary, _ = session.show(ctx.args.id)
+    ctx.emit({"ok": True, "id": summary.id, "seq": seq, "status": summary.status,
+              "how": ctx.args.how},
+             lambda: t("deliver.done", id=summary.id, how=t(f"deliver.how.{ctx.args.how}")))
+    return 0
 
-    report = export_village(Node.of(open_session(ctx)), ctx.args.to)
-    ctx.emit({"ok": True, **report.__dict__},
-             lambda: f"已导出{report.messages}条待上报数据到 {ctx.args.to}，请将U盘交乡镇中心导入")
+
+def rate(ctx: Context) -> int:
+    """The villager's rating after delivery: good, or bad with a reason."""
+    good = bool(ctx.args.good)
+    reason = intake.check_rating(good, ctx.args.reason or "")  # before asking for a PIN
+    session = open_session(ctx)
+    seq = intake.rate(session, ctx.args.id, good, reason)
+    summary, _ = session.show(ctx.args.id)
+    rating = "good" if good else "bad"
+    ctx.emit({"ok": True, "id": summary.id, "seq": seq, "status": summary.status,
+              "rating": rating, "reason": reason},
+             lambda: t("rate.done", id=summary.id, rating=t(f"rate.{rating}")))
+    return 0
+
+
+def export(ctx: Context) -> int:
+    from village_agent import syncjobs
+
+    report = syncjobs.export_to_folder(open_session(ctx), ctx.args.to)
+    ctx.emit({"ok": True, **report.__dict__}, lambda: syncjobs.exported_text(report, ctx.args.to))
     return 0
 
 
 def import_(ctx: Context) -> int:
-    from sync.node import Node
-    from sync.usb import import_village
+    from village_agent import syncjobs
 
-    report = import_village(Node.of(open_session(ctx)), ctx.args.folder)
+    report = syncjobs.import_from_folder(open_session(ctx), ctx.args.folder)
     ctx.emit({"ok": not report.refused, **report.__dict__},
-             lambda: f"已导入乡镇答复{len(report.files)}个文件，更新办件{report.applied}件"
-                     + (f"；拒收：{'、'.join(report.refused)}" if report.refused else ""))
+             lambda: syncjobs.imported_text(report))
     return 0 if not report.refused else 1

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from forms.catalog import Catalog
-from forms.engine import split_bundle, validate
+from forms.engine import APPLICANT_KEYS, CleanApplication, split_bundle, validate
 from forms.errors import Issue, ValidationFailed
-from forms.model import Bundle
+from forms.model import Bundle, ServiceItem
 from forms.workdays import Deadline, WorkingCalendar
 from storage import syncstate
 from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
+from storage.events import Event
 from storage.store import Session
+from sync import corrections
+from village_agent.i18n import status_text, t
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,16 @@ def take(
     *,
     authorization: str = "signed",
     today: date | None = None,
+    entry: ServiceItem | Bundle | None = None,
+    draft_id: str | None = None,
 ) -> IntakeResult:
-    """Validate everything first; record only if all of it is good (nothing half-written)."""
+    """Validate everything first; record only if all of it is good (nothing half-written).
+
+    `entry` pins the item version a draft was started on (a catalog update since
+    changes nothing for it); `draft_id` is forgotten in the same transaction.
+    """
     today = today or date.today()
-    entry = catalog.get(code)
+    entry = entry if entry is not None else catalog.get(code)
     names = {f.label for f in files} | {f.name for f in files}
     clean = validate(entry, data, today=today, attachments=names)
     _check_labels(entry, files)
@@ -97,7 +106,7 @@ def take(
     ]
     ids = session.record(
         planned, files, bundle_code=entry.code if isinstance(entry, Bundle) else None,
-        authorization=authorization, today=today,
+        authorization=authorization, today=today, draft_id=draft_id,
     )
     seal_for_sync(session)
     return IntakeResult(ids, [p.clean.item_code for p in planned], [p.deadline for p in planned])
@@ -129,6 +138,36 @@ def seal_for_sync(session: Session) -> int:
     return seal_outbox(Node.of(session))
 
 
+def current_data(events: Sequence[Event]) -> dict[str, Any]:
+    """The application as it now stands: the last `submitted` or `corrected` answers (the form's shape)."""
+    latest: dict[str, Any] = {}
+    for event in events:
+        if event.type in ("submitted", "corrected", "inspection_recorded"):
+            latest = event.payload
+    return {section: dict(latest.get(section) or {})
+            for section in ("applicant", "fields", "materials")}
+
+
+def scan_labels(events: Sequence[Event]) -> set[str]:
+    """Labels of every scan sent with the application so far (they stand for a correction too)."""
+    out: set[str] = set()
+    for event in events:
+        if event.type in ("submitted", "corrected", "inspection_recorded"):
+            out |= {str(label) for label in event.payload.get("attachment_labels") or []}
+            out |= {str(a.get("label")) for a in event.payload.get("attachments") or []
+                    if isinstance(a, dict)}
+    return out
+
+
+def _expect_correction(application_id: str) -> Callable[[str], None]:
+    def check(status: str) -> None:
+        if status != "correction_requested":
+            raise InvalidRequest(f"{application_id} is {status}, not awaiting correction",
+                                 t("correct.not_waiting", id=application_id,
+                                   status=status_text(status)))
+    return check
+
+
 def correct(
     session: Session,
     catalog: Catalog,
@@ -138,20 +177,187 @@ def correct(
     *,
     today: date | None = None,
 ) -> int:
-    """Answer a correction request: the whole corrected application, validated, as a new event."""
+    """Answer a correction request: the whole corrected application, validated, as a new event.
+
+    When the request's reasons name fields or materials, only those may change
+    (`unasked_changes`); scans may be added only for named materials. When no
+    reason names anything, the whole application may be edited.
+    """
     today = today or date.today()
-    summary, _ = session.show(application_id)
-    if summary.status != "correction_requested":
-        raise InvalidRequest(
-            f"{application_id} is {summary.status}, not awaiting correction",
-            f"办件 {application_id} 当前不需要补正（状态：{summary.status}）",
-        )
+    summary, events = session.show(application_id)
+    expect = _expect_correction(summary.id)
+    expect(summary.status)
+    scope = corrections.scope_of(corrections.open_request(events) or [])
     entry = catalog.item(summary.item_code)
-    names = {f.label for f in files} | {f.name for f in files}
+    before = current_data(events)
+    earlier = scan_labels(events)
+    names = {f.label for f in files} | {f.name for f in files} | earlier
     clean = validate(entry, data, today=today, attachments=names)
-    seq = session.add_event(application_id, "corrected", {
+    _check_labels(entry, files)
+    issues = unasked_changes(entry, scope, before, data, clean, today=today, attachments=names)
+    issues += [
+        Issue(f"attachments.{f.label}", t("correct.scan_not_asked", what=_label(entry, f.label)),
+              "not_asked")
+        for f in files if not (scope.allows(f"materials.{f.label}") or scope.allows(f"fields.{f.label}"))
+    ]
+    if issues:
+        raise ValidationFailed(issues)
+    seq = session.add_event(summary.id, "corrected", {
         "applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials,
         "item_version": clean.item_version, "corrected_on": today.isoformat(),
-    })
+        "attachment_labels": sorted(earlier | {f.label for f in files}),
+    }, files=files, expect=expect)
+    seal_for_sync(session)
+    return seq
+
+
+def _label(entry: ServiceItem, name: str) -> str:
+    spec = next((f.label for f in entry.fields if f.name == name), None)
+    return spec or next((m.name for m in entry.materials if m.code == name), name)
+
+
+def unasked_changes(
+    entry: ServiceItem,
+    scope: corrections.Scope,
+    before: dict[str, Any],
+    data: Any,
+    clean: CleanApplication,
+    *,
+    today: date,
+    attachments: Collection[str],
+) -> list[Issue]:
+    """Answers the correction changed although no reason named them (pure).
+
+    Filling in an answer that was empty, or losing one the form now hides, is
+    allowed: a named change can make another field necessary or moot. So is
+    replacing an earlier answer the form no longer accepts (checked by putting
+    it back). Anything else outside the named scope is refused.
+    """
+    if scope.open:
+        return []
+    calculated = {f.name for f in entry.fields if f.calc is not None}
+    now = {"applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials}
+    issues = []
+    for section in ("applicant", "fields", "materials"):
+        old, new = before.get(section) or {}, now[section]
+        for key in sorted(set(old) & set(new)):
+            path = f"{section}.{key}"
+            if (old[key] == new[key] or scope.allows(path) or key in calculated
+                    or (section == "applicant" and key not in APPLICANT_KEYS)):
+                continue
+            if _no_longer_accepted(entry, data, section, key, old[key], today, attachments):
+                continue
+            what = APPLICANT_KEYS[key] if section == "applicant" else _label(entry, key)
+            issues.append(Issue(path, t("correct.not_asked", what=what), "not_asked"))
+    return issues
+
+
+def _no_longer_accepted(entry: ServiceItem, data: Any, section: str, key: str, old: Any,
+                        today: date, attachments: Collection[str]) -> bool:
+    trial = {s: dict(data.get(s) or {}) for s in ("applicant", "fields", "materials")}
+    trial[section][key] = old
+    path = f"{section}.{key}"
+    try:
+        validate(entry, trial, today=today, attachments=attachments)
+    except ValidationFailed as exc:
+        return any(i.path == path or i.path.startswith((path + "[", path + "."))
+                   for i in exc.issues)
+    return False
+
+
+# Handing the result over, and the villager's rating (好差评).
+#
+# The result (a completion, or a rejection notice: that too is handed over) is
+# delivered once; a rating is collected at that hand-over, so only a delivered
+# case can be rated, and only once. A case completed but not yet handed over
+# is delivered first: the app asks for the rating right after marking delivery.
+DELIVERY_METHODS = ("in_person", "family", "home_visit")
+DELIVERABLE = frozenset({"completed", "rejected"})
+MAX_NOTE = 200
+MAX_NAME = 30
+
+
+def _text_arg(value: str, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise InvalidRequest(f"{what} longer than {limit}", t("case.too_long", what=t(what), n=limit))
+    return text
+
+
+def check_delivery(how: str, to_whom: str, note: str) -> tuple[str, str]:
+    """(to_whom, note) as they will be kept; refuses an unknown method or a family member unnamed (pure)."""
+    if how not in DELIVERY_METHODS:
+        raise InvalidRequest(f"unknown delivery method {how!r}", t(
+            "deliver.bad_how", choices="、".join(t(f"deliver.how.{h}") for h in DELIVERY_METHODS)))
+    to_whom = _text_arg(to_whom, "deliver.to_whom", MAX_NAME)
+    note = _text_arg(note, "deliver.note", MAX_NOTE)
+    if how == "family" and not to_whom:
+        raise InvalidRequest("a family member's name is needed", t("deliver.need_receiver"))
+    return to_whom, note
+
+
+def deliver(
+    session: Session,
+    application_id: str,
+    *,
+    how: str = "in_person",
+    to_whom: str = "",
+    note: str = "",
+    today: date | None = None,
+) -> int:
+    """Record that the result was handed over (once); travels to the township like every event."""
+    to_whom, note = check_delivery(how, to_whom, note)
+    today = today or date.today()
+    summary, _ = session.show(application_id)
+
+    def expect(status: str) -> None:
+        if status in ("delivered", "rated"):
+            raise InvalidRequest(f"{summary.id} already delivered",
+                                 t("deliver.already", id=summary.id, status=status_text(status)))
+        if status not in DELIVERABLE:
+            raise InvalidRequest(f"{summary.id} is {status}, nothing to deliver yet",
+                                 t("deliver.not_ready", id=summary.id, status=status_text(status)))
+
+    expect(summary.status)
+    seq = session.add_event(summary.id, "delivered", {
+        "how": how, "to_whom": to_whom, "note": note, "delivered_on": today.isoformat(),
+        "outcome": summary.status,
+    }, expect=expect)
+    seal_for_sync(session)
+    return seq
+
+
+def check_rating(good: bool, reason: str) -> str:
+    """The reason as it will be kept; a bad rating must say why (pure, used by the app's dialog too)."""
+    text = _text_arg(reason, "rate.reason", MAX_NOTE)
+    if not good and not text:
+        raise InvalidRequest("a bad rating needs a reason", t("rate.reason_required"))
+    return text
+
+
+def rate(
+    session: Session,
+    application_id: str,
+    good: bool,
+    reason: str = "",
+    *,
+    today: date | None = None,
+) -> int:
+    """The villager's rating (good, or bad with a reason), once, after the result was delivered."""
+    reason = check_rating(good, reason)
+    today = today or date.today()
+    summary, _ = session.show(application_id)
+
+    def expect(status: str) -> None:
+        if status == "rated":
+            raise InvalidRequest(f"{summary.id} already rated", t("rate.already", id=summary.id))
+        if status != "delivered":
+            raise InvalidRequest(f"{summary.id} is {status}, not delivered",
+                                 t("rate.not_delivered", id=summary.id, status=status_text(status)))
+
+    expect(summary.status)
+    seq = session.add_event(summary.id, "rated", {
+        "rating": "good" if good else "bad", "reason": reason, "rated_on": today.isoformat(),
+    }, expect=expect)
     seal_for_sync(session)
     return seq

@@ -18,6 +18,8 @@ from storage.applications import Summary
 from storage.events import Event
 from storage.status import STATUS_ZH
 from storage.store import StoreInfo
+from sync.corrections import Reason, label_of, open_request, parse_reasons
+from village_agent.i18n import t
 
 WIDTH = 40  # full-width characters on a receipt printer line
 
@@ -85,18 +87,71 @@ _EVENT_ZH = {
 }
 
 
-def event_zh(kind: str, payload: dict[str, Any]) -> str:
-    """One line of a case's timeline, as the agent reads it: who received it, what to correct, the result."""
+def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | None = None) -> str:
+    """One line of a case's timeline, as the agent reads it: who received it, what to correct, the result.
+
+    With the item's `entry`, a correction reason that names a field or material
+    shows that field's label or material's name.
+    """
     if kind == "received":
         return "县级中心已接收" if payload.get("by") == "county" else "乡镇中心已接收"
     text = _EVENT_ZH.get(kind, kind)
     if kind == "correction_requested" and payload.get("reasons"):
-        text += "：" + "；".join(str(r) for r in payload["reasons"])
+        text += "：" + "；".join(reason_text(r, entry) for r in parse_reasons(payload["reasons"]))
     elif kind == "rejected" and payload.get("reason"):
         text += "：" + str(payload["reason"])
     elif kind == "completed" and payload.get("result"):
         text += "：" + str(payload["result"])
+    elif kind == "delivered":
+        text = delivery_text(payload)
+    elif kind == "rated":
+        text = rating_text(payload)
     return text
+
+
+def reason_text(reason: Reason, entry: ServiceItem | Bundle | None) -> str:
+    """A correction reason on one line: 【开户银行】开户行名称有误."""
+    what = label_of(reason, entry)
+    return t("print.reason_named", what=what, text=reason.text) if what else reason.text
+
+
+def delivery_text(payload: dict[str, Any]) -> str:
+    """已送达（家属代领，领取人王丽）."""
+    return t("print.delivered", how=_how(payload)) + (f"；{payload['note']}" if payload.get("note") else "")
+
+
+def _how(payload: dict[str, Any]) -> str:
+    how = str(payload.get("how") or "in_person")
+    text = t(f"deliver.how.{how}") if how in ("in_person", "family", "home_visit") else how
+    who = str(payload.get("to_whom") or "")
+    return text + (t("print.received_by", who=who) if who else "")
+
+
+def rating_text(payload: dict[str, Any]) -> str:
+    rating = t("rate.good") if payload.get("rating") == "good" else t("rate.bad")
+    reason = str(payload.get("reason") or "")
+    return (t("print.rated_reason", rating=rating, reason=reason) if reason
+            else t("print.rated", rating=rating))
+
+
+def progress_lines(events: Sequence[Event], entry: ServiceItem | Bundle | None) -> list[Line]:
+    """Where the case stands beyond intake: reasons still to correct, the result, hand-over, rating."""
+    lines: list[Line] = []
+    waiting = open_request(events)
+    if waiting:
+        lines.append(Line("text", t("print.corrections")))
+        lines += [Line("entry", f"{n}. {reason_text(r, entry)}") for n, r in enumerate(waiting, 1)]
+    for e in events:
+        if e.type == "completed" and e.payload.get("result"):
+            lines.append(Line("text", t("print.result", text=e.payload["result"])))
+        elif e.type == "rejected" and e.payload.get("reason"):
+            lines.append(Line("text", t("print.rejection", text=e.payload["reason"])))
+        elif e.type == "delivered":
+            lines.append(Line("text", t("print.delivery", day=e.payload.get("delivered_on", ""),
+                                        how=_how(e.payload))))
+        elif e.type == "rated":
+            lines.append(Line("text", rating_text(e.payload)))
+    return lines
 
 
 def mask_id(number: str) -> str:
@@ -213,6 +268,9 @@ def receipt_document(
         if summary.due_date:
             note = "（节假日安排未公布，按周末估算）" if summary.due_approximate else ""
             lines.append(Line("text", f"预计办结：{summary.due_date} 前{note}"))
+    progress = progress_lines(events, entry)
+    if progress:
+        lines += [Line("rule"), *progress]
     lines += [
         Line("text", f"代办员：{summary.operator}"),
         Line("text", f"服务点：{info.village_name}便民服务代办点"),

@@ -12,6 +12,7 @@ from storage.applications import Summary
 
 # Cases no deadline can still hurt: decided, handed over, rated.
 CLOSED = frozenset({"rejected", "completed", "delivered", "rated"})
+HAND_OVER = ("completed", "rejected")
 YELLOW_WORKING_DAYS = 3  # 电子监察: a case turns yellow this many working days before it is due
 
 
@@ -35,6 +36,22 @@ class Overview:
     @property
     def yellow(self) -> list[Flagged]:
         return [f for f in self.flagged if f.colour == "yellow"]
+
+    # What waits on the agent rather than on a center.
+    @property
+    def to_correct(self) -> int:
+        """Correction requests to act on."""
+        return self.by_status.get("correction_requested", 0)
+
+    @property
+    def to_hand_over(self) -> int:
+        """Results (a completion or a rejection notice) ready to hand to the villager."""
+        return sum(self.by_status.get(s, 0) for s in HAND_OVER)
+
+    @property
+    def to_rate(self) -> int:
+        """Handed over, the villager's rating still to collect."""
+        return self.by_status.get("delivered", 0)
 
 
 def urgency(summary: Summary, today: date, calendar: WorkingCalendar) -> Flagged | None:
