@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from forms.catalog import Catalog, load_catalog
+from forms.catalog import Catalog
 from storage.crypto import DEFAULT_KDF, KdfParams
 from storage.drafts import Draft
 from storage.errors import NotPermitted, StorageError
@@ -20,6 +21,11 @@ from storage.store import STORE_FILE, Session, Store
 from village_agent.app.base import MessageScreen, error_screen, localize_bindings
 from village_agent.formstate import Entry
 from village_agent.i18n import t
+from village_agent.printing import Document
+
+if TYPE_CHECKING:
+    from village_agent.app.syncscreen import SyncEnded
+    from village_agent.syncloop import BackgroundSync
 
 
 class VillageApp(App[None]):
@@ -40,6 +46,7 @@ class VillageApp(App[None]):
         today: date | None = None,
         catalog: Catalog | None = None,
         export_dir: Path | None = None,
+        sync_every: float | None = 60.0,
     ) -> None:
         super().__init__()
         localize_bindings(self)
@@ -50,6 +57,9 @@ class VillageApp(App[None]):
         self.export_dir = export_dir or Path.home()
         self.store: Store | None = None
         self.session: Session | None = None
+        self.sync_every = sync_every  # seconds between background sessions; None: no background sync
+        self.sync_lock = threading.Lock()  # one session at a time: the loop's or the agent's
+        self.background: BackgroundSync | None = None
 
     # state the screens read
     @property
@@ -59,9 +69,14 @@ class VillageApp(App[None]):
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            self._catalog = load_catalog()
-        return self._catalog
+        """The catalog in force: the county's newest release once the store is open, else the shipped one."""
+        if self._catalog is not None:  # fixed by a test
+            return self._catalog
+        if self.store is not None:
+            return self.store.catalog()
+        from storage.catalogs import shipped
+
+        return shipped()
 
     @property
     def role(self) -> str:
@@ -101,8 +116,11 @@ class VillageApp(App[None]):
                 screen.keep_draft()
 
     def on_unmount(self) -> None:
-        if self.store is not None:
+        self.stop_background_sync(wait=5.0)
+        # A session still waiting on a slow answer keeps the store: the process is ending anyway.
+        if self.store is not None and self.sync_lock.acquire(timeout=5.0):
             self.store.close()
+            self.sync_lock.release()
 
     def show_error(self, error: BaseException) -> None:
         self.push_screen(error_screen(error))
@@ -116,11 +134,13 @@ class VillageApp(App[None]):
 
         self.session = session
         self.switch_screen(HomeScreen(session.operator.role))
+        self.start_background_sync()
 
     def logout(self) -> None:
         from village_agent.app.login import LoginScreen
 
         self.keep_drafts()
+        self.stop_background_sync()
         self.session = None
         self.back_home()
         if self.store is not None:
@@ -147,8 +167,8 @@ class VillageApp(App[None]):
         from village_agent.app.review import notice_screen
 
         info = self.require_session().store.info
-        text = printing.notice(entry, info, today=self.today)
-        self.push_screen(notice_screen(entry, text), lambda go: self.open_form(entry) if go else None)
+        notice = printing.notice_document(entry, info, today=self.today)
+        self.push_screen(notice_screen(entry, notice), lambda go: self.open_form(entry) if go else None)
 
     def open_form(self, entry: Entry, draft: Draft | None = None) -> None:
         from village_agent.app.form import FormScreen
@@ -157,22 +177,29 @@ class VillageApp(App[None]):
                                     data=draft.data if draft else None))
 
     def resume_draft(self, draft: Draft) -> None:
+        """A draft goes on with the item version it was started on, even after a catalog update."""
         entry = self.catalog.get(draft.item_code)
         if entry.version != draft.item_version:
-            self.notify(t("drafts.version_changed", old=draft.item_version, new=entry.version),
-                        severity="warning", timeout=8)
+            pinned = self.store.catalog_entry(draft.item_code, draft.item_version) if self.store else None
+            if pinned is not None:
+                entry = pinned
+                self.notify(t("drafts.version_kept", old=draft.item_version, new=self.catalog.get(
+                    draft.item_code).version), timeout=8)
+            else:  # a version this store never had (a draft from before an upgrade): say so
+                self.notify(t("drafts.version_changed", old=draft.item_version, new=entry.version),
+                            severity="warning", timeout=8)
         self.open_form(entry, draft)
 
-    def after_submit(self, application_ids: list[str], receipt: str) -> None:
+    def after_submit(self, application_ids: list[str], receipts: Sequence[Document]) -> None:
         from village_agent.app.review import receipt_screen
 
         self.back_home()
-        self.push_screen(receipt_screen(application_ids, receipt))
+        self.push_screen(receipt_screen(application_ids, receipts))
 
-    def open_applications(self) -> None:
+    def open_applications(self, status: str | None = None) -> None:
         from village_agent.app.applications import ApplicationsScreen
 
-        self.push_screen(ApplicationsScreen())
+        self.push_screen(ApplicationsScreen(status))
 
     def open_application(self, application_id: str) -> None:
         from village_agent.app.applications import DetailScreen
@@ -189,6 +216,46 @@ class VillageApp(App[None]):
 
         self.push_screen(LedgerScreen())
 
+    def open_sync(self) -> None:
+        from village_agent.app.syncscreen import SyncScreen
+
+        if not isinstance(self.screen, SyncScreen):
+            self.push_screen(SyncScreen())
+
+    # background sync (village_agent/syncloop.py): while someone is logged in and enrolled
+    def start_background_sync(self) -> None:
+        from village_agent.app.syncscreen import SyncEnded
+        from village_agent.syncloop import BackgroundSync, township_url
+
+        if (self.sync_every is None or self.session is None or self.background is not None
+                or not township_url(self.session.store)):
+            return
+        self.background = BackgroundSync(
+            self.session.store, session=self.session, lock=self.sync_lock,
+            interval=self.sync_every,
+            on_report=lambda report: self.post_message(SyncEnded(report, background=True)))
+        self.background.start()
+
+    def stop_background_sync(self, wait: float = 0.0) -> bool:
+        """Stop the loop; wait up to `wait` seconds for its thread (0: return at once). True if ended."""
+        runner, self.background = self.background, None
+        if runner is None:
+            return True
+        runner.stop()
+        return runner.join(wait) if wait else not runner.alive
+
+    def on_sync_ended(self, message: SyncEnded) -> None:
+        from village_agent.app.home import HomeScreen
+        from village_agent.app.syncscreen import SyncScreen
+
+        if self.session is None:  # a session that ended after logout: nothing to show it on
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.reload()
+            elif isinstance(screen, SyncScreen):
+                screen.sync_ended(message.report, background=message.background)
+
     # command palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if self.session is not None:
@@ -197,6 +264,7 @@ class VillageApp(App[None]):
                                 self.open_applications)
             yield SystemCommand(t("cmd.drafts"), t("cmd.drafts.help"), self.open_drafts)
             yield SystemCommand(t("cmd.ledger"), t("cmd.ledger.help"), self.open_ledger)
+            yield SystemCommand(t("cmd.sync"), t("cmd.sync.help"), self.open_sync)
             yield SystemCommand(t("cmd.home"), t("cmd.home.help"), self.back_home)
             yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.logout)
         # Textual's own commands (themes, screenshots) are English-only: the quit is ours.
@@ -210,6 +278,8 @@ def make_app(
     today: date | None = None,
     catalog: Catalog | None = None,
     export_dir: Path | None = None,
+    sync_every: float | None = 60.0,
 ) -> VillageApp:
     """The one way to build the app: the CLI and the tests both come through here."""
-    return VillageApp(home, kdf=kdf, today=today, catalog=catalog, export_dir=export_dir)
+    return VillageApp(home, kdf=kdf, today=today, catalog=catalog, export_dir=export_dir,
+                      sync_every=sync_every)

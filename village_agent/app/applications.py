@@ -38,8 +38,9 @@ class ApplicationsScreen(BaseScreen):
         Binding("f5", "reload", "list.reload", id="list.reload"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, status: str | None = None) -> None:
         super().__init__()
+        self.status = status  # opened already filtered (home: the correction requests)
         self.summaries: list[Summary] = []
         self.flags: dict[str, worklist.Flagged] = {}
 
@@ -47,7 +48,8 @@ class ApplicationsScreen(BaseScreen):
         yield self.header()
         with Horizontal(id="list-filters"):
             yield Select([(status_text(s), s) for s in STATUS_ORDER], prompt=t("list.all_statuses"),
-                         id="list-status")
+                         id="list-status",
+                         value=self.status if self.status in STATUS_ORDER else Select.NULL)
             yield Select([], prompt=t("list.all_items"), id="list-item")
             yield Input(placeholder=t("list.search_ph"), id="list-search")
         yield DataTable(id="list-table", cursor_type="row", zebra_stripes=True)
@@ -147,7 +149,7 @@ class ApplicationsScreen(BaseScreen):
 class Detail:
     summary: Summary
     events: list[Event]
-    receipt: str
+    receipt: printing.Document
 
 
 class DetailScreen(BaseScreen):
@@ -156,6 +158,9 @@ class DetailScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "nav.back", id="detail.back"),
         Binding("r", "receipt", "detail.receipt", id="detail.receipt"),
+        Binding("c", "correct", "detail.correct", id="detail.correct"),
+        Binding("d", "deliver", "detail.deliver", id="detail.deliver"),
+        Binding("g", "rate", "detail.rate", id="detail.rate"),
     ]
 
     def __init__(self, application_id: str) -> None:
@@ -167,6 +172,7 @@ class DetailScreen(BaseScreen):
         yield self.header()
         with VerticalScroll(id="detail"):
             yield Static(t("home.loading"), id="detail-summary", markup=False)
+            yield Static("", id="detail-casework", markup=False)
             yield Static(t("detail.timeline"), classes="section")
             yield DataTable(id="detail-events", cursor_type="row", zebra_stripes=True)
         yield self.footer()
@@ -183,9 +189,19 @@ class DetailScreen(BaseScreen):
         session = app.require_session()
         summary, events = session.show(self.application_id)
         item = app.catalog.item(summary.item_code)
-        return Detail(summary, events, printing.receipt(summary, events, item, session.store.info))
+        return Detail(summary, events,
+                      printing.receipt_document(summary, events, item, session.store.info))
 
     def work_done(self, group: str, result: Any) -> None:
+        if group == "deliver":
+            self.notify(t("deliver.saved"), timeout=4)
+            self.load()
+            self.ask_rating()
+            return
+        if group == "rate":
+            self.notify(t("rate.saved"), timeout=4)
+            self.load()
+            return
         assert isinstance(result, Detail)
         self.detail = result
         s = result.summary
@@ -197,19 +213,104 @@ class DetailScreen(BaseScreen):
             t("detail.due", due=s.due_date or "—"), t("detail.operator", name=s.operator),
         ]
         self.query_one("#detail-summary", Static).update("\n".join(lines))
+        casework = self.query_one("#detail-casework", Static)
+        said = self.casework_lines(result)
+        casework.update("\n".join(said))
+        casework.display = bool(said)
+        casework.set_class(s.status == "correction_requested", "-correction")
+        self.refresh_bindings()
         table = self.query_one("#detail-events", DataTable)
         table.clear()
         for e in result.events:
             table.add_row(printing.local_time(e.recorded_at, with_time=True), event_text(e.type),
                           f"#{e.seq}", key=str(e.id))
 
+    def casework_lines(self, detail: Detail) -> list[str]:
+        """The township's reasons while they wait, the result, hand-over and rating, what to press next."""
+        status = detail.summary.status
+        try:
+            entry = self.village.catalog.get(detail.summary.item_code)
+        except UnknownItemError:
+            entry = None
+        lines = [line.plain().strip() for line in printing.progress_lines(detail.events, entry)]
+        hint = {"correction_requested": "detail.correct_hint", "completed": "detail.hand_over",
+                "rejected": "detail.hand_over", "delivered": "detail.ask_rating"}.get(status)
+        return [*lines, t(hint)] if hint else lines
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Casework keys show in the footer only when the case is at that step."""
+        wanted = {"correct": ("correction_requested",), "deliver": worklist.HAND_OVER,
+                  "rate": ("delivered",)}.get(action)
+        if wanted is None:
+            return True
+        return self.detail is not None and self.detail.summary.status in wanted
+
+    def action_correct(self) -> None:
+        from sync.corrections import open_request
+        from village_agent import intake
+        from village_agent.app.casework import CorrectionScreen
+
+        detail = self.detail
+        if detail is None or detail.summary.status != "correction_requested":
+            return
+        entry = self.village.catalog.item(detail.summary.item_code)
+        screen = CorrectionScreen(entry, detail.summary.id, intake.current_data(detail.events),
+                                  open_request(detail.events) or [], intake.scan_labels(detail.events))
+        self.app.push_screen(screen, self.corrected)
+
+    def corrected(self, done: bool | None) -> None:
+        if done:
+            self.village.show_message(t("correct.done_title"),
+                                      t("correct.done", id=self.application_id))
+        self.load()
+
+    def action_deliver(self) -> None:
+        from village_agent.app.casework import DeliverScreen
+
+        detail = self.detail
+        if detail is None or detail.summary.status not in worklist.HAND_OVER:
+            return
+        outcome = next((line for line in self.casework_lines(detail)[:-1]), "")
+        self.app.push_screen(DeliverScreen(detail.summary.id, outcome), self.delivering)
+
+    def delivering(self, choice: Any) -> None:
+        if choice is not None:
+            self.deliver(choice)
+
+    @work(thread=True, group="deliver", exit_on_error=False, description="record the hand-over")
+    def deliver(self, choice: Any) -> int:
+        from village_agent import intake
+
+        return intake.deliver(self.village.require_session(), self.application_id, how=choice.how,
+                              to_whom=choice.to_whom, note=choice.note, today=self.village.today)
+
+    def action_rate(self) -> None:
+        if self.detail is not None and self.detail.summary.status == "delivered":
+            self.ask_rating()
+
+    def ask_rating(self) -> None:
+        from village_agent.app.casework import RatingScreen
+
+        self.app.push_screen(RatingScreen(self.application_id), self.rating_given)
+
+    def rating_given(self, rating: Any) -> None:
+        if rating is not None:
+            self.rate(rating)
+
+    @work(thread=True, group="rate", exit_on_error=False, description="record the rating")
+    def rate(self, rating: Any) -> int:
+        from village_agent import intake
+
+        return intake.rate(self.village.require_session(), self.application_id, rating.good,
+                           rating.reason, today=self.village.today)
+
     def action_receipt(self) -> None:
         if self.detail is not None:
-            from village_agent.app.review import TextScreen
+            from village_agent.app.printout import PrintoutScreen
 
-            self.app.push_screen(TextScreen(t("receipt.title", id=self.application_id),
-                                            self.detail.receipt, button=t("nav.back"),
-                                            ident="receipt"))
+            self.app.push_screen(PrintoutScreen(t("receipt.title", id=self.application_id),
+                                                [self.detail.receipt], button=t("nav.back"),
+                                                ident="receipt"))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
+from forms.engine import CleanApplication
 from forms.idnumber import InvalidIdNumber, parse
 from storage.attachments import read_file
 from village_agent import formstate
@@ -274,7 +275,8 @@ class FormScreen(BaseScreen):
         if event.button.id == "form-review":
             self.action_review()
 
-    def action_review(self) -> None:
+    def checked(self) -> CleanApplication | None:
+        """Every message shown; the clean application, or None after pointing at the first problem."""
         self.show_all = True
         result = self.revalidate()
         if result.clean is None:
@@ -283,10 +285,15 @@ class FormScreen(BaseScreen):
                           if box.display and any(i.path == path for i in result.issues)), None)
             if first is not None:
                 self.query_one("#form", VerticalScroll).scroll_to_widget(first)
+        return result.clean
+
+    def action_review(self) -> None:
+        clean = self.checked()
+        if clean is None:
             return
         self.keep_draft()
         from village_agent.app.review import ReviewScreen
 
         box = self.attachments()
-        self.app.push_screen(ReviewScreen(self.entry, result.clean, self.data(),
+        self.app.push_screen(ReviewScreen(self.entry, clean, self.data(),
                                           list(box.attached) if box else [], self.draft_id))

@@ -35,8 +35,11 @@ class HomeScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "home.new", id="home.new"),
         Binding("a", "applications", "home.applications", id="home.applications"),
+        # Said on the casework line instead: the footer is full at 80 columns.
+        Binding("c", "corrections", "home.corrections", id="home.corrections", show=False),
         Binding("d", "drafts", "home.drafts", id="home.drafts"),
         Binding("l", "ledger", "home.ledger", id="home.ledger"),
+        Binding("s", "sync", "home.sync", id="home.sync"),
         Binding("o", "logout", "home.logout", id="home.logout"),
     ]
 
@@ -53,6 +56,7 @@ class HomeScreen(BaseScreen):
             yield Static(t("home.loading"), id="home-counts")
             with Horizontal(id="home-side"):
                 yield Static("", id="home-sync")
+        yield Static("", id="home-casework")
         yield Static("", id="home-drafts")
         yield Static(t("home.flagged"), classes="section")
         yield DataTable(id="home-flagged", cursor_type="row", zebra_stripes=True)
@@ -106,6 +110,11 @@ class HomeScreen(BaseScreen):
         lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         self.query_one("#home-sync", Static).update(result.sync)
+        casework = self.query_one("#home-casework", Static)
+        casework.update(t("home.casework", correct=view.to_correct, deliver=view.to_hand_over,
+                          rate=view.to_rate))
+        casework.set_class(bool(view.to_correct or view.to_hand_over or view.to_rate), "-waiting")
+        casework.display = self.village.role != "grid_worker"  # inspections have no casework
         self.query_one("#home-drafts", Static).update(
             t("home.drafts_count", n=result.drafts) if result.drafts else t("home.no_drafts"))
         table = self.query_one("#home-flagged", DataTable)
@@ -130,11 +139,17 @@ class HomeScreen(BaseScreen):
     def action_applications(self) -> None:
         self.village.open_applications()
 
+    def action_corrections(self) -> None:
+        self.village.open_applications(status="correction_requested")
+
     def action_drafts(self) -> None:
         self.village.open_drafts()
 
     def action_ledger(self) -> None:
         self.village.open_ledger()
+
+    def action_sync(self) -> None:
+        self.village.open_sync()
 
     def action_logout(self) -> None:
         self.village.logout()
