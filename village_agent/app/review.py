@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,7 +26,7 @@ from village_agent.i18n import t
 @dataclass(frozen=True)
 class Submitted:
     application_ids: list[str]
-    receipt: str
+    receipts: tuple[printing.Document, ...]
 
 
 def _shown(spec: FieldSpec, value: Any) -> str:
@@ -137,14 +138,14 @@ class ReviewScreen(BaseScreen):
         receipts = []
         for app_id in result.application_ids:
             summary, events = session.show(app_id)
-            receipts.append(printing.receipt(summary, events, app.catalog.item(summary.item_code),
-                                             session.store.info))
-        return Submitted(result.application_ids, "\n".join(receipts))
+            receipts.append(printing.receipt_document(
+                summary, events, app.catalog.item(summary.item_code), session.store.info))
+        return Submitted(result.application_ids, tuple(receipts))
 
     def work_done(self, group: str, result: Any) -> None:
         if group == "submit":
             assert isinstance(result, Submitted)
-            self.village.after_submit(result.application_ids, result.receipt)
+            self.village.after_submit(result.application_ids, result.receipts)
 
     def work_ended(self, group: str) -> None:
         if group == "submit" and self.is_attached:
@@ -179,11 +180,15 @@ class TextScreen(BaseScreen):
         self.dismiss(False)
 
 
-def receipt_screen(application_ids: list[str], text: str) -> TextScreen:
-    return TextScreen(t("receipt.title", id="、".join(application_ids)), text,
-                      button=t("receipt.done"), ident="receipt")
+def receipt_screen(application_ids: list[str], receipts: Sequence[printing.Document]) -> TextScreen:
+    from village_agent.app.printout import PrintoutScreen
+
+    return PrintoutScreen(t("receipt.title", id="、".join(application_ids)), receipts,
+                          button=t("receipt.done"), ident="receipt")
 
 
-def notice_screen(entry: Entry, text: str) -> TextScreen:
-    return TextScreen(t("notice.title", name=entry.name), text, button=t("notice.continue"),
-                      ident="notice")
+def notice_screen(entry: Entry, notice: printing.Document) -> TextScreen:
+    from village_agent.app.printout import PrintoutScreen
+
+    return PrintoutScreen(t("notice.title", name=entry.name), [notice],
+                          button=t("notice.continue"), ident="notice")
