@@ -72,8 +72,8 @@ def run(ctx: Context, kdf: Any) -> int:
         _decide(township, ids)
         second = sync_once(store, session=session)
         out.append(f"同步：收到办理结果{second.downstream_new}条，更新{second.applied}件")
-        session.add_event(ids[0], "delivered", {"to": "本人", "on": today.isoformat()})
-        session.add_event(ids[0], "rated", {"rating": "good", "comment": "一次办好，不用跑乡里"})
+        intake.deliver(session, ids[0], how="in_person", today=today)
+        intake.rate(session, ids[0], True, "一次办好，不用跑乡里", today=today)
         sync_once(store, session=session)
     finally:
         server.should_exit = True
