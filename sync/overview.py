@@ -33,3 +33,80 @@ def overview(store: Store) -> SyncOverview:
         pending=int(counts.get("pending", 0)), awaiting_owner=int(counts.get("custody", 0)),
         last_failed=failed, revoked=revoked,
     )
+
+
+# ---- the sync screen's lists: what goes up, what came down (no keys needed) ----------------
+
+DELIVERIES = ("unsealed", "waiting", "sent", "township", "county")
+
+
+def delivery(state: str, owner: str, attempts: int) -> str:
+    """Where one outgoing message is, in the agent's terms (one of DELIVERIES).
+
+    `custody` means the township holds a county item and the county has not yet
+    said so itself; `done` means the owner (township or county) holds it.
+    """
+    if state == "unsealed":
+        return "unsealed"
+    if state == "pending":
+        return "sent" if attempts else "waiting"
+    if state == "custody":
+        return "township"
+    return "county" if owner == "county" else "township"
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    seq: int
+    application_id: str
+    item_code: str
+    kind: str  # event | attachment_chunk
+    event_type: str  # for an event; "" for a chunk
+    chunk_index: int  # 1-based piece of a scan; 0 for an event
+    size: int  # sealed bytes; 0 while unsealed
+    delivery: str  # see DELIVERIES
+
+
+def queue(store: Store, limit: int = 1000) -> list[QueueEntry]:
+    """Every outgoing message, newest first (at most `limit`), with where it has got to."""
+    from sync.messages import CHUNK_SIZE
+
+    with store.database.read() as db:
+        rows = db.execute(
+            "SELECT o.seq, coalesce(e.application_id, o.application_id, ''), coalesce(a.item_code, ''),"
+            " o.kind, coalesce(e.type, ''), coalesce(o.chunk_offset, 0), o.size, o.state, o.owner,"
+            " o.attempts FROM outbox o LEFT JOIN events e ON e.id = o.event_id"
+            " LEFT JOIN applications a ON a.id = coalesce(e.application_id, o.application_id)"
+            " ORDER BY o.seq DESC LIMIT ?", [limit]).fetchall()
+    return [QueueEntry(seq, app, item, kind, event_type,
+                       offset // CHUNK_SIZE + 1 if kind == "attachment_chunk" else 0, size,
+                       delivery(state, owner, attempts))
+            for seq, app, item, kind, event_type, offset, size, state, owner, attempts in rows]
+
+
+@dataclass(frozen=True)
+class Result:
+    """A decision a center sent down, as filed in this store's event log."""
+
+    application_id: str
+    item_code: str
+    event_type: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    received: int  # downstream messages stored (still sealed until someone logs in)
+    applied: int  # of those, opened and filed
+    results: list[Result]  # the latest decisions filed, newest first
+
+
+def incoming(store: Store, limit: int = 200) -> Incoming:
+    with store.database.read() as db:
+        received, applied = db.execute("SELECT count(*), count(applied_at) FROM inbox").fetchone()
+        rows = db.execute(
+            "SELECT e.application_id, a.item_code, e.type, e.recorded_at FROM events e"
+            " JOIN applications a ON a.id = e.application_id"
+            " WHERE e.device_id IN (SELECT device_id FROM peers) ORDER BY e.id DESC LIMIT ?",
+            [limit]).fetchall()
+    return Incoming(int(received), int(applied), [Result(*r) for r in rows])
