@@ -13,6 +13,7 @@ from storage.store import Store
 from tests.app_helpers import SIZE, log_in, screen_text, settle, text_of, village_app
 from tests.conftest import AGENT, PIN, ROOT, VILLAGE_CODE, VILLAGE_NAME
 from tests.helpers import raw_db
+from village_agent.app.enroll import EnrollScreen
 from village_agent.app.home import HomeScreen
 from village_agent.app.login import LoginScreen, SetupScreen
 from village_agent.i18n import APP_MESSAGES, MESSAGES, t
@@ -29,6 +30,9 @@ class TestFirstRun:
             # Keyboard only: each box, Enter moves on; Enter in the last one creates.
             for value in (VILLAGE_CODE, VILLAGE_NAME, AGENT, PIN, PIN):
                 await pilot.press(*value, "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, EnrollScreen)  # the optional last step: enroll later
+            await pilot.press("escape")
             await settle(pilot)
             assert isinstance(app.screen, HomeScreen)
             assert VILLAGE_NAME in screen_text(app)

@@ -79,8 +79,11 @@ class SetupScreen(BaseScreen):
         return store.login(operator, pin)
 
     def work_done(self, group: str, result: Any) -> None:
+        from village_agent.app.enroll import EnrollScreen
+
         assert isinstance(result, Session)
-        self.village.logged_in(result)
+        # The service point exists now; enrolling at the township is the optional last step.
+        self.village.switch_screen(EnrollScreen(result, first_run=True))
 
     def work_failed(self, group: str, error: BaseException) -> bool:
         if isinstance(error, (InvalidRequest, StorageError)):
