@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from forms.catalog import Catalog
 from storage.store import Session, Store, StoreInfo
-from tests.app_helpers import SIZE, log_in, settle, village_app
+from tests.app_helpers import SIZE, log_in, screen_text, settle, village_app
 from tests.conftest import ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME, Cli
 from tests.helpers import template_data
 from village_agent import intake, pdf, printing
@@ -340,6 +340,7 @@ class TestApp:
             await pilot.press("r")
             await settle(pilot)
             assert isinstance(app.screen, PrintoutScreen)
+            assert t("pdf.print") in screen_text(app)  # the key is shown in the footer
             await pilot.press("p")
             await settle(pilot)
             saved = out / f"{t('pdf.stem.receipt')}-{app_id}-{TODAY.isoformat()}.pdf"
