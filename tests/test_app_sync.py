@@ -192,6 +192,26 @@ class TestSyncNow:
         assert {state for _, state, _, _ in outbox(session)} == {"done"}
 
 
+    async def test_quitting_mid_upload_ends_the_session_at_the_next_piece(
+        self, home: Path, session: Session, slow_link: tuple[Node, ThreadedFaultProxy],
+        catalog: Catalog
+    ) -> None:
+        township, proxy = slow_link
+        take_in(session, catalog, n=10, scan_bytes=200_000)
+        total = sum(r["size"] for r in syncstate.outbox_rows(session.store.database))
+        proxy.plan = FaultPlan(bandwidth_bps=800_000)  # 100 KB/s: the whole would take 20 s
+        app = sync_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_sync(pilot)
+            await pilot.press("s")
+            await until(proxy.wait_until, lambda s: s.bytes_upstream >= 300_000, 60.0)
+            await pilot.press("ctrl+q")
+        # The worker's session has given the lock back: it ended, long before the upload could have.
+        assert await until(app.sync_lock.acquire, True, 10.0)
+        assert proxy.stats.bytes_upstream < total // 2
+        assert {r["state"] for r in syncstate.outbox_rows(session.store.database)} == {"pending"}
+
+
 class TestUsb:
     async def test_export_to_a_stick_import_at_the_township_then_its_answer_back(
         self, home: Path, session: Session, tmp_path: Path, catalog: Catalog

@@ -61,15 +61,25 @@ def township_url(store: Store) -> str:
 
 
 def sync_now(store: Store, session: Session | None, lock: threading.Lock, progress: Progress,
-             waiting: Callable[[], object] | None = None) -> SyncReport:
-    """One session now, with progress; waits for a background session already under way."""
+             waiting: Callable[[], object] | None = None,
+             stop: threading.Event | None = None) -> SyncReport:
+    """One session now, with progress; waits for a background session already under way.
+
+    Setting `stop` (the app is closing) ends the upload at its next piece, as the loop's does.
+    """
+
+    def checked(stage: str, done: int, total: int) -> None:
+        if stop is not None and stop.is_set():
+            raise Stopped("the app is closing")
+        progress(stage, done, total)
+
     if not lock.acquire(blocking=False):
         if waiting is not None:
             waiting()
         lock.acquire()
     try:
         with make_client() as client:
-            return sync_once(store, session=session, client=client, progress=progress, force=True,
+            return sync_once(store, session=session, client=client, progress=checked, force=True,
                              max_bytes=NOW_MAX_BYTES)
     finally:
         lock.release()

@@ -59,6 +59,7 @@ class VillageApp(App[None]):
         self.session: Session | None = None
         self.sync_every = sync_every  # seconds between background sessions; None: no background sync
         self.sync_lock = threading.Lock()  # one session at a time: the loop's or the agent's
+        self.closing = threading.Event()  # set at quit: an upload under way stops at its next piece
         self.background: BackgroundSync | None = None
 
     # state the screens read
@@ -116,6 +117,7 @@ class VillageApp(App[None]):
                 screen.keep_draft()
 
     def on_unmount(self) -> None:
+        self.closing.set()
         self.stop_background_sync(wait=5.0)
         # A session still waiting on a slow answer keeps the store: the process is ending anyway.
         if self.store is not None and self.sync_lock.acquire(timeout=5.0):

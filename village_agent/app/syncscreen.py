@@ -231,7 +231,8 @@ class SyncScreen(BaseScreen):
             self.post_message(SyncProgress(done, total))  # thread-safe: handled on the UI's loop
 
         report = sync_now(session.store, session, app.sync_lock, progress,
-                          waiting=lambda: self.post_message(SyncProgress(0, 0, waiting=True)))
+                          waiting=lambda: self.post_message(SyncProgress(0, 0, waiting=True)),
+                          stop=app.closing)
         app.post_message(SyncEnded(report, background=False))  # home's sync line too, even if this screen is gone
         return report
 
