@@ -71,6 +71,12 @@ def parse_attach_args(values: Sequence[str]) -> list[IncomingFile]:
     return files
 
 
+def filed_on(session: Session, catalog: Catalog, item_code: str, item_version: str) -> ServiceItem:
+    """The item as it was when the application was filed (a later catalog release changes nothing)."""
+    pinned = session.store.catalog_entry(item_code, item_version)
+    return pinned if isinstance(pinned, ServiceItem) else catalog.item(item_code)
+
+
 def take(
     session: Session,
     catalog: Catalog,
@@ -188,7 +194,7 @@ def correct(
     expect = _expect_correction(summary.id)
     expect(summary.status)
     scope = corrections.scope_of(corrections.open_request(events) or [])
-    entry = catalog.item(summary.item_code)
+    entry = filed_on(session, catalog, summary.item_code, summary.item_version)
     before = current_data(events)
     earlier = scan_labels(events)
     names = {f.label for f in files} | {f.name for f in files} | earlier

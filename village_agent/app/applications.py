@@ -253,7 +253,8 @@ class DetailScreen(BaseScreen):
         detail = self.detail
         if detail is None or detail.summary.status != "correction_requested":
             return
-        entry = self.village.catalog.item(detail.summary.item_code)
+        entry = intake.filed_on(self.village.require_session(), self.village.catalog,
+                                detail.summary.item_code, detail.summary.item_version)
         screen = CorrectionScreen(entry, detail.summary.id, intake.current_data(detail.events),
                                   open_request(detail.events) or [], intake.scan_labels(detail.events))
         self.app.push_screen(screen, self.corrected)
