@@ -196,7 +196,7 @@ class TestSyncNow:
         self, home: Path, session: Session, slow_link: tuple[Node, ThreadedFaultProxy],
         catalog: Catalog
     ) -> None:
-        township, proxy = slow_link
+        _, proxy = slow_link
         take_in(session, catalog, n=10, scan_bytes=200_000)
         total = sum(r["size"] for r in syncstate.outbox_rows(session.store.database))
         proxy.plan = FaultPlan(bandwidth_bps=800_000)  # 100 KB/s: the whole would take 20 s
