@@ -70,8 +70,12 @@ class Store:
         role: str = "agent",
         kdf: KdfParams = DEFAULT_KDF,
         node: str = "village",
+        device_id: str | None = None,
     ) -> Store:
         """A new store. `node` is what this machine is: a village point or a township/county center.
+
+        `device_id` (16 hex digits) is drawn at random unless given: tests fix it, so application
+        numbers (which carry the device tag) come out the same on every run.
 
         A center's `village_code` is its own division code: 9 digits for a township,
         6 for a county (the leading part of 统计用区划代码).
@@ -96,6 +100,10 @@ class Store:
         if role != "agent":
             raise InvalidRequest("the first operator must be an agent", "第一位操作员须为代办员")
         operators.check_pin_strength(pin)
+        if device_id is not None and not (
+            len(device_id) == 16 and all(c in "0123456789abcdef" for c in device_id)
+        ):
+            raise InvalidRequest("device id must be 16 lowercase hex digits", "设备号须为16位十六进制数字")
         path = home / STORE_FILE
         if path.exists() and path.stat().st_size > 0:
             raise StoreExists(f"{path} exists", f"该目录已有服务点数据（{path}），不能重复初始化")
@@ -108,7 +116,8 @@ class Store:
         with database.write() as db:
             for key, value in (
                 ("village_code", village_code), ("village_name", village_name.strip()),
-                ("device_id", secrets.token_hex(8)), ("created_at", now), ("next_seq", "1"),
+                ("device_id", device_id or secrets.token_hex(8)), ("created_at", now),
+                ("next_seq", "1"),
                 ("kdf", json.dumps(kdf.__dict__)), ("node", node),
             ):
                 events.meta_set(db, key, value)

@@ -426,6 +426,28 @@ def test_store_refuses_a_second_init_in_the_same_home(store: Store) -> None:
     assert [o.name for o in store.operators()] == [AGENT]
 
 
+def test_a_given_device_id_makes_application_numbers_reproducible(
+    tmp_path: Path, catalog: Catalog, calendar: WorkingCalendar
+) -> None:
+    from storage.crypto import TEST_KDF
+
+    store = Store.create(tmp_path / "a", village_code=VILLAGE_CODE, village_name=VILLAGE_NAME,
+                         operator_name=AGENT, pin=PIN, kdf=TEST_KDF, device_id="5eedc0de00000001")
+    try:
+        session = store.login(AGENT, PIN)
+        taken = _take(session, catalog, calendar, "MZ-GLJT", template_data(catalog, "MZ-GLJT"))
+        assert taken.application_ids == [f"{TODAY:%Y%m%d}-5EEDC0-00001"]
+        assert store.info.device_tag == "5EEDC0"
+    finally:
+        store.close()
+    for bad in ("5EEDC0DE00000001", "5eedc0de", "5eedc0de0000000g"):
+        with pytest.raises(InvalidRequest) as caught:
+            Store.create(tmp_path / "b", village_code=VILLAGE_CODE, village_name=VILLAGE_NAME,
+                         operator_name=AGENT, pin=PIN, kdf=TEST_KDF, device_id=bad)
+        assert "设备号" in caught.value.zh
+    assert not (tmp_path / "b").exists()
+
+
 def test_opening_an_empty_home_says_to_run_init(tmp_path: Path) -> None:
     with pytest.raises(StoreMissing) as caught:
         Store.open(tmp_path)
