@@ -99,6 +99,32 @@ def test_village_and_township_clis_carry_an_application_and_its_decision(
     assert [e["type"] for e in shown["events"]][-2:] == ["accepted", "completed"]
 
 
+def test_an_unattended_sync_needs_no_pin_and_the_results_are_filed_at_the_next_login(
+    center: Center, cli: Cli, tmp_path: Path
+) -> None:
+    url = center.start()
+    code = json.loads(str(center.run("--json", "enroll-code", "--village-code",
+                                     "430481101201")))["code"]
+    cli.init()
+    assert cli("enroll", "--township", url, "--code", code).code == 0
+    data = tmp_path / "gljt.json"
+    data.write_text(cli("catalog", "template", "MZ-GLJT", "--json").stdout, encoding="utf-8")
+    app_id = cli("apply", "--item", "MZ-GLJT", "--data", str(data), "--json").json()[
+        "applications"][0]["id"]
+    no_pin = {"VILLAGE_AGENT_PIN": ""}
+    refused = cli("sync", env=no_pin)
+    assert refused.code != 0  # an operator's sync asks for the PIN
+    synced = cli("sync", "--unattended", "--json", env=no_pin)
+    assert synced.code == 0 and synced.json()["sent"] == 2, synced.stdout + synced.stderr
+    center.run("accept", app_id)
+    again = cli("sync", "--unattended", env=no_pin)
+    assert again.code == 0 and "下次登录" in again.stdout, again.stdout
+    # Nobody has logged in: the decision waits sealed. The next login files it.
+    shown = cli("show", app_id, "--json").json()
+    assert shown["status"] == "accepted"
+    assert [e["type"] for e in shown["events"]][-1] == "accepted"
+
+
 def test_sync_without_enrollment_says_what_to_do(cli: Cli) -> None:
     cli.init()
     result = cli("sync")

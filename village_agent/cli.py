@@ -159,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import", commands.import_, "从U盘导入乡镇答复 read the township's answers")
     p.add_argument("folder", type=Path)
 
-    add("sync", commands.sync, "立即同步 sync with the township now")
+    p = add("sync", commands.sync, "立即同步 sync with the township now")
+    p.add_argument("--unattended", action="store_true",
+                   help="无人值守（计划任务）：不需要PIN，只收发已加密的数据 no PIN, for a scheduled task")
 
     p = add("correct", commands.correct, "按补正通知修改后重新提交 answer a correction request")
     p.add_argument("id")

@@ -43,7 +43,9 @@ def login(ctx: Context, store: Store) -> Session:
         if len(active) != 1:
             raise InvalidRequest("choose an operator", t("operator.choose", names="、".join(active)))
         name = active[0]
-    return store.login(name, ctx.pin(name))
+    session = store.login(name, ctx.pin(name))
+    intake.catch_up(session)  # results an unattended sync or a stick brought: filed before we look
+    return session
 
 
 def open_session(ctx: Context) -> Session:
@@ -421,13 +423,20 @@ def enroll(ctx: Context) -> int:
 def sync(ctx: Context) -> int:
     from sync.client import sync_once
 
-    session = open_session(ctx)
-    report = sync_once(session.store, session=session, force=True)
+    if ctx.args.unattended:  # a scheduled task: moves sealed bytes only, needs no PIN
+        store = Store.open(ctx.home)
+        report = sync_once(store, force=True)
+    else:  # an operator is here: also seal what waits and file the decisions that come back
+        session = open_session(ctx)
+        report = sync_once(session.store, session=session, force=True)
 
     def text() -> str:
         from village_agent.syncjobs import sync_summary
 
-        return sync_summary(report) if report.ok else report.error_zh
+        if not report.ok:
+            return report.error_zh
+        return sync_summary(report) + ("\n" + t("sync.unattended_note") if ctx.args.unattended
+                                       and report.downstream_new else "")
 
     ctx.emit(report.as_dict(), text)
     return 0 if report.ok else 5

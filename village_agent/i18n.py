@@ -418,6 +418,10 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "drafts.delete": {"zh": "删除", "en": "Delete"},
     "drafts.none": {"zh": "没有草稿", "en": "No drafts"},
     "drafts.confirm_delete": {"zh": "删除这份草稿？删除后无法恢复。", "en": "Delete this draft? It cannot be undone."},
+    "sync.unattended_note": {
+        "zh": "收到的办理结果已加密保存，代办员下次登录时自动更新到办件",
+        "en": "Results received are kept sealed and filed at the next login",
+    },
     "drafts.version_kept": {
         "zh": "事项目录已更新到 {new}，本草稿仍按开始填写时的 {old} 版办理",
         "en": "The catalog is now at {new}; this draft goes on with version {old}",

@@ -144,6 +144,20 @@ def seal_for_sync(session: Session) -> int:
     return seal_outbox(Node.of(session))
 
 
+def catch_up(session: Session) -> int:
+    """At login: seal what waits and file the results a PIN-less sync or a stick brought in.
+
+    Returns how many results were filed. Cheap when there is nothing to do.
+    """
+    from sync.node import Node
+    from sync.village import apply_inbox
+
+    if not any(p.role == "township" for p in syncstate.peers(session.store.database)):
+        return 0
+    seal_for_sync(session)
+    return apply_inbox(Node.of(session))
+
+
 def current_data(events: Sequence[Event]) -> dict[str, Any]:
     """The application as it now stands: the last `submitted` or `corrected` answers (the form's shape)."""
     latest: dict[str, Any] = {}

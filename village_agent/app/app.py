@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -136,7 +137,22 @@ class VillageApp(App[None]):
 
         self.session = session
         self.switch_screen(HomeScreen(session.operator.role))
+        self.catch_up(session)
         self.start_background_sync()
+
+    @work(thread=True, group="catch-up", exit_on_error=False, description="file results received")
+    def catch_up(self, session: Session) -> None:
+        """Results a PIN-less sync or a stick brought in are filed at login, online or not."""
+        from sync.client import SyncReport
+        from village_agent.app.syncscreen import SyncEnded
+        from village_agent.intake import catch_up
+
+        with self.sync_lock:
+            if self.session is not session:
+                return
+            applied = catch_up(session)
+        if applied:
+            self.post_message(SyncEnded(SyncReport(ok=True, applied=applied), background=True))
 
     def logout(self) -> None:
         from village_agent.app.login import LoginScreen

@@ -132,9 +132,8 @@ class ReviewScreen(BaseScreen):
         session = app.require_session()
         files = [a.file or read_file(a.label, Path(a.path).expanduser()) for a in self.attached]
         result = intake.take(session, app.catalog, session.calendar(), self.entry.code, self.data,
-                             files, authorization=authorization, today=app.today)
-        if self.draft_id:
-            session.delete_draft(self.draft_id)
+                             files, authorization=authorization, today=app.today,
+                             entry=self.entry, draft_id=self.draft_id)
         receipts = []
         for app_id in result.application_ids:
             summary, events = session.show(app_id)
