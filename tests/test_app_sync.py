@@ -24,7 +24,7 @@ from sync.enroll import issue_code
 from sync.faultproxy import FaultPlan, ThreadedFaultProxy
 from sync.node import Node
 from tests.app_helpers import SIZE, log_in, screen_text, settle, text_of
-from tests.conftest import TODAY, VILLAGE_CODE
+from tests.conftest import PIN, TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import make_center, serving, statuses
 from village_agent import intake
@@ -319,8 +319,16 @@ class TestBackground:
         take_in(session, catalog)
         app = sync_app(home, every=3600)
         async with app.run_test(size=SIZE) as pilot:
-            app.sync_lock.acquire()  # hold the loop's first session until home has shown the queue
-            await log_in(pilot)
+            # Hold the loop's first session (and the login's catch-up, which waits its turn on the
+            # same lock) until home has shown the queue: log in without waiting for the workers.
+            app.sync_lock.acquire()
+            pin = app.screen.query_one("#login-pin", Input)
+            pin.focus()
+            pin.value = PIN
+            await pilot.press("enter")
+            while not isinstance(app.screen, HomeScreen):  # the PIN's key derivation, in a worker
+                await pilot.pause(0.02)
+            await pilot.pause()
             runner = app.background
             assert runner is not None and isinstance(app.screen, HomeScreen)
             assert "待上报4条" in text_of(app, "#home-sync")
