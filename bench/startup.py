@@ -36,6 +36,7 @@ OURS = r"""
 import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
+from village_agent import cli  # what the console script imports before it opens the app
 from village_agent.app import make_app
 
 app = make_app(Path(sys.argv[1]))
@@ -68,19 +69,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    ours, minimal = [], []
-    with tempfile.TemporaryDirectory() as home:
+    ours, first_run, minimal = [], [], []
+    with tempfile.TemporaryDirectory() as daily, tempfile.TemporaryDirectory() as empty:
+        # Every day but the first the app opens on the login screen of an existing service point.
+        sys.path.insert(0, str(ROOT))
+        from storage.crypto import TEST_KDF
+        from storage.store import Store
+
+        Store.create(Path(daily), village_code="130102001001", village_name="东关村",
+                     operator_name="王秀英", pin="739146", kdf=TEST_KDF).close()
         for _ in range(args.runs):
             minimal.append(measure(MINIMAL))
-            ours.append(measure(OURS, home, str(ROOT)))
+            ours.append(measure(OURS, daily, str(ROOT)))
+            first_run.append(measure(OURS, empty, str(ROOT)))
     t_ours = statistics.median(s for s, _ in ours)
+    t_first = statistics.median(s for s, _ in first_run)
     t_min = statistics.median(s for s, _ in minimal)
     result = {
         "benchmark": "startup", "runs": args.runs,
-        "ours": {"first_screen_s": round(t_ours, 3), "peak_rss_mb": round(max(m for _, m in ours), 1)},
+        "ours": {"screen": "login", "first_screen_s": round(t_ours, 3),
+                 "peak_rss_mb": round(max(m for _, m in ours), 1)},
+        "ours_first_run": {"screen": "setup wizard", "first_screen_s": round(t_first, 3),
+                           "peak_rss_mb": round(max(m for _, m in first_run), 1)},
         "minimal_textual": {"first_screen_s": round(t_min, 3),
                             "peak_rss_mb": round(max(m for _, m in minimal), 1)},
         "ratio": round(t_ours / t_min, 2),
+        "ratio_first_run": round(t_first / t_min, 2),
         "targets": {"ratio": 1.5, "peak_rss_mb": 120},
     }
     print(json.dumps(result, indent=2))

@@ -11,9 +11,8 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.errors import StoreCorrupt, StoreFull
+from storage.lobby import check_header
 from storage.schema import APPLICATION_ID, migrations
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Database:
@@ -26,7 +25,7 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        _check_header(path)
+        check_header(path)
         try:
             conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=10.0
@@ -57,7 +56,9 @@ class Database:
                 f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
             ) from None
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        # No sqlite-utils plugins: whatever else is installed on the PC gets no hook into this
+        # connection (and start-up skips scanning every package's entry points for them).
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self._lock = threading.RLock()
         with self._lock:
             if not tables:
@@ -98,18 +99,6 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
-
-
-def _check_header(path: Path) -> None:
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head != _SQLITE_MAGIC:
-        raise StoreCorrupt(
-            f"{path}: not a SQLite database",
-            f"{path.name} 不是本系统的数据文件（可能已损坏或被替换），请联系乡镇技术人员",
-        )
 
 
 def _translate(exc: sqlite3.OperationalError) -> Exception:

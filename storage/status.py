@@ -61,3 +61,7 @@ def derive_status(event_types: Iterable[str]) -> str:
         elif _RANK[new] >= _RANK[status]:
             status = new
     return status
+
+
+# How a result is handed over to the villager (intake.deliver, the CLI's --how, the app's choice).
+DELIVERY_METHODS = ("in_person", "family", "home_visit")

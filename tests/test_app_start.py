@@ -127,6 +127,52 @@ def test_the_core_and_the_cli_never_import_textual() -> None:
     assert done.stdout.strip() == ""
 
 
+def test_the_app_path_loads_neither_the_store_machinery_nor_the_commands(
+    store: Store, home: Path
+) -> None:
+    """`village-agent` alone builds its login screen from plain sqlite3 (bench/startup.py): the
+    store's libraries and the sub-commands load when the PIN is typed, not before."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from village_agent import cli\n"
+        "from village_agent.app import make_app\n"
+        "app = make_app(Path(sys.argv[1]))\n"
+        "screens = []\n"
+        "async def first(pilot):\n"
+        "    await pilot.pause()\n"
+        "    screens.append(type(pilot.app.screen).__name__)\n"
+        "    pilot.app.exit()\n"
+        "app.run(headless=True, size=(80, 24), auto_pilot=first)\n"
+        "heavy = ('sqlite_utils', 'cryptography', 'village_agent.commands', 'storage.store',\n"
+        "         'forms.catalog', 'httpx')\n"
+        "print(screens[0], ','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
+        "                                  or m in heavy)))\n"
+    )
+    store.close()
+    done = subprocess.run([sys.executable, "-c", code, str(home)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["LoginScreen"]  # the login screen, and none of them loaded
+
+
+async def test_a_store_damaged_after_the_login_screen_showed_is_said_plainly(
+    store: Store, home: Path
+) -> None:
+    """The store opens with the first PIN: damage found then is a message, never a traceback."""
+    store.close()
+    app = village_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.store is None
+        with (home / "village.db").open("r+b") as fh:  # a bad sector in the schema page
+            fh.seek(100)
+            fh.write(b"\xff" * 3000)
+        await log_in(pilot)
+        assert isinstance(app.screen, LoginScreen) and app.session is None
+        assert "损坏" in text_of(app, "#login-error")
+
+
 def test_every_ui_string_is_in_the_catalogue_in_both_languages() -> None:
     for key, entry in APP_MESSAGES.items():
         assert entry.get("zh") and entry.get("en"), key

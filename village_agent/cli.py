@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import os
 import sqlite3
@@ -12,14 +13,15 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
-from storage.crypto import DecryptionFailed
+from storage import lobby
 from storage.errors import AuthError, InvalidRequest, StorageError
-from sync.errors import SyncError
-from village_agent import commands, intake
+from storage.status import DELIVERY_METHODS
 from village_agent.i18n import error_text, language, t
+
+if TYPE_CHECKING:
+    from forms.errors import ValidationFailed
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_AUTH, EXIT_VERIFY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -27,8 +29,10 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_AUTH, EXIT_VERIFY, EXIT_INTERNAL = 0, 1,
 class Context:
     """What every command gets: where the store is, how to print, how to ask for a PIN."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, *, center: bool = False) -> None:
         self.args = args
+        # Which program this is (`service-center` or `village-agent`): each refuses the other's home.
+        self.center = center
         self.home = Path(args.home or os.environ.get("VILLAGE_AGENT_HOME") or default_home())
         self.json = bool(getattr(args, "json", False))
 
@@ -90,22 +94,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(fn=fn)
         return p
 
-    p = add("init", commands.init, "建立服务点 create the service point")
+    p = add("init", command("init"), "建立服务点 create the service point")
     p.add_argument("--village-code", required=True, help="12位村级区划代码 12-digit village division code")
     p.add_argument("--village-name", required=True, help="村名 village name")
 
-    p = add("operator", commands.operator, "操作员管理 manage operators")
+    p = add("operator", command("operator"), "操作员管理 manage operators")
     p.add_argument("action", choices=["add", "list", "disable", "enable", "set-pin"])
     p.add_argument("name", nargs="?", help="操作员姓名 operator name")
-    p.add_argument("--role", choices=["agent", "grid_worker"], default="agent")
+    # Not argparse choices: the store says in Chinese why a clerk (a center's role) is not added here.
+    p.add_argument("--role", default="agent",
+                   help="agent（代办员，默认 the default）或 grid_worker（网格员）")
 
-    p = add("catalog", commands.catalog_cmd, "事项目录 the service catalog")
+    p = add("catalog", command("catalog_cmd"), "事项目录 the service catalog")
     p.add_argument("action", choices=["list", "show", "template", "search"])
     p.add_argument("code", nargs="?", help="事项代码或搜索词 item code or search words")
 
     for name, help_text in (("apply", "代办收件 take in an application"),
                             ("inspect", "网格巡查登记 record an inspection")):
-        p = add(name, commands.apply, help_text)
+        p = add(name, command("apply"), help_text)
         p.add_argument("--item", "--form", dest="item", required=True, help="事项代码 item code")
         p.add_argument("--data", required=True, type=Path, help="申请数据JSON文件 data file")
         p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH",
@@ -114,18 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="授权方式：signed=已签委托书, in_person=本人到场")
         p.add_argument("--date", type=date.fromisoformat, help=argparse.SUPPRESS)
 
-    p = add("applicant", commands.applicant, "按身份证号查找办事人 find an applicant")
+    p = add("applicant", command("applicant"), "按身份证号查找办事人 find an applicant")
     p.add_argument("id_number")
 
-    p = add("list", commands.list_applications, "办件列表 list applications")
+    p = add("list", command("list_applications"), "办件列表 list applications")
     p.add_argument("--status")
     p.add_argument("--item")
     p.add_argument("--kind", choices=["service", "inspection"])
 
-    p = add("show", commands.show, "办件详情 show one application")
+    p = add("show", command("show"), "办件详情 show one application")
     p.add_argument("id")
 
-    p = add("notice", commands.notice, "打印一次性告知书 print the one-time notice")
+    p = add("notice", command("notice"), "打印一次性告知书 print the one-time notice")
     p.add_argument("code")
     p.add_argument("--out", type=Path, help="写入文件 write to a file")
     p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
@@ -133,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="用默认打印机打印PDF print the PDF (CUPS lp)")
     p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
 
-    p = add("receipt", commands.receipt, "打印收件回执 print the intake receipt")
+    p = add("receipt", command("receipt"), "打印收件回执 print the intake receipt")
     p.add_argument("id")
     p.add_argument("--out", type=Path, help="写入文件 write to a file")
     p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
@@ -141,54 +147,89 @@ def build_parser() -> argparse.ArgumentParser:
                    help="用默认打印机打印PDF print the PDF (CUPS lp)")
     p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
 
-    p = add("calendar", commands.calendar_cmd, "节假日与工作日 holiday tables and deadlines")
+    p = add("calendar", command("calendar_cmd"), "节假日与工作日 holiday tables and deadlines")
     p.add_argument("action", choices=["show", "import", "deadline"])
     p.add_argument("file", nargs="?", type=Path, help="import：节假日安排TOML文件")
     p.add_argument("--year", type=int, help="show：年份 year")
     p.add_argument("--days", type=int, default=20, help="deadline：工作日数 working days")
     p.add_argument("--from", dest="start", type=date.fromisoformat, help="deadline：起算日 start")
 
-    p = add("enroll", commands.enroll, "登记到乡镇中心 enroll this device at the township")
+    p = add("enroll", command("enroll"), "登记到乡镇中心 enroll this device at the township")
     p.add_argument("--township", help="乡镇中心地址 township URL, e.g. http://10.0.0.2:8600")
     p.add_argument("--code", required=True, help="乡镇给的一次性登记码 one-time enrollment code")
     p.add_argument("--request-file", type=Path, help="不联网：写出登记请求文件 (USB)")
     p.add_argument("--answer-file", type=Path, help="不联网：读入乡镇的答复文件 (USB)")
 
-    p = add("export", commands.export, "导出到U盘 write pending data to a USB folder")
+    p = add("export", command("export"), "导出到U盘 write pending data to a USB folder")
     p.add_argument("--to", required=True, type=Path, help="U盘目录 folder on the stick")
-    p = add("import", commands.import_, "从U盘导入乡镇答复 read the township's answers")
+    p = add("import", command("import_"), "从U盘导入乡镇答复 read the township's answers")
     p.add_argument("folder", type=Path)
 
-    p = add("sync", commands.sync, "立即同步 sync with the township now")
+    p = add("sync", command("sync"), "立即同步 sync with the township now")
     p.add_argument("--unattended", action="store_true",
                    help="无人值守（计划任务）：不需要PIN，只收发已加密的数据 no PIN, for a scheduled task")
 
-    p = add("correct", commands.correct, "按补正通知修改后重新提交 answer a correction request")
+    p = add("correct", command("correct"), "按补正通知修改后重新提交 answer a correction request")
     p.add_argument("id")
     p.add_argument("--data", required=True, type=Path, help="修改后的完整申请数据 corrected data file")
     p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH")
 
-    p = add("deliver", commands.deliver, "登记办理结果已送达 record that the result was handed over")
+    p = add("deliver", command("deliver"), "登记办理结果已送达 record that the result was handed over")
     p.add_argument("id")
-    p.add_argument("--how", choices=list(intake.DELIVERY_METHODS), default="in_person",
+    p.add_argument("--how", choices=list(DELIVERY_METHODS), default="in_person",
                    help="送达方式：in_person=本人领取, family=家属代领, home_visit=上门送达")
     p.add_argument("--to", help="领取人姓名（家属代领时必填）who received it")
     p.add_argument("--note", help="备注 a note")
 
-    p = add("rate", commands.rate, "记录申请人评价（好差评）record the villager's rating")
+    p = add("rate", command("rate"), "记录申请人评价（好差评）record the villager's rating")
     p.add_argument("id")
     verdict = p.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--good", action="store_true", help="好评 good")
     verdict.add_argument("--bad", action="store_true", help="差评 bad (needs --reason)")
     p.add_argument("--reason", help="评价理由，差评必填 the reason")
 
-    add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
-    add("demo", commands.demo, "演示：建立一个示例服务点并办理几件 a demo service point")
+    add("verify", command("verify"), "校验数据完整性 check the store and audit chain")
+    add("demo", command("demo"), "演示：建立一个示例服务点并办理几件 a demo service point")
     return parser
 
 
+def command(name: str, module: str = "village_agent.commands") -> Callable[[Context], int]:
+    """A sub-command, imported when it runs: `village-agent` alone opens the app, and the app's
+    first screen does not wait for modules only commands use (bench/startup.py)."""
+
+    def run(ctx: Context) -> int:
+        return int(getattr(importlib.import_module(module), name)(ctx))
+
+    run.__name__ = name
+    return run
+
+
+def run_app(ctx: Context) -> int:
+    """No sub-command: the terminal app. Textual is imported only here, so the CLI stays quick."""
+    if lobby.has_store(ctx.home):
+        try:
+            # Read with plain sqlite3: the first screen does not wait for the store's machinery.
+            found: lobby.Lobby | None = lobby.read(ctx.home)
+        except StorageError:
+            found = None  # a damaged or foreign file: the app's own start screen says what is wrong
+        if found is not None and found.node != "village":  # the app is the village point's
+            print(t("node.center_home", center=t(f"node.{found.node}"), name=found.village_name),
+                  file=sys.stderr)
+            return EXIT_INVALID
+    from village_agent.app import make_app
+
+    kdf = None
+    if os.environ.get("VILLAGE_AGENT_TEST_KDF") == "1":  # test suites keep Argon2id cheap
+        from storage.crypto import TEST_KDF
+
+        kdf = TEST_KDF
+    app = make_app(ctx.home, kdf=kdf)
+    app.run()
+    return int(app.return_code or 0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return dispatch(build_parser(), argv, default=commands.run_app)
+    return dispatch(build_parser(), argv, default=run_app)
 
 
 def dispatch(
@@ -196,6 +237,7 @@ def dispatch(
     argv: Sequence[str] | None,
     *,
     default: Callable[[Context], int] | None = None,
+    center: bool = False,
 ) -> int:
     """Parse, run the command, and turn every known error into a clear message and exit code."""
     args = parser.parse_args(argv)
@@ -203,8 +245,13 @@ def dispatch(
         if default is None:
             parser.print_help()
             return EXIT_USAGE
-        return default(Context(args))
-    ctx = Context(args)
+        return default(Context(args, center=center))
+    ctx = Context(args, center=center)
+    # The errors a command may end in; imported here, not at the top, for the app's sake.
+    from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
+    from storage.crypto import DecryptionFailed
+    from sync.errors import SyncError
+
     try:
         return int(args.fn(ctx))
     except ValidationFailed as exc:

@@ -19,6 +19,7 @@ from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
 from storage.events import Event
+from storage.status import DELIVERY_METHODS
 from storage.store import Session
 from sync import corrections
 from village_agent.i18n import status_text, t
@@ -291,7 +292,6 @@ def _no_longer_accepted(entry: ServiceItem, data: Any, section: str, key: str, o
 # delivered once; a rating is collected at that hand-over, so only a delivered
 # case can be rated, and only once. A case completed but not yet handed over
 # is delivered first: the app asks for the rating right after marking delivery.
-DELIVERY_METHODS = ("in_person", "family", "home_visit")
 DELIVERABLE = frozenset({"completed", "rejected"})
 MAX_NOTE = 200
 MAX_NAME = 30

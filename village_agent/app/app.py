@@ -14,18 +14,22 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from forms.catalog import Catalog
-from storage.crypto import DEFAULT_KDF, KdfParams
-from storage.drafts import Draft
+from storage import lobby
 from storage.errors import NotPermitted, StorageError
-from storage.store import STORE_FILE, Session, Store
 from village_agent.app.base import MessageScreen, error_screen, localize_bindings
-from village_agent.formstate import Entry
 from village_agent.i18n import t
-from village_agent.printing import Document
 
 if TYPE_CHECKING:
+    # The first screen needs none of these: the store's machinery (sqlite-utils, cryptography),
+    # the catalog and the forms load when the PIN is typed (bench/startup.py measures it).
+    from forms.catalog import Catalog
+    from storage.crypto import KdfParams
+    from storage.drafts import Draft
+    from storage.store import Session, Store
+    from village_agent.app.login import LoginScreen
     from village_agent.app.syncscreen import SyncEnded
+    from village_agent.formstate import Entry
+    from village_agent.printing import Document
     from village_agent.syncloop import BackgroundSync
 
 
@@ -43,7 +47,7 @@ class VillageApp(App[None]):
         self,
         home: Path,
         *,
-        kdf: KdfParams = DEFAULT_KDF,
+        kdf: KdfParams | None = None,
         today: date | None = None,
         catalog: Catalog | None = None,
         export_dir: Path | None = None,
@@ -52,11 +56,12 @@ class VillageApp(App[None]):
         super().__init__()
         localize_bindings(self)
         self.home = home
-        self.kdf = kdf
+        self._kdf = kdf
         self.fixed_today = today
         self._catalog = catalog
         self.export_dir = export_dir or Path.home()
         self.store: Store | None = None
+        self.store_lock = threading.Lock()  # the store is opened once, by whichever worker is first
         self.session: Session | None = None
         self.sync_every = sync_every  # seconds between background sessions; None: no background sync
         self.sync_lock = threading.Lock()  # one session at a time: the loop's or the agent's
@@ -64,6 +69,13 @@ class VillageApp(App[None]):
         self.background: BackgroundSync | None = None
 
     # state the screens read
+    @property
+    def kdf(self) -> KdfParams:
+        """How a new PIN's key is derived: Argon2id at full cost unless a test chose otherwise."""
+        from storage.crypto import DEFAULT_KDF
+
+        return self._kdf or DEFAULT_KDF
+
     @property
     def today(self) -> date:
         """The agent's day (tests fix it; the app otherwise follows the clock past midnight)."""
@@ -91,19 +103,33 @@ class VillageApp(App[None]):
 
     # start, stop
     def on_mount(self) -> None:
-        from village_agent.app.login import LoginScreen, SetupScreen
+        from village_agent.app.login import SetupScreen
 
         self.title = t("app.title")
-        path = self.home / STORE_FILE
-        if not path.exists() or path.stat().st_size == 0:
+        if not lobby.has_store(self.home):
             self.push_screen(SetupScreen())
             return
         try:
-            self.store = Store.open(self.home)
+            first = self.login_screen()
         except (StorageError, sqlite3.DatabaseError) as exc:  # damaged or foreign: say so, leave
             self.push_screen(error_screen(exc), lambda _: self.exit(return_code=1))
             return
-        self.push_screen(LoginScreen(self.store))
+        self.push_screen(first)
+
+    def login_screen(self) -> LoginScreen:
+        """Who may log in, read without opening the store: the first screen comes up at once."""
+        from village_agent.app.login import LoginScreen
+
+        return LoginScreen(lobby.read(self.home))
+
+    def open_store(self) -> Store:
+        """The store, opened (checked, migrated) on first use; called from thread workers."""
+        from storage.store import Store
+
+        with self.store_lock:
+            if self.store is None:
+                self.store = Store.open(self.home)
+            return self.store
 
     async def action_quit(self) -> None:
         self.keep_drafts()
@@ -155,14 +181,16 @@ class VillageApp(App[None]):
             self.post_message(SyncEnded(SyncReport(ok=True, applied=applied), background=True))
 
     def logout(self) -> None:
-        from village_agent.app.login import LoginScreen
-
         self.keep_drafts()
         self.stop_background_sync()
         self.session = None
         self.back_home()
-        if self.store is not None:
-            self.switch_screen(LoginScreen(self.store))
+        if self.store is None:
+            return
+        try:
+            self.switch_screen(self.login_screen())
+        except (StorageError, sqlite3.DatabaseError) as exc:  # damaged while open: say so, leave
+            self.push_screen(error_screen(exc), lambda _: self.exit(return_code=1))
 
     def back_home(self) -> None:
         from village_agent.app.home import HomeScreen
@@ -292,7 +320,7 @@ class VillageApp(App[None]):
 def make_app(
     home: Path,
     *,
-    kdf: KdfParams = DEFAULT_KDF,
+    kdf: KdfParams | None = None,
     today: date | None = None,
     catalog: Catalog | None = None,
     export_dir: Path | None = None,

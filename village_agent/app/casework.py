@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from forms.engine import APPLICANT_KEYS, CleanApplication
 from storage.attachments import read_file
 from storage.errors import InvalidRequest
+from storage.status import DELIVERY_METHODS
 from sync.corrections import Reason, scope_of
 from village_agent import intake, printing
 from village_agent.app.base import ConfirmScreen, localize_bindings
@@ -248,7 +249,7 @@ class DeliverScreen(_Dialog):
                          markup=False)
             yield Static(t("deliver.how"), classes="field-label")
             with RadioSet(id="deliver-how", classes="control", compact=True):
-                for n, how in enumerate(intake.DELIVERY_METHODS):
+                for n, how in enumerate(DELIVERY_METHODS):
                     yield RadioButton(t(f"deliver.how.{how}"), value=n == 0, id=f"how-{how}")
             yield Input(placeholder=t("deliver.to_whom_ph"), id="deliver-to", compact=True)
             yield Input(placeholder=t("deliver.note_ph"), id="deliver-note", compact=True)

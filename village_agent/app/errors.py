@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 
 from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
-from storage.crypto import DecryptionFailed
 from storage.errors import StorageError
 from sync.errors import SyncError
 from village_agent.i18n import error_text, t
@@ -13,6 +12,8 @@ from village_agent.i18n import error_text, t
 
 def user_message(error: BaseException) -> str:
     """What happened and what to do, in the chosen language; never a traceback."""
+    from storage.crypto import DecryptionFailed  # cryptography: not loaded for the first screen
+
     if isinstance(error, ValidationFailed):
         lines = [t("apply.invalid", n=len(error.issues))]
         lines += [f"• {issue.message}" for issue in error.issues]

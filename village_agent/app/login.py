@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -10,10 +10,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from storage.errors import AuthError, InvalidRequest, StorageError
-from storage.store import Session, Store
 from village_agent.app.base import BaseScreen
 from village_agent.app.errors import user_message
 from village_agent.i18n import t
+
+if TYPE_CHECKING:
+    from storage.lobby import Lobby
+    from storage.store import Session
 
 
 class SetupScreen(BaseScreen):
@@ -72,6 +75,8 @@ class SetupScreen(BaseScreen):
     @work(thread=True, group="setup", exit_on_error=False,
           description="create the store (Argon2id wraps the key: slow on purpose)")
     def create_store(self, code: str, name: str, operator: str, pin: str) -> Session:
+        from storage.store import Store
+
         app = self.village
         store = Store.create(app.home, village_code=code, village_name=name,
                              operator_name=operator, pin=pin, kdf=app.kdf)
@@ -79,6 +84,7 @@ class SetupScreen(BaseScreen):
         return store.login(operator, pin)
 
     def work_done(self, group: str, result: Any) -> None:
+        from storage.store import Session
         from village_agent.app.enroll import EnrollScreen
 
         assert isinstance(result, Session)
@@ -99,17 +105,16 @@ class SetupScreen(BaseScreen):
 class LoginScreen(BaseScreen):
     """Choose the operator, type the PIN; a wrong PIN says how many tries are left."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, lobby: Lobby) -> None:
         super().__init__()
-        self.store = store
+        self.lobby = lobby  # names and roles only: the store opens when the PIN is typed
 
     def compose(self) -> ComposeResult:
-        info = self.store.info
-        active = [o for o in self.store.operators() if o.active]
-        latest = max(active, key=lambda o: o.last_login_at or "", default=None)
+        active = self.lobby.operators
+        latest = self.lobby.latest
         yield self.header()
         with Vertical(id="login", classes="dialog"):
-            yield Static(t("login.title", village=info.village_name), classes="screen-title")
+            yield Static(t("login.title", village=self.lobby.village_name), classes="screen-title")
             yield Label(t("login.operator"), classes="field-label")
             yield Select([(f"{o.name}（{t('role.' + o.role)}）", o.name) for o in active],
                          id="login-operator", allow_blank=False, compact=True,
@@ -149,13 +154,19 @@ class LoginScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="login", exit_on_error=False,
           description="unlock the store with the PIN (Argon2id: slow on purpose)")
     def log_in(self, operator: str, pin: str) -> Session:
-        return self.store.login(operator, pin)
+        return self.village.open_store().login(operator, pin)
 
     def work_done(self, group: str, result: Any) -> None:
+        from storage.store import Session
+
         assert isinstance(result, Session)
         self.village.logged_in(result)
 
     def work_failed(self, group: str, error: BaseException) -> bool:
+        if isinstance(error, StorageError) and not isinstance(error, AuthError):
+            # The store opens with the first PIN: damaged, full disk, a failed migration.
+            self.say(user_message(error))
+            return True
         if isinstance(error, AuthError):
             self.say(user_message(error))
             pin = self.query_one("#login-pin", Input)

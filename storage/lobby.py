@@ -1,0 +1,103 @@
+"""What the login screen shows before any PIN: the service point's name and who may log in.
+
+Read with the standard library's sqlite3 alone, so the first screen an agent sees does not
+wait for the store's machinery (sqlite-utils, migrations, cryptography). Only metadata that
+is plaintext by design is read: the village name and operator names and roles. The store
+itself is opened, checked and migrated when the PIN is typed (`storage.store.Store.open`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.errors import StoreCorrupt, StoreMissing
+
+STORE_FILE = "village.db"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class Member:
+    """An active operator, as the login screen lists them."""
+
+    name: str
+    role: str
+    last_login_at: str | None
+
+
+@dataclass(frozen=True)
+class Lobby:
+    village_name: str
+    operators: tuple[Member, ...]  # active ones, in the order they were added
+    node: str = "village"  # village | township | county: whose home this is
+
+    @property
+    def latest(self) -> Member | None:
+        """Who logged in last: the login screen chooses them first."""
+        return max(self.operators, key=lambda m: m.last_login_at or "", default=None)
+
+
+def has_store(home: Path) -> bool:
+    path = home / STORE_FILE
+    return path.exists() and path.stat().st_size > 0
+
+
+def check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite at all before any SQLite library touches it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head != _SQLITE_MAGIC:
+        raise StoreCorrupt(
+            f"{path}: not a SQLite database",
+            f"{path.name} 不是本系统的数据文件（可能已损坏或被替换），请联系乡镇技术人员",
+        )
+
+
+def read(home: Path) -> Lobby:
+    """The lobby of the store in `home`: two small reads, no connection kept."""
+    path = home / STORE_FILE
+    if not has_store(home):
+        raise StoreMissing(f"no store in {home}",
+                           f"{home} 还没有服务点数据，请先运行 village-agent init 初始化")
+    check_header(path)
+    # Not mode=ro: after a power cut the write-ahead log may need recovering, which a read-only
+    # connection cannot do. Only SELECTs are sent; the store's own open applies the pragmas.
+    try:
+        conn = sqlite3.connect(str(path), timeout=10.0)
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, exc) from None
+    try:
+        meta = dict(conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('village_name', 'node')").fetchall())
+        members = conn.execute(
+            "SELECT name, role, last_login_at FROM operators WHERE active = 1 ORDER BY id"
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc) or "no such column" in str(exc):
+            raise StoreCorrupt(  # a SQLite file, but another program's
+                f"{path}: a SQLite file, but not a village-agent store",
+                f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
+            ) from None
+        raise _damaged(path, exc) from None
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, exc) from None
+    finally:
+        conn.close()
+    node = str(meta.get("node") or "village")
+    return Lobby(
+        village_name=str(meta.get("village_name") or ""),
+        operators=tuple(Member(str(n), str(r), None if at is None else str(at))
+                        for n, r, at in members),
+        node=node if node in ("township", "county") else "village",
+    )
+
+
+def _damaged(path: Path, exc: sqlite3.Error) -> StoreCorrupt:
+    return StoreCorrupt(
+        f"{path}: not a readable database ({exc})",
+        f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
+    )
