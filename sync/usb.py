@@ -7,12 +7,17 @@ truncated file that is refused before anything is stored), filed by its hash,
 ingested message by message; the answer is written back as `down-<device>-….vab`.
 Stick → village: acknowledgements and decisions, exactly as over HTTP.
 Files are written to a temporary name, flushed to the stick, then renamed.
+
+Progress goes through the same callback as a sync session's,
+`progress(stage, done, total)`: "write" and "read" count bytes on the stick,
+"ingest" counts messages at the center, "apply" the village's filed results.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +26,9 @@ from storage import syncstate
 from sync import bundlefile, center, village
 from sync.errors import BundleRejected
 from sync.node import Node
+
+Progress = Callable[[str, int, int], None]
+CHUNK = 256 * 1024  # a stick writes at a few MB/s: the bar moves several times a second
 
 
 @dataclass
@@ -38,10 +46,20 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def write_atomic(path: Path, data: bytes, progress: Progress | None = None) -> None:
+    """Write to `name.part`, flush it to the device, then rename: a pulled stick leaves no torn file."""
     tmp = path.with_name(path.name + ".part")
     with tmp.open("wb") as fh:
-        fh.write(data)
+        view = memoryview(data)
+        for start in range(0, len(data), CHUNK):
+            fh.write(view[start:start + CHUNK])
+            if progress is not None:
+                fh.flush()
+                progress("write", min(start + CHUNK, len(data)), len(data))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -55,7 +73,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-def export_village(node: Node, directory: Path) -> UsbReport:
+def export_village(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
     """Write every sealed, not yet acknowledged message for the township onto the stick."""
     directory.mkdir(parents=True, exist_ok=True)
     village.seal_outbox(node)
@@ -67,15 +85,16 @@ def export_village(node: Node, directory: Path) -> UsbReport:
                                                               [r["seq"] for r in rows])])
     cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
     name = f"up-{node.keys.device_id}-{_stamp()}"
-    write_atomic(directory / f"{name}.vab", data)
+    write_atomic(directory / f"{name}.vab", data, progress or _quiet)
     write_atomic(directory / f"{name}.json", json.dumps(
         {"device": node.keys.device_id, "village": node.code, "cursor": cursor}).encode())
     return UsbReport(files=[f"{name}.vab"], messages=len(rows))
 
 
-def import_center(node: Node, directory: Path) -> UsbReport:
+def import_center(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
     """Ingest every `up-*.vab` on the stick and write each device's answer beside it."""
     report = UsbReport()
+    tell = progress or _quiet
     for path in sorted(directory.glob("up-*.vab")):
         report.files.append(path.name)
         try:
@@ -95,8 +114,10 @@ def import_center(node: Node, directory: Path) -> UsbReport:
         if seen:
             report.already_imported += 1
         result = center.Ingested()
-        for message in items:
+        tell("ingest", 0, len(items))
+        for n, message in enumerate(items, 1):
             center.ingest(node, message, result, via="usb")
+            tell("ingest", n, len(items))
         report.messages += len(items)
         report.stored += len(result.stored)
         report.duplicates += len(result.duplicates)
@@ -110,12 +131,17 @@ def import_center(node: Node, directory: Path) -> UsbReport:
     return report
 
 
-def import_village(node: Node, directory: Path) -> UsbReport:
+def import_village(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
     """Take in the township's answers written for this device."""
     report = UsbReport()
     store = node.session.store
     device = node.keys.device_id
-    for path in sorted(directory.glob(f"down-{device}-*.vab")):
+    tell = progress or _quiet
+    paths = sorted(directory.glob(f"down-{device}-*.vab"))
+    sizes = [_size(p) for p in paths]
+    total, done = sum(sizes), 0
+    tell("read", 0, total)
+    for path, size in zip(paths, sizes, strict=True):
         report.files.append(path.name)
         try:
             side = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
@@ -127,7 +153,19 @@ def import_village(node: Node, directory: Path) -> UsbReport:
         except BundleRejected as exc:
             report.refused.append(f"{path.name}: {exc.reason}")
             continue
+        finally:
+            done += size
+            tell("read", done, total)
         report.stored += got.downstream_new
         report.refused += got.rejected
+    tell("apply", 0, 1)
     report.applied = village.apply_inbox(node)
+    tell("apply", 1, 1)
     return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -31,7 +31,7 @@ from village_agent import intake
 from village_agent.app import VillageApp, make_app
 from village_agent.app.home import HomeScreen
 from village_agent.app.login import LoginScreen
-from village_agent.app.syncscreen import FolderScreen, SyncScreen
+from village_agent.app.syncscreen import FolderScreen, SyncScreen, human_size
 from village_agent.i18n import t
 from village_agent.syncloop import BackgroundSync
 
@@ -241,7 +241,12 @@ class TestUsb:
             await settle(pilot)
             assert isinstance(app.screen, SyncScreen)
             assert text_of(app, "#sync-message") == t("usb.exported", n=4, folder=stick)
-            assert len(list(stick.glob("up-*.vab"))) == 1
+            (written,) = [p.stat().st_size for p in stick.glob("up-*.vab")]
+            bar = app.screen.query_one("#sync-progress", ProgressBar)
+            assert (bar.total, bar.progress) == (written, written)  # bytes on the stick, all of them
+            size = human_size(written)
+            assert text_of(app, "#sync-progress-text") == t("syncscreen.stick_write", done=size,
+                                                            total=size)
 
             await pilot.press("i")  # nothing from the township on the stick yet
             await settle(pilot)
@@ -262,6 +267,8 @@ class TestUsb:
             await settle(pilot)
             assert text_of(app, "#sync-message") == t("usb.imported", files=1, received=2,
                                                       applied=2)
+            assert text_of(app, "#sync-progress-text") == ""  # filed: the message above says so
+            assert (bar.total, bar.progress) == (1, 1)
             assert isinstance(app.screen, SyncScreen)
             assert deliveries(app.screen) == {t("outbox.township")}
 

@@ -69,6 +69,42 @@ def test_round_trip_by_stick_imported_twice_changes_nothing_the_second_time(
     assert syncstate.outbox_rows(session.store.database) == []  # township items: acked end to end
 
 
+def test_progress_counts_the_bytes_on_the_stick_up_to_the_file_size_and_the_messages(
+    session: Session, township: Node, stick: Path, catalog: Catalog
+) -> None:
+    import os
+
+    from storage.attachments import IncomingFile
+
+    scan = IncomingFile("id_card", "id.jpg", os.urandom(1_000_000))  # several 256 KiB pieces
+    intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
+                [scan], today=TODAY)
+    _enroll_by_file(session, township, stick)
+    village = Node.of(session)
+
+    calls: list[tuple[str, int, int]] = []
+    report = usb.export_village(village, stick, lambda *call: calls.append(call))
+    (written,) = [p.stat().st_size for p in stick.glob("up-*.vab")]
+    assert written > 3 * usb.CHUNK
+    assert {stage for stage, _, _ in calls} == {"write"}
+    assert {total for _, _, total in calls} == {written}
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and len(done) >= 4 and done[-1] == written
+
+    ingest: list[tuple[str, int, int]] = []
+    usb.import_center(township, stick, lambda *call: ingest.append(call))
+    # the signed down-ack rides along with the application's messages
+    assert ingest[0] == ("ingest", 0, len(ingest) - 1) and len(ingest) - 1 >= report.messages
+    assert [d for _, d, _ in ingest] == list(range(len(ingest)))
+
+    back: list[tuple[str, int, int]] = []
+    usb.import_village(village, stick, lambda *call: back.append(call))
+    (answer,) = [p.stat().st_size for p in stick.glob(f"down-{village.keys.device_id}-*.vab")]
+    assert back[0] == ("read", 0, answer)
+    assert ("read", answer, answer) in back
+    assert back[-2:] == [("apply", 0, 1), ("apply", 1, 1)]
+
+
 @pytest.mark.parametrize("damage", ["truncated", "bit_flip"])
 def test_a_damaged_stick_file_is_refused_whole_before_anything_is_stored(
     damage: str, session: Session, township: Node, stick: Path, catalog: Catalog, tmp_path: Path

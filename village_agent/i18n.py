@@ -27,6 +27,34 @@ MESSAGES: dict[str, dict[str, str]] = {
     "operator.disabled": {"zh": "已停用操作员 {name}", "en": "Operator {name} disabled"},
     "operator.enabled": {"zh": "已启用操作员 {name}", "en": "Operator {name} enabled"},
     "operator.pin_set": {"zh": "已更新 {name} 的PIN码", "en": "PIN of {name} changed"},
+    "operator.list_line": {
+        "zh": "{name}\t{role}\t{state}\t上次登录 {last}", "en": "{name}\t{role}\t{state}\tlast login {last}",
+    },
+    "operator.active": {"zh": "启用", "en": "active"},
+    "operator.inactive": {"zh": "停用", "en": "disabled"},
+    # each program refuses the other's home: village-agent a center's, service-center a village's
+    "node.township": {"zh": "乡镇中心", "en": "a township center"},
+    "node.county": {"zh": "县级中心", "en": "a county center"},
+    "node.center_home": {
+        "zh": "此数据目录是{center}（{name}），不是村代办点，不能用 village-agent 办理。中心请用 service-center 命令",
+        "en": "This home is {center} ({name}), not a village service point; use service-center there",
+    },
+    "node.village_home": {
+        "zh": "此数据目录是村代办点（{name}），不是乡镇/县级中心。村代办点请用 village-agent 命令",
+        "en": "This home is a village service point ({name}), not a township or county center; use village-agent there",
+    },
+    "center.decision.accepted": {"zh": "已受理", "en": "Accepted"},
+    "center.decision.correction_requested": {"zh": "已发出补正告知", "en": "Correction requested"},
+    "center.decision.rejected": {"zh": "已决定不予受理", "en": "Rejected"},
+    "center.decision.completed": {"zh": "已办结", "en": "Completed"},
+    "center.decided": {
+        "zh": "{decision}：{id}，将在村代办点下次同步时送达",
+        "en": "{decision}: {id}; the village point gets it at its next sync",
+    },
+    "center.init_done": {
+        "zh": "已建立{center}：{name}（{code}），窗口工作人员 {operator}，指纹 {fingerprint}",
+        "en": "Created {center}: {name} ({code}), clerk {operator}, fingerprint {fingerprint}",
+    },
     "apply.done": {
         "zh": "已受理收件：{id}（{item}），承诺{days}个工作日，预计 {due} 前办结",
         "en": "Taken in: {id} ({item}), {days} working days, due by {due}",
@@ -237,6 +265,7 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "error.not_logged_in": {"zh": "请先登录", "en": "Log in first"},
     "role.agent": {"zh": "代办员", "en": "agent"},
     "role.grid_worker": {"zh": "网格员", "en": "grid worker"},
+    "role.clerk": {"zh": "窗口工作人员", "en": "clerk"},
     "kind.service": {"zh": "办事", "en": "service"},
     "kind.inspection": {"zh": "巡查", "en": "inspection"},
     "kind.bundle": {"zh": "一件事", "en": "bundle"},
@@ -514,6 +543,9 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "syncscreen.busy": {"zh": "上一项操作还在进行，请稍候", "en": "Still busy with the last action"},
     "syncscreen.exporting": {"zh": "正在写入U盘……", "en": "Writing to the stick…"},
     "syncscreen.importing": {"zh": "正在读取U盘……", "en": "Reading the stick…"},
+    "syncscreen.stick_write": {"zh": "正在写入U盘：已写 {done} / 共 {total}", "en": "Writing to the stick: {done} of {total}"},
+    "syncscreen.stick_read": {"zh": "正在读取U盘：已读 {done} / 共 {total}", "en": "Reading the stick: {done} of {total}"},
+    "syncscreen.filing": {"zh": "正在登记乡镇中心的回复……", "en": "Filing the township's answers…"},
     "syncscreen.background": {"zh": "后台同步：{summary}", "en": "Background sync: {summary}"},
     "col.size": {"zh": "大小", "en": "Size"},
     "col.delivery": {"zh": "上报状态", "en": "Where"},
@@ -646,6 +678,13 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     entry = MESSAGES[key]
     return entry.get(language(), entry["zh"]).format(**values)
+
+
+def t_in(lang: str, key: str, **values: object) -> str:
+    """One message in the language given, whatever the user's: for errors that carry both texts
+    (storage.errors takes the English and the Chinese), so either language shows the whole message."""
+    entry = MESSAGES[key]
+    return entry.get(lang, entry["zh"]).format(**values)
 
 
 def status_text(status: str) -> str:

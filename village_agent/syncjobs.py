@@ -166,25 +166,27 @@ def answer_bundles(store: Store, folder: Path) -> list[Path]:
     return sorted(folder.glob(f"down-{store.info.device_id}-*.vab"))
 
 
-def export_to_folder(session: Session, folder: str | Path) -> usb.UsbReport:
+def export_to_folder(session: Session, folder: str | Path,
+                     progress: usb.Progress | None = None) -> usb.UsbReport:
     """Every sealed message not yet acknowledged, onto the stick for the township."""
     target = writable_folder(folder)
     if township_peer(session.store) is None:
         raise InvalidRequest("not enrolled", t("usb.not_enrolled"))
     try:
-        return usb.export_village(Node.of(session), target)
+        return usb.export_village(Node.of(session), target, progress)
     except OSError as exc:
         raise InvalidRequest(f"{target}: {exc}", t("usb.write_failed", folder=target,
                                                      reason=exc.strerror or exc)) from None
 
 
-def import_from_folder(session: Session, folder: str | Path) -> usb.UsbReport:
+def import_from_folder(session: Session, folder: str | Path,
+                       progress: usb.Progress | None = None) -> usb.UsbReport:
     """The township's answers for this device: acknowledgements and decisions."""
     source = stick_folder(folder)
     if not answer_bundles(session.store, source):
         raise InvalidRequest(f"no answers for this device in {source}",
                              t("usb.no_answers", folder=source, tag=session.store.info.device_tag))
-    return usb.import_village(Node.of(session), source)
+    return usb.import_village(Node.of(session), source, progress)
 
 
 # ---- what to tell the agent ------------------------------------------------------------------

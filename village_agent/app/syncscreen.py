@@ -51,11 +51,12 @@ class SyncEnded(Message):
 
 
 class SyncProgress(Message):
-    """Posted from the sync worker's thread: `done` of `total` bytes handed to the link."""
+    """Posted from a worker's thread: `done` of `total` bytes handed to the link ("send"), written
+    to or read from the stick ("write", "read"), or results being filed ("apply")."""
 
-    def __init__(self, done: int, total: int, waiting: bool = False) -> None:
+    def __init__(self, done: int, total: int, waiting: bool = False, stage: str = "send") -> None:
         super().__init__()
-        self.done, self.total, self.waiting = done, total, waiting
+        self.done, self.total, self.waiting, self.stage = done, total, waiting, stage
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,12 @@ class SyncScreen(BaseScreen):
             return
         self.query_one("#sync-progress", ProgressBar).update(total=max(message.total, 1),
                                                              progress=message.done)
-        if message.total and message.done >= message.total:
+        if message.stage in ("write", "read"):
+            text.update(t(f"syncscreen.stick_{message.stage}", done=human_size(message.done),
+                          total=human_size(message.total)))
+        elif message.stage == "apply":
+            text.update(t("syncscreen.filing"))
+        elif message.total and message.done >= message.total:
             text.update(t("syncscreen.waiting_answer"))
         else:
             text.update(t("syncscreen.sending", done=human_size(message.done),
@@ -261,7 +267,11 @@ class SyncScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False,
           description="write the sealed outbox to a USB folder")
     def export(self, folder: Path) -> tuple[UsbReport, Path]:
-        return syncjobs.export_to_folder(self.village.require_session(), folder), folder
+        return syncjobs.export_to_folder(self.village.require_session(), folder,
+                                         self._stick_progress), folder
+
+    def _stick_progress(self, stage: str, done: int, total: int) -> None:
+        self.post_message(SyncProgress(done, total, stage=stage))  # from the worker's thread
 
     def action_import(self) -> None:
         if self.busy is not None:
@@ -285,7 +295,8 @@ class SyncScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="import", exit_on_error=False,
           description="take in the township's answers from a USB folder")
     def import_answers(self, folder: Path) -> UsbReport:
-        return syncjobs.import_from_folder(self.village.require_session(), folder)
+        return syncjobs.import_from_folder(self.village.require_session(), folder,
+                                           self._stick_progress)
 
     def action_enroll(self) -> None:
         if self.busy is not None:
@@ -325,6 +336,7 @@ class SyncScreen(BaseScreen):
         elif group == "import":
             assert isinstance(result, UsbReport)
             self.say(syncjobs.imported_text(result), ok=not result.refused)
+            self.query_one("#sync-progress-text", Static).update("")  # filed: the message says so
 
     def work_failed(self, group: str, error: BaseException) -> bool:
         if group in ("sync", "export", "import") and isinstance(
@@ -337,7 +349,7 @@ class SyncScreen(BaseScreen):
         if group in ("sync", "export", "import") and self.is_attached:
             self.busy = None
             bar = self.query_one("#sync-progress", ProgressBar)
-            if bar.total is None:  # USB jobs have no byte count: the bar only said "working"
+            if bar.total is None:  # ended before any count came (refused, nothing to do)
                 self.query_one("#sync-progress-row").display = False
             if group != "sync":
                 self.load()
