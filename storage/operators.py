@@ -1,4 +1,4 @@
-"""Operators (proxy agents, grid workers): PINs, wrapped keys, lock-out with back-off."""
+"""Operators (village agents and grid workers, center clerks): PINs, wrapped keys, lock-out with back-off."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import pairwise
+
+import sqlite_utils
 
 from storage import audit
 from storage.crypto import (
@@ -26,7 +28,10 @@ from storage.errors import (
     WrongPin,
 )
 
-ROLES = {"agent": "代办员", "grid_worker": "网格员"}
+ROLES = {"agent": "代办员", "grid_worker": "网格员", "clerk": "窗口工作人员"}
+# The roles each kind of store has. The first manages operators there, and the last active one
+# of it cannot be disabled: a village point's agent, a township or county center's clerk.
+NODE_ROLES = {"village": ("agent", "grid_worker"), "township": ("clerk",), "county": ("clerk",)}
 MAX_TRIES = 5
 BASE_LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
@@ -60,6 +65,35 @@ def check_pin_strength(pin: str) -> None:
         raise WeakPin("PIN is too easy to guess", "PIN码过于简单（如123456、重复数字），请换一个")
 
 
+def node_kind(db: sqlite_utils.Database) -> str:
+    """village | township | county: what the store in `db` is (stores from before centers are villages)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'node'").fetchone()
+    return str(row[0]) if row is not None and str(row[0]) in NODE_ROLES else "village"
+
+
+def manager_role(node: str) -> str:
+    """The role that manages operators at this kind of store."""
+    return NODE_ROLES[node][0]
+
+
+def check_role(node: str, role: str) -> None:
+    """Refuse a role this kind of store does not have, saying which ones it does."""
+    if role in NODE_ROLES[node]:
+        return
+    if node == "village":
+        allowed = "角色只能是 agent（代办员）或 grid_worker（网格员）"
+        if role == "clerk":
+            raise InvalidRequest("a village point has no clerks",
+                                 f"村代办点不能添加窗口工作人员（clerk），{allowed}")
+        raise InvalidRequest(f"unknown role {role!r}", allowed)
+    if role in ROLES:
+        raise InvalidRequest(
+            f"a {node} center has clerks only, not {role}s",
+            f"乡镇/县级中心只能添加窗口工作人员（clerk），{ROLES[role]}（{role}）在村代办点添加",
+        )
+    raise InvalidRequest(f"unknown role {role!r}", "乡镇/县级中心的工作人员角色只能是 clerk（窗口工作人员）")
+
+
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -91,8 +125,8 @@ def insert_operator(
     name = name.strip()
     if not name or len(name) > 30:
         raise InvalidRequest("operator name must be 1-30 characters", "操作员姓名须为1至30个字")
-    if role not in ROLES:
-        raise InvalidRequest(f"unknown role {role!r}", "角色只能是 agent（代办员）或 grid_worker（网格员）")
+    with database.read() as db:
+        check_role(node_kind(db), role)
     check_pin_strength(pin)
     wrapped = wrap_data_key(keys.data_key, pin, kdf, operator=name)  # slow: outside the lock
     with database.write() as db:
@@ -110,15 +144,17 @@ def set_active(database: Database, keys: Keys, name: str, active: bool, *, by: s
     get_operator(database, name)
     with database.write() as db:
         if not active:
+            manager = manager_role(node_kind(db))
             others = db.execute(
-                "SELECT count(*) FROM operators WHERE active = 1 AND role = 'agent' AND name != ?",
-                [name],
+                "SELECT count(*) FROM operators WHERE active = 1 AND role = ? AND name != ?",
+                [manager, name],
             ).fetchone()[0]
             role = db.execute("SELECT role FROM operators WHERE name = ?", [name]).fetchone()[0]
-            if role == "agent" and others == 0:
+            if role == manager and others == 0:
+                title = ROLES[manager]
                 raise InvalidRequest(
-                    "cannot disable the last active agent",
-                    "不能停用最后一名代办员，否则将无人能登录管理。请先添加另一名代办员",
+                    f"cannot disable the last active {manager}",
+                    f"不能停用最后一名{title}，否则将无人能登录管理。请先添加另一名{title}",
                 )
         db.execute("UPDATE operators SET active = ? WHERE name = ?", (int(active), name))
         audit.append(db, by, "operator.enable" if active else "operator.disable", name, "", keys)
@@ -153,8 +189,9 @@ def unlock(database: Database, name: str, pin: str, *, now: float | None = None)
         row = rows[0]
         operator = _row_to_operator(row)
         if not operator.active:
+            manager = ROLES[manager_role(node_kind(db))]
             raise OperatorDisabled(
-                f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系代办员启用"
+                f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系{manager}启用"
             )
         locked_until = float(str(row["locked_until"]))
         if locked_until > now:

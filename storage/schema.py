@@ -325,3 +325,54 @@ def m007_catalog_releases(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m008_clerk_role(db: Database) -> None:
+    """Centers get their own staff role, clerk (the service window's staff); a center's agents become clerks.
+
+    SQLite cannot change a CHECK constraint, so `operators` is rebuilt in this one
+    transaction. Applications and drafts reference it, so it cannot be rebuilt
+    aside and renamed into place (a DROP would orphan their rows for good): the
+    rows are copied to a temporary table, the table is dropped and created again
+    under its own name, and the rows go back, with foreign keys checked at commit.
+    The audit chain is never rewritten: each converted operator gets a new row
+    saying so, after the rows that recorded them as agents.
+    """
+    from storage import audit  # the chain's own hashing, so the new rows verify
+
+    _run(
+        db,
+        """
+        PRAGMA defer_foreign_keys = ON;
+        CREATE TEMP TABLE operators_before_m008 AS SELECT * FROM operators;
+        DROP TABLE operators;
+        CREATE TABLE operators (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,          -- staff display name, shown at login
+            role TEXT NOT NULL CHECK (role IN ('agent', 'grid_worker', 'clerk')),
+            active INTEGER NOT NULL DEFAULT 1,
+            wrapped_key TEXT NOT NULL,          -- data key wrapped under this operator's PIN
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        INSERT INTO operators (id, name, role, active, wrapped_key, failed_attempts, locked_until,
+            created_at, last_login_at)
+            SELECT id, name, role, active, wrapped_key, failed_attempts, locked_until, created_at,
+            last_login_at FROM operators_before_m008 ORDER BY id;
+        DROP TABLE operators_before_m008
+        """,
+    )
+    node = db.execute("SELECT value FROM meta WHERE key = 'node'").fetchone()
+    if node is None or node[0] not in ("township", "county"):
+        return
+    converted = [row[0] for row in db.execute(
+        "SELECT name FROM operators WHERE role = 'agent' ORDER BY id"
+    ).fetchall()]
+    db.execute("UPDATE operators SET role = 'clerk' WHERE role = 'agent'")
+    for name in converted:
+        # No operator is logged in during a migration, so no key: the next login's
+        # checkpoint covers these rows, as it covers failed logins.
+        audit.append(db, "", "operator.role", name, "agent -> clerk (m008_clerk_role)")

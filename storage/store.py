@@ -67,7 +67,7 @@ class Store:
         village_name: str,
         operator_name: str,
         pin: str,
-        role: str = "agent",
+        role: str | None = None,
         kdf: KdfParams = DEFAULT_KDF,
         node: str = "village",
         device_id: str | None = None,
@@ -79,6 +79,9 @@ class Store:
 
         A center's `village_code` is its own division code: 9 digits for a township,
         6 for a county (the leading part of 统计用区划代码).
+
+        The first operator is the one who manages the others: a village point's agent, a
+        center's clerk. `role`, if given, must be that one.
         """
         if node == "village":
             try:
@@ -97,8 +100,11 @@ class Store:
             raise InvalidRequest(f"unknown node kind {node!r}", "节点类型只能是 village、township 或 county")
         if not village_name.strip() or len(village_name) > 40:
             raise InvalidRequest("village name must be 1-40 characters", "村名须为1至40个字")
-        if role != "agent":
-            raise InvalidRequest("the first operator must be an agent", "第一位操作员须为代办员")
+        first = operators.manager_role(node)
+        if role is not None and role != first:
+            raise InvalidRequest(f"the first operator must be a {first}",
+                                 f"第一位操作员须为{operators.ROLES[first]}")
+        role = first
         operators.check_pin_strength(pin)
         if device_id is not None and not (
             len(device_id) == 16 and all(c in "0123456789abcdef" for c in device_id)
@@ -203,30 +209,33 @@ class Session:
     def __repr__(self) -> str:
         return f"Session(operator={self.operator.name!r})"
 
-    def _require_agent(self) -> None:
-        if self.operator.role != "agent":
-            raise NotPermitted("only agents manage operators", "只有代办员可以管理操作员")
+    def _require_manager(self) -> None:
+        """Operators are managed by a village point's agents, or by a center's clerks."""
+        manager = operators.manager_role(self.store.node)
+        if self.operator.role != manager:
+            raise NotPermitted(f"only {manager}s manage operators",
+                               f"只有{operators.ROLES[manager]}可以管理操作员")
 
     # operators
     def add_operator(self, name: str, role: str, pin: str) -> Operator:
-        self._require_agent()
+        self._require_manager()
         return operators.insert_operator(
             self.store.database, self.keys, name, role, pin, self.store.kdf, by=self.operator.name
         )
 
     def disable_operator(self, name: str) -> None:
-        self._require_agent()
+        self._require_manager()
         if name == self.operator.name:
             raise InvalidRequest("cannot disable yourself", "不能停用自己的账号")
         operators.set_active(self.store.database, self.keys, name, False, by=self.operator.name)
 
     def enable_operator(self, name: str) -> None:
-        self._require_agent()
+        self._require_manager()
         operators.set_active(self.store.database, self.keys, name, True, by=self.operator.name)
 
     def set_pin(self, name: str, pin: str) -> None:
         if name != self.operator.name:
-            self._require_agent()
+            self._require_manager()
         operators.set_pin(
             self.store.database, self.keys, name, pin, self.store.kdf, by=self.operator.name
         )

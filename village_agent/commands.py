@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 from forms.catalog import Catalog
 from forms.model import LEVELS, Bundle, ServiceItem
 from forms.templates import template
+from storage import operators
 from storage.errors import InvalidRequest
 from storage.status import STATUS_ZH
 from storage.store import STORE_FILE, Session, Store
 from village_agent import intake, printing
-from village_agent.i18n import t
+from village_agent.i18n import t, t_in
 
 if TYPE_CHECKING:
     from village_agent.cli import Context
@@ -48,8 +49,23 @@ def login(ctx: Context, store: Store) -> Session:
     return session
 
 
+def open_store(ctx: Context) -> Store:
+    """The store in the home directory if it is this program's kind, checked before any PIN:
+    a village point for `village-agent`, a township or county center for `service-center`."""
+    store = Store.open(ctx.home)
+    node, name = store.node, store.info.village_name
+    if ctx.center and node == "village":
+        store.close()
+        raise InvalidRequest(*(t_in(lang, "node.village_home", name=name) for lang in ("en", "zh")))
+    if not ctx.center and node != "village":
+        store.close()
+        raise InvalidRequest(*(t_in(lang, "node.center_home", center=t_in(lang, f"node.{node}"),
+                                    name=name) for lang in ("en", "zh")))
+    return store
+
+
 def open_session(ctx: Context) -> Session:
-    return login(ctx, Store.open(ctx.home))
+    return login(ctx, open_store(ctx))
 
 
 def init(ctx: Context) -> int:
@@ -80,20 +96,25 @@ def _kdf_for_tests_or_default() -> Any:
 
 
 def operator(ctx: Context) -> int:
+    """`village-agent operator` (agents and grid workers) and `service-center operator` (clerks)."""
     action, name = ctx.args.action, ctx.args.name
-    store = Store.open(ctx.home)
+    store = open_store(ctx)
     if action == "list":
         ops = store.operators()
         ctx.emit(
             [asdict(o) for o in ops],
             lambda: "\n".join(
-                f"{o.name}\t{o.role_zh}\t{'启用' if o.active else '停用'}\t上次登录 {o.last_login_at or '—'}"
+                t("operator.list_line", name=o.name, role=t(f"role.{o.role}"),
+                  state=t("operator.active" if o.active else "operator.inactive"),
+                  last=o.last_login_at or "—")
                 for o in ops
             ),
         )
         return 0
     if not name:
         raise InvalidRequest("operator name required", "请给出操作员姓名")
+    if action == "add":  # a role this kind of store does not have: refused before any PIN
+        operators.check_role(store.node, ctx.args.role)
     session = login(ctx, store)
     if action == "add":
         added = session.add_operator(name, ctx.args.role, ctx.new_pin(name))
@@ -337,15 +358,6 @@ def verify(ctx: Context) -> int:
     return 0 if report.ok else 4
 
 
-def run_app(ctx: Context) -> int:
-    """No sub-command: the terminal app. Textual is imported only here, so the CLI stays quick."""
-    from village_agent.app import make_app
-
-    app = make_app(ctx.home, kdf=_kdf_for_tests_or_default())
-    app.run()
-    return int(app.return_code or 0)
-
-
 def demo(ctx: Context) -> int:
     """A throw-away village point and township center on loopback, with a morning's work."""
     from village_agent import demo as demo_module
@@ -424,7 +436,7 @@ def sync(ctx: Context) -> int:
     from sync.client import sync_once
 
     if ctx.args.unattended:  # a scheduled task: moves sealed bytes only, needs no PIN
-        store = Store.open(ctx.home)
+        store = open_store(ctx)  # a center's home is refused here too
         report = sync_once(store, force=True)
     else:  # an operator is here: also seal what waits and file the decisions that come back
         session = open_session(ctx)

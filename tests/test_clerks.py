@@ -1,0 +1,558 @@
+"""Clerks (窗口工作人员): a township or county center's own staff role, on real stores and the real programs.
+
+A center's operators are clerks, never agents or grid workers; a village point never has clerks.
+`village-agent` refuses a center's home and `service-center` a village's, before any PIN.
+Migration m008 turns an existing center's agents into clerks without losing what references them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forms.catalog import Catalog
+from storage.crypto import TEST_KDF, wrap_data_key
+from storage.errors import InvalidRequest, NotPermitted
+from storage.store import Session, Store
+from sync.client import enroll_online, sync_once
+from sync.enroll import issue_code
+from sync.node import Node
+from tests.conftest import AGENT, PIN, ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME
+from tests.forms_helpers import example
+from tests.helpers import db_path, table_counts
+from tests.sync_helpers import CLERK, CLERK_PIN, TOWNSHIP_CODE, make_center, serving, statuses
+from village_agent import intake
+
+BIN = Path(sys.executable).parent  # the console scripts installed beside this interpreter
+SECOND_CLERK = "赵晓燕"
+SECOND_PIN = "406183"
+GRID_WORKER = "李建军"
+GRID_PIN = "582047"
+COUNTY_CODE = "431081"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# operators as migration m001 made it, before m008 let it hold clerks
+PRE_M008_OPERATORS = """
+    CREATE TABLE operators (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,          -- staff display name, shown at login
+        role TEXT NOT NULL CHECK (role IN ('agent', 'grid_worker')),
+        active INTEGER NOT NULL DEFAULT 1,
+        wrapped_key TEXT NOT NULL,          -- data key wrapped under this operator's PIN
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        last_login_at TEXT
+    )
+"""
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run(program: str, home: Path, *args: str, pin: str = CLERK_PIN, **env: str) -> Ran:
+    """The installed console script (`service-center` or `village-agent`), as a script would run it.
+
+    No terminal: a PIN asked for that is not in the environment fails, it does not hang."""
+    script = BIN / program
+    assert script.exists(), f"{script} is not installed (pip install -e .)"
+    environment = {
+        **os.environ, "VILLAGE_AGENT_HOME": str(home), "VILLAGE_AGENT_PIN": pin,
+        "VILLAGE_AGENT_TEST_KDF": "1", "VILLAGE_AGENT_LANG": "zh", "PYTHONIOENCODING": "utf-8",
+        **env,
+    }
+    environment.pop("VILLAGE_AGENT_DEBUG", None)
+    environment.pop("VILLAGE_AGENT_OPERATOR", None)
+    environment.update(env)
+    proc = subprocess.run([str(script), *args], capture_output=True, text=True, env=environment,
+                          cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+
+def roles(home: Path) -> dict[str, tuple[str, bool]]:
+    """Who is stored as what, read from the closed file with plain sqlite3."""
+    with sqlite3.connect(db_path(home)) as conn:
+        rows = conn.execute("SELECT name, role, active FROM operators ORDER BY id").fetchall()
+    conn.close()
+    return {name: (role, bool(active)) for name, role, active in rows}
+
+
+def audit_rows(home: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(db_path(home)) as conn:
+        rows = conn.execute("SELECT operator, action, target, detail FROM audit ORDER BY seq").fetchall()
+    conn.close()
+    return [tuple(r) for r in rows]
+
+
+@pytest.fixture
+def center_home(tmp_path: Path) -> Path:
+    """A township center made by `service-center init`, closed."""
+    home = tmp_path / "township"
+    made = run("service-center", home, "init", "--level", "township", "--code", TOWNSHIP_CODE,
+               "--name", "兴宁镇便民服务中心", "--operator", CLERK)
+    assert made.code == 0, made.text
+    return home
+
+
+@pytest.fixture
+def village_home(store: Store) -> Iterator[Path]:
+    """A village point (the conftest store), closed so the programs have it to themselves."""
+    store.close()
+    yield store.home
+
+
+# --- the first operator ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "code"), [("township", TOWNSHIP_CODE), ("county", COUNTY_CODE)])
+def test_a_centers_first_operator_is_a_clerk(tmp_path: Path, kind: str, code: str) -> None:
+    home = tmp_path / kind
+    store = Store.create(home, village_code=code, village_name="便民服务中心", operator_name=CLERK,
+                         pin=CLERK_PIN, kdf=TEST_KDF, node=kind)
+    session = store.login(CLERK, CLERK_PIN)
+    assert (session.operator.role, session.operator.role_zh) == ("clerk", "窗口工作人员")
+    store.close()
+    assert roles(home) == {CLERK: ("clerk", True)}
+
+
+@pytest.mark.parametrize("role", ["agent", "grid_worker"])
+def test_a_center_cannot_be_created_with_another_first_role(tmp_path: Path, role: str) -> None:
+    home = tmp_path / "township"
+    with pytest.raises(InvalidRequest) as refused:
+        Store.create(home, village_code=TOWNSHIP_CODE, village_name="兴宁镇便民服务中心",
+                     operator_name=CLERK, pin=CLERK_PIN, kdf=TEST_KDF, node="township", role=role)
+    assert refused.value.zh == "第一位操作员须为窗口工作人员"
+    assert not db_path(home).exists()
+
+
+def test_a_village_points_first_operator_is_still_an_agent(tmp_path: Path) -> None:
+    home = tmp_path / "village"
+    with pytest.raises(InvalidRequest) as refused:
+        Store.create(home, village_code=VILLAGE_CODE, village_name=VILLAGE_NAME, operator_name=AGENT,
+                     pin=PIN, kdf=TEST_KDF, role="clerk")
+    assert refused.value.zh == "第一位操作员须为代办员"
+    assert not db_path(home).exists()
+    Store.create(home, village_code=VILLAGE_CODE, village_name=VILLAGE_NAME, operator_name=AGENT,
+                 pin=PIN, kdf=TEST_KDF).close()
+    assert roles(home) == {AGENT: ("agent", True)}
+
+
+def test_service_center_init_makes_the_first_operator_a_clerk(tmp_path: Path) -> None:
+    home = tmp_path / "county"
+    made = run("service-center", home, "init", "--level", "county", "--code", COUNTY_CODE,
+               "--name", "资兴市政务服务中心", "--operator", CLERK)
+    assert made.code == 0, made.text
+    assert made.stdout.startswith(f"已建立县级中心：资兴市政务服务中心（{COUNTY_CODE}），窗口工作人员 {CLERK}，指纹 ")
+    assert roles(home) == {CLERK: ("clerk", True)}
+    assert audit_rows(home) == [(CLERK, "store.init", COUNTY_CODE, "")]
+
+    as_json = run("service-center", tmp_path / "township", "--json", "init", "--level", "township",
+                  "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心", "--operator", CLERK)
+    assert as_json.code == 0, as_json.text
+    assert {k: as_json.json()[k] for k in ("level", "operator", "role")} == {
+        "level": "township", "operator": CLERK, "role": "clerk"}
+    assert roles(tmp_path / "township") == {CLERK: ("clerk", True)}
+
+
+# --- operator management at a center --------------------------------------------------------
+
+
+def test_service_center_operator_add_adds_a_clerk_who_can_log_in(center_home: Path) -> None:
+    added = run("service-center", center_home, "operator", "add", SECOND_CLERK,
+                VILLAGE_AGENT_NEW_PIN=SECOND_PIN)
+    assert added.code == 0, added.text
+    assert added.stdout.strip() == f"已添加操作员 {SECOND_CLERK}（窗口工作人员）"
+    assert roles(center_home) == {CLERK: ("clerk", True), SECOND_CLERK: ("clerk", True)}
+    assert (CLERK, "operator.add", SECOND_CLERK, "clerk") in audit_rows(center_home)
+
+    listed = run("service-center", center_home, "--json", "operator", "list")
+    assert [(o["name"], o["role"], o["active"]) for o in listed.json()] == [
+        (CLERK, "clerk", True), (SECOND_CLERK, "clerk", True)]
+    text = run("service-center", center_home, "operator", "list").stdout.splitlines()
+    assert [line.split("\t")[:3] for line in text] == [
+        [CLERK, "窗口工作人员", "启用"], [SECOND_CLERK, "窗口工作人员", "启用"]]
+
+    # The new clerk works at the center with their own PIN, and manages operators too.
+    verified = run("service-center", center_home, "verify", pin=SECOND_PIN,
+                   VILLAGE_AGENT_OPERATOR=SECOND_CLERK)
+    assert verified.code == 0 and "校验通过" in verified.stdout, verified.text
+    store = Store.open(center_home)
+    try:
+        second = store.login(SECOND_CLERK, SECOND_PIN)
+        assert second.operator.role == "clerk"
+        second.add_operator("孙小红", "clerk", "305718")
+        assert [o.role for o in store.operators()] == ["clerk", "clerk", "clerk"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("role", "zh"), [("agent", "代办员"), ("grid_worker", "网格员")])
+def test_service_center_operator_add_refuses_village_roles_and_changes_nothing(
+    center_home: Path, role: str, zh: str
+) -> None:
+    before = table_counts(center_home)
+    refused = run("service-center", center_home, "operator", "add", SECOND_CLERK, "--role", role,
+                  VILLAGE_AGENT_NEW_PIN=SECOND_PIN)
+    assert refused.code == 1, refused.text
+    assert refused.stderr.strip() == (
+        f"乡镇/县级中心只能添加窗口工作人员（clerk），{zh}（{role}）在村代办点添加")
+    # Refused before the PIN: not even a login was recorded.
+    assert table_counts(center_home) == before
+    assert roles(center_home) == {CLERK: ("clerk", True)}
+
+    as_json = run("service-center", center_home, "--json", "operator", "add", SECOND_CLERK,
+                  "--role", role, VILLAGE_AGENT_NEW_PIN=SECOND_PIN)
+    assert as_json.code == 1
+    assert as_json.json()["error"] == "InvalidRequest" and CHINESE.search(as_json.json()["message"])
+    assert table_counts(center_home) == before
+
+
+def test_service_center_operator_add_refuses_an_unknown_role(center_home: Path) -> None:
+    before = table_counts(center_home)
+    refused = run("service-center", center_home, "operator", "add", SECOND_CLERK, "--role", "boss",
+                  VILLAGE_AGENT_NEW_PIN=SECOND_PIN)
+    assert refused.code == 1
+    assert "只能是 clerk（窗口工作人员）" in refused.stderr
+    assert table_counts(center_home) == before
+
+
+def test_a_clerk_cannot_be_added_at_a_village(village_home: Path) -> None:
+    before = table_counts(village_home)
+    refused = run("village-agent", village_home, "operator", "add", GRID_WORKER, "--role", "clerk",
+                  pin=PIN, VILLAGE_AGENT_NEW_PIN=GRID_PIN)
+    assert refused.code == 1, refused.text
+    assert refused.stderr.strip() == (
+        "村代办点不能添加窗口工作人员（clerk），角色只能是 agent（代办员）或 grid_worker（网格员）")
+    assert table_counts(village_home) == before
+    assert roles(village_home) == {AGENT: ("agent", True)}
+
+    # Nor through the store itself, whoever asks.
+    store = Store.open(village_home)
+    try:
+        with pytest.raises(InvalidRequest) as caught:
+            store.login(AGENT, PIN).add_operator(GRID_WORKER, "clerk", GRID_PIN)
+        assert "村代办点不能添加窗口工作人员" in caught.value.zh
+    finally:
+        store.close()
+    assert roles(village_home) == {AGENT: ("agent", True)}
+
+    # The village's own roles are still added as before.
+    added = run("village-agent", village_home, "operator", "add", GRID_WORKER, "--role",
+                "grid_worker", pin=PIN, VILLAGE_AGENT_NEW_PIN=GRID_PIN)
+    assert added.code == 0, added.text
+    assert roles(village_home) == {AGENT: ("agent", True), GRID_WORKER: ("grid_worker", True)}
+
+
+def test_the_last_active_clerk_cannot_be_disabled(center_home: Path) -> None:
+    # From the command line the last clerk is always the one logged in.
+    alone = run("service-center", center_home, "operator", "disable", CLERK)
+    assert alone.code == 1 and "不能停用自己" in alone.stderr, alone.text
+    assert roles(center_home) == {CLERK: ("clerk", True)}
+
+    assert run("service-center", center_home, "operator", "add", SECOND_CLERK,
+               VILLAGE_AGENT_NEW_PIN=SECOND_PIN).code == 0
+    disabled = run("service-center", center_home, "operator", "disable", SECOND_CLERK,
+                   VILLAGE_AGENT_OPERATOR=CLERK)
+    assert disabled.code == 0, disabled.text
+    assert roles(center_home) == {CLERK: ("clerk", True), SECOND_CLERK: ("clerk", False)}
+    locked_out = run("service-center", center_home, "applications", pin=SECOND_PIN,
+                     VILLAGE_AGENT_OPERATOR=SECOND_CLERK)
+    assert locked_out.code == 3
+    assert locked_out.stderr.strip() == f"操作员“{SECOND_CLERK}”已停用，请联系窗口工作人员启用"
+    assert run("service-center", center_home, "operator", "enable", SECOND_CLERK,
+               VILLAGE_AGENT_OPERATOR=CLERK).code == 0
+    assert roles(center_home)[SECOND_CLERK] == ("clerk", True)
+
+    # Two windows: the second clerk's is still open when the first disables them, then the second
+    # tries to disable the first, who is by then the last active clerk.
+    store = Store.open(center_home)
+    try:
+        first, second = store.login(CLERK, CLERK_PIN), store.login(SECOND_CLERK, SECOND_PIN)
+        first.disable_operator(SECOND_CLERK)
+        with pytest.raises(InvalidRequest) as caught:
+            second.disable_operator(CLERK)
+        assert caught.value.zh == "不能停用最后一名窗口工作人员，否则将无人能登录管理。请先添加另一名窗口工作人员"
+    finally:
+        store.close()
+    assert roles(center_home) == {CLERK: ("clerk", True), SECOND_CLERK: ("clerk", False)}
+
+
+def test_only_a_clerk_manages_a_centers_operators(tmp_path: Path) -> None:
+    """A grid worker at a center (the store API allowed one before m008) manages nobody there."""
+    clerk = make_center(tmp_path / "township")
+    wrapped = wrap_data_key(clerk.keys.data_key, GRID_PIN, TEST_KDF, operator=GRID_WORKER)
+    with clerk.store.database.write() as db:  # as the old store API would have added them
+        db.execute("INSERT INTO operators (name, role, wrapped_key, created_at)"
+                   " VALUES (?, 'grid_worker', ?, '2026-01-05T08:00:00+00:00')",
+                   [GRID_WORKER, wrapped.to_json()])
+    worker = clerk.store.login(GRID_WORKER, GRID_PIN)
+    for attempt in (lambda: worker.add_operator(SECOND_CLERK, "clerk", SECOND_PIN),
+                    lambda: worker.disable_operator(CLERK),
+                    lambda: worker.set_pin(CLERK, SECOND_PIN)):
+        with pytest.raises(NotPermitted) as caught:
+            attempt()
+        assert caught.value.zh == "只有窗口工作人员可以管理操作员"
+    worker.set_pin(GRID_WORKER, "305718")  # their own PIN is still theirs to change
+    clerk.store.close()
+    assert roles(clerk.store.home) == {CLERK: ("clerk", True), GRID_WORKER: ("grid_worker", True)}
+
+
+# --- each program refuses the other's home ---------------------------------------------------
+
+
+VILLAGE_COMMANDS = [
+    ("list",), ("verify",), ("operator", "list"), ("operator", "add", GRID_WORKER),
+    ("operator", "disable", CLERK), ("calendar", "show"), ("sync",), ("sync", "--unattended"),
+]
+
+
+@pytest.mark.parametrize("args", VILLAGE_COMMANDS, ids=" ".join)
+def test_village_agent_refuses_a_centers_home(center_home: Path, args: tuple[str, ...]) -> None:
+    before, disk = table_counts(center_home), audit_rows(center_home)
+    # No PIN in the environment and no terminal: the refusal comes before a PIN is asked for.
+    refused = run("village-agent", center_home, *args, pin="", VILLAGE_AGENT_NEW_PIN=GRID_PIN)
+    assert refused.code == 1, refused.text
+    assert refused.stderr.strip() == (
+        "此数据目录是乡镇中心（兴宁镇便民服务中心），不是村代办点，不能用 village-agent 办理。"
+        "中心请用 service-center 命令")
+    assert (table_counts(center_home), audit_rows(center_home)) == (before, disk)
+    assert roles(center_home) == {CLERK: ("clerk", True)}
+
+
+CENTER_COMMANDS = [
+    ("applications",), ("verify",), ("operator", "list"), ("operator", "add", SECOND_CLERK),
+    ("operator", "enable", AGENT), ("enroll-code", "--village-code", VILLAGE_CODE), ("devices",),
+    ("accept", "20261123-ABCDEF-00001"), ("serve", "--port", "0"),
+]
+
+
+@pytest.mark.parametrize("args", CENTER_COMMANDS, ids=" ".join)
+def test_service_center_refuses_a_village_home(village_home: Path, args: tuple[str, ...]) -> None:
+    before, disk = table_counts(village_home), audit_rows(village_home)
+    refused = run("service-center", village_home, *args, pin="", VILLAGE_AGENT_NEW_PIN=SECOND_PIN)
+    assert refused.code == 1, refused.text
+    assert refused.stderr.strip() == (
+        f"此数据目录是村代办点（{VILLAGE_NAME}），不是乡镇/县级中心。村代办点请用 village-agent 命令")
+    assert (table_counts(village_home), audit_rows(village_home)) == (before, disk)
+    assert roles(village_home) == {AGENT: ("agent", True)}
+
+
+def test_the_refusal_is_in_english_when_asked(center_home: Path, village_home: Path) -> None:
+    at_center = run("village-agent", center_home, "list", pin="", VILLAGE_AGENT_LANG="en")
+    assert at_center.code == 1
+    assert at_center.stderr.strip() == (
+        "This home is a township center (兴宁镇便民服务中心), not a village service point; "
+        "use service-center there")
+    at_village = run("service-center", village_home, "applications", pin="", VILLAGE_AGENT_LANG="en")
+    assert at_village.code == 1 and "use village-agent there" in at_village.stderr
+
+
+# --- a clerk at work --------------------------------------------------------------------------
+
+
+def _enrolled_village_sends(village: Session, node: Node, url: str, catalog: Catalog) -> str:
+    """The village enrolls at the center, takes in an old-age allowance and syncs; its number."""
+    enroll_online(village, url, issue_code(node, VILLAGE_CODE))
+    app_id = intake.take(village, catalog, village.calendar(), "MZ-GLJT",
+                         example(catalog.get("MZ-GLJT")), today=TODAY).application_ids[0]
+    assert sync_once(village.store, session=village).ok
+    return app_id
+
+
+def test_a_clerk_logs_in_and_accepts_an_application(
+    session: Session, tmp_path: Path, catalog: Catalog
+) -> None:
+    township = make_center(tmp_path / "township")
+    node = Node.of(township)
+    with serving(node) as url:
+        app_id = _enrolled_village_sends(session, node, url, catalog)
+        assert statuses(township) == {app_id: "received"}
+
+        accepted = run("service-center", township.store.home, "accept", app_id)
+        assert accepted.code == 0, accepted.text
+        assert accepted.stdout.strip() == f"已受理：{app_id}，将在村代办点下次同步时送达"
+        assert statuses(township) == {app_id: "accepted"}
+        _, events = township.show(app_id)
+        decision = [e for e in events if e.type == "accepted"]
+        assert [e.operator_id for e in decision] == [township.operator.id]
+        assert township.store.operators()[0].role == "clerk"
+
+        assert sync_once(session.store, session=session, force=True).ok
+    assert statuses(session)[app_id] == "accepted"
+    township.store.close()
+
+
+# --- migration m008 ---------------------------------------------------------------------------
+
+
+def _back_to_pre_m008(home: Path, *, as_agents: bool) -> None:
+    """Give the closed store's operators the table m001 made (clerks as agents), and forget m008.
+
+    Plain sqlite3 with foreign keys off, as an old version of the program left the file."""
+    conn = sqlite3.connect(db_path(home), isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        rows = conn.execute("SELECT id, name, role, active, wrapped_key, failed_attempts,"
+                            " locked_until, created_at, last_login_at FROM operators").fetchall()
+        conn.execute("DROP TABLE operators")
+        conn.execute(PRE_M008_OPERATORS)
+        conn.executemany(
+            "INSERT INTO operators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0], r[1], "agent" if as_agents and r[2] == "clerk" else r[2], *r[3:]) for r in rows],
+        )
+        forgotten = conn.execute(
+            "DELETE FROM _sqlite_migrations WHERE name = 'm008_clerk_role'").rowcount
+        assert forgotten == 1
+        conn.execute("COMMIT")
+        with pytest.raises(sqlite3.IntegrityError):  # the old CHECK: no clerks
+            conn.execute("INSERT INTO operators (name, role, wrapped_key, created_at)"
+                         " VALUES ('x', 'clerk', '', '')")
+    finally:
+        conn.close()
+
+
+def _references(home: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows that point at operators, and how the file holds together."""
+    with sqlite3.connect(db_path(home)) as conn:
+        found = {
+            "applications": conn.execute(
+                "SELECT id, operator_id FROM applications ORDER BY id").fetchall(),
+            "drafts": conn.execute("SELECT id, operator_id FROM drafts ORDER BY id").fetchall(),
+            "operators": conn.execute("SELECT id, name FROM operators ORDER BY id").fetchall(),
+            "foreign_key_check": conn.execute("PRAGMA foreign_key_check").fetchall(),
+            "integrity_check": conn.execute("PRAGMA integrity_check").fetchall(),
+            "migrations": conn.execute("SELECT name FROM _sqlite_migrations"
+                                       " WHERE name = 'm008_clerk_role'").fetchall(),
+        }
+    conn.close()
+    return found
+
+
+def test_m008_turns_an_existing_centers_agents_into_clerks_and_keeps_their_work(
+    session: Session, tmp_path: Path, catalog: Catalog
+) -> None:
+    township = make_center(tmp_path / "township")
+    home = township.store.home
+    node = Node.of(township)
+    with serving(node) as url:
+        app_id = _enrolled_village_sends(session, node, url, catalog)
+    township.add_operator(SECOND_CLERK, "clerk", SECOND_PIN)
+    draft_id = township.save_draft("MZ-GLJT", catalog.get("MZ-GLJT").version, {"note": "窗口咨询"})
+    township.disable_operator(SECOND_CLERK)
+    township.store.close()
+    before = _references(home)
+    assert before["applications"] == [(app_id, 1)] and before["drafts"] == [(draft_id, 1)]
+    chain_before = audit_rows(home)
+
+    _back_to_pre_m008(home, as_agents=True)
+    assert roles(home) == {CLERK: ("agent", True), SECOND_CLERK: ("agent", False)}
+
+    store = Store.open(home)  # applies m008, with foreign keys on, as every open does
+    store.close()
+    assert roles(home) == {CLERK: ("clerk", True), SECOND_CLERK: ("clerk", False)}
+    after = _references(home)
+    assert after == {**before, "migrations": [("m008_clerk_role",)]}
+    assert after["foreign_key_check"] == [] and after["integrity_check"] == [("ok",)]
+    # The chain is not rewritten: a row per converted operator follows what was there.
+    assert audit_rows(home) == [*chain_before,
+                                ("", "operator.role", CLERK, "agent -> clerk (m008_clerk_role)"),
+                                ("", "operator.role", SECOND_CLERK, "agent -> clerk (m008_clerk_role)")]
+    with sqlite3.connect(db_path(home)) as conn:
+        (schema,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'operators'").fetchone()
+    conn.close()
+    assert "'clerk'" in schema
+
+    # Reopening applies nothing twice; the converted clerk logs in, verifies and decides.
+    store = Store.open(home)
+    try:
+        clerk = store.login(CLERK, CLERK_PIN)
+        assert clerk.operator.role == "clerk"
+        report = clerk.verify()
+        assert report.ok, report.problems
+        assert clerk.load_draft(draft_id).data == {"note": "窗口咨询"}
+        assert [(s.id, s.operator) for s in clerk.list()] == [(app_id, CLERK)]
+    finally:
+        store.close()
+    assert len(audit_rows(home)) == len(chain_before) + 3  # the two conversions, one login
+
+    verified = run("service-center", home, "verify")
+    assert verified.code == 0 and "校验通过" in verified.stdout, verified.text
+    accepted = run("service-center", home, "accept", app_id)
+    assert accepted.code == 0, accepted.text
+    added = run("service-center", home, "operator", "enable", SECOND_CLERK)
+    assert added.code == 0, added.text
+    assert roles(home) == {CLERK: ("clerk", True), SECOND_CLERK: ("clerk", True)}
+    store = Store.open(home)
+    try:
+        clerk = store.login(SECOND_CLERK, SECOND_PIN)
+        assert statuses(clerk) == {app_id: "accepted"}
+        assert clerk.verify().ok
+    finally:
+        store.close()
+
+
+def test_m008_leaves_a_village_points_agents_and_grid_workers_as_they_are(
+    store: Store, session: Session, catalog: Catalog
+) -> None:
+    session.add_operator(GRID_WORKER, "grid_worker", GRID_PIN)
+    entry = catalog.get("MZ-GLJT")
+    app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(entry),
+                         today=TODAY).application_ids[0]
+    worker = store.login(GRID_WORKER, GRID_PIN)
+    draft_id = worker.save_draft("MZ-GLJT", entry.version, {"note": "巡查时登记"})
+    store.close()
+    before, chain_before = _references(store.home), audit_rows(store.home)
+    assert before["drafts"] == [(draft_id, 2)] and before["applications"] == [(app_id, 1)]
+
+    _back_to_pre_m008(store.home, as_agents=False)
+    reopened = Store.open(store.home)
+    try:
+        assert [(o.name, o.role) for o in reopened.operators()] == [
+            (AGENT, "agent"), (GRID_WORKER, "grid_worker")]
+        agent = reopened.login(AGENT, PIN)
+        assert agent.verify().ok
+        assert [s.id for s in agent.list()] == [app_id]
+        assert reopened.login(GRID_WORKER, GRID_PIN).drafts(mine=True)[0].id == draft_id
+    finally:
+        reopened.close()
+    assert _references(store.home) == {**before, "migrations": [("m008_clerk_role",)]}
+    assert [r[1] for r in audit_rows(store.home)[len(chain_before):]] == [
+        "operator.login", "operator.login"]  # no conversions at a village
+
+
+def test_m008_stops_with_nothing_changed_if_an_operator_row_would_be_lost(tmp_path: Path) -> None:
+    """A row that cannot go back (here: a role the new table refuses) rolls the whole migration back."""
+    home = tmp_path / "township"
+    make_center(home).store.close()
+    _back_to_pre_m008(home, as_agents=True)
+    conn = sqlite3.connect(db_path(home), isolation_level=None)
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute("UPDATE operators SET role = 'boss'")
+    conn.close()
+    frozen = db_path(home).read_bytes()
+    with pytest.raises(sqlite3.IntegrityError):
+        Store.open(home)
+    assert roles(home) == {CLERK: ("boss", True)}
+    assert _references(home)["migrations"] == []
+    assert db_path(home).read_bytes() == frozen
