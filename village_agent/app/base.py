@@ -41,6 +41,10 @@ class BaseScreen(Screen[Any]):
     screen handles it itself (a wrong PIN is said beside the PIN box).
     """
 
+    # The day's screens' rules (forms, lists, sync), read when the first of them shows; the login
+    # and setup screens set None: the first screen parses only village.tcss (bench/startup.py).
+    CSS_PATH: ClassVar[str | None] = "work.tcss"
+
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class SetupScreen(BaseScreen):
     """Village code and name, the first agent and their PIN (twice): creates the store."""
 
+    CSS_PATH = None  # village.tcss has its rules
+
     def compose(self) -> ComposeResult:
         yield self.header()
         with VerticalScroll(id="setup", classes="dialog"):
@@ -104,6 +106,8 @@ class SetupScreen(BaseScreen):
 
 class LoginScreen(BaseScreen):
     """Choose the operator, type the PIN; a wrong PIN says how many tries are left."""
+
+    CSS_PATH = None  # village.tcss has its rules
 
     def __init__(self, lobby: Lobby) -> None:
         super().__init__()
