@@ -30,6 +30,7 @@ from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data
 from storage.db import Database
 from storage.drafts import Draft
 from storage.errors import InvalidRequest, NotPermitted, StoreExists, StoreMissing
+from storage.lobby import STORE_FILE
 from storage.operators import Operator
 from storage.verify import VerifyReport, verify
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from forms.catalog import Catalog
     from forms.model import Bundle, ServiceItem
 
-STORE_FILE = "village.db"
 NODE_CODE_LENGTH = {"township": 9, "county": 6}
 
 
