@@ -12,7 +12,7 @@ from typing import Any
 from forms.catalog import Catalog
 from forms.templates import template
 from storage.attachments import IncomingFile
-from storage.store import STORE_FILE
+from storage.lobby import STORE_FILE
 from tests.conftest import TODAY, VILLAGE_CODE
 
 REGION = VILLAGE_CODE[:6]  # the county part of the village code, for making ID numbers

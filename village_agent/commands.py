@@ -11,8 +11,9 @@ from forms.model import LEVELS, Bundle, ServiceItem
 from forms.templates import template
 from storage import operators
 from storage.errors import InvalidRequest
+from storage.lobby import STORE_FILE
 from storage.status import STATUS_ZH
-from storage.store import STORE_FILE, Session, Store
+from storage.store import Session, Store
 from village_agent import intake, printing
 from village_agent.i18n import t, t_in
 
