@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from forms.catalog import Catalog
 from storage import syncstate
-from storage.store import Session
+from storage.crypto import TEST_KDF
+from storage.store import Session, Store
 from sync import center
 from sync.client import enroll_online, sync_once
 from sync.enroll import EnrollmentError, issue_code
@@ -106,3 +109,38 @@ def test_a_wrong_or_reused_enrollment_code_is_refused(
     with pytest.raises(EnrollmentError) as reused:
         enroll_online(session, url, code)
     assert "已使用" in reused.value.zh
+
+
+def test_a_device_enrolled_after_the_villages_history_files_its_own_results(
+    session: Session, township: tuple[Node, str], catalog: Catalog, tmp_path: Path
+) -> None:
+    """The village's earlier decisions were sealed to the devices enrolled then, not to a new one.
+
+    The new device receives them with the village's queue and cannot open them: they are set
+    aside (with an alarm), and neither its sync nor any later login stops on them.
+    """
+    node, _ = township
+    _enroll(session, township)
+    first = _apply(session, catalog)
+    assert sync_once(session.store, session=session).ok
+    center.decide(node, first, "accepted", {})
+    assert sync_once(session.store, session=session).ok
+
+    laptop_store = Store.create(tmp_path / "laptop", village_code=VILLAGE_CODE,
+                                village_name="测试村", operator_name="李建军", pin="357913",
+                                kdf=TEST_KDF)
+    laptop = laptop_store.login("李建军", "357913")
+    _enroll(laptop, township)
+    own = _apply(laptop, catalog)
+    report = sync_once(laptop.store, session=laptop)
+    assert report.ok, report
+    assert statuses(laptop) == {own: "received"}  # its own result is filed
+    center.decide(node, own, "accepted", {})
+    assert sync_once(laptop.store, session=laptop).ok
+    assert statuses(laptop) == {own: "accepted"}
+    assert intake.catch_up(laptop) == 0  # a login: nothing left that stops it
+    with laptop.store.database.read() as db:
+        waiting = db.execute("SELECT count(*) FROM inbox WHERE applied_at IS NULL").fetchone()[0]
+    assert waiting == 0
+    assert {a["kind"] for a in syncstate.alarms(laptop.store.database)} == {"not_for_us"}
+    laptop_store.close()
