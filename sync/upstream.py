@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from forms.errors import FormsError
 from storage import events, syncstate
 from storage.errors import InvalidRequest
 from sync import bundlefile, envelope, messages, signed
@@ -112,14 +113,20 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                         _file_decision(node, db, parsed)
             except BundleRejected as exc:
                 report.refused.append(exc.reason)
+        # Installed and queued for the villages in the cursor's own transaction (savepoints):
+        # a failure or a crash before the commit leaves the cursor where it was, so the next
+        # forward brings these again instead of passing them by for good.
+        for record_raw, table in calendars:
+            try:
+                pass_down_at_township(node, record_raw, table)
+            except FormsError as exc:  # a table that does not parse stays out
+                report.refused.append(f"calendar:{exc}")
+        for release_raw, release in releases:
+            try:
+                catalog_at_township(node, release_raw, release)
+            except (PublishError, InvalidRequest) as exc:  # a release that does not parse stays out
+                report.refused.append(f"catalog:{exc}")
         events.meta_set(db, f"downstream_cursor:{county.device_id}", str(last))
-    for record_raw, table in calendars:
-        pass_down_at_township(node, record_raw, table)
-    for release_raw, release in releases:
-        try:
-            catalog_at_township(node, release_raw, release)
-        except (PublishError, InvalidRequest) as exc:  # a release that does not parse stays out
-            report.refused.append(f"catalog:{exc}")
     report.ok = True
     return report
 

@@ -220,3 +220,35 @@ async def test_a_draft_started_before_a_release_is_finished_and_filed_on_its_own
     deadline = session.calendar().add_working_days(TODAY, old.time_limit_days)
     assert summary.due_date == deadline.due.isoformat()
     assert [d.id for d in session.drafts()] == [] and draft
+
+
+def test_a_township_that_fails_while_installing_a_release_gets_it_again_next_time(
+    session: Session, centers: Centers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The county's cursor moves only with what the township installed and queued for its villages.
+
+    The install fails here as a full disk (or a power cut) would, after the county's answer was
+    read: the next forward must bring the release again, or the township and its villages
+    never get it (the county keeps it, but only after a cursor that already passed it).
+    """
+    import sync.upstream
+    from storage.errors import StoreFull
+
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    assert forward_once(township).ok  # linked, nothing yet
+    _, _, version = publish_catalog(county, new_release(tmp_path / "release"))
+
+    def full_disk(node: Node, raw: bytes, body: dict[str, object]) -> bool:
+        raise StoreFull("disk full", "磁盘空间已满")
+
+    monkeypatch.setattr(sync.upstream, "catalog_at_township", full_disk)
+    with pytest.raises(StoreFull):
+        forward_once(township)
+    monkeypatch.undo()
+    assert catalogs.releases(township.session.store.database) == []
+
+    assert forward_once(township).ok
+    assert township.session.store.catalog().version == version
+    assert sync_once(session.store, session=session).ok
+    assert session.store.catalog().version == version
