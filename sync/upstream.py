@@ -155,6 +155,9 @@ def forward_loop(node: Node, stop: threading.Event, *, interval: float = 30.0,
     rng = rng or random.Random()
     failures = 0
     while not stop.is_set():
-        report = forward_once(node)
+        try:
+            report = forward_once(node)
+        except Exception as exc:  # a full disk, a busy store: back off and retry, never end the thread
+            report = ForwardReport(error=type(exc).__name__)
         failures = 0 if report.ok or report.error == "not_linked" else failures + 1
         stop.wait(interval if failures == 0 else backoff(failures, rng) + 1.0)

@@ -137,3 +137,52 @@ def test_the_countys_holiday_table_reaches_every_village_through_its_township(
     cal = session.calendar()
     assert cal.knows(2027) and not cal.is_working_day(date(2027, 2, 8))
     assert cal.is_working_day(date(2027, 2, 6))  # a make-up Saturday
+
+
+def test_the_forwarding_loop_outlives_a_failed_forward(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forward that fails with an error (here a full disk) is retried after a back-off.
+
+    The loop runs in `service-center serve`'s background thread: an exception that left it
+    would end the township's forwarding to the county, silently, until someone restarts it.
+    """
+    import random
+    import threading
+
+    import sync.upstream
+    from storage.errors import StoreFull
+
+    class NoJitter(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return a
+
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    app_id = intake.take(session, catalog, session.calendar(), COUNTY_ITEM,
+                         example(catalog.get(COUNTY_ITEM)), today=TODAY).application_ids[0]
+    assert sync_once(session.store, session=session).ok
+    real = sync.upstream.forward_once
+    calls: list[int] = []
+    forwarded = threading.Event()
+
+    def flaky(node: Node, client: object = None) -> sync.upstream.ForwardReport:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreFull("disk full", "磁盘空间已满")
+        report = real(node)
+        forwarded.set()
+        return report
+
+    monkeypatch.setattr(sync.upstream, "forward_once", flaky)
+    stop = threading.Event()
+    loop = threading.Thread(target=sync.upstream.forward_loop, args=(township, stop),
+                            kwargs={"interval": 3600.0, "rng": NoJitter()}, daemon=True)
+    loop.start()
+    try:
+        assert forwarded.wait(60), "the loop died with the first failure"
+    finally:
+        stop.set()
+        loop.join(60)
+    assert app_id in statuses(county.session)
