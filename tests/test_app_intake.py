@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Button, RadioButton, Select, SelectionList, Static
+from textual.widgets import Button, OptionList, RadioButton, Select, SelectionList, Static
 
 from forms.catalog import Catalog
+from forms.engine import validate
 from forms.idnumber import InvalidIdNumber, parse
+from forms.model import Bundle
 from storage.store import Session, Store
 from tests.app_helpers import (
     SIZE,
@@ -286,6 +289,142 @@ class TestNewApplication:
         assert stored["fields"]["household_size"] == 2  # calculated from the rows
         assert stored["fields"]["poverty_reasons"] == ["因学"]
         assert "medical_records" not in stored["materials"]
+
+
+class TestBundle:
+    async def test_agent_takes_in_a_one_stop_bundle_as_one_form_and_files_one_application_per_item(
+        self, session: Session, catalog: Catalog, home: Path, tmp_path: Path
+    ) -> None:
+        bundle = catalog.get("YJS-CJR")  # 残疾人服务一件事: the certificate and the two subsidies
+        assert isinstance(bundle, Bundle)
+        certificate, subsidies = bundle.items
+        assert (certificate.code, subsidies.code) == ("CL-CJRZ", "CL-LXBT")
+        assert (certificate.time_limit_days, subsidies.time_limit_days) == (15, 20)
+        data = template_data(catalog, "YJS-CJR")
+        del data["materials"]  # ticked by hand below
+        ticked = {"id_card": "provided", "household_register": "provided", "photo": "missing",
+                  "medical_records": "provided", "disability_certificate": "provided",
+                  "low_income_proof": "commitment", "bank_card": "provided"}
+        scan = scan_file(tmp_path, "身份证[front].jpg")  # brackets: shown as typed, not as markup
+
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            await pilot.press("n")
+            assert isinstance(app.screen, PickerScreen)
+            await pilot.press(*"cjrfw")  # pinyin initials of 残疾人服务(一件事)
+            await settle(pilot)
+            assert [e.code for e in app.screen.entries][:1] == ["YJS-CJR"]
+            assert "残疾人服务一件事  [YJS-CJR] 多部门·一件事" in screen_text(app)
+            await pilot.press("enter")
+            await settle(pilot)
+
+            # One notice for the whole bundle: every material of either item, each item's time limit.
+            assert isinstance(app.screen, TextScreen)
+            notice = text_of(app, "#notice-text")
+            assert "事项：残疾人服务一件事（YJS-CJR）" in notice
+            assert f"包含：{certificate.name}、{subsidies.name}" in notice
+            for m in bundle.materials:
+                assert m.name in notice, m.code
+            assert "近期二寸免冠白底彩色照片" in notice  # the certificate's only
+            assert "残疾人证（第二代或第三代）" in notice  # the subsidies' only
+            assert f"{certificate.short_name}：承诺时限：15个工作日" in notice
+            assert f"{subsidies.short_name}：承诺时限：20个工作日" in notice
+            await pilot.press("enter")
+            await settle(pilot)
+
+            # One form: the applicant and every field of both items, asked once.
+            form = app.screen
+            assert isinstance(form, FormScreen)
+            assert (form.entry.code, form.entry.digest) == (bundle.code, bundle.digest)
+            await type_into(pilot, "#f-applicant-id_number Input", data["applicant"]["id_number"])
+            await fill(pilot, data)
+            assert field(form, "disability_category").display  # both items ask; one box
+            assert len(form.query("#f-disability_category")) == 1
+            assert field(form, "card_delivery").display  # the certificate's
+            assert field(form, "bank_account").display  # the subsidies'
+
+            # One set of materials: a row per material of either item, shared ones once.
+            assert form.query_one("#m-photo", MaterialRow).display
+            assert form.query_one("#m-disability_certificate", MaterialRow).display
+            assert not form.query_one("#m-guardian_id_card", MaterialRow).display  # no guardian
+            for code, status in ticked.items():
+                form.query_one(f"#m-{code}-{status}", RadioButton).value = True
+            await attach(pilot, "id_card", scan)
+            await settle(pilot)
+            listing = form.query_one("#attach-list", OptionList)
+            rows = listing.render_lines(Region(0, 0, *listing.size))
+            assert f"申请人居民身份证←{scan}" in "".join(r.text for r in rows).replace(" ", "")
+            assert form.last_check is not None and form.last_check.clean is not None
+
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewScreen)
+            review = text_of(app, "#review-text")
+            assert "残疾人服务一件事（YJS-CJR）" in review
+            assert t("review.bundle", n=2, names=f"{certificate.name}、{subsidies.name}") in review
+            [draft] = session.drafts()  # kept when review was asked for: one, for the bundle
+            assert draft.item_code == "YJS-CJR"
+            app.screen.query_one("#auth-in_person", RadioButton).value = True
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, TextScreen)
+            title = text_of(app, "#receipt-title")
+            receipt = text_of(app, "#receipt-text")
+
+        # One application per item, one bundle, in the items' order.
+        stored = sorted(session.list(), key=lambda s: s.id)
+        assert [s.item_code for s in stored] == [certificate.code, subsidies.code]
+        assert all(s.kind == "service" and s.status == "submitted" for s in stored)
+        assert {s.bundle_code for s in stored} == {"YJS-CJR"}
+        assert stored[0].bundle_id is not None and stored[0].bundle_id == stored[1].bundle_id
+        assert len({s.id for s in stored}) == 2
+
+        # The receipt names every application and is each one's receipt, in turn.
+        assert title == t("receipt.title", id="、".join(s.id for s in stored))
+        shown = [session.show(s.id) for s in stored]
+        assert receipt == "\n".join(
+            printing.receipt(got, events, catalog.item(got.item_code), session.store.info)
+            for got, events in shown)
+        assert receipt.count("办件编号：") == 2
+
+        # Each with its own promise, from its own item's time limit.
+        calendar = session.calendar()
+        for (got, events), item, due in zip(shown, bundle.items, ("2026-12-14", "2026-12-21"),
+                                            strict=True):
+            assert got.due_date == due == calendar.add_working_days(
+                TODAY, item.time_limit_days).due.isoformat()
+            submitted = next(e.payload for e in events if e.type == "submitted")
+            assert submitted["promised_days"] == item.time_limit_days
+            assert f"承诺时限：{item.time_limit_days}个工作日" in receipt
+
+        # The same applicant and answers; each item keeps only its own fields and materials.
+        typed = {**data, "materials": ticked}
+        clean = validate(bundle, typed, today=TODAY, attachments={"id_card"})
+        payloads = [next(e.payload for e in events if e.type == "submitted") for _, events in shown]
+        created = [next(e.payload for e in events if e.type == "created") for _, events in shown]
+        for payload, item in zip(payloads, bundle.items, strict=True):
+            assert payload["applicant"] == clean.applicant
+            assert payload["applicant"]["name"] == data["applicant"]["name"]
+            names = {f.name for f in item.fields}
+            assert payload["fields"] == {k: v for k, v in clean.fields.items() if k in names}
+            assert [(a["label"], a["size"]) for a in payload["attachments"]] == [("id_card", len(JPEG))]
+        assert payloads[0]["fields"]["household_address"] == payloads[1]["fields"]["household_address"]
+        assert payloads[0]["fields"]["disability_category"] == data["fields"]["disability_category"]
+        assert payloads[1]["fields"]["disability_category"] == data["fields"]["disability_category"]
+        assert "card_delivery" in payloads[0]["fields"] and "card_delivery" not in payloads[1]["fields"]
+        assert "bank_account" in payloads[1]["fields"] and "bank_account" not in payloads[0]["fields"]
+        assert payloads[0]["materials"] == {"id_card": "provided", "household_register": "provided",
+                                            "photo": "missing", "medical_records": "provided"}
+        assert payloads[1]["materials"] == {"id_card": "provided", "household_register": "provided",
+                                            "disability_certificate": "provided",
+                                            "low_income_proof": "commitment", "bank_card": "provided"}
+        assert payloads[0]["attachments"] == payloads[1]["attachments"]  # one scan, kept once
+        assert [c["authorization"] for c in created] == ["in_person", "in_person"]
+        assert [c["bundle_code"] for c in created] == ["YJS-CJR", "YJS-CJR"]
+        assert session.drafts() == []  # the bundle's draft is gone once submitted
+
 
 class TestGridWorker:
     async def test_grid_worker_sees_inspection_forms_first_and_records_a_hazard(

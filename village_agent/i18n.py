@@ -384,6 +384,7 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "attach.add": {"zh": "添加扫描件", "en": "Attach"},
     "attach.need_both": {"zh": "请选择材料并填写扫描件路径", "en": "Choose the material and give the path"},
     "review.subtitle": {"zh": "复核", "en": "Review"},
+    "review.bundle": {"zh": "一件事：提交后分别生成{n}件办件：{names}", "en": "One-stop bundle: submitting files {n} applications: {names}"},
     "review.derived": {"zh": "性别：{sex}，年龄：{age}岁（按身份证号计算）", "en": "Sex {sex}, age {age} (from the ID number)"},
     "review.authorization": {"zh": "代办授权", "en": "Authorisation"},
     "review.auth_signed": {"zh": "已签授权委托书", "en": "Signed power of attorney"},

@@ -90,7 +90,7 @@ class AttachmentsBox(Vertical):
                          id="attach-label", compact=True)
             yield Input(placeholder=t("attach.path"), id="attach-path", compact=True)
         yield Button(t("attach.add"), id="attach-add", compact=True)
-        yield OptionList(id="attach-list", compact=True)
+        yield OptionList(id="attach-list", compact=True, markup=False)  # a path may hold [x]
         yield Static("", classes="field-error", markup=False)
 
     def on_mount(self) -> None:

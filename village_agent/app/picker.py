@@ -48,7 +48,7 @@ class PickerScreen(BaseScreen):
         yield self.header()
         yield Static(t("picker.prompt"), classes="screen-title")
         yield Input(placeholder=t("picker.placeholder"), id="picker-query")
-        yield OptionList(id="picker-list")
+        yield OptionList(id="picker-list", markup=False)  # "[MZ-GLJT]" is text, not a style
         yield Static("", id="picker-count")
         yield self.footer()
 

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from forms.engine import CleanApplication
-from forms.model import FieldSpec
+from forms.model import Bundle, FieldSpec
 from storage.attachments import read_file
 from village_agent import intake, printing
 from village_agent.app.base import BaseScreen
@@ -45,6 +45,9 @@ def _shown(spec: FieldSpec, value: Any) -> str:
 
 def review_text(entry: Entry, clean: CleanApplication, attached: list[Attached]) -> str:
     lines = [f"{entry.name}（{entry.code}）", ""]
+    if isinstance(entry, Bundle):  # one submission, an application (and a receipt) per item
+        lines[1:1] = [t("review.bundle", n=len(entry.items),
+                        names="、".join(i.name for i in entry.items))]
     applicant = clean.applicant
     if applicant:
         lines.append(t("form.applicant"))
