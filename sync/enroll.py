@@ -105,6 +105,7 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError):
         raise EnrollmentError("malformed request", "登记请求格式不正确") from None
     database = node.session.store.database
+    refused: EnrollmentError | None = None
     with database.write() as db:
         row = db.execute(
             "SELECT code_hash, village_code, expires_at, used_by FROM enrollment_codes"
@@ -119,24 +120,39 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
             raise EnrollmentError("code expired", "登记码已过期，请向乡镇重新申请")
         key = node.session.keys.decrypt(bytes.fromhex(row[0]), f"enroll:{code_id}")
         body = {k: v for k, v in request.items() if k != "mac"}
-        if not hmac.compare_digest(_mac(key, body), mac) or village_code != row[1]:
-            syncstate.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
-            raise EnrollmentError("code does not match", "登记码与村级区划代码不符，请核对")
         role = ENROLLS[node.kind][0]
-        serial = db.execute("SELECT count(*) FROM peers WHERE role = ?", [role]).fetchone()[0] + 1
-        certificate = signed.sign("certificate", {
-            "device_id": device.device_id, "village_code": village_code, "role": role,
-            "sign_public": device.sign_public.hex(), "enc_public": device.enc_public.hex(),
-            "serial": serial, "issued_at": _now().isoformat(timespec="seconds"),
-            "issuer": node.keys.device_id,
-        }, node.keys)
-        syncstate.save_peer(db, device_id=device.device_id, role=role,
-                            village_code=village_code, sign_public=device.sign_public.hex(),
-                            enc_public=device.enc_public.hex(), certificate=certificate.hex())
-        db.execute("UPDATE enrollment_codes SET used_by = ?, used_at = ? WHERE code_id = ?",
-                   (device.device_id, _now().isoformat(timespec="seconds"), code_id))
-        audit.append(db, node.session.operator.name, "enroll.device", device.device_id,
-                     village_code, node.session.keys)
+        known = db.execute("SELECT role, sign_public, enc_public FROM peers WHERE device_id = ?",
+                           [device.device_id]).fetchone()
+        if not hmac.compare_digest(_mac(key, body), mac) or village_code != row[1]:
+            # Kept (committed below, not rolled back with the refusal): three of these burn the code.
+            syncstate.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
+            refused = EnrollmentError("code does not match", "登记码与村级区划代码不符，请核对")
+        elif known is not None and tuple(known) != (role, device.sign_public.hex(),
+                                                    device.enc_public.hex()):
+            # A code enrolls a new device (or the same one again); it never replaces another
+            # peer's keys or role, so nobody can take over a device's, or the county's, identity.
+            syncstate.alarm(db, "enroll_conflict", code_id, None,
+                            f"device {device.device_id} is already enrolled with other keys")
+            refused = EnrollmentError(
+                "device id already enrolled with other keys",
+                "该设备编号已登记为另一台设备，未登记。请在本机重新初始化后再登记，或联系乡镇技术人员")
+        else:
+            serial = db.execute("SELECT count(*) FROM peers WHERE role = ?", [role]).fetchone()[0] + 1
+            certificate = signed.sign("certificate", {
+                "device_id": device.device_id, "village_code": village_code, "role": role,
+                "sign_public": device.sign_public.hex(), "enc_public": device.enc_public.hex(),
+                "serial": serial, "issued_at": _now().isoformat(timespec="seconds"),
+                "issuer": node.keys.device_id,
+            }, node.keys)
+            syncstate.save_peer(db, device_id=device.device_id, role=role,
+                                village_code=village_code, sign_public=device.sign_public.hex(),
+                                enc_public=device.enc_public.hex(), certificate=certificate.hex())
+            db.execute("UPDATE enrollment_codes SET used_by = ?, used_at = ? WHERE code_id = ?",
+                       (device.device_id, _now().isoformat(timespec="seconds"), code_id))
+            audit.append(db, node.session.operator.name, "enroll.device", device.device_id,
+                         village_code, node.session.keys)
+    if refused is not None:
+        raise refused
     county = node.upstream("county") if node.kind == "township" else None
     answer: dict[str, Any] = {
         "certificate": certificate.hex(),

@@ -144,3 +144,21 @@ def test_a_device_enrolled_after_the_villages_history_files_its_own_results(
     assert waiting == 0
     assert {a["kind"] for a in syncstate.alarms(laptop.store.database)} == {"not_for_us"}
     laptop_store.close()
+
+
+def test_an_enrollment_code_burns_after_three_wrong_tries(
+    session: Session, township: tuple[Node, str]
+) -> None:
+    """Guessing is bounded: three requests with the right code id and a wrong code end the code."""
+    node, url = township
+    code = issue_code(node, VILLAGE_CODE)
+    for last in "ABC":
+        wrong = code[:-1] + (last if code[-1] != last else "D")
+        with pytest.raises(EnrollmentError):
+            enroll_online(session, url, wrong)
+    assert len([a for a in syncstate.alarms(node.session.store.database)
+                if a["kind"] == "enroll_failed"]) == 3
+    with pytest.raises(EnrollmentError) as burnt:
+        enroll_online(session, url, code)
+    assert "已作废" in burnt.value.zh
+    assert syncstate.peers(node.session.store.database, "village") == []

@@ -172,3 +172,26 @@ def test_a_village_clock_set_to_another_year_does_no_harm(
     assert sync_once(store, session=session).ok
     assert statuses(session)[app_id] == "accepted"
     store.close()
+
+
+def test_an_enrollment_code_cannot_take_over_an_enrolled_devices_identity(
+    enrolled: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    """A valid code enrolls a new device; it never replaces the keys or village of a known one."""
+    from sync.enroll import _code_key, _mac
+
+    node, url = township
+    victim = enrolled.store.info.device_id
+    before = syncstate.peer(node.session.store.database, victim)
+    impostor = DeviceKeys.generate(victim)  # the victim's id, the impostor's own keys
+    code = issue_code(node, "430481101202")  # a real code, for the impostor's own village
+    body = {"code_id": code.replace("-", "")[:4], "village_code": "430481101202",
+            "village_name": "邻村", "device": impostor.public.as_dict()}
+    answer = httpx.post(f"{url}/v1/enroll", json={**body, "mac": _mac(_code_key(code), body)},
+                        timeout=30)
+    assert answer.status_code == 403 and "已登记" in answer.json()["message"]
+    assert syncstate.peer(node.session.store.database, victim) == before
+    # The real device still speaks for its village.
+    app_id = _apply(enrolled, catalog)
+    assert sync_once(enrolled.store, session=enrolled).ok
+    assert app_id in statuses(node.session)
