@@ -120,14 +120,22 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
     except BundleRejected as exc:
         _refuse(node, result, "", None, exc.reason)
         return
+    conflict = False
     with node.session.store.database.write() as db:
-        known = db.execute("SELECT revoked_at FROM peers WHERE device_id = ?",
-                           [body["device_id"]]).fetchone()
-        if known is None or known[0] is None:
+        known = db.execute("SELECT revoked_at, role, village_code, sign_public, enc_public FROM peers"
+                           " WHERE device_id = ?", [body["device_id"]]).fetchone()
+        # A certificate introduces a new village device of the issuer's township, or restates one;
+        # it never replaces another peer's keys or role, nor takes a device from another township.
+        conflict = known is not None and known[0] is None and (
+            known[1] != "village" or not str(known[2]).startswith(issuer.village_code)
+            or (known[3], known[4]) != (body.get("sign_public"), body.get("enc_public")))
+        if known is None or (known[0] is None and not conflict):
             syncstate.save_peer(db, device_id=str(body["device_id"]), role="village",
                                 village_code=str(body["village_code"]),
                                 sign_public=str(body["sign_public"]),
                                 enc_public=str(body["enc_public"]), certificate=raw.hex())
+    if conflict:
+        _refuse(node, result, claim.signer, None, "conflict")
 
 
 DOWNSTREAM_KEEP_DAYS = 30

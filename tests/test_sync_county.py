@@ -186,3 +186,38 @@ def test_the_forwarding_loop_outlives_a_failed_forward(
         stop.set()
         loop.join(60)
     assert app_id in statuses(county.session)
+
+
+def test_a_township_certificate_cannot_replace_a_known_peers_keys_or_role(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
+) -> None:
+    """The county believes a township's certificate for a new village device, not for a known peer."""
+    from sync import signed
+    from sync.keys import DeviceKeys
+
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    app_id = intake.take(session, catalog, session.calendar(), COUNTY_ITEM,
+                         example(catalog.get(COUNTY_ITEM)), today=TODAY).application_ids[0]
+    assert sync_once(session.store, session=session).ok
+    assert forward_once(township).ok  # the county now knows the village device from its certificate
+    database = county.session.store.database
+    village_device = session.store.info.device_id
+    before = {p.device_id: p for p in syncstate.peers(database)}
+    assert village_device in before and township.keys.device_id in before
+
+    def certify(device_id: str) -> bytes:
+        other = DeviceKeys.generate(device_id).public
+        return signed.sign("certificate", {
+            "device_id": device_id, "village_code": VILLAGE_CODE, "role": "village",
+            "sign_public": other.sign_public.hex(), "enc_public": other.enc_public.hex(),
+            "serial": 99, "issued_at": "2026-11-23T00:00:00+00:00",
+            "issuer": township.keys.device_id}, township.keys)
+
+    for device_id in (village_device, township.keys.device_id):
+        result = center.Ingested()
+        center.ingest(county, certify(device_id), result)
+        assert [r[2] for r in result.refused] == ["conflict"]
+    assert {p.device_id: p for p in syncstate.peers(database)} == before
+    assert forward_once(township).ok  # the township still speaks to its county
+    assert app_id in statuses(county.session)
