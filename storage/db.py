@@ -63,7 +63,18 @@ class Database:
         with self._lock:
             if not tables:
                 conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            migrations.apply(self.db)
+            if migrations.pending(self.db):
+                self._migrate()
+
+    def _migrate(self) -> None:
+        """Apply what is pending under the write lock, looking again once we hold it.
+
+        Another program (the app and a scheduled sync) may open the same older store at
+        the same moment: whoever gets the lock second finds nothing left to do, instead
+        of running a migration again on a snapshot that is no longer the file.
+        """
+        with self.write():
+            migrations.apply(self.db)  # each migration a savepoint of this transaction
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:

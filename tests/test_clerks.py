@@ -556,3 +556,59 @@ def test_m008_stops_with_nothing_changed_if_an_operator_row_would_be_lost(tmp_pa
     assert roles(home) == {CLERK: ("boss", True)}
     assert _references(home)["migrations"] == []
     assert db_path(home).read_bytes() == frozen
+
+
+def test_m008_applied_by_another_process_meanwhile_is_not_applied_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two programs open an older store at once (the app, and the scheduled unattended sync).
+
+    The second finds what is pending, then waits for the first's write lock; by the time it
+    gets it the first has migrated. It must open the store as it now is, not run m008 again
+    and fail with a message that the data file is damaged.
+    """
+    import threading
+
+    import sqlite_utils
+
+    from storage import schema
+
+    township = make_center(tmp_path / "township")
+    home = township.store.home
+    township.store.close()
+    _back_to_pre_m008(home, as_agents=True)
+
+    other = sqlite3.connect(db_path(home), isolation_level=None)  # the other program
+    other.execute("PRAGMA foreign_keys = ON")
+    other.execute("BEGIN IMMEDIATE")
+    looked = threading.Event()
+    real_pending = schema.migrations.pending
+
+    def pending(db: sqlite_utils.Database) -> list[Any]:
+        found = real_pending(db)
+        looked.set()
+        return found
+
+    monkeypatch.setattr(schema.migrations, "pending", pending)
+    opened: dict[str, Any] = {}
+
+    def open_store() -> None:
+        try:
+            opened["store"] = Store.open(home)
+        except Exception as exc:  # what the program would have shown
+            opened["error"] = exc
+
+    second = threading.Thread(target=open_store)
+    second.start()
+    try:
+        assert looked.wait(60)
+        schema.migrations.apply(sqlite_utils.Database(other))  # the first program migrates
+        other.execute("COMMIT")
+    finally:
+        second.join(60)
+        other.close()
+    assert "error" not in opened, opened
+    opened["store"].close()
+    assert roles(home) == {CLERK: ("clerk", True)}
+    conversions = [r for r in audit_rows(home) if r[1] == "operator.role"]
+    assert conversions == [("", "operator.role", CLERK, "agent -> clerk (m008_clerk_role)")]
