@@ -180,15 +180,25 @@ def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dic
         " VALUES (?, ?, ?, ?, ?)",
         (sender, address, offset,
          node.session.keys.encrypt(data, f"part:{sender}:{address}:{offset}"),
-         messages.dumps({k: v for k, v in facts.items() if k != "offset"}).decode()))
+         node.session.keys.seal_json({k: v for k, v in facts.items() if k != "offset"},
+                                     f"part-facts:{sender}:{address}").hex()))
     _assemble(node, db, sender, facts)
+
+
+def _part_facts(node: Node, sender: str, address: str, text: str) -> dict[str, Any]:
+    """A waiting piece's facts (its scan's file name among them): sealed like the piece itself."""
+    if text.startswith("{"):  # kept in the clear by an earlier version; read as it is
+        return messages.loads(text.encode())
+    facts: dict[str, Any] = node.session.keys.open_json(bytes.fromhex(text),
+                                                        f"part-facts:{sender}:{address}")
+    return facts
 
 
 def _assemble_waiting(node: Node, db: sqlite_utils.Database, sender: str, app_id: str) -> None:
     """Scans whose pieces all came before their application's own event."""
-    for (text,) in db.execute("SELECT DISTINCT facts FROM attachment_parts WHERE sender = ?",
-                              [sender]).fetchall():
-        facts = messages.loads(text.encode())
+    for address, text in db.execute("SELECT address, min(facts) FROM attachment_parts"
+                                    " WHERE sender = ? GROUP BY address", [sender]).fetchall():
+        facts = _part_facts(node, sender, address, text)
         if facts.get("application_id") == app_id:
             _assemble(node, db, sender, facts)
 

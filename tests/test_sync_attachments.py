@@ -101,3 +101,31 @@ def test_scan_pieces_that_arrive_before_their_application_are_assembled_when_it_
                                 " WHERE application_id = ?", [app_id]).fetchone()
         assert attachments.load(db, node.session.keys, address) == scan
         assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == 0
+
+
+def test_waiting_scan_pieces_keep_the_scans_file_name_sealed_at_the_center(
+    session: Session, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    """Pieces whose application has not come yet wait at the center; what they say stays sealed."""
+    import httpx
+
+    from sync import bundlefile
+
+    node, url = township
+    enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+    file_name = "张建国身份证正面.jpg"
+    intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
+                [IncomingFile("id_card", file_name, os.urandom(100_000))], today=TODAY)
+    chunks = [r["seq"] for r in syncstate.outbox_rows(session.store.database)][2:]
+    body = bundlefile.pack(syncstate.outbox_messages(session.store.database, chunks))
+    device = session.store.info.device_id
+    assert httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0},
+                      content=body).headers["X-Stored"] == str(len(chunks))
+    with node.session.store.database.read() as db:
+        assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == len(chunks)
+    for path in node.session.store.home.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            for form in (file_name.encode("utf-8"), file_name.encode("utf-16-le"),
+                         file_name.encode("unicode_escape")):
+                assert form not in content, f"the scan's file name is readable in {path.name}"
