@@ -212,6 +212,22 @@ def record_acks(database: Database, custody: Iterable[int], e2e: Iterable[int]) 
     return custody_n, done_n
 
 
+def record_refusals(database: Database, refused: Iterable[tuple[int, str]], by: str) -> list[str]:
+    """(seq, reason) the center `by` will never take in: not sent again, an alarm for each.
+
+    Returns the reasons of the rows newly refused (a refusal repeated in a later ack changes nothing).
+    """
+    stamp = now_iso()
+    newly: list[str] = []
+    with database.write() as db:
+        for seq, reason in sorted(set(refused)):
+            if db.execute("UPDATE outbox SET state = 'refused', acked_at = ? WHERE seq = ?"
+                          " AND state IN ('pending', 'custody')", (stamp, seq)).rowcount:
+                alarm(db, reason, by, seq, "refused by the center: kept here, not sent again")
+                newly.append(reason)
+    return newly
+
+
 def record_failure(database: Database, updates: Iterable[tuple[int, int, float]]) -> None:
     """(seq, attempts, next_try_at) after a failed session."""
     with database.write() as db:
@@ -308,7 +324,7 @@ def apply_remote_event(
         applicant_id = None
         applicant = payload.get("applicant") if isinstance(payload.get("applicant"), dict) else None
         if applicant and applicant.get("id_number"):
-            applicant_id = applicants.upsert(db, keys, applicant, payload.get("fields", {}))
+            applicant_id = applicants.upsert(db, keys, applicant, payload.get("fields") or {})
         stamp = now_iso()
         db.execute(
             "INSERT INTO applications (id, kind, item_code, item_version, applicant_id, status,"
@@ -318,7 +334,7 @@ def apply_remote_event(
     elif event_type in ("submitted", "corrected") and isinstance(payload.get("applicant"), dict):
         applicant = payload["applicant"]
         if applicant.get("id_number"):
-            applicants.upsert(db, keys, applicant, payload.get("fields", {}))
+            applicants.upsert(db, keys, applicant, payload.get("fields") or {})
     db.execute(
         "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
         " payload) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",

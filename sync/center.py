@@ -46,6 +46,21 @@ def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: 
         syncstate.alarm(db, reason, sender, seq, "refused at ingest")
 
 
+# Refusals of a device's authentic message that its next session is told of in our signed ack.
+PAYLOAD_REFUSALS = ("malformed_payload",)
+
+
+def _refuse_payload(node: Node, result: Ingested, sender: str, seq: int, detail: str) -> None:
+    """A verified message whose content we cannot take in: one alarm, and the ack says so from now on."""
+    result.refused.append((sender, seq, "malformed_payload"))
+    result.senders.add(sender)  # authentic: its ack (which says so) goes back with the answer
+    with node.session.store.database.write() as db:
+        known = db.execute("SELECT 1 FROM alarms WHERE kind = 'malformed_payload' AND sender = ?"
+                           " AND seq = ?", (sender, seq)).fetchone()
+        if known is None:  # sent again (an older village does not know refusals): no new alarm
+            syncstate.alarm(db, "malformed_payload", sender, seq, f"refused at ingest: {detail}")
+
+
 def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> None:
     """One message: check, file once, record, acknowledge later. Never raises for bad input."""
     if signed.is_record(raw):
@@ -63,13 +78,21 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             raise BundleRejected("wrong_village", f"{header.village} != {peer.village_code}")
         envelope.verify(parsed, identity)
         opened = envelope.open_payload(parsed, node.keys)
+    except BundleRejected as exc:
+        _refuse(node, result, header.sender, header.seq, exc.reason)
+        return
+    # The device's own words, signed and sealed to us: whatever is wrong with them now will be
+    # wrong every time it sends them. Checked before anything is written; refused for good.
+    try:
         if header.kind == "attachment_chunk":
             chunk = messages.parse_chunk(opened)
             payload: dict[str, Any] = {}
         else:
             payload = messages.loads(opened)
+            if header.kind == "event":
+                messages.check_event(payload, header.hlc)
     except BundleRejected as exc:
-        _refuse(node, result, header.sender, header.seq, exc.reason)
+        _refuse_payload(node, result, header.sender, header.seq, exc.detail or exc.reason)
         return
     result.senders.add(header.sender)
     database = node.session.store.database
@@ -356,10 +379,19 @@ def ack_for(node: Node, device_id: str) -> bytes:
         # and an ack would let it drop content we never stored.
         clashes = {r[0] for r in db.execute(
             "SELECT seq FROM alarms WHERE kind = 'conflict' AND sender = ?", [device_id])}
+        refusals = db.execute(
+            f"SELECT DISTINCT kind, seq FROM alarms WHERE sender = ? AND seq IS NOT NULL"
+            f" AND kind IN ({','.join('?' * len(PAYLOAD_REFUSALS))})",
+            [device_id, *PAYLOAD_REFUSALS]).fetchall()
     custody = {r[0] for r in rows} - clashes
     e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")} - clashes
+    refused: dict[str, set[int]] = {}
+    for reason, seq in refusals:
+        if seq not in custody:
+            refused.setdefault(reason, set()).add(seq)
     ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
-                       datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                       datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       {reason: frozenset(seqs) for reason, seqs in refused.items()})
     return signed.sign("ack", messages.loads(ack.payload()), node.keys)
 
 

@@ -3,7 +3,8 @@
 SyncError
  └── BundleRejected      a message or bundle file is refused before anything is stored
       (reason: malformed | truncated | unknown_sender | bad_signature | not_for_us
-               | decrypt_failed | too_large | revoked | wrong_village | replay)
+               | decrypt_failed | too_large | revoked | wrong_village | replay
+               | malformed_payload)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ REASONS_ZH = {
     "revoked": "发送设备已被注销（如电脑遗失），其新数据一律拒收",
     "wrong_village": "发送设备不属于所报村的代办点，已拒收",
     "replay": "重复或过期的数据包，未重复入库",
+    "malformed_payload": "数据内容格式不正确（发送设备的软件可能有误），该条已拒收，不再重发",
 }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage.status import EVENT_TYPES
 from sync.errors import BundleRejected
 
 
@@ -50,16 +52,27 @@ def from_ranges(ranges: Any) -> set[int]:
 
 @dataclass(frozen=True)
 class Ack:
-    """A signed acknowledgement, by `signer`, of messages from device `subject`."""
+    """A signed acknowledgement, by `signer`, of messages from device `subject`.
+
+    `refused`: messages the signer opened and will never take in (reason -> seqs), so the
+    sender stops resending them. Only messages whose signature checked are listed: anyone
+    can send a forgery under a device's name, and its refusal must not silence the device.
+    Written only when there is one, so every other ack reads as before.
+    """
 
     subject: str
     custody: frozenset[int] = field(default_factory=frozenset)
     e2e: frozenset[int] = field(default_factory=frozenset)
     received_at: str = ""  # the acknowledger's clock, for skew
+    refused: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     def payload(self) -> bytes:
-        return dumps({"subject": self.subject, "custody": to_ranges(self.custody),
-                      "e2e": to_ranges(self.e2e), "received_at": self.received_at})
+        body: dict[str, Any] = {"subject": self.subject, "custody": to_ranges(self.custody),
+                                "e2e": to_ranges(self.e2e), "received_at": self.received_at}
+        if any(self.refused.values()):
+            body["refused"] = {reason: to_ranges(seqs) for reason, seqs in self.refused.items()
+                               if seqs}
+        return dumps(body)
 
     @classmethod
     def parse(cls, raw: bytes) -> Ack:
@@ -67,8 +80,65 @@ class Ack:
         subject = d.get("subject")
         if not isinstance(subject, str):
             raise BundleRejected("malformed", "ack subject")
+        refused = d.get("refused", {})
+        if not isinstance(refused, dict) or not all(isinstance(r, str) for r in refused):
+            raise BundleRejected("malformed", "ack refused")
         return cls(subject, frozenset(from_ranges(d.get("custody", []))),
-                   frozenset(from_ranges(d.get("e2e", []))), str(d.get("received_at", "")))
+                   frozenset(from_ranges(d.get("e2e", []))), str(d.get("received_at", "")),
+                   {reason: frozenset(from_ranges(seqs)) for reason, seqs in refused.items()})
+
+
+# ---- what a center checks of a village's payload before writing anything ------------------
+
+_HLC = re.compile(r"[0-9]{1,18}\.[0-9]{1,9}")
+APPLICATION_KINDS = ("service", "inspection")
+MAX_ID = 64
+
+
+def _bad(what: str) -> BundleRejected:
+    return BundleRejected("malformed_payload", what)
+
+
+def _text_or_absent(body: Mapping[str, Any], key: str) -> None:
+    if body.get(key) is not None and not isinstance(body[key], str):
+        raise _bad(f"{key} is not text")
+
+
+def check_event(body: Mapping[str, Any], hlc: str) -> None:
+    """An application event as a center files it: every field it reads has the type it needs.
+
+    Raises BundleRejected("malformed_payload") naming the first thing wrong. This runs before
+    anything is written, so a bad message is refused on its own and the rest of its bundle
+    is taken in; it is not a catch-all (a full disk while filing still fails the request).
+    """
+    if not _HLC.fullmatch(hlc):
+        raise _bad("hlc is not a clock")
+    app = body.get("application_id")
+    if not isinstance(app, str) or not 0 < len(app) <= MAX_ID or not app.isprintable():
+        raise _bad("application_id")
+    event_type = body.get("type")
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+        raise _bad("type")
+    for key in ("item_code", "item_version", "recorded_at"):
+        _text_or_absent(body, key)
+    kind = body.get("kind", "service")
+    if not isinstance(kind, str) or kind not in APPLICATION_KINDS:
+        raise _bad("kind")
+    payload = body.get("payload")
+    if payload is None:
+        return
+    if not isinstance(payload, dict):
+        raise _bad("payload is not an object")
+    applicant = payload.get("applicant")
+    if applicant is not None:
+        if not isinstance(applicant, dict):
+            raise _bad("applicant is not an object")
+        _text_or_absent(applicant, "id_number")
+    for key in ("fields", "materials"):
+        if payload.get(key) is not None and not isinstance(payload[key], dict):
+            raise _bad(f"{key} is not an object")
+    if payload.get("attachments") is not None and not isinstance(payload["attachments"], list):
+        raise _bad("attachments is not a list")
 
 
 def event_payload(event: dict[str, Any]) -> bytes:
@@ -99,11 +169,16 @@ def parse_chunk(raw: bytes) -> tuple[dict[str, Any], bytes]:
         raise BundleRejected("malformed", "chunk header")
     meta = loads(raw[4 : 4 + n])
     data = raw[4 + n :]
-    try:
-        offset, total = int(meta["offset"]), int(meta["total"])
-        str(meta["address"]), str(meta["sha256"]), str(meta["application_id"])
-    except (KeyError, TypeError, ValueError):
-        raise BundleRejected("malformed", "chunk facts") from None
+    offset, total = meta.get("offset"), meta.get("total")
+    if (not isinstance(offset, int) or isinstance(offset, bool) or not isinstance(total, int)
+            or isinstance(total, bool)):
+        raise BundleRejected("malformed", "chunk offset or total is not a whole number")
+    app, address, digest = meta.get("application_id"), meta.get("address"), meta.get("sha256")
+    if not (isinstance(app, str) and 0 < len(app) <= MAX_ID and isinstance(address, str)
+            and 0 < len(address) <= 128 and isinstance(digest, str) and len(digest) == 64):
+        raise BundleRejected("malformed", "chunk facts")
+    for key in ("label", "name", "media_type"):
+        _text_or_absent(meta, key)
     if offset < 0 or offset + len(data) > total or total > 64 * 1024 * 1024:
         raise BundleRejected("malformed", "chunk bounds")
     return meta, data

@@ -37,17 +37,18 @@ def overview(store: Store) -> SyncOverview:
 
 # ---- the sync screen's lists: what goes up, what came down (no keys needed) ----------------
 
-DELIVERIES = ("unsealed", "waiting", "sent", "township", "county")
+DELIVERIES = ("unsealed", "waiting", "sent", "township", "county", "refused")
 
 
 def delivery(state: str, owner: str, attempts: int) -> str:
     """Where one outgoing message is, in the agent's terms (one of DELIVERIES).
 
     `custody` means the township holds a county item and the county has not yet
-    said so itself; `done` means the owner (township or county) holds it.
+    said so itself; `done` means the owner (township or county) holds it; `refused` means
+    a center opened it and will never take it in (an alarm says why), so it is not sent again.
     """
-    if state == "unsealed":
-        return "unsealed"
+    if state in ("unsealed", "refused"):
+        return state
     if state == "pending":
         return "sent" if attempts else "waiting"
     if state == "custody":

@@ -99,6 +99,17 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                             "UPDATE relay SET state = 'done', acked_at = ? WHERE destination = ?"
                             " AND sender = ? AND seq = ? AND state = 'pending'",
                             (syncstate.now_iso(), county.device_id, ack.subject, seq)).rowcount
+                    # What the county will never take in is not forwarded again; its signed ack
+                    # goes down to the village below, which stops resending it too.
+                    for reason, seqs in ack.refused.items():
+                        for seq in sorted(seqs - done):
+                            if db.execute(
+                                "UPDATE relay SET state = 'refused', acked_at = ? WHERE"
+                                " destination = ? AND sender = ? AND seq = ? AND state = 'pending'",
+                                (syncstate.now_iso(), county.device_id, ack.subject, seq),
+                            ).rowcount:
+                                syncstate.alarm(db, reason, ack.subject, seq,
+                                                "refused by the county: not forwarded again")
                     village = db.execute("SELECT village_code FROM peers WHERE device_id = ?",
                                          [ack.subject]).fetchone()
                     if village:

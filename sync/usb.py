@@ -158,6 +158,7 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
             tell("read", done, total)
         report.stored += got.downstream_new
         report.refused += got.rejected
+        report.refused += [f"{path.name}: {reason}" for reason in got.refused_by_center]
     tell("apply", 0, 1)
     report.applied = village.apply_inbox(node)
     tell("apply", 1, 1)

@@ -111,6 +111,7 @@ class Absorbed:
     done: int = 0
     downstream_new: int = 0
     rejected: list[str] = field(default_factory=list)
+    refused_by_center: list[str] = field(default_factory=list)  # reasons, one per message of ours
 
 
 def _upstream_peers(store: Store) -> dict[str, tuple[str, PublicIdentity]]:
@@ -165,6 +166,10 @@ def absorb(store: Store, response: bytes, my_device: str,
                     custody=frozenset(ack.custody), e2e=e2e))
                 result.custody += c
                 result.done += d
+                # Messages of ours the center opened and will never take in: stop resending them.
+                result.refused_by_center += syncstate.record_refusals(
+                    store.database, [(seq, reason) for reason, seqs in ack.refused.items()
+                                     for seq in seqs], claim.signer)
             else:
                 parsed = envelope.parse(raw)
                 if parsed.header.sender not in trusted:

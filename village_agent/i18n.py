@@ -555,6 +555,7 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "outbox.sent": {"zh": "已发送待确认", "en": "sent, unconfirmed"},
     "outbox.township": {"zh": "乡镇已收到", "en": "at the township"},
     "outbox.county": {"zh": "县级已收到", "en": "at the county"},
+    "outbox.refused": {"zh": "中心拒收，不再上报", "en": "refused by the center, not resent"},
     "outbox.chunk": {"zh": "扫描件第{n}段", "en": "scan piece {n}"},
     "folder.export_title": {"zh": "导出到U盘：写到哪个文件夹？", "en": "Export: which folder on the stick?"},
     "folder.import_title": {"zh": "从U盘导入：乡镇的答复在哪个文件夹？", "en": "Import: which folder holds the township's answers?"},
