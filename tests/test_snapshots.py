@@ -244,3 +244,34 @@ class TestLists:
             await pilot.press("l")
             assert isinstance(app.screen, LedgerScreen)
             assert await shown(pilot) == snapshot(name="ledger")
+
+
+class TestSyncAndSizes:
+    async def test_sync_screen_before_enrollment(
+        self, point: Session, home: Path, snapshot: SnapshotAssertion
+    ) -> None:
+        """The queue of sealed-at-enrollment work, the state line and the keys, at 80x24."""
+        from village_agent.app.syncscreen import SyncScreen
+
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot, operator=AGENT)
+            await pilot.press("s")
+            assert isinstance(app.screen, SyncScreen)
+            text = await shown(pilot)
+            # The device's keys are new on every run: its fingerprint is the one varying line.
+            fingerprint = app.screen.view.device if app.screen.view else ""
+            assert fingerprint and fingerprint in text
+            assert text.replace(fingerprint, "XXXX-" * 7 + "XXXX") == snapshot(name="sync")
+
+    async def test_home_at_a_larger_terminal(
+        self, point: Session, home: Path, snapshot: SnapshotAssertion
+    ) -> None:
+        """A wider window uses its room: the same home at 120x36."""
+        app = village_app(home)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await log_in(pilot, operator=AGENT)
+            assert isinstance(app.screen, HomeScreen)
+            assert await shown(pilot) == snapshot(name="home-120x36")
