@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.errors import StoreCorrupt, StoreFull
-from storage.lobby import check_header
+from storage.lobby import busy, check_header, is_busy
 from storage.schema import APPLICATION_ID, migrations
 
 
@@ -51,6 +51,8 @@ class Database:
             ):
                 conn.execute(f"PRAGMA {pragma}")
         except sqlite3.DatabaseError as exc:
+            if is_busy(exc):  # another program holds the file: nothing is wrong with it
+                raise busy(path, exc) from None
             raise StoreCorrupt(
                 f"{path}: not a readable database ({exc})",
                 f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
@@ -87,13 +89,13 @@ class Database:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise _translate(exc) from None
+                raise _translate(self.path, exc) from None
             try:
                 yield self.db
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 self._rollback()
-                raise _translate(exc) from None
+                raise _translate(self.path, exc) from None
             except BaseException:
                 self._rollback()
                 raise
@@ -112,12 +114,12 @@ class Database:
             self.conn.close()
 
 
-def _translate(exc: sqlite3.OperationalError) -> Exception:
+def _translate(path: Path, exc: sqlite3.OperationalError) -> Exception:
     text = str(exc).lower()
     if "full" in text:
         return StoreFull(
             f"disk full: {exc}", "磁盘空间已满，本次操作未保存。请清理磁盘后重试，已保存的数据不受影响"
         )
-    if "locked" in text or "busy" in text:
-        return StoreCorrupt(f"database busy: {exc}", "数据正被另一个程序使用，请关闭其他窗口后重试")
+    if is_busy(exc):
+        return busy(path, exc)
     return exc

@@ -4,6 +4,7 @@ StorageError
  ├── StoreMissing        no store in this home directory yet (run init)
  ├── StoreExists         init on a home that already has a store
  ├── StoreCorrupt        the file is not a store of ours, or is damaged
+ ├── StoreBusy           another program holds the file's lock; nothing is wrong with it, try again
  ├── StoreFull           the disk is full; nothing was written
  ├── AuthError
  │    ├── UnknownOperator
@@ -38,6 +39,10 @@ class StoreExists(StorageError):
 
 
 class StoreCorrupt(StorageError):
+    pass
+
+
+class StoreBusy(StorageError):
     pass
 
 

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.errors import StoreCorrupt, StoreMissing
+from storage.errors import StoreBusy, StoreCorrupt, StoreMissing
 
 STORE_FILE = "village.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -57,8 +57,11 @@ def check_header(path: Path) -> None:
         )
 
 
-def read(home: Path) -> Lobby:
-    """The lobby of the store in `home`: two small reads, no connection kept."""
+def read(home: Path, *, timeout: float = 10.0) -> Lobby:
+    """The lobby of the store in `home`: two small reads, no connection kept.
+
+    `timeout`: how long to wait for another program that holds the file's lock.
+    """
     path = home / STORE_FILE
     if not has_store(home):
         raise StoreMissing(f"no store in {home}",
@@ -67,7 +70,7 @@ def read(home: Path) -> Lobby:
     # Not mode=ro: after a power cut the write-ahead log may need recovering, which a read-only
     # connection cannot do. Only SELECTs are sent; the store's own open applies the pragmas.
     try:
-        conn = sqlite3.connect(str(path), timeout=10.0)
+        conn = sqlite3.connect(str(path), timeout=timeout)
     except sqlite3.DatabaseError as exc:
         raise _damaged(path, exc) from None
     try:
@@ -82,6 +85,8 @@ def read(home: Path) -> Lobby:
                 f"{path}: a SQLite file, but not a village-agent store",
                 f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
             ) from None
+        if is_busy(exc):
+            raise busy(path, exc) from None
         raise _damaged(path, exc) from None
     except sqlite3.DatabaseError as exc:
         raise _damaged(path, exc) from None
@@ -93,6 +98,19 @@ def read(home: Path) -> Lobby:
         operators=tuple(Member(str(n), str(r), None if at is None else str(at))
                         for n, r, at in members),
         node=node if node in ("township", "county") else "village",
+    )
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Another connection holds the lock we waited for: the file is fine, only in use."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def busy(path: Path, exc: sqlite3.Error) -> StoreBusy:
+    return StoreBusy(
+        f"{path}: in use by another program ({exc}); close it and try again",
+        f"数据文件 {path.name} 正被另一个程序使用，请关闭其他程序或窗口后重试",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -510,3 +510,62 @@ def test_another_apps_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) 
     assert "不是本系统的数据文件" in caught.value.zh
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["village.db"]
+
+
+@pytest.fixture
+def held_by_another_program(store: Store) -> Iterator[Path]:
+    """Another program holds the store's file: its own connection, exclusive, mid-transaction.
+
+    The store is in WAL mode, where BEGIN EXCLUSIVE alone still lets readers in; a program
+    that also takes the file in exclusive locking mode (as some database tools do) shuts
+    every other connection out until it lets go: "database is locked".
+    """
+    store.close()
+    other = sqlite3.connect(store.home / "village.db", isolation_level=None, timeout=0)
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield store.home
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_the_login_lobby_of_a_store_another_program_holds_says_in_use_not_damaged(
+    held_by_another_program: Path,
+) -> None:
+    from storage.errors import StoreBusy
+    from storage.lobby import read
+
+    with pytest.raises(StoreBusy) as caught:
+        read(held_by_another_program, timeout=0.2)
+    assert "正被另一个程序使用" in caught.value.zh and "重试" in caught.value.zh
+    assert "损坏" not in caught.value.zh
+    assert "in use by another program" in str(caught.value) and "try again" in str(caught.value)
+
+
+def test_opening_a_store_another_program_holds_says_in_use_not_damaged(
+    held_by_another_program: Path,
+) -> None:
+    from storage.errors import StoreBusy
+
+    with pytest.raises(StoreBusy) as caught:
+        Store.open(held_by_another_program)  # waits out the busy timeout (10 s) first
+    assert "正被另一个程序使用" in caught.value.zh and "损坏" not in caught.value.zh
+
+
+def test_a_store_let_go_by_the_other_program_opens_as_before(store: Store) -> None:
+    from storage.lobby import read
+
+    store.close()
+    other = sqlite3.connect(store.home / "village.db", isolation_level=None, timeout=0)
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("ROLLBACK")
+    other.close()
+    assert [m.name for m in read(store.home).operators] == [AGENT]
+    reopened = Store.open(store.home)
+    try:
+        assert reopened.login(AGENT, PIN).list() == []
+    finally:
+        reopened.close()
