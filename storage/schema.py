@@ -376,3 +376,35 @@ def m008_clerk_role(db: Database) -> None:
         # No operator is logged in during a migration, so no key: the next login's
         # checkpoint covers these rows, as it covers failed logins.
         audit.append(db, "", "operator.role", name, "agent -> clerk (m008_clerk_role)")
+
+
+@migrations()
+def m009_parts_per_application(db: Database) -> None:
+    """Scan pieces wait for their application under its id, not only the scan's content address.
+
+    Two applications of one village device may carry the same scan (the two items of
+    a 一件事 bundle share one): each sends its own pieces, with the same address and
+    offsets. Keyed by (sender, address, offset) alone, the second application's pieces
+    were dropped while the first's waited, and it never got its scan. No table refers to
+    this one, so it is rebuilt aside and renamed into place. A piece kept by an earlier
+    version gets '' and is claimed by its application (named in its sealed facts) when
+    that arrives.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE attachment_parts_m009 (
+            sender TEXT NOT NULL,
+            address TEXT NOT NULL,
+            application_id TEXT NOT NULL DEFAULT '',  -- '' for a piece an earlier version kept
+            chunk_offset INTEGER NOT NULL,
+            content BLOB NOT NULL,              -- enc: under this node's data key
+            facts TEXT NOT NULL DEFAULT '{}',   -- enc: the scan's facts (file name among them)
+            PRIMARY KEY (sender, address, application_id, chunk_offset)
+        );
+        INSERT INTO attachment_parts_m009 (sender, address, chunk_offset, content, facts)
+            SELECT sender, address, chunk_offset, content, facts FROM attachment_parts;
+        DROP TABLE attachment_parts;
+        ALTER TABLE attachment_parts_m009 RENAME TO attachment_parts
+        """,
+    )

@@ -196,12 +196,16 @@ def prune(node: Node, keep_days: float = DOWNSTREAM_KEEP_DAYS) -> int:
 
 def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any],
                   data: bytes) -> None:
-    """Keep a piece of a scan (sealed under our key); assemble the scan once every piece is here."""
+    """Keep a piece of a scan (sealed under our key); assemble the scan once every piece is here.
+
+    Kept per application: two applications may carry the same scan (a 一件事 bundle's
+    items share one), each with its own pieces, and each must get it.
+    """
     address, offset = str(facts["address"]), int(facts["offset"])
     db.execute(
-        "INSERT OR IGNORE INTO attachment_parts (sender, address, chunk_offset, content, facts)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (sender, address, offset,
+        "INSERT OR IGNORE INTO attachment_parts (sender, address, application_id, chunk_offset,"
+        " content, facts) VALUES (?, ?, ?, ?, ?, ?)",
+        (sender, address, str(facts["application_id"]), offset,
          node.session.keys.encrypt(data, f"part:{sender}:{address}:{offset}"),
          node.session.keys.seal_json({k: v for k, v in facts.items() if k != "offset"},
                                      f"part-facts:{sender}:{address}").hex()))
@@ -219,11 +223,19 @@ def _part_facts(node: Node, sender: str, address: str, text: str) -> dict[str, A
 
 def _assemble_waiting(node: Node, db: sqlite_utils.Database, sender: str, app_id: str) -> None:
     """Scans whose pieces all came before their application's own event."""
-    for address, text in db.execute("SELECT address, min(facts) FROM attachment_parts"
-                                    " WHERE sender = ? GROUP BY address", [sender]).fetchall():
-        facts = _part_facts(node, sender, address, text)
-        if facts.get("application_id") == app_id:
-            _assemble(node, db, sender, facts)
+    for address, text in db.execute(
+            "SELECT address, min(facts) FROM attachment_parts WHERE sender = ?"
+            " AND application_id = '' GROUP BY address", [sender]).fetchall():
+        # Kept by a version before m009: the sealed facts name the application. Claim them.
+        if _part_facts(node, sender, address, text).get("application_id") == app_id:
+            db.execute("UPDATE OR IGNORE attachment_parts SET application_id = ? WHERE sender = ?"
+                       " AND address = ? AND application_id = ''", (app_id, sender, address))
+            db.execute("DELETE FROM attachment_parts WHERE sender = ? AND address = ?"
+                       " AND application_id = ''", (sender, address))  # the same piece, twice
+    for address, text in db.execute(
+            "SELECT address, min(facts) FROM attachment_parts WHERE sender = ?"
+            " AND application_id = ? GROUP BY address", (sender, app_id)).fetchall():
+        _assemble(node, db, sender, _part_facts(node, sender, address, text))
 
 
 def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any]) -> bool:
@@ -232,7 +244,8 @@ def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[st
     if db.execute("SELECT 1 FROM applications WHERE id = ?", [app_id]).fetchone() is None:
         return False  # the application's own event has not arrived yet; it will assemble then
     parts = db.execute("SELECT chunk_offset, content FROM attachment_parts WHERE sender = ?"
-                       " AND address = ? ORDER BY chunk_offset", (sender, address)).fetchall()
+                       " AND address = ? AND application_id = ? ORDER BY chunk_offset",
+                       (sender, address, app_id)).fetchall()
     content = b"".join(node.session.keys.decrypt(c, f"part:{sender}:{address}:{o}") for o, c in parts)
     if len(content) != total:
         return False
@@ -243,7 +256,8 @@ def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[st
         str(facts.get("label") or "scan"), str(facts.get("name") or "scan"), content))
     db.execute("INSERT OR IGNORE INTO application_attachments (application_id, label, attachment_id)"
                " VALUES (?, ?, ?)", (app_id, stored.label, stored.address))
-    db.execute("DELETE FROM attachment_parts WHERE sender = ? AND address = ?", (sender, address))
+    db.execute("DELETE FROM attachment_parts WHERE sender = ? AND address = ?"
+               " AND application_id = ?", (sender, address, app_id))
     return True
 
 
