@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
+from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from storage.crypto import TEST_KDF
 from tests.conftest import PIN, TODAY
@@ -23,11 +28,51 @@ def village_app(home: Path, export_dir: Path | None = None) -> VillageApp:
     return make_app(home, kdf=TEST_KDF, today=TODAY, export_dir=export_dir)
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let every worker finish and every message it caused be handled (a worker may start another)."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+SETTLE_TIMEOUT = 120.0  # seconds: far beyond any worker here, even on a loaded 2-core CI machine
+
+
+def _pending_messages(app: App[Any]) -> bool:
+    """Does the app, or any node of the current screen, still have messages to handle?"""
+    nodes: list[MessagePump] = [app, *app.screen.walk_children(with_self=True)]
+    return any(not node._message_queue.empty() for node in nodes)  # Textual has no public peek
+
+
+async def settle(pilot: Pilot[Any], *, ignore: Collection[str] = (),
+                 timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until the app is quiet: no worker running, and every message handled and painted.
+
+    A worker's result often starts another (a sync reloads the queue) and each step
+    is a message to a widget, then a repaint: this goes round until two rounds in a
+    row find no worker and no message left, however slow the machine. A worker that
+    fails or is cancelled is the app's to report (each screen says so), so it ends a
+    wait like any other. Work on threads that are not Textual workers (the background
+    loop, a proxy) is not seen here: wait for its own event. Workers of the groups in
+    `ignore` are neither waited for nor counted (one a test holds up on purpose).
+    """
+    app = pilot.app
+    deadline = asyncio.get_running_loop().time() + timeout
+
+    def running() -> list[Worker[Any]]:
+        return [w for w in app.workers if w.group not in ignore]
+
+    quiet = 0
+    while quiet < 2:
+        workers = running()
+        if workers:
+            left = deadline - asyncio.get_running_loop().time()
+            done, late = await asyncio.wait(
+                [asyncio.ensure_future(w.wait()) for w in workers], timeout=max(left, 0.0))
+            for future in done:
+                future.exception()  # retrieved: a failure is the screen's to show, not ours
+            if late:
+                for future in late:
+                    future.cancel()
+                raise AssertionError(f"the app did not settle in {timeout:.0f} s: "
+                                     + ", ".join(w.description or w.name for w in running()))
         await pilot.pause()
+        quiet = 0 if workers or running() or _pending_messages(app) else quiet + 1
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the app did not settle in {timeout:.0f} s: messages keep coming")
 
 
 async def log_in(pilot: Pilot[Any], pin: str = PIN, operator: str | None = None) -> None:
