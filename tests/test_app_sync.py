@@ -370,7 +370,7 @@ class TestBackground:
             await pilot.press("enter")
             while not isinstance(app.screen, HomeScreen):  # the PIN's key derivation, in a worker
                 await pilot.pause(0.02)
-            await pilot.pause()
+            await settle(pilot, ignore={"catch-up"})  # home has read the queue; catch-up waits
             runner = app.background
             assert runner is not None and isinstance(app.screen, HomeScreen)
             assert "待上报4条" in text_of(app, "#home-sync")
