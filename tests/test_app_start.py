@@ -27,6 +27,7 @@ class TestFirstRun:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, SetupScreen)
+            assert app.focused is app.screen.query_one("#setup-village_code")
             # Keyboard only: each box, Enter moves on; Enter in the last one creates.
             for value in (VILLAGE_CODE, VILLAGE_NAME, AGENT, PIN, PIN):
                 await pilot.press(*value, "enter")
@@ -80,6 +81,7 @@ class TestLogin:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, LoginScreen)
+            assert app.focused is app.screen.query_one("#login-pin")
             await pilot.press(*"864209", "enter")  # the PIN box has the focus: type and Enter
             await settle(pilot)
             assert isinstance(app.screen, LoginScreen)

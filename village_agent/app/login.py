@@ -23,6 +23,9 @@ class SetupScreen(BaseScreen):
     """Village code and name, the first agent and their PIN (twice): creates the store."""
 
     CSS_PATH = None  # village.tcss has its rules
+    # Focus lands on the first box as the screen opens: focusing the scroll container first and
+    # then moving on restyles the whole form twice before the first frame.
+    AUTO_FOCUS = "#setup-village_code"
 
     def compose(self) -> ComposeResult:
         yield self.header()
@@ -40,7 +43,6 @@ class SetupScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.sub_title = t("setup.subtitle")
-        self.query_one("#setup-village_code", Input).focus()
 
     def value(self, name: str) -> str:
         return self.query_one(f"#setup-{name}", Input).value
@@ -108,6 +110,7 @@ class LoginScreen(BaseScreen):
     """Choose the operator, type the PIN; a wrong PIN says how many tries are left."""
 
     CSS_PATH = None  # village.tcss has its rules
+    AUTO_FOCUS = "#login-pin"
 
     def __init__(self, lobby: Lobby) -> None:
         super().__init__()
@@ -132,7 +135,6 @@ class LoginScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.sub_title = t("login.subtitle")
-        self.query_one("#login-pin", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.attempt()
