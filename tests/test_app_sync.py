@@ -237,6 +237,7 @@ class TestSyncNow:
             await pilot.press("s")
             await until(proxy.wait_until, lambda s: s.bytes_upstream >= 300_000, 60.0)
             await pilot.press("ctrl+q")
+            assert app.closing.is_set()  # said at the key press, not once the screens are gone
         # The worker's session has given the lock back (the timeout only bounds a hang)...
         assert await until(app.sync_lock.acquire, True, 60.0)
         # ...before the link could carry the upload: the rest would take over ten seconds. Not a

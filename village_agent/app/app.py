@@ -133,6 +133,7 @@ class VillageApp(App[None]):
 
     async def action_quit(self) -> None:
         self.keep_drafts()
+        self.closing.set()  # an upload under way stops at its next piece while the screens close
         self.exit()
 
     def keep_drafts(self) -> None:
@@ -148,8 +149,10 @@ class VillageApp(App[None]):
         self.stop_background_sync(wait=5.0)
         # A session still waiting on a slow answer keeps the store: the process is ending anyway.
         if self.store is not None and self.sync_lock.acquire(timeout=5.0):
-            self.store.close()
-            self.sync_lock.release()
+            try:
+                self.store.close()
+            finally:
+                self.sync_lock.release()
 
     def show_error(self, error: BaseException) -> None:
         self.push_screen(error_screen(error))
