@@ -197,8 +197,13 @@ class FaultProxy(_View):
     """
 
     def __init__(self, upstream_host: str, upstream_port: int, *, seed: int,
-                 plan: PlanSource | None = None) -> None:
+                 plan: PlanSource | None = None, receive_buffer: int | None = None) -> None:
         self.upstream_host, self.upstream_port, self.seed = upstream_host, upstream_port, seed
+        # Bytes the kernel may take in (and acknowledge) ahead of the throttle. On a real slow
+        # link what is not across yet stays unacknowledged in the sender's buffer; Linux grows
+        # an unset receive buffer to megabytes, so a throttled proxy would swallow a whole
+        # upload at once. Set on the listening socket: every accepted one inherits it, fixed.
+        self.receive_buffer = receive_buffer
         self._rng = random.Random(seed)
         self._lock = threading.RLock()  # plan, counters, decisions are read from test threads
         self._plan: PlanSource = plan if plan is not None else FaultPlan()
@@ -217,6 +222,9 @@ class FaultProxy(_View):
     async def start(self) -> None:
         self._closing = False
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        if self.receive_buffer is not None:
+            for sock in self._server.sockets:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
         self._port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -319,6 +327,12 @@ class FaultProxy(_View):
                 conn.fault = "cut"
         except OSError:
             conn.fault = "error"  # upstream refused or a peer vanished: close the other side too
+        except asyncio.CancelledError:
+            conn.fault = "error"
+            if not self._closing:
+                raise
+            # stop() ends a connection still relaying: ended, not failed (asyncio would log a
+            # cancelled connection task as an error in its callback)
         finally:
             how: _Close = "abort" if conn.fault == "error" else "fin"
             if conn.decision.reset and conn.fault in ("cut", "drop"):
@@ -452,8 +466,9 @@ class ThreadedFaultProxy(_View):
     """`FaultProxy` on its own event loop in a thread, for tests whose clients are synchronous."""
 
     def __init__(self, upstream_host: str, upstream_port: int, *, seed: int,
-                 plan: PlanSource | None = None) -> None:
-        self._core = FaultProxy(upstream_host, upstream_port, seed=seed, plan=plan)
+                 plan: PlanSource | None = None, receive_buffer: int | None = None) -> None:
+        self._core = FaultProxy(upstream_host, upstream_port, seed=seed, plan=plan,
+                                receive_buffer=receive_buffer)
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,26 +87,6 @@ async def until(predicate_in_thread: Any, *args: Any) -> Any:
 LINK_BUFFER = 64 * 1024  # what the proxy's end of the village's connection may hold unread
 
 
-def hold_little_before_the_throttle(proxy: ThreadedFaultProxy) -> None:
-    """Make the proxy's receiving sockets keep at most LINK_BUFFER, as a real slow link does.
-
-    On a real link the bytes not yet across are unacknowledged, so they stay in the
-    app's own 64 KiB send buffer (village_agent/syncloop.py): the app hands a piece
-    over only as the link takes one. The proxy reads at the link's rate, but the
-    kernel acknowledges for it whatever fits its receive buffer, and Linux grows that
-    buffer on its own (up to net.ipv4.tcp_rmem's 32 MB here): about one run in a dozen
-    on a loaded machine it reached 3.7 MB, the app handed the whole 2 MB over in
-    seconds, had no next piece to stop at, and waited for the township's answer while
-    the proxy trickled the rest on. A receive buffer set on the listening socket is
-    inherited by every accepted one and is never grown (the app then runs about 300 KB
-    ahead of the proxy's count, in the kernel's and asyncio's buffers).
-    """
-    server = proxy._core._server  # sync/faultproxy.py has no public handle on its sockets
-    assert server is not None
-    for sock in server.sockets:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, LINK_BUFFER)
-
-
 @pytest.fixture
 def slow_link(tmp_path: Path, session: Session) -> Iterator[tuple[Node, ThreadedFaultProxy]]:
     """A township behind the fault proxy; the village enrolled through it, so it syncs through it."""
@@ -115,8 +94,9 @@ def slow_link(tmp_path: Path, session: Session) -> Iterator[tuple[Node, Threaded
     with serving(township) as url:
         target = urlparse(url)
         with ThreadedFaultProxy(target.hostname or "127.0.0.1", target.port or 0, seed=11,
-                                plan=FaultPlan()) as proxy:
-            hold_little_before_the_throttle(proxy)
+                                plan=FaultPlan(), receive_buffer=LINK_BUFFER) as proxy:
+            # As a real slow link: what is not across stays in the app's own 64 KiB send buffer
+            # (village_agent/syncloop.py), so the app hands a piece over only as the link takes one.
             enroll_online(session, proxy.url, issue_code(township, VILLAGE_CODE))
             yield township, proxy
     township.session.store.close()

@@ -7,6 +7,8 @@ import contextlib
 import gc
 import os
 import random
+import select
+import socket
 import sys
 import threading
 import time
@@ -324,3 +326,30 @@ def test_every_fault_cleans_up_its_sockets_threads_and_tasks() -> None:
     assert set(threading.enumerate()) - threads == set()
     if fds is not None:
         assert set(os.listdir("/proc/self/fd")) - fds == set()
+
+
+def _pushed_before_the_link_holds(receive_buffer: int | None, upstream_port: int) -> int:
+    """Bytes a client hands over through a link that carries almost nothing, until its send blocks."""
+    plan = FaultPlan(bandwidth_bps=8)  # one byte a second: whatever the client got rid of is buffered
+    with ThreadedFaultProxy("127.0.0.1", upstream_port, seed=SEED, plan=plan,
+                            receive_buffer=receive_buffer) as proxy:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)  # as the app's 64 KiB
+            sock.connect(("127.0.0.1", proxy.port))
+            sock.setblocking(False)
+            pushed, piece = 0, bytes(16 * 1024)
+            # Writable again within half a second means some buffer took more in; not: it is full.
+            while select.select([], [sock], [], 0.5)[1]:
+                with contextlib.suppress(BlockingIOError):
+                    pushed += sock.send(piece)
+    return pushed  # the proxy stops with the connection still trickling: stop() ends it
+
+
+def test_a_fixed_receive_buffer_stops_the_proxy_swallowing_an_upload(
+        server: CountingServer) -> None:
+    # Linux grows an unset receive buffer as data arrives; a throttled proxy would take in
+    # (and acknowledge) far more than a real slow link lets a sender get rid of.
+    held = _pushed_before_the_link_holds(16 * 1024, server.port)
+    grown = _pushed_before_the_link_holds(None, server.port)
+    assert held < grown
+    assert held < 320 * 1024  # the client's send buffer, the proxy's 16 KiB and its read buffer
