@@ -364,6 +364,7 @@ class TestBundle:
             review = text_of(app, "#review-text")
             assert "残疾人服务一件事（YJS-CJR）" in review
             assert t("review.bundle", n=2, names=f"{certificate.name}、{subsidies.name}") in review
+            assert f"  申请人居民身份证 ← {scan}" in review.splitlines()  # the material's name
             [draft] = session.drafts()  # kept when review was asked for: one, for the bundle
             assert draft.item_code == "YJS-CJR"
             app.screen.query_one("#auth-in_person", RadioButton).value = True

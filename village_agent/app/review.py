@@ -16,7 +16,7 @@ from textual.widgets import Button, RadioButton, RadioSet, Static
 from forms.engine import CleanApplication
 from forms.model import Bundle, FieldSpec
 from storage.attachments import read_file
-from village_agent import intake, printing
+from village_agent import formstate, intake, printing
 from village_agent.app.base import BaseScreen
 from village_agent.app.materials import Attached
 from village_agent.formstate import APPLICANT_SPECS, Entry
@@ -67,8 +67,9 @@ def review_text(entry: Entry, clean: CleanApplication, attached: list[Attached])
         for code, status in clean.materials.items():
             lines.append(f"  {names.get(code, code)}：{t('material.' + status)}")
     if attached:
+        what = dict(formstate.attachment_labels(entry))  # the material's name, not its code
         lines += ["", t("form.attachments")]
-        lines += [f"  {a.label} ← {a.path}" for a in attached]
+        lines += [f"  {what.get(a.label, a.label)} ← {a.path}" for a in attached]
     return "\n".join(lines)
 
 
