@@ -332,16 +332,15 @@ def _pushed_before_the_link_holds(receive_buffer: int | None, upstream_port: int
     """Bytes a client hands over through a link that carries almost nothing, until its send blocks."""
     plan = FaultPlan(bandwidth_bps=8)  # one byte a second: whatever the client got rid of is buffered
     with ThreadedFaultProxy("127.0.0.1", upstream_port, seed=SEED, plan=plan,
-                            receive_buffer=receive_buffer) as proxy:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)  # as the app's 64 KiB
-            sock.connect(("127.0.0.1", proxy.port))
-            sock.setblocking(False)
-            pushed, piece = 0, bytes(16 * 1024)
-            # Writable again within half a second means some buffer took more in; not: it is full.
-            while select.select([], [sock], [], 0.5)[1]:
-                with contextlib.suppress(BlockingIOError):
-                    pushed += sock.send(piece)
+                            receive_buffer=receive_buffer) as proxy, socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)  # as the app's 64 KiB
+        sock.connect(("127.0.0.1", proxy.port))
+        sock.setblocking(False)
+        pushed, piece = 0, bytes(16 * 1024)
+        # Writable again within half a second means some buffer took more in; not: it is full.
+        while select.select([], [sock], [], 0.5)[1]:
+            with contextlib.suppress(BlockingIOError):
+                pushed += sock.send(piece)
     return pushed  # the proxy stops with the connection still trickling: stop() ends it
 
 
