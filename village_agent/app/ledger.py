@@ -38,7 +38,8 @@ class LedgerScreen(BaseScreen):
         Binding("escape", "back", "nav.back", id="ledger.back"),
         Binding("ctrl+left", "month(-1)", "ledger.prev", id="ledger.prev", priority=True),
         Binding("ctrl+right", "month(1)", "ledger.next", id="ledger.next", priority=True),
-        Binding("ctrl+e", "export", "ledger.export", id="ledger.export"),
+        # The month and folder boxes have focus, and a text box takes Ctrl+E (end of line) first.
+        Binding("ctrl+e", "export", "ledger.export", id="ledger.export", priority=True),
     ]
 
     def __init__(self) -> None:
