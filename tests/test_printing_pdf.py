@@ -376,3 +376,98 @@ class TestApp:
             await settle(pilot)
             assert isinstance(app.screen, FormScreen)
         assert not (tmp_path / "U盘未插").exists()
+
+
+def fake_command(folder: Path, name: str, body: str) -> None:
+    """A stand-in for a system program (lp, xdg-open): a real executable on the PATH the app sees."""
+    folder.mkdir(exist_ok=True)
+    script = folder / name
+    script.write_text(f"#!/bin/sh\nPATH=/usr/bin:/bin\n{body}\n", encoding="utf-8")
+    script.chmod(0o755)
+
+
+def read_fifo(fifo: Path, timeout: float = 60.0) -> str:
+    """What a process writes into `fifo`, waiting for the write itself (not a fixed time)."""
+    import os
+    import select
+
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        got = b""
+        while not got.endswith(b"\n"):
+            ready, _, _ = select.select([fd], [], [], timeout)
+            assert ready, f"nothing was written to {fifo} within {timeout} s"
+            got += os.read(fd, 4096)
+        return got.decode().strip()
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.anyio
+class TestAppHandsThePdfOn:
+    async def test_the_one_time_notice_goes_to_the_default_printer(
+        self, session: Session, home: Path, tmp_path: Path, font: CjkFont,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        bin_dir, printed = tmp_path / "bin", tmp_path / "printed.pdf"
+        fake_command(bin_dir, "lp", f'cp "$1" "{printed}" && echo "request id is demo-1"')
+        monkeypatch.setenv("PATH", str(bin_dir))
+        monkeypatch.setenv(ENV_VAR, f"{font.regular.path}#{font.regular.index}")
+        out = tmp_path / "out"
+        out.mkdir()
+        app = village_app(home, export_dir=out)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            await pilot.press("n", *"gljt")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, PrintoutScreen)  # the one-time notice
+            await pilot.press("p")
+            await settle(pilot)
+            [saved] = out.iterdir()
+            assert [n.message for n in app._notifications][-1] == t("pdf.printed", path=saved)
+            await pilot.press("enter")  # and the intake goes on
+            await settle(pilot)
+            assert isinstance(app.screen, FormScreen)
+        assert printed.read_bytes() == saved.read_bytes()  # lp was handed that very file
+        assert "一次性告知" in "".join(pages_text(printed))
+
+    async def test_without_a_printer_p_opens_the_pdf_in_the_viewer_and_o_always_does(
+        self, session: Session, catalog: Catalog, home: Path, tmp_path: Path, font: CjkFont,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        import os
+
+        bin_dir, fifo = tmp_path / "bin", tmp_path / "viewer"
+        os.mkfifo(fifo)
+        fake_command(bin_dir, "xdg-open", f'echo "$1" > "{fifo}"')
+        monkeypatch.setenv("PATH", str(bin_dir))  # a viewer, no lp
+        monkeypatch.setenv(ENV_VAR, f"{font.regular.path}#{font.regular.index}")
+        [app_id] = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
+                               template_data(catalog, "MZ-GLJT"), today=TODAY).application_ids
+        out = tmp_path / "out"
+        out.mkdir()
+        app = village_app(home, export_dir=out)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            app.open_application(app_id)
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, PrintoutScreen)
+            assert t("pdf.open") in screen_text(app)  # both keys in the footer
+            await pilot.press("p")
+            await settle(pilot)
+            saved = out / f"{t('pdf.stem.receipt')}-{app_id}-{TODAY.isoformat()}.pdf"
+            assert read_fifo(fifo) == str(saved.resolve())
+            assert [n.message for n in app._notifications][-1] == t("pdf.opened_to_print",
+                                                                      path=saved)
+            fake_command(bin_dir, "lp", "exit 1")  # a printer now: o still opens, never prints
+            await pilot.press("o")
+            await settle(pilot)
+            assert read_fifo(fifo) == str(saved.resolve())
+            assert [n.message for n in app._notifications][-1] == t("pdf.opened", path=saved)
+        assert app_id in "".join(pages_text(saved))
