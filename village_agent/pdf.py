@@ -365,7 +365,7 @@ def check_target(path: Path) -> Path:
     """Refuse, before any slow work, a file name whose folder does not exist or that is a folder."""
     if path.is_dir():
         raise PdfOutputError(f"{path} is a directory",
-                             t("pdf.is_folder", path=path, example=path / "回执.pdf"))
+                             t("pdf.is_folder", path=path, example=path / (t("pdf.stem.receipt") + ".pdf")))
     if not path.parent.is_dir():
         raise PdfOutputError(f"{path.parent}: no such directory",
                              t("pdf.no_folder", folder=path.parent))

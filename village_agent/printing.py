@@ -7,19 +7,18 @@ are two renderings of the same lines, so they never say different things.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from forms.engine import MATERIAL_STATUSES
-from forms.model import LEVELS, Bundle, ServiceItem
+from forms.model import Bundle, ServiceItem
 from storage.applications import Summary
 from storage.events import Event
-from storage.status import STATUS_ZH
 from storage.store import StoreInfo
 from sync.corrections import Reason, label_of, open_request, parse_reasons
-from village_agent.i18n import t
+from village_agent.i18n import status_text, t
 
 WIDTH = 40  # full-width characters on a receipt printer line
 
@@ -41,8 +40,8 @@ class Line:
 
     def plain(self) -> str:
         """The line as the plain text shows it (40 full-width characters wide)."""
-        if self.kind == "title":
-            return self.text.center(WIDTH - len(self.text))
+        if self.kind == "title":  # a full-width character takes two columns
+            return self.text.center(WIDTH - sum(_wide(ch) for ch in self.text))
         if self.kind == "heavy_rule":
             return "═" * WIDTH
         if self.kind == "rule":
@@ -70,6 +69,10 @@ class Document:
         return "\n".join(line.plain() for line in self.lines) + "\n"
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 def local_time(stamp: str, *, with_time: bool = False) -> str:
     """A stored UTC timestamp as the agent's own clock shows it (China is UTC+8: 07:00 is still yesterday in UTC)."""
     try:
@@ -79,12 +82,9 @@ def local_time(stamp: str, *, with_time: bool = False) -> str:
     return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
-_EVENT_ZH = {
-    "created": "收件登记", "submitted": "提交（待上报）", "inspection_recorded": "巡查登记",
-    "accepted": "已受理", "correction_requested": "需补正", "corrected": "已补正并重新提交",
-    "rejected": "不予受理", "completed": "已办结", "delivered": "已送达", "rated": "已评价",
-    "forwarded": "已转县级", "material_supplied": "已补交材料", "note": "备注",
-}
+_EVENTS = ("created", "submitted", "inspection_recorded", "accepted", "correction_requested",
+           "corrected", "rejected", "completed", "delivered", "rated", "forwarded",
+           "material_supplied", "note")
 
 
 def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | None = None) -> str:
@@ -94,14 +94,17 @@ def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | N
     shows that field's label or material's name.
     """
     if kind == "received":
-        return "县级中心已接收" if payload.get("by") == "county" else "乡镇中心已接收"
-    text = _EVENT_ZH.get(kind, kind)
+        return t("print.event.received_county" if payload.get("by") == "county"
+                 else "print.event.received_township")
+    text = t(f"print.event.{kind}") if kind in _EVENTS else kind
     if kind == "correction_requested" and payload.get("reasons"):
-        text += "：" + "；".join(reason_text(r, entry) for r in parse_reasons(payload["reasons"]))
+        reasons = t("print.sep.clause").join(
+            reason_text(r, entry) for r in parse_reasons(payload["reasons"]))
+        text = t("print.event.detail", text=text, detail=reasons)
     elif kind == "rejected" and payload.get("reason"):
-        text += "：" + str(payload["reason"])
+        text = t("print.event.detail", text=text, detail=payload["reason"])
     elif kind == "completed" and payload.get("result"):
-        text += "：" + str(payload["result"])
+        text = t("print.event.detail", text=text, detail=payload["result"])
     elif kind == "delivered":
         text = delivery_text(payload)
     elif kind == "rated":
@@ -117,7 +120,8 @@ def reason_text(reason: Reason, entry: ServiceItem | Bundle | None) -> str:
 
 def delivery_text(payload: dict[str, Any]) -> str:
     """已送达（家属代领，领取人王丽）."""
-    return t("print.delivered", how=_how(payload)) + (f"；{payload['note']}" if payload.get("note") else "")
+    note = t("print.sep.clause") + str(payload["note"]) if payload.get("note") else ""
+    return t("print.delivered", how=_how(payload)) + note
 
 
 def _how(payload: dict[str, Any]) -> str:
@@ -164,53 +168,60 @@ def notice(entry: ServiceItem | Bundle, info: StoreInfo, *, today: date) -> str:
 
 
 def notice_document(entry: ServiceItem | Bundle, info: StoreInfo, *, today: date) -> Document:
+    """The notice in the user's language (Chinese unless English is asked for); catalog text as filed."""
     items = entry.items if isinstance(entry, Bundle) else (entry,)
+    sep, clause = t("print.sep.list"), t("print.sep.clause")
+    title = t("print.notice.title")
     lines = [
-        Line("title", "一次性告知书"),
+        Line("title", title),
         Line("heavy_rule"),
-        Line("text", f"事项：{entry.name}（{entry.code}）"),
+        Line("text", t("print.notice.item", name=entry.name, code=entry.code)),
     ]
     if isinstance(entry, Bundle):
-        lines.append(Line("text", f"包含：{'、'.join(i.name for i in items)}"))
+        lines.append(Line("text", t("print.notice.includes", names=sep.join(i.name for i in items))))
         if entry.description:
-            lines.append(Line("text", f"说明：{entry.description}"))
+            lines.append(Line("text", t("print.notice.about", text=entry.description)))
     else:
-        lines.append(Line("text", f"部门：{entry.department}    办理层级：{LEVELS[entry.level]}"))
+        lines.append(Line("text", t("print.notice.department", department=entry.department,
+                                    level=t(f"print.level.{entry.level}"))))
         if entry.eligibility:
-            lines.append(Line("text", f"申请条件：{entry.eligibility}"))
-    lines += [Line("rule"), Line("text", "请一次备齐以下材料（原件核验后退还）：")]
+            lines.append(Line("text", t("print.notice.eligibility", text=entry.eligibility)))
+    lines += [Line("rule"), Line("text", t("print.notice.bring"))]
     for n, m in enumerate(entry.materials, 1):
         flags = []
         if m.commitment_allowed:
-            flags.append("可书面承诺代替")
+            flags.append(t("print.notice.may_commit"))
         if m.may_be_missing:
-            flags.append("可容缺后补")
-        lines.append(Line("item", f"{m.name}：{m.form}" if m.form else m.name, number=n))
-        extra = "；".join(x for x in (("（" + "、".join(flags) + "）") if flags else "", m.note) if x)
+            flags.append(t("print.notice.may_miss"))
+        lines.append(Line("item", t("print.notice.material_form", name=m.name, form=m.form)
+                          if m.form else m.name, number=n))
+        marks = t("print.notice.flags", flags=sep.join(flags)) if flags else ""
+        extra = clause.join(x for x in (marks, m.note) if x)
         if m.required_if is not None:
-            extra = (extra + "；" if extra else "") + "（视情况需要，代办员会说明）"
+            extra = (extra + clause if extra else "") + t("print.notice.sometimes")
         if extra:
             lines.append(Line("detail", extra))
     lines.append(Line("rule"))
     for i in items:
-        limit = "即办件，当场办结" if i.is_immediate else f"{i.time_limit_days}个工作日"
-        fee = i.fee_note or ("不收费" if i.fee == 0 else f"{i.fee}元")
-        prefix = f"{i.short_name}：" if len(items) > 1 else ""
-        lines.append(Line("text", f"{prefix}承诺时限：{limit}    收费：{fee}"))
+        limit = (t("print.notice.immediate") if i.is_immediate
+                 else t("print.notice.days", days=i.time_limit_days))
+        fee = i.fee_note or (t("print.notice.free") if i.fee == 0 else t("print.notice.fee", fee=i.fee))
+        prefix = t("print.notice.prefix", name=i.short_name) if len(items) > 1 else ""
+        lines.append(Line("text", t("print.notice.limit_fee", prefix=prefix, limit=limit, fee=fee)))
         if i.result:
-            lines.append(Line("text", f"{prefix}办理结果：{i.result}"))
+            lines.append(Line("text", t("print.notice.result", prefix=prefix, result=i.result)))
         if i.process and len(items) == 1:
-            lines.append(Line("text", "办理流程：" + " → ".join(i.process)))
+            lines.append(Line("text", t("print.notice.steps", steps=" → ".join(i.process))))
         if i.legal_basis and len(items) == 1:
-            lines.append(Line("text", "设定依据：" + "；".join(i.legal_basis)))
+            lines.append(Line("text", t("print.notice.basis", basis=clause.join(i.legal_basis))))
+    point = t("print.point_name", village=info.village_name)
     lines += [
         Line("rule"),
-        Line("text", "由村代办员全程代办，申请人须签署授权委托书。"),
-        Line("text", f"服务点：{info.village_name}便民服务代办点（{info.village_code}）"),
-        Line("text", f"告知日期：{today.isoformat()}"),
+        Line("text", t("print.notice.by_agent")),
+        Line("text", t("print.notice.point", point=point, code=info.village_code)),
+        Line("text", t("print.notice.date", day=today.isoformat())),
     ]
-    return Document("notice", "一次性告知书", f"{info.village_name}便民服务代办点", entry.code,
-                    tuple(lines))
+    return Document("notice", title, point, entry.code, tuple(lines))
 
 
 def receipt(
@@ -234,47 +245,46 @@ def receipt_document(
     applicant = submitted.get("applicant", {})
     materials: dict[str, str] = submitted.get("materials", {})
     names = {m.code: m.name for m in entry.materials}
+    title = t("print.receipt.title")
     lines = [
-        Line("title", "收件回执"),
+        Line("title", title),
         Line("heavy_rule"),
-        Line("text", f"办件编号：{summary.id}"),
-        Line("text", f"事项：{entry.name}"),
+        Line("text", t("print.receipt.id", id=summary.id)),
+        Line("text", t("print.receipt.item", name=entry.name)),
     ]
     if applicant:
-        lines.append(Line(
-            "text",
-            f"申请人：{applicant.get('name', '')}    身份证号：{mask_id(applicant.get('id_number', ''))}",
-        ))
+        lines.append(Line("text", t("print.receipt.applicant", name=applicant.get("name", ""),
+                                    id_number=mask_id(applicant.get("id_number", "")))))
     # The agent's day, as in the application number: created_at is UTC, a day behind before 08:00.
     created = next((e.payload for e in events if e.type == "created"), {})
     intake_day = created.get("intake_date") or summary.created_at[:10]
-    lines.append(Line(
-        "text", f"收件日期：{intake_day}    当前状态：{STATUS_ZH.get(summary.status, summary.status)}"
-    ))
+    lines.append(Line("text", t("print.receipt.day_status", day=intake_day,
+                                status=status_text(summary.status))))
     if materials:
-        lines += [Line("rule"), Line("text", "材料情况：")]
+        lines += [Line("rule"), Line("text", t("print.receipt.materials"))]
         for code, status in materials.items():
-            lines.append(Line("entry", f"{names.get(code, code)}：{MATERIAL_STATUSES[status]}"))
+            lines.append(Line("entry", t("print.receipt.material", name=names.get(code, code),
+                                         status=t(f"material.{status}"))))
         gaps = [names.get(c, c) for c, s in materials.items() if s == "missing"]
         if gaps:
-            lines.append(Line("entry", f"※ 容缺材料请在办结前补交：{'、'.join(gaps)}"))
+            lines.append(Line("entry", t("print.receipt.gaps", names=t("print.sep.list").join(gaps))))
         if any(s == "commitment" for s in materials.values()):
-            lines.append(Line("entry", "※ 告知承诺事项如有不实，将撤销办理结果并记入信用记录"))
+            lines.append(Line("entry", t("print.receipt.commitment")))
     lines.append(Line("rule"))
     if entry.is_immediate:
-        lines.append(Line("text", "承诺时限：即办件"))
+        lines.append(Line("text", t("print.receipt.immediate")))
     else:
-        lines.append(Line("text", f"承诺时限：{entry.time_limit_days}个工作日（自乡镇受理之日起计算）"))
+        lines.append(Line("text", t("print.receipt.days", days=entry.time_limit_days)))
         if summary.due_date:
-            note = "（节假日安排未公布，按周末估算）" if summary.due_approximate else ""
-            lines.append(Line("text", f"预计办结：{summary.due_date} 前{note}"))
+            note = t("print.receipt.due_approximate") if summary.due_approximate else ""
+            lines.append(Line("text", t("print.receipt.due", due=summary.due_date, note=note)))
     progress = progress_lines(events, entry)
     if progress:
         lines += [Line("rule"), *progress]
+    point = t("print.point_name", village=info.village_name)
     lines += [
-        Line("text", f"代办员：{summary.operator}"),
-        Line("text", f"服务点：{info.village_name}便民服务代办点"),
-        Line("text", "凭此回执查询办理进度、领取办理结果。"),
+        Line("text", t("print.receipt.agent", name=summary.operator)),
+        Line("text", t("print.receipt.point", point=point)),
+        Line("text", t("print.receipt.keep")),
     ]
-    return Document("receipt", "收件回执", f"{info.village_name}便民服务代办点", summary.id,
-                    tuple(lines))
+    return Document("receipt", title, point, summary.id, tuple(lines))
