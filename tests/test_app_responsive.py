@@ -1,0 +1,80 @@
+"""A slow step never freezes the screen, and a second key press never files the work twice."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button
+
+from forms.catalog import Catalog
+from forms.templates import attachment_names
+from storage.store import Session
+from tests.app_helpers import SIZE, log_in, settle, text_of, village_app
+from tests.helpers import JPEG, template_data
+from village_agent import formstate
+from village_agent.app.materials import Attached
+from village_agent.app.review import ReviewScreen, TextScreen
+from village_agent.i18n import t
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_files_once(
+    session: Session, catalog: Catalog, home: Path, tmp_path: Path
+) -> None:
+    entry = catalog.get("MZ-GLJT")
+    data = template_data(catalog, "MZ-GLJT")
+    names = sorted(attachment_names(entry, data))
+    scans = []
+    for name in names:
+        path = tmp_path / f"{name}.jpg"
+        path.write_bytes(JPEG)
+        scans.append(Attached(name, str(path)))  # read at submit, as after a resumed draft
+    app = village_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await log_in(pilot)
+        clean = formstate.check(entry, data, app.today, names).clean
+        assert clean is not None
+        app.push_screen(ReviewScreen(entry, clean, data, scans, None))
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+
+        # Another writer (a background sync filing results, say) holds the store: the submit
+        # waits for it in its worker, however long that takes.
+        held, release = threading.Event(), threading.Event()
+        store = app.store
+        assert store is not None
+
+        def hold() -> None:
+            with store.database.write():
+                held.set()
+                release.wait(120)
+
+        holder = threading.Thread(target=hold, name="other-writer")
+        holder.start()
+        try:
+            assert await asyncio.to_thread(held.wait, 30)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert text_of(app, "#review-progress") == t("review.submitting")
+            assert review.query_one("#review-submit", Button).disabled
+            focused = app.focused
+            await pilot.press("tab")  # the screen still answers keys
+            assert app.focused is not focused
+            await pilot.press("ctrl+s")  # impatient: a second press must not file a second time
+            await pilot.pause()
+            assert [w.group for w in app.workers if w.group == "submit"] == ["submit"]
+            assert session.list() == []  # nothing half-written while it waits
+        finally:
+            release.set()
+            await asyncio.to_thread(holder.join, 30)
+        await settle(pilot)
+        assert isinstance(app.screen, TextScreen)  # the receipt
+
+    [filed] = session.list()
+    assert filed.item_code == "MZ-GLJT"
