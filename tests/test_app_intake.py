@@ -5,6 +5,7 @@ Every test asserts on what the store holds afterwards, not only on what the scre
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from textual.widgets import Button, OptionList, RadioButton, Select, SelectionLi
 
 from forms.catalog import Catalog
 from forms.engine import validate
-from forms.idnumber import InvalidIdNumber, parse
+from forms.idnumber import InvalidIdNumber, make, parse
 from forms.model import Bundle
 from storage.store import Session, Store
 from tests.app_helpers import (
@@ -31,7 +32,7 @@ from tests.app_helpers import (
     type_into,
     village_app,
 )
-from tests.conftest import TODAY
+from tests.conftest import TODAY, VILLAGE_CODE
 from tests.helpers import JPEG, template_data
 from village_agent import intake, printing
 from village_agent.app.fields import GroupBox
@@ -182,6 +183,62 @@ class TestNewApplication:
             await settle(pilot)
             assert isinstance(app.screen, FormScreen)
         assert session.list() == []
+
+    async def test_sex_age_and_birth_date_show_under_the_id_number_as_it_is_typed_and_are_stored(
+        self, session: Session, catalog: Catalog, home: Path
+    ) -> None:
+        number = make(VILLAGE_CODE[:6], date(1939, 7, 16), 2, female=True)
+        wrong = number[:-1] + next(c for c in "0123456789" if c != number[-1])
+        with pytest.raises(InvalidIdNumber) as why:
+            parse(wrong, today=TODAY)
+        data = template_data(catalog, "MZ-GLJT")
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            await open_form(pilot, "gljt")
+            form = app.screen
+            assert isinstance(form, FormScreen)
+            box = applicant_field(form, "id_number")
+            line = box.query_one(".field-derived", Static)
+            await type_into(pilot, "#f-applicant-id_number Input", number[:-1])
+            await settle(pilot)
+            assert not line.display  # 17 characters: nothing to say yet, not even an error
+            assert not box.has_class("-invalid")
+            await pilot.press(number[-1])
+            await settle(pilot)
+            said = "性别：女，年龄：87岁，出生日期：1939-07-16"  # 23 Nov 2026, born 16 Jul 1939
+            assert line.display and str(line.content) == said
+            assert said in screen_text(app)
+
+            # One digit wrong: the check digit is said at once, and what it derived is gone.
+            await pilot.press("backspace", wrong[-1])
+            await settle(pilot)
+            assert app.focused is box.control  # still typing in the box
+            assert not line.display and said not in screen_text(app)
+            assert box.has_class("-invalid")
+            assert str(box.query_one(".field-error", Static).content) == why.value.message
+            assert "校验位" in why.value.message
+
+            await pilot.press("backspace", number[-1])
+            await settle(pilot)
+            assert line.display and str(line.content) == said and not box.has_class("-invalid")
+            for key, value in data["applicant"].items():
+                if key != "id_number":
+                    applicant_field(form, key).set_raw(value)
+            await fill(pilot, data, skip_applicant=True)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewScreen)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, TextScreen)
+
+        [summary] = session.list()
+        _, events = session.show(summary.id)
+        stored = next(e.payload for e in events if e.type == "submitted")["applicant"]
+        assert (stored["id_number"], stored["sex"], stored["age"], stored["birth_date"]) == (
+            number, "女", 87, "1939-07-16")
 
     async def test_a_half_filled_form_survives_closing_the_app_and_is_finished_later(
         self, session: Session, catalog: Catalog, home: Path

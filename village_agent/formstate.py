@@ -30,6 +30,7 @@ APPLICANT_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("ethnicity", APPLICANT_KEYS["ethnicity"], "text", max_length=20),
 )
 MATERIAL_OPTIONS = ("provided", "commitment", "missing")
+SEX_KEYS = {"男": "sex.male", "女": "sex.female"}  # the ID number's sex, as the catalogue says it
 
 
 @dataclass(frozen=True)
@@ -61,19 +62,23 @@ def material_options(entry: Entry, code: str) -> tuple[str, ...]:
                  or (o == "missing" and spec.may_be_missing))
 
 
+def derived(number: Any, today: date) -> dict[str, Any] | None:
+    """What a complete, valid ID number says (number, birth date, sex, age on `today`); else None."""
+    if not isinstance(number, str) or not number.strip():
+        return None
+    try:
+        rid = parse(number, today=today)
+    except InvalidIdNumber:
+        return None
+    return {"id_number": rid.number, "birth_date": rid.birth_date.isoformat(), "sex": rid.sex,
+            "age": rid.age_on(today)}
+
+
 def applicant_scope(raw: Mapping[str, Any], today: date) -> dict[str, Any]:
     """The applicant as conditions see it: age and sex derived once the ID number is right."""
     out: dict[str, Any] = {k: v.strip() for k, v in raw.items() if isinstance(v, str) and v.strip()}
     out.pop("id_number", None)
-    number = raw.get("id_number")
-    if isinstance(number, str) and number.strip():
-        try:
-            rid = parse(number, today=today)
-        except InvalidIdNumber:
-            pass
-        else:
-            out.update(id_number=rid.number, birth_date=rid.birth_date.isoformat(), sex=rid.sex,
-                       age=rid.age_on(today))
+    out.update(derived(raw.get("id_number"), today) or {})
     return out
 
 

@@ -68,6 +68,7 @@ class FieldBox(ShowsErrors):
         self.initial = value
         self.required = spec.required if required is None else required
         self.error_text = ""
+        self.derived_text = ""
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -77,6 +78,8 @@ class FieldBox(ShowsErrors):
             yield self._control()
         if spec.help:
             yield Static(spec.help, classes="field-help", markup=False)
+        if spec.type == "id_number":  # birth date, sex and age, once the number is right
+            yield Static("", classes="field-derived", markup=False)
         yield Static("", classes="field-error", markup=False)
 
     def _control(self) -> Widget:
@@ -145,6 +148,15 @@ class FieldBox(ShowsErrors):
         if self.spec.calc is not None:
             shown = t("field.calculated") if value is None else f"{value}"
             self.query_one(".field-calc", Static).update(shown)
+
+    def show_derived(self, text: str) -> None:
+        """What a valid ID number says, under it; blank (hidden) while the number is not right."""
+        if self.spec.type != "id_number" or text == self.derived_text:
+            return
+        self.derived_text = text
+        line = self.query_one(".field-derived", Static)
+        line.update(text)
+        line.display = bool(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

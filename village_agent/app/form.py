@@ -8,6 +8,7 @@ agent has touched, and under all of them once review is asked for.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
 from forms.engine import CleanApplication
-from forms.idnumber import InvalidIdNumber, parse
+from forms.idnumber import InvalidIdNumber, normalize, parse
 from storage.attachments import read_file
 from village_agent import formstate
 from village_agent.app.base import BaseScreen
@@ -28,6 +29,15 @@ from village_agent.formstate import APPLICANT_SPECS, Entry
 from village_agent.i18n import t
 
 AUTOSAVE_SECONDS = 30
+
+
+def derived_text(number: Any, today: date) -> str:
+    """The line under an ID number box: sex, age and birth date, or "" while the number is not right."""
+    facts = formstate.derived(number, today)
+    if facts is None:
+        return ""
+    return t("form.derived", sex=t(formstate.SEX_KEYS[facts["sex"]]), age=facts["age"],
+             birth=facts["birth_date"])
 
 
 class FormScreen(BaseScreen):
@@ -146,6 +156,8 @@ class FormScreen(BaseScreen):
             shown = self.show_all or path in self.touched or any(
                 p.startswith(path + "[") for p in self.touched)
             box.show_error(messages.get(path, []) if shown else [])
+            if isinstance(box, FieldBox) and box.spec.type == "id_number":
+                box.show_derived(derived_text(box.raw(), today))
             if isinstance(box, FieldBox) and box.spec.calc is not None and result.clean:
                 box.show_calculated(result.clean.fields.get(box.spec.name))
         scans = self.attachments()
@@ -167,12 +179,15 @@ class FormScreen(BaseScreen):
         self.dirty = True
 
     def on_field_box_changed(self, event: FieldBox.Changed) -> None:
-        # A text box is judged when the agent leaves it, not at every key ("应为18位，当前为5位").
-        if not event.typing:
+        # A text box is judged when the agent leaves it, not at every key ("应为18位，当前为5位");
+        # an ID number as soon as it has all 18 characters (a wrong check digit is said at once).
+        raw = event.box.raw()
+        if not event.typing or (event.box.spec.type == "id_number" and isinstance(raw, str)
+                                and len(normalize(raw)) >= 18):
             self._touch(event.box)
         self.dirty = True
         if event.box.id == widget_id("applicant-id_number"):
-            self.look_up_applicant(event.box.raw())
+            self.look_up_applicant(raw)
         self.revalidate()
 
     def on_field_box_left(self, event: FieldBox.Left) -> None:
