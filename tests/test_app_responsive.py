@@ -13,8 +13,10 @@ from forms.catalog import Catalog
 from forms.templates import attachment_names
 from storage.store import Session
 from tests.app_helpers import SIZE, log_in, settle, text_of, village_app
-from tests.helpers import JPEG, template_data
-from village_agent import formstate
+from tests.conftest import TODAY
+from tests.helpers import JPEG, raw_db, scan, template_data
+from village_agent import formstate, intake
+from village_agent.app.ledger import LedgerScreen
 from village_agent.app.materials import Attached
 from village_agent.app.review import ReviewScreen, TextScreen
 from village_agent.i18n import t
@@ -78,3 +80,50 @@ async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_file
 
     [filed] = session.list()
     assert filed.item_code == "MZ-GLJT"
+
+
+async def test_an_export_held_up_by_the_store_keeps_the_ledger_answering_and_exports_once(
+    session: Session, catalog: Catalog, home: Path, tmp_path: Path
+) -> None:
+    data = template_data(catalog, "MZ-GLJT")
+    intake.take(session, catalog, session.calendar(), "MZ-GLJT", data,
+                [scan(n) for n in attachment_names(catalog.get("MZ-GLJT"), data)], today=TODAY)
+    out = tmp_path / "usb"
+    out.mkdir()
+    app = village_app(home, export_dir=out)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await log_in(pilot)
+        app.open_ledger()
+        await settle(pilot)
+        ledger = app.screen
+        assert isinstance(ledger, LedgerScreen)
+        held, release = threading.Event(), threading.Event()
+        store = app.store
+        assert store is not None
+
+        def hold() -> None:
+            with store.database.write():  # the export's audit row waits behind this writer
+                held.set()
+                release.wait(120)
+
+        holder = threading.Thread(target=hold, name="other-writer")
+        holder.start()
+        try:
+            assert await asyncio.to_thread(held.wait, 30)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert text_of(app, "#ledger-status") == t("ledger.exporting")
+            await pilot.press("ctrl+left")  # the screen still answers: the month moves back
+            await pilot.press("ctrl+e")  # a second press while the first export runs
+            await pilot.pause()
+        finally:
+            release.set()
+            await asyncio.to_thread(holder.join, 30)
+        await settle(pilot)
+        assert "csv" in text_of(app, "#ledger-status")
+    with raw_db(home) as conn:
+        logged = conn.execute("SELECT count(*) FROM audit WHERE action = 'ledger.export'").fetchone()
+    assert logged[0] == 1
+    assert len(list(out.glob("*.csv"))) == 1 and len(list(out.glob("*.xlsx"))) == 1
+

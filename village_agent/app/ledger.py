@@ -135,8 +135,8 @@ class LedgerScreen(BaseScreen):
         self.action_export()
 
     def action_export(self) -> None:
-        if self.current is None:
-            return
+        if self.current is None or self.query_one("#ledger-export", Button).disabled:
+            return  # nothing to export, or an export under way: a second key press waits for it
         folder = self.query_one("#ledger-dir", Input).value.strip()
         if not folder:
             self.query_one("#ledger-status", Static).update(t("ledger.dir_ph"))
