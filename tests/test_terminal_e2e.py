@@ -324,3 +324,39 @@ def test_agent_takes_in_an_old_age_allowance_in_a_real_terminal(tmp_path: Path) 
     assert submitted["fields"]["age_band"] == "80-89周岁"
     assert submitted["materials"] == {"id_card": "provided", "household_register": "provided",
                                       "bank_card": "provided", "photo": "provided"}
+
+
+# The sixteen colours every terminal has (pyte names them; 256-colour and RGB ones are hex).
+BASIC_COLOURS = {"default", "black", "red", "green", "brown", "blue", "magenta", "cyan", "white",
+                 *(f"bright{c}" for c in ("black", "red", "green", "brown", "blue", "magenta",
+                                          "cyan", "white"))}
+
+
+def test_on_a_basic_sixteen_colour_console_every_letter_stands_out(tmp_path: Path) -> None:
+    """A village PC's Linux console (TERM=linux): only the 16 colours, and no text drawn in its
+    own background colour on the screens an agent sees first."""
+    home = tmp_path / "home"
+    run_cli(home, "init", "--village-code", VILLAGE_CODE, "--village-name", VILLAGE_NAME,
+            "--operator", AGENT)
+    term = Terminal([str(SCRIPT)], {**child_env(home), "TERM": "linux"})
+    try:
+        for keys, shown in (("", (t("login.pin.ph"), t("login.title", village=VILLAGE_NAME))),
+                            (PIN + ENTER, (t("home.new"), AGENT)),
+                            ("a", (t("list.subtitle"),))):
+            if keys:
+                term.send(keys)
+            term.wait_text(*shown)
+            cells = [cell for row in term.screen.buffer.values() for cell in row.values()]
+            colours = {c.fg for c in cells} | {c.bg for c in cells}
+            assert colours <= BASIC_COLOURS, f"beyond the 16 colours on {shown[0]}: {colours}"
+            # Box-drawing and block glyphs (U+2500-U+259F) are lines and edges, not text.
+            unreadable = {(c.data, c.fg) for c in cells
+                          if c.data.strip() and not "\u2500" <= c.data <= "\u259f"
+                          and c.fg == c.bg and c.fg != "default"}
+            assert not unreadable, f"text in its own background on {shown[0]}: {unreadable}"
+        term.send(CTRL_Q)
+        assert term.close() == 0
+    finally:
+        if term.process.poll() is None:
+            term.process.kill()
+            term.process.wait(TIMEOUT)
