@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +18,35 @@ from tests.app_helpers import SIZE, log_in, settle, text_of, village_app
 from tests.conftest import TODAY
 from tests.helpers import JPEG, raw_db, scan, template_data
 from village_agent import formstate, intake
+from village_agent.app import VillageApp
 from village_agent.app.ledger import LedgerScreen
 from village_agent.app.materials import Attached
 from village_agent.app.review import ReviewScreen, TextScreen
 from village_agent.i18n import t
 
 pytestmark = pytest.mark.anyio
+
+
+@contextlib.asynccontextmanager
+async def store_held(app: VillageApp) -> AsyncIterator[None]:
+    """Another writer holds the app's store (its write lock) until the block ends."""
+    store = app.store
+    assert store is not None
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.database.write():
+            held.set()
+            release.wait(120)
+
+    holder = threading.Thread(target=hold, name="other-writer")
+    holder.start()
+    try:
+        assert await asyncio.to_thread(held.wait, 30)
+        yield
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join, 30)
 
 
 async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_files_once(
@@ -48,19 +73,7 @@ async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_file
 
         # Another writer (a background sync filing results, say) holds the store: the submit
         # waits for it in its worker, however long that takes.
-        held, release = threading.Event(), threading.Event()
-        store = app.store
-        assert store is not None
-
-        def hold() -> None:
-            with store.database.write():
-                held.set()
-                release.wait(120)
-
-        holder = threading.Thread(target=hold, name="other-writer")
-        holder.start()
-        try:
-            assert await asyncio.to_thread(held.wait, 30)
+        async with store_held(app):
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert text_of(app, "#review-progress") == t("review.submitting")
@@ -72,9 +85,6 @@ async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_file
             await pilot.pause()
             assert [w.group for w in app.workers if w.group == "submit"] == ["submit"]
             assert session.list() == []  # nothing half-written while it waits
-        finally:
-            release.set()
-            await asyncio.to_thread(holder.join, 30)
         await settle(pilot)
         assert isinstance(app.screen, TextScreen)  # the receipt
 
@@ -98,28 +108,13 @@ async def test_an_export_held_up_by_the_store_keeps_the_ledger_answering_and_exp
         await settle(pilot)
         ledger = app.screen
         assert isinstance(ledger, LedgerScreen)
-        held, release = threading.Event(), threading.Event()
-        store = app.store
-        assert store is not None
-
-        def hold() -> None:
-            with store.database.write():  # the export's audit row waits behind this writer
-                held.set()
-                release.wait(120)
-
-        holder = threading.Thread(target=hold, name="other-writer")
-        holder.start()
-        try:
-            assert await asyncio.to_thread(held.wait, 30)
+        async with store_held(app):  # the export's audit row waits behind this writer
             await pilot.press("ctrl+e")
             await pilot.pause()
             assert text_of(app, "#ledger-status") == t("ledger.exporting")
             await pilot.press("ctrl+left")  # the screen still answers: the month moves back
             await pilot.press("ctrl+e")  # a second press while the first export runs
             await pilot.pause()
-        finally:
-            release.set()
-            await asyncio.to_thread(holder.join, 30)
         await settle(pilot)
         assert "csv" in text_of(app, "#ledger-status")
     with raw_db(home) as conn:
