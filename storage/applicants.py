@@ -70,6 +70,25 @@ def name_of(db: sqlite_utils.Database, keys: Keys, applicant_id: str | None) -> 
     return str(keys.open_json(row[0], _aad(applicant_id))["applicant"].get("name", ""))
 
 
+def id_numbers(database: Database, keys: Keys) -> dict[str, str]:
+    """Every application's applicant ID number, opened: {application id: ID number}.
+
+    For the applications list's applicant filter. The numbers live in memory for as
+    long as the list is open; nothing here writes them anywhere.
+    """
+    with database.read() as db:
+        rows = db.execute("SELECT a.id, p.id, p.payload FROM applications a"
+                          " JOIN applicants p ON p.id = a.applicant_id").fetchall()
+    opened: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for application_id, applicant_id, payload in rows:
+        if applicant_id not in opened:
+            person = keys.open_json(payload, _aad(applicant_id))["applicant"]
+            opened[applicant_id] = normalize_id_number(str(person.get("id_number", "")))
+        out[application_id] = opened[applicant_id]
+    return out
+
+
 def prefill(found: dict[str, Any], field_names: set[str]) -> dict[str, Any]:
     """The earlier answers that fit a new item's fields."""
     return {k: v for k, v in found.get("fields", {}).items() if k in field_names}

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import time_machine
 from textual.widgets import DataTable, Input, Select
 
 from forms.catalog import Catalog
+from forms.idnumber import make as make_id_number
 from forms.templates import attachment_names
 from storage.store import Session
-from tests.app_helpers import SIZE, enter_text, log_in, screen_text, settle, text_of, village_app
-from tests.conftest import TODAY
+from tests.app_helpers import (
+    SIZE,
+    enter_text,
+    log_in,
+    screen_text,
+    settle,
+    text_of,
+    type_into,
+    village_app,
+)
+from tests.conftest import TODAY, VILLAGE_CODE
 from tests.helpers import raw_db, scan, template_data
 from village_agent import intake, printing
 from village_agent.app.applications import ApplicationsScreen, DetailScreen
@@ -131,6 +142,127 @@ class TestApplications:
             await settle(pilot)
             assert text_of(app, "#receipt-text") == printing.receipt(
                 summary, events, catalog.item("RS-CXJMYLDY"), session.store.info)
+
+
+def take_for(session: Session, catalog: Catalog, code: str, day: date, name: str,
+             id_number: str) -> str:
+    """An application filed on `day` (noon UTC: the same day on any village clock) for this person."""
+    with time_machine.travel(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc),
+                             tick=False):
+        data = template_data(catalog, code, today=day)
+        was = data["applicant"]
+        swap = {was["name"]: name, was["id_number"]: id_number}
+        data = {part: ({k: swap.get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+                       if isinstance(values, dict) else values) for part, values in data.items()}
+        scans = [scan(label) for label in attachment_names(catalog.get(code), data)]
+        return intake.take(session, catalog, session.calendar(), code, data, scans,
+                           today=day).application_ids[0]
+
+
+class TestApplicationFilters:
+    async def test_date_and_applicant_filters_combine_with_status_item_and_search(
+        self, session: Session, catalog: Catalog, home: Path
+    ) -> None:
+        born = date(TODAY.year - 86, 3, 5)  # the templates' applicant: 86, a woman
+        zhang = make_id_number(VILLAGE_CODE[:6], born, 1, female=True)
+        # A number ending in X, typed with a small x below: the filter reads it as the form does.
+        fang = next(n for i in range(2, 100)
+                    if (n := make_id_number(VILLAGE_CODE[:6], born, i, female=True)).endswith("X"))
+        li = make_id_number(VILLAGE_CODE[:6], born, 21, female=True)
+        assert len({zhang, fang, li}) == 3
+        today = take_for(session, catalog, "MZ-GLJT", TODAY, "张桂英", zhang)
+        week = take_for(session, catalog, "MZ-GLJT", TODAY - timedelta(days=4), "李秀兰", li)
+        month = take_for(session, catalog, "RS-CXJMYLDY", date(2026, 11, 5), "张桂芳", fang)
+        last_month = take_for(session, catalog, "RS-CXJMYLDY", date(2026, 10, 28), "李秀兰", li)
+        older = take_for(session, catalog, "MZ-GLJT", date(2026, 9, 30), "张桂英", zhang)
+        session.add_event(last_month, "accepted", {})
+
+        # What is stored: the day each was filed (on this PC's clock), who applied, its status.
+        stored = {s.id: s for s in session.list()}
+        assert {i: printing.local_time(s.created_at) for i, s in stored.items()} == {
+            today: "2026-11-23", week: "2026-11-19", month: "2026-11-05",
+            last_month: "2026-10-28", older: "2026-09-30"}
+        assert {i: s.applicant_name for i, s in stored.items()} == {
+            today: "张桂英", week: "李秀兰", month: "张桂芳", last_month: "李秀兰", older: "张桂英"}
+        assert session.find_applicant(fang.lower())["applicant"]["name"] == "张桂芳"
+        assert stored[last_month].status == "accepted"
+
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ApplicationsScreen)
+            table = screen.query_one("#list-table", DataTable)
+            date_box = screen.query_one("#list-date", Select)
+            applicant = screen.query_one("#list-applicant", Input)
+
+            def shown() -> set[str]:
+                return {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+
+            async def period(value: object) -> set[str]:
+                date_box.value = value
+                await settle(pilot)
+                return shown()
+
+            async def person(text: str) -> set[str]:
+                applicant.value = text
+                await settle(pilot)
+                return shown()
+
+            everyone = {today, week, month, last_month, older}
+            assert shown() == everyone
+            # The date filter, by keyboard: focus it, open it, move down to 近7天, take it.
+            date_box.focus()
+            await pilot.press("enter", "down", "down", "enter")
+            await settle(pilot)
+            assert date_box.value == "week"
+            assert t("list.period.week") in screen_text(app)
+            assert shown() == {today, week}
+            assert await period("today") == {today}
+            assert await period("month") == {today, week, month}
+            assert await period("last_month") == {last_month}
+            assert await period(Select.NULL) == everyone
+            assert text_of(app, "#list-count") == t("list.count", shown=5, total=5)
+
+            # The applicant filter, typed: part of a name, an ID number's tail, a whole number.
+            await type_into(pilot, "#list-applicant", "李秀兰")
+            await settle(pilot)
+            assert shown() == {week, last_month}
+            assert await person("张桂") == {today, month, older}
+            assert await person(fang[-6:].lower()) == {month}
+            assert await person(f" {zhang} ") == {today, older}
+            assert await person("王") == set()
+            assert await person("") == everyone
+
+            # Combined with each other and with status, item and search.
+            assert await person("张桂") == {today, month, older}
+            assert await period("month") == {today, month}
+            screen.query_one("#list-item", Select).value = "MZ-GLJT"
+            await settle(pilot)
+            assert shown() == {today}
+            assert await period(Select.NULL) == {today, older}
+            await enter_text(pilot, "#list-search", older[-5:])
+            await settle(pilot)
+            assert shown() == {older}
+            assert text_of(app, "#list-count") == t("list.count", shown=1, total=5)
+            screen.query_one("#list-search", Input).value = ""
+            screen.query_one("#list-item", Select).value = Select.NULL
+            assert await person(li[-4:]) == {week, last_month}
+            screen.query_one("#list-status", Select).value = "accepted"
+            await settle(pilot)
+            assert shown() == {last_month}
+            assert await period("last_month") == {last_month}
+            assert await period("week") == set()
+            assert text_of(app, "#list-count") == t("list.count", shown=0, total=5)
+
+        # The ID numbers were opened for the filter only: nothing readable reached the disk.
+        for path in home.rglob("*"):
+            if path.is_file():
+                content = path.read_bytes()
+                assert all(n.encode() not in content for n in (zhang, fang, li)), path
 
 
 class TestLedger:

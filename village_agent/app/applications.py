@@ -1,8 +1,10 @@
-"""Applications: the list with filters (status, item) and search; one case's detail and timeline."""
+"""Applications: the list with filters (status, item, date, applicant) and search; one case's detail
+and timeline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
 from forms.errors import UnknownItemError
+from forms.idnumber import normalize as normalize_id_number
 from storage.applications import Summary
 from storage.events import Event
 from village_agent import printing, worklist
@@ -21,12 +24,54 @@ from village_agent.i18n import event_text, status_text, t
 from village_agent.ledger import STATUS_ORDER
 
 ALL = "*"
+PERIODS = ("today", "week", "month", "last_month")  # the date filter's choices; none: any day
 
 
 def matches(summary: Summary, words: str, item_name: str) -> bool:
     """Search: every word found in the number, the applicant's name, the item's name or code."""
     haystack = f"{summary.id} {summary.applicant_name} {item_name} {summary.item_code}".lower()
     return all(w in haystack for w in words.lower().split())
+
+
+def period_days(period: str, today: date) -> tuple[date, date]:
+    """The first and last day (both included) of a date filter's period, seen from `today`."""
+    if period == "today":
+        return today, today
+    if period == "week":  # the last seven days, today among them
+        return today - timedelta(days=6), today
+    first = today.replace(day=1)
+    if period == "month":
+        following = (first + timedelta(days=32)).replace(day=1)
+        return first, following - timedelta(days=1)
+    if period == "last_month":
+        last = first - timedelta(days=1)
+        return last.replace(day=1), last
+    raise ValueError(f"no such period: {period!r}")
+
+
+def filed_on(summary: Summary) -> date | None:
+    """The day the case was taken in, on this PC's clock (as the list's date column shows it)."""
+    try:
+        return date.fromisoformat(printing.local_time(summary.created_at))
+    except ValueError:
+        return None
+
+
+def in_period(summary: Summary, period: str, today: date) -> bool:
+    first, last = period_days(period, today)
+    day = filed_on(summary)
+    return day is not None and first <= day <= last
+
+
+def applicant_matches(summary: Summary, query: str, id_number: str) -> bool:
+    """The applicant filter: part of the name, or part of the ID number (the tail, say)."""
+    query = query.strip()
+    if not query:
+        return True
+    if query.lower() in summary.applicant_name.lower():
+        return True
+    number = normalize_id_number(query)
+    return bool(id_number) and number in id_number
 
 
 class ApplicationsScreen(BaseScreen):
@@ -43,6 +88,7 @@ class ApplicationsScreen(BaseScreen):
         self.status = status  # opened already filtered (home: the correction requests)
         self.summaries: list[Summary] = []
         self.flags: dict[str, worklist.Flagged] = {}
+        self.id_numbers: dict[str, str] = {}  # application id -> applicant's ID number, in memory only
 
     def compose(self) -> ComposeResult:
         yield self.header()
@@ -51,6 +97,10 @@ class ApplicationsScreen(BaseScreen):
                          id="list-status",
                          value=self.status if self.status in STATUS_ORDER else Select.NULL)
             yield Select([], prompt=t("list.all_items"), id="list-item")
+            yield Select([(t(f"list.period.{p}"), p) for p in PERIODS], prompt=t("list.all_dates"),
+                         id="list-date")
+        with Horizontal(id="list-filters-2"):
+            yield Input(placeholder=t("list.applicant_ph"), id="list-applicant")
             yield Input(placeholder=t("list.search_ph"), id="list-search")
         yield DataTable(id="list-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="list-count")
@@ -70,7 +120,9 @@ class ApplicationsScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False,
           description="read the applications")
-    def load(self) -> tuple[list[Summary], dict[str, worklist.Flagged]]:
+    def load(self) -> tuple[list[Summary], dict[str, worklist.Flagged], dict[str, str]]:
+        from storage.applicants import id_numbers
+
         app = self.village
         session = app.require_session()
         rows = session.list()
@@ -78,12 +130,12 @@ class ApplicationsScreen(BaseScreen):
             rows = worklist.mine(rows, session.operator.name)
         calendar = session.calendar()
         flags = {s.id: f for s in rows if (f := worklist.urgency(s, app.today, calendar))}
-        return rows, flags
+        return rows, flags, id_numbers(session.store.database, session.keys)
 
     def work_done(self, group: str, result: Any) -> None:
         if group != "load":
             return
-        self.summaries, self.flags = result
+        self.summaries, self.flags, self.id_numbers = result
         items = sorted({s.item_code for s in self.summaries})
         select = self.query_one("#list-item", Select)
         current = select.value
@@ -99,13 +151,19 @@ class ApplicationsScreen(BaseScreen):
             return code
 
     def filtered(self) -> list[Summary]:
+        """The cases every filter lets through: status, item, date filed, applicant, search words."""
         status = self.query_one("#list-status", Select).value
         item = self.query_one("#list-item", Select).value
+        period = self.query_one("#list-date", Select).value
+        applicant = self.query_one("#list-applicant", Input).value
         words = self.query_one("#list-search", Input).value
+        today = self.village.today
         return [
             s for s in self.summaries
             if (status is Select.NULL or s.status == status)
             and (item is Select.NULL or s.item_code == item)
+            and (period is Select.NULL or in_period(s, str(period), today))
+            and applicant_matches(s, applicant, self.id_numbers.get(s.id, ""))
             and matches(s, words, self.item_name(s.item_code))
         ]
 
