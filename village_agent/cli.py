@@ -189,7 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="评价理由，差评必填 the reason")
 
     add("verify", command("verify"), "校验数据完整性 check the store and audit chain")
-    add("demo", command("demo"), "演示：建立一个示例服务点并办理几件 a demo service point")
+    p = add("demo", command("demo"),
+            "演示：示例服务点和本机乡镇中心，各种状态的办件，然后打开界面"
+            " a demo service point and township center, then the app")
+    p.add_argument("--no-app", action="store_true",
+                   help="只建立演示并打印，不打开界面 build and print only, do not open the app")
+    p.add_argument("--port", type=int,
+                   help="本机乡镇中心端口（默认8600，被占用时任选）township port (default 8600 or any free)")
     return parser
 
 

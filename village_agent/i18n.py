@@ -84,6 +84,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Verified: database sound, audit chain whole ({audit_rows} rows), {applications} applications",
     },
     "verify.failed": {"zh": "校验未通过，发现{n}处问题：", "en": "Verification failed, {n} problem(s):"},
+    # `village-agent demo`: how to try it now, and how to come back to it later.
+    "demo.open_app": {
+        "zh": "现在打开界面：选代办员 王秀梅，PIN码 {pin}（网格员 李建军，PIN码 {grid}）。"
+              "乡镇中心在 {url} 运行到退出界面为止，“立即同步”可以连上它。",
+        "en": "Opening the app now: choose agent 王秀梅, PIN {pin} (grid worker 李建军, PIN {grid})."
+              " The township center runs at {url} until you quit the app, so 'sync now' reaches it.",
+    },
+    "demo.press_enter": {"zh": "按回车键打开界面（Ctrl+C 不打开）：",
+                         "en": "Press Enter to open the app (Ctrl+C to skip): "},
+    "demo.township_stopped": {"zh": "界面已退出，演示乡镇中心已停止。",
+                              "en": "The app has quit; the demo township center has stopped."},
+    "demo.hint.title": {"zh": "以后再回到这个演示 / Come back later:",
+                        "en": "Come back to this demo later:"},
+    "demo.hint.app": {"zh": "打开界面（不带参数运行 village-agent）：",
+                      "en": "Open the app (village-agent with no arguments):"},
+    "demo.hint.cli": {"zh": "或用命令行：", "en": "Or the command line:"},
+    "demo.hint.township": {
+        "zh": "让乡镇中心重新上线（本村登记在端口 {port}，在另一个终端运行，同步才连得上）：",
+        "en": "Bring the township center back (the village is enrolled at port {port};"
+              " run it in another terminal so sync reaches it):",
+    },
     "list.empty": {"zh": "暂无办件", "en": "No applications"},
     "applicant.none": {"zh": "未找到该身份证号的办事人记录", "en": "No applicant with that ID number"},
     "error.internal": {
