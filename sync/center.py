@@ -38,6 +38,7 @@ class Ingested:
     duplicates: list[int] = field(default_factory=list)
     refused: list[tuple[str, int | None, str]] = field(default_factory=list)  # (sender, seq, reason)
     senders: set[str] = field(default_factory=set)
+    clashed_apps: set[tuple[str, str]] = field(default_factory=set)  # (sender, application id)
 
 
 def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: str) -> None:
@@ -97,9 +98,17 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
     result.senders.add(header.sender)
     database = node.session.store.database
     with database.write() as db:
-        outcome = syncstate.file_received(
-            db, sender=header.sender, seq=header.seq, digest=parsed.digest, kind=header.kind,
-            owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
+        if _held_back(db, header, result):
+            outcome = "conflict"
+        else:
+            outcome = syncstate.file_received(
+                db, sender=header.sender, seq=header.seq, digest=parsed.digest, kind=header.kind,
+                owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
+        if outcome == "conflict" and header.kind == "event" and payload.get("type") == "created":
+            # A store restored from a backup opened an application under a number we already
+            # hold: what else it sends under that id in this bundle is held back too (below),
+            # so it cannot join the case the lost store may have opened under the same id.
+            result.clashed_apps.add((header.sender, str(payload["application_id"])))
         if outcome == "store" and header.kind == "attachment_chunk":
             _record_chunk(node, db, header.sender, *chunk)
         if outcome == "store" and header.kind == "event":
@@ -119,6 +128,25 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         result.duplicates.append(header.seq)
     else:
         result.stored.append(header.seq)
+
+
+def _held_back(db: sqlite_utils.Database, header: envelope.Header, result: Ingested) -> bool:
+    """A new message for an application whose `created` event clashed earlier in this bundle.
+
+    A conflict too: the sender learns from our ack (`clash`) to give the application a
+    new id and send it again; filed under the old id, it could join another villager's
+    case. (A later bundle is the sender's to hold back: it stops sending the rest of an
+    application whose `created` clashed, see `syncstate.record_clashes`.)
+    """
+    app = header.get("app")
+    if (header.sender, app) not in result.clashed_apps:
+        return False
+    if db.execute("SELECT 1 FROM received WHERE sender = ? AND seq = ?",
+                  (header.sender, header.seq)).fetchone():
+        return False  # filed before: the usual duplicate or conflict
+    syncstate.alarm(db, "conflict", header.sender, header.seq,
+                    f"application {app} opened under a number held here: held back")
+    return True
 
 
 def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
@@ -384,7 +412,10 @@ def ack_for(node: Node, device_id: str) -> bytes:
     """Our signed acknowledgement of everything we hold from `device_id`.
 
     Custody for every message stored; end to end for those this center owns
-    (a township owns township items; a county owns what reaches it).
+    (a township owns township items; a county owns what reaches it). `high` (the
+    highest number we hold from the device) and `clash` (numbers whose content
+    differed from ours) tell a store restored from a backup to move its counters
+    on and number that work again.
     """
     database = node.session.store.database
     with database.read() as db:
@@ -392,7 +423,8 @@ def ack_for(node: Node, device_id: str) -> bytes:
         # A number whose content clashed with ours is not acknowledged: the sender's copy differs,
         # and an ack would let it drop content we never stored.
         clashes = {r[0] for r in db.execute(
-            "SELECT seq FROM alarms WHERE kind = 'conflict' AND sender = ?", [device_id])}
+            "SELECT seq FROM alarms WHERE kind = 'conflict' AND sender = ? AND seq IS NOT NULL",
+            [device_id])}
         refusals = db.execute(
             f"SELECT DISTINCT kind, seq FROM alarms WHERE sender = ? AND seq IS NOT NULL"
             f" AND kind IN ({','.join('?' * len(PAYLOAD_REFUSALS))})",
@@ -405,7 +437,8 @@ def ack_for(node: Node, device_id: str) -> bytes:
             refused.setdefault(reason, set()).add(seq)
     ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
                        datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                       {reason: frozenset(seqs) for reason, seqs in refused.items()})
+                       {reason: frozenset(seqs) for reason, seqs in refused.items()},
+                       high=max((r[0] for r in rows), default=0), clash=frozenset(clashes))
     return signed.sign("ack", messages.loads(ack.payload()), node.keys)
 
 

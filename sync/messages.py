@@ -58,6 +58,12 @@ class Ack:
     sender stops resending them. Only messages whose signature checked are listed: anyone
     can send a forgery under a device's name, and its refusal must not silence the device.
     Written only when there is one, so every other ack reads as before.
+
+    `high`: the highest sequence number the signer holds from `subject` (0: none, or an
+    older signer); `clash`: numbers under which the signer holds other content than the
+    subject sent. A store restored from a backup learns from them that its counters are
+    behind (see docs/sync-protocol.md). Both written only when set; an older reader
+    ignores them, and an ack without them parses as before.
     """
 
     subject: str
@@ -65,6 +71,8 @@ class Ack:
     e2e: frozenset[int] = field(default_factory=frozenset)
     received_at: str = ""  # the acknowledger's clock, for skew
     refused: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    high: int = 0
+    clash: frozenset[int] = field(default_factory=frozenset)
 
     def payload(self) -> bytes:
         body: dict[str, Any] = {"subject": self.subject, "custody": to_ranges(self.custody),
@@ -72,6 +80,10 @@ class Ack:
         if any(self.refused.values()):
             body["refused"] = {reason: to_ranges(seqs) for reason, seqs in self.refused.items()
                                if seqs}
+        if self.high:
+            body["high"] = self.high
+        if self.clash:
+            body["clash"] = to_ranges(self.clash)
         return dumps(body)
 
     @classmethod
@@ -83,9 +95,13 @@ class Ack:
         refused = d.get("refused", {})
         if not isinstance(refused, dict) or not all(isinstance(r, str) for r in refused):
             raise BundleRejected("malformed", "ack refused")
+        high = d.get("high", 0)
+        if not isinstance(high, int) or isinstance(high, bool) or high < 0:
+            raise BundleRejected("malformed", "ack high")
         return cls(subject, frozenset(from_ranges(d.get("custody", []))),
                    frozenset(from_ranges(d.get("e2e", []))), str(d.get("received_at", "")),
-                   {reason: frozenset(from_ranges(seqs)) for reason, seqs in refused.items()})
+                   {reason: frozenset(from_ranges(seqs)) for reason, seqs in refused.items()},
+                   high, frozenset(from_ranges(d.get("clash", []))))
 
 
 # ---- what a center checks of a village's payload before writing anything ------------------
