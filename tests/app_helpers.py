@@ -23,9 +23,10 @@ from village_agent.app.materials import MaterialRow
 SIZE = (80, 24)  # the village PC's terminal
 
 
-def village_app(home: Path, export_dir: Path | None = None) -> VillageApp:
+def village_app(home: Path, export_dir: Path | None = None,
+                scan_dir: Path | None = None) -> VillageApp:
     """The app as the CLI builds it, with the cheap test KDF and the suite's fixed day."""
-    return make_app(home, kdf=TEST_KDF, today=TODAY, export_dir=export_dir)
+    return make_app(home, kdf=TEST_KDF, today=TODAY, export_dir=export_dir, scan_dir=scan_dir)
 
 
 SETTLE_TIMEOUT = 120.0  # seconds: far beyond any worker here, even on a loaded 2-core CI machine

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Button, OptionList, RadioButton, Select, SelectionList, Static
+from textual.widgets import Button, Input, OptionList, RadioButton, Select, SelectionList, Static
 
 from forms.catalog import Catalog
 from forms.engine import validate
 from forms.idnumber import InvalidIdNumber, make, parse
 from forms.model import Bundle
+from storage import attachments
 from storage.store import Session, Store
 from tests.app_helpers import (
     SIZE,
@@ -39,9 +40,10 @@ from village_agent.app.fields import GroupBox
 from village_agent.app.form import FormScreen
 from village_agent.app.home import HomeScreen
 from village_agent.app.login import LoginScreen
-from village_agent.app.materials import MaterialRow
+from village_agent.app.materials import AttachmentsBox, MaterialRow
 from village_agent.app.picker import PickerScreen
 from village_agent.app.review import ReviewScreen, TextScreen
+from village_agent.app.scans import ScanPickerScreen, ScanTree
 from village_agent.i18n import t
 
 pytestmark = pytest.mark.anyio
@@ -346,6 +348,109 @@ class TestNewApplication:
         assert stored["fields"]["household_size"] == 2  # calculated from the rows
         assert stored["fields"]["poverty_reasons"] == ["因学"]
         assert "medical_records" not in stored["materials"]
+
+
+class TestScansFromAFolder:
+    async def test_a_scan_is_picked_from_the_scanner_folder_which_lists_only_scans_and_is_stored(
+        self, session: Session, catalog: Catalog, home: Path, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "扫描仪"  # where the scanner drops its files
+        month = folder / "2026-11"
+        month.mkdir(parents=True)
+        content = JPEG + "她的身份证正面".encode()
+        scan = folder / "SCAN0001.JPG"  # upper case, as scanners name them
+        scan.write_bytes(content)
+        (folder / "说明.txt").write_text("not a scan", encoding="utf-8")
+        (folder / ".thumb.jpg").write_bytes(JPEG)
+        (month / "old.PDF").write_bytes(b"%PDF-1.4 an older scan")
+        data = template_data(catalog, "MZ-GLJT")
+
+        app = village_app(home, scan_dir=month)  # configured: this month's sub-folder
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            await open_form(pilot, "gljt")
+            form = app.screen
+            assert isinstance(form, FormScreen)
+            await fill(pilot, data)
+            box = form.query_one(AttachmentsBox)
+
+            async def pick_scan() -> ScanTree:
+                """Ctrl+O, then down to SCAN0001.JPG with the arrow keys."""
+                await pilot.press("ctrl+o")
+                await settle(pilot, ignore={"_loader"})  # the tree's loader waits for folders
+                assert isinstance(app.screen, ScanPickerScreen)
+                tree = app.screen.query_one(ScanTree)
+                assert app.focused is tree
+                return tree
+
+            def listed(tree: ScanTree) -> list[str]:
+                return [str(node.label) for node in tree.root.children]
+
+            # Nothing chosen yet: the picker opens in the configured folder; Backspace goes up.
+            tree = await pick_scan()
+            assert Path(tree.path) == month and listed(tree) == ["old.PDF"]
+            await pilot.press("backspace")
+            await settle(pilot, ignore={"_loader"})
+            assert Path(tree.path) == folder
+            assert app.screen.query_one("#scan-folder", Input).value == str(folder)
+            assert listed(tree) == ["2026-11", "SCAN0001.JPG"]  # no text file, no hidden file
+            shown = screen_text(app)
+            assert "SCAN0001.JPG" in shown and "说明.txt" not in shown
+            await pilot.press("down")
+            while tree.cursor_node is None or str(tree.cursor_node.label) != "SCAN0001.JPG":
+                assert tree.cursor_line < len(listed(tree)), "the scan is not in the listing"
+                await pilot.press("down")
+            await pilot.press("enter")
+            await settle(pilot)
+
+            # No material chosen: the path is filled in and the agent is asked which material it is.
+            assert app.screen is form
+            assert form.query_one("#attach-path", Input).value == str(scan)
+            assert t("attach.say_what") in str(box.query_one(".field-error", Static).content)
+            assert app.focused is form.query_one("#attach-label", Select)
+            assert box.attached == []
+
+            # The material chosen: the picker opens where the last scan came from; picking attaches.
+            form.query_one("#attach-label", Select).value = "id_card"
+            tree = await pick_scan()
+            assert Path(tree.path) == folder
+            await pilot.press("down")
+            while tree.cursor_node is None or str(tree.cursor_node.label) != "SCAN0001.JPG":
+                await pilot.press("down")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is form
+            [attached] = box.attached
+            assert (attached.label, attached.path) == ("id_card", str(scan))
+            assert attached.file is not None and attached.file.content == content
+            assert form.query_one("#attach-path", Input).value == ""
+
+            # Typing a path still works: the picker is a way to fill it in, not the only one.
+            pdf = month / "old.PDF"
+            form.query_one("#attach-label", Select).value = "photo"
+            await enter_text(pilot, "#attach-path", str(pdf))
+            form.query_one("#attach-path").focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert [(a.label, a.path) for a in box.attached] == [
+                ("id_card", str(scan)), ("photo", str(pdf))]
+
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewScreen)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, TextScreen)
+
+        [summary] = session.list()
+        _, events = session.show(summary.id)
+        stored = next(e.payload for e in events if e.type == "submitted")["attachments"]
+        assert [(a["label"], a["name"], a["size"]) for a in stored] == [
+            ("id_card", "SCAN0001.JPG", len(content)), ("photo", "old.PDF", pdf.stat().st_size)]
+        with session.store.database.read() as db:
+            assert attachments.load(db, session.keys, stored[0]["address"]) == content
+            assert attachments.load(db, session.keys, stored[1]["address"]) == pdf.read_bytes()
 
 
 class TestBundle:

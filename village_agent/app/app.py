@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -51,6 +52,7 @@ class VillageApp(App[None]):
         today: date | None = None,
         catalog: Catalog | None = None,
         export_dir: Path | None = None,
+        scan_dir: Path | None = None,
         sync_every: float | None = 60.0,
     ) -> None:
         super().__init__()
@@ -60,6 +62,9 @@ class VillageApp(App[None]):
         self.fixed_today = today
         self._catalog = catalog
         self.export_dir = export_dir or Path.home()
+        # Where the scan picker opens: the scanner's folder, then the last folder a scan came from.
+        self.scan_dir = scan_dir or Path(
+            os.environ.get("VILLAGE_AGENT_SCAN_DIR") or Path.home()).expanduser()
         self.store: Store | None = None
         self.store_lock = threading.Lock()  # the store is opened once, by whichever worker is first
         self.session: Session | None = None
@@ -327,8 +332,9 @@ def make_app(
     today: date | None = None,
     catalog: Catalog | None = None,
     export_dir: Path | None = None,
+    scan_dir: Path | None = None,
     sync_every: float | None = 60.0,
 ) -> VillageApp:
     """The one way to build the app: the CLI and the tests both come through here."""
     return VillageApp(home, kdf=kdf, today=today, catalog=catalog, export_dir=export_dir,
-                      sync_every=sync_every)
+                      scan_dir=scan_dir, sync_every=sync_every)

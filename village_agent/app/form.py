@@ -44,6 +44,7 @@ class FormScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "review", "form.review", id="form.review"),
         Binding("ctrl+s", "save_draft", "form.save", id="form.save"),
+        Binding("ctrl+o", "pick_scan", "form.pick_scan", id="form.pick_scan"),
         Binding("escape", "leave", "nav.back", id="form.back"),
     ]
 
@@ -67,10 +68,10 @@ class FormScreen(BaseScreen):
         materials = self.initial.get("materials") or {}
         inspection = self.entry.kind == "inspection"
         with VerticalScroll(id="form"):
-            yield Static(f"{self.entry.name}（{self.entry.code}）", id="form-title")
+            yield Static(t("app.name_code", name=self.entry.name, code=self.entry.code), id="form-title")
             yield Static(t("form.applicant_optional" if inspection else "form.applicant"),
                          classes="section")
-            for spec in APPLICANT_SPECS:
+            for spec in formstate.applicant_specs():
                 required = not inspection and spec.name in ("id_number", "name")
                 yield FieldBox(spec, applicant.get(spec.name), required=required,
                                id=widget_id("applicant-" + spec.name))
@@ -243,6 +244,28 @@ class FormScreen(BaseScreen):
     def on_attachments_box_add_requested(self, event: AttachmentsBox.AddRequested) -> None:
         self.read_scan(event.label, event.path)
 
+    def on_attachments_box_browse_requested(self, event: AttachmentsBox.BrowseRequested) -> None:
+        self.action_pick_scan()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pick_scan":
+            return self.attachments() is not None  # a form that takes no scans has no picker
+        return True
+
+    def action_pick_scan(self) -> None:
+        """Pick the scan from the scanner's folder (the last one a scan came from, this session)."""
+        from village_agent.app.scans import ScanPickerScreen
+
+        if self.attachments() is not None:
+            self.app.push_screen(ScanPickerScreen(self.village.scan_dir), self.scan_picked)
+
+    def scan_picked(self, path: Path | None) -> None:
+        box = self.attachments()
+        if path is None or box is None:
+            return
+        self.village.scan_dir = path.parent
+        box.picked(path)
+
     @work(thread=True, group="attach", exit_on_error=False, description="read a scan from disk")
     def read_scan(self, label: str, path: str) -> Attached:
         return Attached(label, path, read_file(label, Path(path).expanduser()))
@@ -251,6 +274,7 @@ class FormScreen(BaseScreen):
         box = self.attachments()
         if group == "attach" and box is not None:
             box.add(result)
+            self.village.scan_dir = Path(result.path).expanduser().absolute().parent  # picker opens there
 
     def work_failed(self, group: str, error: BaseException) -> bool:
         box = self.attachments()

@@ -1,8 +1,9 @@
-"""Materials (provided / 告知承诺 / 容缺, only what each allows) and scans attached from a path."""
+"""Materials (provided / 告知承诺 / 容缺, only what each allows) and scans attached by path or from a folder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -34,7 +35,7 @@ class MaterialRow(ShowsErrors):
         self.error_text = ""
 
     def compose(self) -> ComposeResult:
-        text = self.spec.name + (f"（{self.spec.form}）" if self.spec.form else "")
+        text = t("app.with_note", text=self.spec.name, note=self.spec.form) if self.spec.form else self.spec.name
         yield Label(text, classes="field-label")
         with RadioSet(classes="control", compact=True):
             for option in self.options:
@@ -67,7 +68,8 @@ class Attached:
 
 
 class AttachmentsBox(Vertical):
-    """Choose what the scan is, give its path, add; the list shows what is attached (Delete removes)."""
+    """Choose what the scan is, give its path (typed, or picked from a folder), add; the list shows
+    what is attached (Delete removes)."""
 
     class AddRequested(Message):
         def __init__(self, label: str, path: str) -> None:
@@ -77,6 +79,9 @@ class AttachmentsBox(Vertical):
 
     class Changed(Message):
         pass
+
+    class BrowseRequested(Message):
+        """The agent asked to pick the scan from a folder listing instead of typing its path."""
 
     def __init__(self, labels: list[tuple[str, str]], attached: list[Attached]) -> None:
         super().__init__(classes="field attachments")
@@ -89,7 +94,9 @@ class AttachmentsBox(Vertical):
             yield Select([(name, code) for code, name in self.labels], prompt=t("attach.what"),
                          id="attach-label", compact=True)
             yield Input(placeholder=t("attach.path"), id="attach-path", compact=True)
-        yield Button(t("attach.add"), id="attach-add", compact=True)
+        with Horizontal(classes="attach-buttons"):
+            yield Button(t("attach.add"), id="attach-add", compact=True)
+            yield Button(t("attach.browse"), id="attach-browse", compact=True)
         yield OptionList(id="attach-list", compact=True, markup=False)  # a path may hold [x]
         yield Static("", classes="field-error", markup=False)
 
@@ -119,8 +126,20 @@ class AttachmentsBox(Vertical):
         error.update("\n".join(messages))
         error.display = bool(messages)
 
+    def picked(self, path: Path) -> None:
+        """A file chosen from the folder: its path in the box, added at once if the material is chosen."""
+        self.query_one("#attach-path", Input).value = str(path)
+        if self.query_one("#attach-label", Select).value is Select.NULL:
+            self.show_error([t("attach.say_what")])
+            self.query_one("#attach-label", Select).focus()
+            return
+        self.query_one("#attach-add", Button).press()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if event.button.id == "attach-browse":
+            self.post_message(self.BrowseRequested())
+            return
         label = self.query_one("#attach-label", Select).value
         path = self.query_one("#attach-path", Input).value.strip()
         if label is Select.NULL or not path:
