@@ -144,10 +144,15 @@ def test_the_app_the_demo_opens_syncs_with_its_township_which_stops_when_it_quit
     seen: dict[str, object] = {}
 
     async def drive(built: demo.Demo) -> None:
-        app = make_app(built.home, kdf=built.kdf, sync_every=None)
+        app = make_app(built.home, kdf=built.kdf)  # background sync on, as `village-agent` runs
         async with app.run_test(size=SIZE) as pilot:
             await log_in(pilot, pin=demo.DEMO_PIN, operator=demo.AGENT)
             seen["casework"] = text_of(app, "#home-casework")
+            # The background sync, started at login, reaches the demo's township at once.
+            assert app.background is not None
+            assert await asyncio.to_thread(app.background.wait_sessions, 1, 60)
+            await settle(pilot)
+            seen["after_background"] = _statuses(built.home)
             await pilot.press("s")
             await settle(pilot)
             assert isinstance(app.screen, SyncScreen)
@@ -177,6 +182,7 @@ def test_the_app_the_demo_opens_syncs_with_its_township_which_stops_when_it_quit
     assert isinstance(before, dict)
     waiting = {i for i, s in before.items() if s == "submitted"}
     assert len(waiting) == 2 and {after[i] for i in waiting} == {"received"}
+    assert seen["after_background"] == after  # the loop had sent them before "sync now"
     done = t("sync.done", sent=0, done=0, received=0, applied=0, pending=0).split("：")[0]
     assert str(seen["message"]).startswith(done), seen["message"]
 

@@ -105,18 +105,21 @@ def run(ctx: Context, kdf: Any, *, launch: Callable[[Demo], int] | None = None) 
     interactive = (launch is not None or (sys.stdin.isatty() and sys.stdout.isatty())) and not (
         ctx.json or getattr(args, "no_app", False))
     with serve_demo(home, kdf, port=getattr(args, "port", None)) as demo:
-        ctx.emit(demo.report, lambda: "\n".join([*demo.lines, "", *demo.hints()]))
         code = 0 if demo.ok else 4
-        if not interactive or not demo.ok:
+        interactive = interactive and demo.ok
+        # At a terminal the hints to come back come after the app; otherwise they end the summary.
+        ctx.emit(demo.report, lambda: "\n".join(
+            demo.lines if interactive else [*demo.lines, "", *demo.hints()]))
+        if not interactive:
             return code
         print("\n" + t("demo.open_app", pin=DEMO_PIN, grid=GRID_PIN, url=demo.url))
-        if launch is None:
-            try:
+        app_code = code
+        try:
+            if launch is None:
                 input(t("demo.press_enter"))
-            except (EOFError, KeyboardInterrupt):
-                print()
-                return code
-        app_code = (launch or open_app)(demo)
+            app_code = (launch or open_app)(demo)
+        except (EOFError, KeyboardInterrupt):
+            print()  # the agent chose not to open the app: the township stops all the same
     print(t("demo.township_stopped"))
     print("\n".join(demo.hints()))
     return app_code or code

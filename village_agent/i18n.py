@@ -87,14 +87,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     # `village-agent demo`: how to try it now, and how to come back to it later.
     "demo.open_app": {
         "zh": "现在打开界面：选代办员 王秀梅，PIN码 {pin}（网格员 李建军，PIN码 {grid}）。"
-              "乡镇中心在 {url} 运行到退出界面为止，“立即同步”可以连上它。",
+              "乡镇中心在 {url} 运行到退出界面为止，“立即同步”可以连上它；登录后后台同步"
+              "会马上把待上报的办件送去（超期的那件由乡镇从收到之日重新计算期限）。",
         "en": "Opening the app now: choose agent 王秀梅, PIN {pin} (grid worker 李建军, PIN {grid})."
-              " The township center runs at {url} until you quit the app, so 'sync now' reaches it.",
+              " The township center runs at {url} until you quit the app, so 'sync now' reaches it;"
+              " after login the background sync sends the waiting applications at once (the"
+              " township restarts the overdue one's clock from its receipt).",
     },
     "demo.press_enter": {"zh": "按回车键打开界面（Ctrl+C 不打开）：",
                          "en": "Press Enter to open the app (Ctrl+C to skip): "},
-    "demo.township_stopped": {"zh": "界面已退出，演示乡镇中心已停止。",
-                              "en": "The app has quit; the demo township center has stopped."},
+    "demo.township_stopped": {"zh": "演示乡镇中心已停止。",
+                              "en": "The demo township center has stopped."},
     "demo.hint.title": {"zh": "以后再回到这个演示 / Come back later:",
                         "en": "Come back to this demo later:"},
     "demo.hint.app": {"zh": "打开界面（不带参数运行 village-agent）：",
