@@ -1,7 +1,7 @@
 """Validate an application against a service item or bundle: every problem reported at once.
 
 Pure: takes plain data and a date, returns a cleaned application or raises
-ValidationFailed carrying field-level Chinese messages. Nothing here touches disk.
+ValidationFailed carrying field-level messages in Chinese and English (forms.messages). Nothing here touches disk.
 """
 
 from __future__ import annotations
@@ -22,19 +22,24 @@ from forms.fieldtypes import (
     normalize,
 )
 from forms.idnumber import InvalidIdNumber, parse
+from forms.messages import Text, both
 from forms.model import Bundle, FieldSpec, MaterialSpec, ServiceItem
 
-MATERIAL_STATUSES = {"provided": "已提供", "commitment": "告知承诺", "missing": "容缺"}
 _STATUS_ALIASES = {
     "provided": "provided", "已提供": "provided", "提供": "provided",
     "commitment": "commitment", "告知承诺": "commitment", "承诺": "commitment",
     "missing": "missing", "容缺": "missing", "缺": "missing",
 }
-APPLICANT_KEYS = {
-    "name": "姓名", "id_number": "身份证号", "phone": "联系电话", "address": "住址",
-    "village_group": "村民小组", "ethnicity": "民族",
+APPLICANT_KEYS = {  # key -> its label in Chinese; applicant_label() gives both languages
+    k: both(f"forms.applicant.{k}").zh
+    for k in ("name", "id_number", "phone", "address", "village_group", "ethnicity")
 }
 DERIVED_APPLICANT_KEYS = ("birth_date", "sex", "age")
+
+
+def applicant_label(key: str) -> Text:
+    """The label of an applicant detail (APPLICANT_KEYS) in both languages."""
+    return both(f"forms.applicant.{key}")
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,10 @@ class _Run:
     issues: list[Issue] = field(default_factory=list)
     bad: set[str] = field(default_factory=set)  # paths with issues, so rules do not pile on
 
-    def add(self, path: str, message: str, code: str = "invalid") -> None:
-        self.issues.append(Issue(path, message, code))
+    def add(self, path: str, message: Text | str, code: str = "invalid") -> None:
+        """A problem at `path`: our own message in both languages, or a catalog rule's own text."""
+        zh, en = (message, "") if isinstance(message, str) else message
+        self.issues.append(Issue(path, zh, code, en))
         self.bad.add(path)
 
     def forget(self, path: str) -> None:
@@ -93,9 +100,10 @@ def validate(
     """Check `data` ({"applicant", "fields", "materials"}) against an item or bundle."""
     run = _Run(today=today, attachments=attachments)
     if not isinstance(data, Mapping):
-        raise ValidationFailed([Issue("", "申请数据应为包含 applicant、fields、materials 的对象")])
+        zh, en = both("forms.engine.not_object")
+        raise ValidationFailed([Issue("", zh, en=en)])
     for key in set(data) - {"applicant", "fields", "materials"}:
-        run.add(str(key), f"无法识别的数据项“{key}”，只能包含 applicant、fields、materials", "unknown")
+        run.add(str(key), both("forms.engine.unknown_part", key=key), "unknown")
     members = entry.items if isinstance(entry, Bundle) else (entry,)
     inspection = all(m.kind == "inspection" for m in members)
     phone_required = any(m.phone_required for m in members) and not inspection
@@ -138,7 +146,7 @@ def _mapping(run: _Run, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        run.add(key, f"“{key}”应为对象（键值对）")
+        run.add(key, both("forms.engine.not_mapping", key=key))
         return {}
     return value
 
@@ -148,24 +156,24 @@ def _applicant(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in set(raw) - set(APPLICANT_KEYS) - set(DERIVED_APPLICANT_KEYS):
-        run.add(f"applicant.{key}", f"无法识别的申请人信息“{key}”", "unknown")
+        run.add(f"applicant.{key}", both("forms.engine.unknown_applicant", key=key), "unknown")
     if optional and all(is_blank(raw.get(k)) for k in APPLICANT_KEYS):
         return out
     name, number, phone = raw.get("name"), raw.get("id_number"), raw.get("phone")
     if is_blank(name):
-        run.add("applicant.name", "请填写申请人姓名", "required")
+        run.add("applicant.name", both("forms.engine.name_required"), "required")
     else:
         try:
             out["name"] = check_person_name(str(name))
         except FieldError as exc:
-            run.add("applicant.name", exc.message)
+            run.add("applicant.name", Text(exc.message, exc.en))
     if is_blank(number):
-        run.add("applicant.id_number", "请填写申请人身份证号", "required")
+        run.add("applicant.id_number", both("forms.engine.id_required"), "required")
     else:
         try:
             rid = parse(str(number), today=run.today)
         except InvalidIdNumber as exc:
-            run.add("applicant.id_number", exc.message)
+            run.add("applicant.id_number", Text(exc.message, exc.en))
         else:
             out.update(
                 id_number=rid.number, birth_date=rid.birth_date.isoformat(), sex=rid.sex,
@@ -173,19 +181,20 @@ def _applicant(
             )
     if is_blank(phone):
         if phone_required:
-            run.add("applicant.phone", "请填写申请人或家属的手机号，以便通知办理结果", "required")
+            run.add("applicant.phone", both("forms.engine.phone_required"), "required")
     else:
         try:
             out["phone"] = check_phone(str(phone))
         except FieldError as exc:
-            run.add("applicant.phone", exc.message)
+            run.add("applicant.phone", Text(exc.message, exc.en))
     for key, limit in (("address", 100), ("village_group", 30), ("ethnicity", 20)):
         value = raw.get(key)
         if is_blank(value):
             continue
         text = str(value).strip()
         if len(text) > limit:
-            run.add(f"applicant.{key}", f"{APPLICANT_KEYS[key]}不能超过{limit}个字", "range")
+            run.add(f"applicant.{key}", both("forms.engine.too_long", label=applicant_label(key), limit=limit),
+                    "range")
         else:
             out[key] = text
     return out
@@ -196,7 +205,7 @@ def _fields(
 ) -> dict[str, Any]:
     known = {s.name for s in specs}
     for key in set(raw) - known:
-        run.add(f"{path}.{key}", f"本事项没有“{key}”这一项，请删除或核对名称", "unknown")
+        run.add(f"{path}.{key}", both("forms.engine.unknown_field", key=key), "unknown")
     values: dict[str, Any] = {}
     scope = outer.inner(values)  # sees values as they fill in
     groups = []
@@ -215,10 +224,11 @@ def _fields(
         try:
             values[spec.name] = normalize(spec, value, run.today)
         except FieldError as exc:
-            run.add(where, f"{spec.label}：{exc.message}", exc.code)
+            run.add(where, both("forms.engine.field_error", label=spec.label, message=Text(exc.message, exc.en)),
+                    exc.code)
             continue
         if spec.type == "attachment" and values[spec.name] not in run.attachments:
-            run.add(where, f"{spec.label}：未找到附件“{value}”，请附上文件（--attach {spec.name}=文件路径）")
+            run.add(where, both("forms.engine.no_attachment", label=spec.label, value=value, name=spec.name))
     # Rows come after the plain fields, so a row's conditions can read the item's answers.
     for spec, value, where in groups:
         rows = _group(run, spec, value, scope, where)
@@ -237,7 +247,7 @@ def _fields(
             continue
         required = spec.required or (spec.required_if is not None and spec.required_if.truthy(scope))
         if required and spec.name not in values and where not in run.bad and spec.calc is None:
-            run.add(where, f"请填写“{spec.label}”", "required")
+            run.add(where, both("forms.engine.field_required", label=spec.label), "required")
     return values
 
 
@@ -245,19 +255,21 @@ def _group(
     run: _Run, spec: FieldSpec, value: Any, outer: Scope, where: str
 ) -> list[dict[str, Any]] | None:
     if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
-        run.add(where, f"{spec.label}：应为若干条记录的列表")
+        run.add(where, both("forms.engine.group_not_list", label=spec.label))
         return None
     if spec.min_items is not None and len(value) < spec.min_items:
-        run.add(where, f"{spec.label}：至少填写{spec.min_items}条", "range")
+        run.add(where, both("forms.engine.group_min", label=spec.label, n=spec.min_items), "range")
     if spec.max_items is not None and len(value) > spec.max_items:
-        run.add(where, f"{spec.label}：最多填写{spec.max_items}条", "range")
+        run.add(where, both("forms.engine.group_max", label=spec.label, n=spec.max_items), "range")
     rows = []
     for i, row in enumerate(value):
         before = len(run.issues)
         cleaned = _fields(run, spec.fields, row, outer, f"{where}[{i}]")
         for j in range(before, len(run.issues)):
             issue = run.issues[j]
-            run.issues[j] = Issue(issue.path, f"{spec.label}第{i + 1}条：{issue.message}", issue.code)
+            row = both("forms.engine.group_row", label=spec.label, n=i + 1,
+                       message=Text(issue.message, issue.en or issue.message))
+            run.issues[j] = Issue(issue.path, row.zh, issue.code, row.en)
         rows.append(cleaned)
     return rows
 
@@ -296,7 +308,7 @@ def _materials(
 ) -> dict[str, str]:
     known = {m.code for m in specs}
     for key in set(raw) - known:
-        run.add(f"materials.{key}", f"本事项没有材料“{key}”，请核对材料代码", "unknown")
+        run.add(f"materials.{key}", both("forms.engine.unknown_material", key=key), "unknown")
     out: dict[str, str] = {}
     for m in specs:
         if m.required_if is not None and not m.required_if.truthy(scope):
@@ -304,15 +316,15 @@ def _materials(
         where = f"materials.{m.code}"
         given = raw.get(m.code)
         if is_blank(given):
-            run.add(where, f"请确认材料“{m.name}”：已提供、告知承诺或容缺", "material")
+            run.add(where, both("forms.engine.material_required", name=m.name), "material")
             continue
         status = _STATUS_ALIASES.get(str(given).strip().lower())
         if status is None:
-            run.add(where, f"材料“{m.name}”的状态“{given}”无法识别，应为 已提供/告知承诺/容缺")
+            run.add(where, both("forms.engine.material_status", name=m.name, given=given))
         elif status == "commitment" and not m.commitment_allowed:
-            run.add(where, f"材料“{m.name}”不适用告知承诺，须提供原件或复印件", "material")
+            run.add(where, both("forms.engine.no_commitment", name=m.name), "material")
         elif status == "missing" and not m.may_be_missing:
-            run.add(where, f"材料“{m.name}”为必要材料，不能容缺受理，请补齐后再提交", "material")
+            run.add(where, both("forms.engine.not_missing", name=m.name), "material")
         else:
             out[m.code] = status
     return out

@@ -9,7 +9,7 @@ FormsError
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class FormsError(Exception):
@@ -32,11 +32,16 @@ class ExpressionError(FormsError):
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem with one field: where, and a Chinese message saying how to fix it."""
+    """One problem with one field: where, and a message saying how to fix it (Chinese, and English)."""
 
     path: str  # "applicant.id_number", "fields.household_members[1].member_id_number", "materials.id_card"
     message: str  # Chinese, for the agent
     code: str = "invalid"  # machine-readable kind: required, invalid, range, rule, material, ...
+    en: str = field(default="", compare=False)  # the English text; "" when `message` is the only one
+
+    def text(self, lang: str) -> str:
+        """The message in `lang` ("zh" or "en"); a catalog rule's own message has only its Chinese."""
+        return self.en if lang == "en" and self.en else self.message
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message, "code": self.code}

@@ -1,4 +1,4 @@
-"""Normalise and check one field value by its type; each check returns a Chinese message on failure."""
+"""Normalise and check one field value by its type; a failure carries its message in Chinese and English."""
 
 from __future__ import annotations
 
@@ -9,14 +9,23 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from forms.idnumber import InvalidIdNumber, parse
+from forms.messages import Text, both, listed
 from forms.model import FieldSpec
 
 
 class FieldError(ValueError):
-    def __init__(self, message: str, code: str = "invalid") -> None:
+    """One value is wrong: `message` in Chinese, `en` in English, `code` the kind of problem."""
+
+    def __init__(self, message: str, code: str = "invalid", en: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.en = en or message
+
+    @classmethod
+    def of(cls, key: str, code: str = "invalid", /, **values: object) -> FieldError:
+        zh, en = both(key, **values)
+        return cls(zh, code, en)
 
 
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")  # [0-9], not \d: only ASCII digits are stored
@@ -38,60 +47,60 @@ def check_phone(raw: str) -> str:
     if text.startswith("+86"):
         text = text[3:]
     if not _PHONE.match(text):
-        raise FieldError("手机号应为以1开头的11位数字，请核对")
+        raise FieldError.of("forms.field.phone")
     return text
 
 
 def check_division_code(raw: str) -> str:
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or len(text) != 12:
-        raise FieldError(f"村级区划代码应为12位数字，当前为{len(text)}位")
+        raise FieldError.of("forms.field.division_length", n=len(text))
     if not _DIVISION.match(text) or text[:2] not in _PROVINCES:
-        raise FieldError(f"区划代码前两位{text[:2]}不是有效的省级代码")
+        raise FieldError.of("forms.field.division_province", prefix=text[:2])
     if text[9:] == "000" or text[6:9] == "000":
-        raise FieldError("村级区划代码的乡镇段（第7-9位）和村段（第10-12位）不能为000")
+        raise FieldError.of("forms.field.division_zero")
     return text
 
 
 def check_bank_account(raw: str) -> str:
     text = re.sub(r"[\s-]", "", raw)
     if not (text.isascii() and text.isdigit()):
-        raise FieldError("银行账号只能包含数字，请按卡面或存折逐位填写")
+        raise FieldError.of("forms.field.bank_digits")
     if not 12 <= len(text) <= 25:
-        raise FieldError(f"银行账号应为12至25位数字，当前为{len(text)}位")
+        raise FieldError.of("forms.field.bank_length", n=len(text))
     return text
 
 
 def check_person_name(raw: str) -> str:
     text = raw.strip()
     if not _NAME_CHARS.match(text):
-        raise FieldError("姓名应为2至30个汉字或字母（少数民族姓名可含间隔号·）")
+        raise FieldError.of("forms.field.person_name")
     return text
 
 
 def _decimal(raw: Any) -> Decimal:
     if isinstance(raw, bool):
-        raise FieldError("应填写数字")
+        raise FieldError.of("forms.field.number_needed")
     try:
         value = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
-        raise FieldError(f"“{raw}”不是有效的数字") from None
+        raise FieldError.of("forms.field.not_number", raw=raw) from None
     if not value.is_finite():
-        raise FieldError(f"“{raw}”不是有效的数字")
+        raise FieldError.of("forms.field.not_number", raw=raw)
     # Beyond this no real amount or count exists, and Decimal would overflow or build huge ints.
     if value and not -10 <= value.adjusted() < 16:
-        raise FieldError(f"“{raw}”超出可填写的范围（最多16位整数、10位小数）", "range")
+        raise FieldError.of("forms.field.number_range", "range", raw=raw)
     places = value.normalize().as_tuple().exponent  # safe now: the exponent is small
     if isinstance(places, int) and places < -10:
-        raise FieldError(f"“{raw}”超出可填写的范围（最多16位整数、10位小数）", "range")
+        raise FieldError.of("forms.field.number_range", "range", raw=raw)
     return value
 
 
-def _bounds(spec: FieldSpec, value: Decimal, unit: str = "") -> None:
+def _bounds(spec: FieldSpec, value: Decimal, unit: Text | str = "") -> None:
     if spec.min is not None and value < Decimal(spec.min):
-        raise FieldError(f"不能小于{spec.min}{unit}", "range")
+        raise FieldError.of("forms.field.too_small", "range", min=spec.min, unit=unit)
     if spec.max is not None and value > Decimal(spec.max):
-        raise FieldError(f"不能大于{spec.max}{unit}", "range")
+        raise FieldError.of("forms.field.too_big", "range", max=spec.max, unit=unit)
 
 
 def _date_bound(bound: str, today: date) -> date:
@@ -106,22 +115,24 @@ def normalize(spec: FieldSpec, raw: Any, today: date) -> Any:
 
 def _text(spec: FieldSpec, raw: Any, today: date) -> str:
     if not isinstance(raw, (str, int)) or isinstance(raw, bool):
-        raise FieldError("应填写文字")
+        raise FieldError.of("forms.field.text_needed")
     text = str(raw).strip()
     limit = spec.max_length or 200
     if len(text) > limit:
-        raise FieldError(f"不能超过{limit}个字，当前{len(text)}个字", "range")
+        raise FieldError.of("forms.field.text_too_long", "range", limit=limit, n=len(text))
     if spec.min_length and len(text) < spec.min_length:
-        raise FieldError(f"至少{spec.min_length}个字", "range")
+        raise FieldError.of("forms.field.text_too_short", "range", n=spec.min_length)
     if spec.pattern and not re.fullmatch(spec.pattern, text):
-        raise FieldError(spec.pattern_message or "格式不正确")
+        if spec.pattern_message:  # the catalog's own words
+            raise FieldError(spec.pattern_message)
+        raise FieldError.of("forms.field.bad_format")
     return text
 
 
 def _number(spec: FieldSpec, raw: Any, today: date) -> int | str:
     value = _decimal(raw)
     if spec.integer and value != value.to_integral_value():
-        raise FieldError("应填写整数")
+        raise FieldError.of("forms.field.integer")
     _bounds(spec, value)
     if value == value.to_integral_value():
         return int(value)
@@ -131,8 +142,8 @@ def _number(spec: FieldSpec, raw: Any, today: date) -> int | str:
 def _money(spec: FieldSpec, raw: Any, today: date) -> str:
     value = _decimal(raw)
     if value != value.quantize(Decimal("0.01")):
-        raise FieldError("金额最多保留两位小数（元）")
-    _bounds(spec, value, "元")
+        raise FieldError.of("forms.field.money_places")
+    _bounds(spec, value, both("forms.field.yuan"))
     return format(value.quantize(Decimal("0.01")), "f")
 
 
@@ -146,11 +157,11 @@ def _date(spec: FieldSpec, raw: Any, today: date) -> str:
         try:
             value = date.fromisoformat(text)
         except ValueError:
-            raise FieldError(f"日期“{raw}”格式不正确，应为 年-月-日，如 2026-03-05") from None
+            raise FieldError.of("forms.field.date_format", raw=raw) from None
     if spec.min is not None and value < _date_bound(spec.min, today):
-        raise FieldError(f"日期不能早于{_date_bound(spec.min, today)}", "range")
+        raise FieldError.of("forms.field.date_early", "range", bound=_date_bound(spec.min, today))
     if spec.max is not None and value > _date_bound(spec.max, today):
-        raise FieldError(f"日期不能晚于{_date_bound(spec.max, today)}", "range")
+        raise FieldError.of("forms.field.date_late", "range", bound=_date_bound(spec.max, today))
     return value.isoformat()
 
 
@@ -160,19 +171,19 @@ _FALSE = {False, "false", "否", "no", "0"}
 
 def _boolean(spec: FieldSpec, raw: Any, today: date) -> bool:
     if not isinstance(raw, (str, int)):  # also keeps unhashable lists out of the set lookups
-        raise FieldError("应选择“是”或“否”")
+        raise FieldError.of("forms.field.yes_no")
     key = raw.strip().lower() if isinstance(raw, str) else raw
     if key in _TRUE:
         return True
     if key in _FALSE:
         return False
-    raise FieldError("应选择“是”或“否”")
+    raise FieldError.of("forms.field.yes_no")
 
 
 def _choice(spec: FieldSpec, raw: Any, today: date) -> str:
     text = str(raw).strip()
     if text not in spec.choices:
-        raise FieldError(f"“{text}”不是可选项，请从以下选择：{'、'.join(spec.choices)}")
+        raise FieldError.of("forms.field.not_choice", text=text, choices=listed(spec.choices))
     return text
 
 
@@ -182,13 +193,13 @@ def _multichoice(spec: FieldSpec, raw: Any, today: date) -> list[str]:
     for v in values:
         text = str(v).strip()
         if text not in spec.choices:
-            raise FieldError(f"“{text}”不是可选项，请从以下选择：{'、'.join(spec.choices)}")
+            raise FieldError.of("forms.field.not_choice", text=text, choices=listed(spec.choices))
         if text not in out:
             out.append(text)
     if spec.min_items is not None and len(out) < spec.min_items:
-        raise FieldError(f"至少选择{spec.min_items}项", "range")
+        raise FieldError.of("forms.field.min_choices", "range", n=spec.min_items)
     if spec.max_items is not None and len(out) > spec.max_items:
-        raise FieldError(f"最多选择{spec.max_items}项", "range")
+        raise FieldError.of("forms.field.max_choices", "range", n=spec.max_items)
     return out
 
 
@@ -196,13 +207,13 @@ def _id_number(spec: FieldSpec, raw: Any, today: date) -> str:
     try:
         return parse(str(raw), today=today).number
     except InvalidIdNumber as exc:
-        raise FieldError(exc.message) from None
+        raise FieldError(exc.message, en=exc.en) from None
 
 
 def _wrap(check: Callable[[str], str]) -> Callable[[FieldSpec, Any, date], str]:
     def handler(spec: FieldSpec, raw: Any, today: date) -> str:
         if not isinstance(raw, (str, int)) or isinstance(raw, bool):
-            raise FieldError("应填写文字或数字")
+            raise FieldError.of("forms.field.text_or_number")
         return check(str(raw))
 
     return handler
@@ -210,7 +221,7 @@ def _wrap(check: Callable[[str], str]) -> Callable[[FieldSpec, Any, date], str]:
 
 def _attachment(spec: FieldSpec, raw: Any, today: date) -> str:
     if not isinstance(raw, str):
-        raise FieldError("应为所附文件的名称")
+        raise FieldError.of("forms.field.attachment_name")
     return raw.strip()
 
 

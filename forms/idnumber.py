@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from forms.messages import both
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}\d{4}\d{3}[0-9X]$")
@@ -15,11 +17,17 @@ _REGION_FIRST = set("123456" "8")
 
 
 class InvalidIdNumber(ValueError):
-    """Carries a Chinese message for the agent."""
+    """Carries a message for the agent: `message` in Chinese, `en` in English."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, en: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.en = en or message
+
+    @classmethod
+    def of(cls, key: str, /, **values: object) -> InvalidIdNumber:
+        zh, en = both(key, **values)
+        return cls(zh, en)
 
 
 @dataclass(frozen=True)
@@ -53,20 +61,20 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
     """
     number = normalize(raw)
     if len(number) != 18:
-        raise InvalidIdNumber(f"身份证号应为18位，当前为{len(number)}位，请核对后重新输入")
+        raise InvalidIdNumber.of("forms.id.length", n=len(number))
     if not re.fullmatch(r"[0-9]{17}[0-9X]", number):  # not \d: it also matches "٣", "３"
-        raise InvalidIdNumber("身份证号前17位须为数字，最后一位为数字或X")
+        raise InvalidIdNumber.of("forms.id.digits")
     if number[0] not in _REGION_FIRST or not _SHAPE.match(number):
-        raise InvalidIdNumber("身份证号的地区码或出生年份不正确，请核对")
+        raise InvalidIdNumber.of("forms.id.region")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdNumber(f"身份证号中的出生日期{number[6:14]}不存在，请核对") from None
+        raise InvalidIdNumber.of("forms.id.no_date", digits=number[6:14]) from None
     today = today or date.today()
     if born > today:
-        raise InvalidIdNumber("身份证号中的出生日期晚于今天，请核对")
+        raise InvalidIdNumber.of("forms.id.future")
     if check_digit(number[:17]) != number[17]:
-        raise InvalidIdNumber("身份证号校验位不正确（最后一位），请逐位核对是否输错")
+        raise InvalidIdNumber.of("forms.id.check_digit")
     sex = "男" if int(number[16]) % 2 == 1 else "女"
     return ResidentId(number=number, region_code=number[:6], birth_date=born, sex=sex)
 

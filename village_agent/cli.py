@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from storage import lobby
 from storage.errors import AuthError, InvalidRequest, StorageError
 from storage.status import DELIVERY_METHODS
-from village_agent.i18n import error_text, language, t
+from village_agent.i18n import error_text, issue_text, language, t
 
 if TYPE_CHECKING:
     from forms.errors import ValidationFailed
@@ -303,12 +303,12 @@ def _report_issues(ctx: Context, exc: ValidationFailed) -> int:
     if ctx.json:
         print(json.dumps({
             "ok": False, "error": "invalid", "message": t("apply.invalid", n=len(exc.issues)),
-            "issues": [i.as_dict() for i in exc.issues],
+            "issues": [{**i.as_dict(), "message": issue_text(i)} for i in exc.issues],
         }, ensure_ascii=False, indent=2))
     else:
         print(t("apply.invalid", n=len(exc.issues)), file=sys.stderr)
         for issue in exc.issues:
-            print(f"  • [{issue.path}] {issue.message}", file=sys.stderr)
+            print(f"  • [{issue.path}] {issue_text(issue)}", file=sys.stderr)
     return EXIT_INVALID
 
 

@@ -7,7 +7,7 @@ data, so they can be tested and reused without a terminal.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from forms.expr import Scope
 from forms.fieldtypes import FieldError, is_blank, normalize
 from forms.idnumber import InvalidIdNumber, parse
 from forms.model import Bundle, FieldSpec, ServiceItem
+from village_agent.i18n import issue_text, t
 
 Entry = ServiceItem | Bundle
 
@@ -29,6 +30,13 @@ APPLICANT_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("village_group", APPLICANT_KEYS["village_group"], "text", max_length=30),
     FieldSpec("ethnicity", APPLICANT_KEYS["ethnicity"], "text", max_length=20),
 )
+
+
+def applicant_specs() -> tuple[FieldSpec, ...]:
+    """APPLICANT_SPECS labelled in the user's language."""
+    return tuple(replace(s, label=t(f"forms.applicant.{s.name}")) for s in APPLICANT_SPECS)
+
+
 MATERIAL_OPTIONS = ("provided", "commitment", "missing")
 SEX_KEYS = {"男": "sex.male", "女": "sex.female"}  # the ID number's sex, as the catalogue says it
 
@@ -43,7 +51,7 @@ class Check:
     def by_path(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for issue in self.issues:
-            out.setdefault(issue.path, []).append(issue.message)
+            out.setdefault(issue.path, []).append(issue_text(issue))
         return out
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from forms.errors import Issue
+from forms.messages import FORM_MESSAGES
 from storage.status import STATUS_ZH
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -273,6 +275,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "print.rejection": {"zh": "不予受理理由：{text}", "en": "Rejected because: {text}"},
     "print.delivery": {"zh": "送达：{day}（{how}）", "en": "Delivered: {day} ({how})"},
     "print.rating": {"zh": "评价：{rating}", "en": "Rating: {rating}"},
+    "intake.bad_label": {
+        "zh": "附件标签“{label}”不是本事项的材料或附件项；可用的标签：{known}",
+        "en": "Attachment label \"{label}\" is no material or attachment of this item; labels: {known}",
+    },
+    "intake.no_labels": {"zh": "无", "en": "none"},
     # The printed notice (一次性告知书) and receipt (收件回执): Chinese for the villager by default.
     "print.sep.list": {"zh": "、", "en": ", "},
     "print.sep.clause": {"zh": "；", "en": "; "},
@@ -791,6 +798,14 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "rate.reason.result": {"zh": "对办理结果不满意", "en": "Unhappy with the result"},
     "rate.reason.fast": {"zh": "办得快，少跑腿", "en": "Quick, no extra trips"},
     "rate.reason.helpful": {"zh": "代办员热情周到", "en": "Helpful agent"},
+    # Punctuation around our own and catalog words: full-width in Chinese, ASCII in English.
+    "app.name_role": {"zh": "{name}（{role}）", "en": "{name} ({role})"},
+    "app.name_code": {"zh": "{name}（{code}）", "en": "{name} ({code})"},
+    "app.with_note": {"zh": "{text}（{note}）", "en": "{text} ({note})"},
+    "app.label_value": {"zh": "{label}：{value}", "en": "{label}: {value}"},
+    "app.sep.list": {"zh": "、", "en": ", "},
+    "app.sep.clause": {"zh": "；", "en": "; "},
+    "app.sep.comma": {"zh": "，", "en": ", "},
 }
 
 # Statuses and event types: Chinese from storage.status, English here.
@@ -817,6 +832,7 @@ EVENTS: dict[str, dict[str, str]] = {
     "note": {"zh": "备注", "en": "note"},
 }
 MESSAGES.update(APP_MESSAGES)
+MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import the app)
 
 
 def language() -> str:
@@ -834,6 +850,11 @@ def t_in(lang: str, key: str, **values: object) -> str:
     (storage.errors takes the English and the Chinese), so either language shows the whole message."""
     entry = MESSAGES[key]
     return entry.get(lang, entry["zh"]).format(**values)
+
+
+def issue_text(issue: Issue) -> str:
+    """A validation problem in the user's language (a catalog rule's own message stays Chinese)."""
+    return issue.text(language())
 
 
 def status_text(status: str) -> str:

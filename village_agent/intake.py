@@ -122,8 +122,8 @@ def take(
 def _check_labels(entry: Any, files: Sequence[IncomingFile]) -> None:
     known = {m.code for m in entry.materials} | {f.name for f in entry.fields if f.type == "attachment"}
     issues = [
-        Issue(f"attachments.{f.label}", f"附件标签“{f.label}”不是本事项的材料或附件项；"
-              f"可用的标签：{'、'.join(sorted(known)) or '无'}", "unknown")
+        Issue(f"attachments.{f.label}", t("intake.bad_label", label=f.label, known=t("app.sep.list").join(
+            sorted(known)) or t("intake.no_labels")), "unknown")
         for f in files if f.label not in known and f.label != f.name
     ]
     if issues:
@@ -268,7 +268,7 @@ def unasked_changes(
                 continue
             if _no_longer_accepted(entry, data, section, key, old[key], today, attachments):
                 continue
-            what = APPLICANT_KEYS[key] if section == "applicant" else _label(entry, key)
+            what = t(f"forms.applicant.{key}") if section == "applicant" else _label(entry, key)
             issues.append(Issue(path, t("correct.not_asked", what=what), "not_asked"))
     return issues
 
@@ -308,7 +308,7 @@ def check_delivery(how: str, to_whom: str, note: str) -> tuple[str, str]:
     """(to_whom, note) as they will be kept; refuses an unknown method or a family member unnamed (pure)."""
     if how not in DELIVERY_METHODS:
         raise InvalidRequest(f"unknown delivery method {how!r}", t(
-            "deliver.bad_how", choices="、".join(t(f"deliver.how.{h}") for h in DELIVERY_METHODS)))
+            "deliver.bad_how", choices=t("app.sep.list").join(t(f"deliver.how.{h}") for h in DELIVERY_METHODS)))
     to_whom = _text_arg(to_whom, "deliver.to_whom", MAX_NAME)
     note = _text_arg(note, "deliver.note", MAX_NOTE)
     if how == "family" and not to_whom:

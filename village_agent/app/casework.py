@@ -47,7 +47,7 @@ def top_path(path: str) -> str | None:
 
 def changes(entry: Entry, before: dict[str, Any], clean: CleanApplication) -> list[str]:
     """What the correction changes, one line each, for the agent to confirm (calculations left out)."""
-    labels = {f"applicant.{k}": v for k, v in APPLICANT_KEYS.items()}
+    labels = {f"applicant.{k}": t(f"forms.applicant.{k}") for k in APPLICANT_KEYS}
     labels |= {f"fields.{f.name}": f.label for f in entry.fields if f.calc is None}
     labels |= {f"materials.{m.code}": m.name for m in entry.materials}
     now = {"applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials}
@@ -68,7 +68,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return t("field.yes") if value else t("field.no")
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return t("app.sep.list").join(str(v) for v in value)
     return str(value)
 
 

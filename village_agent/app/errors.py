@@ -7,7 +7,7 @@ import sqlite3
 from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
 from storage.errors import StorageError
 from sync.errors import SyncError
-from village_agent.i18n import error_text, t
+from village_agent.i18n import error_text, issue_text, t
 
 
 def user_message(error: BaseException) -> str:
@@ -16,7 +16,7 @@ def user_message(error: BaseException) -> str:
 
     if isinstance(error, ValidationFailed):
         lines = [t("apply.invalid", n=len(error.issues))]
-        lines += [f"• {issue.message}" for issue in error.issues]
+        lines += [f"• {issue_text(issue)}" for issue in error.issues]
         return "\n".join(lines)
     if isinstance(error, UnknownItemError):
         return t("unknown_item", code=error.code)

@@ -220,7 +220,8 @@ class GroupBox(ShowsErrors):
             limits.append(t("group.min", n=self.spec.min_items))
         if self.spec.max_items is not None:
             limits.append(t("group.max", n=self.spec.max_items))
-        yield Label(self.spec.label + (f"（{'，'.join(limits)}）" if limits else ""),
+        yield Label(t("app.with_note", text=self.spec.label, note=t("app.sep.comma").join(limits))
+                    if limits else self.spec.label,
                     classes="field-label")
         if self.spec.help:
             yield Static(self.spec.help, classes="field-help", markup=False)

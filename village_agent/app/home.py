@@ -67,7 +67,7 @@ class HomeScreen(BaseScreen):
         session = app.require_session()
         info = session.store.info
         self.title = t("app.title_village", village=info.village_name)
-        self.sub_title = f"{session.operator.name}（{t('role.' + session.operator.role)}）"
+        self.sub_title = t("app.name_role", name=session.operator.name, role=t("role." + session.operator.role))
         day = app.today
         self.query_one("#home-greeting", Static).update(t(
             "home.greeting", date=day.isoformat(), weekday=t("weekday." + WEEKDAYS[day.weekday()]),
@@ -106,7 +106,7 @@ class HomeScreen(BaseScreen):
         view = result.overview
         order = [s for s in STATUS_ORDER if s in view.by_status]
         lines = [t("home.total", n=view.total)]
-        lines += [f"  {status_text(s)}：{view.by_status[s]}" for s in order]
+        lines += ["  " + t("app.label_value", label=status_text(s), value=view.by_status[s]) for s in order]
         lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         self.query_one("#home-sync", Static).update(result.sync)

@@ -123,7 +123,7 @@ class LoginScreen(BaseScreen):
         with Vertical(id="login", classes="dialog"):
             yield Static(t("login.title", village=self.lobby.village_name), classes="screen-title")
             yield Label(t("login.operator"), classes="field-label")
-            yield Select([(f"{o.name}（{t('role.' + o.role)}）", o.name) for o in active],
+            yield Select([(t("app.name_role", name=o.name, role=t("role." + o.role)), o.name) for o in active],
                          id="login-operator", allow_blank=False, compact=True,
                          value=latest.name if latest else Select.NULL)
             yield Label(t("login.pin"), classes="field-label")

@@ -19,7 +19,7 @@ from storage.attachments import read_file
 from village_agent import formstate, intake, printing
 from village_agent.app.base import BaseScreen
 from village_agent.app.materials import Attached
-from village_agent.formstate import APPLICANT_SPECS, Entry
+from village_agent.formstate import Entry, applicant_specs
 from village_agent.i18n import t
 
 
@@ -35,37 +35,38 @@ def _shown(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, list) and spec.type == "group":
         rows = []
         for i, row in enumerate(value, 1):
-            parts = [f"{s.label}：{_shown(s, row[s.name])}" for s in spec.fields if s.name in row]
-            rows.append(f"\n    {i}. " + "；".join(parts))
+            parts = [t("app.label_value", label=s.label, value=_shown(s, row[s.name]))
+                     for s in spec.fields if s.name in row]
+            rows.append(f"\n    {i}. " + t("app.sep.clause").join(parts))
         return "".join(rows) or "—"
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return t("app.sep.list").join(str(v) for v in value)
     return str(value)
 
 
 def review_text(entry: Entry, clean: CleanApplication, attached: list[Attached]) -> str:
-    lines = [f"{entry.name}（{entry.code}）", ""]
+    lines = [t("app.name_code", name=entry.name, code=entry.code), ""]
     if isinstance(entry, Bundle):  # one submission, an application (and a receipt) per item
         lines[1:1] = [t("review.bundle", n=len(entry.items),
-                        names="、".join(i.name for i in entry.items))]
+                        names=t("app.sep.list").join(i.name for i in entry.items))]
     applicant = clean.applicant
     if applicant:
         lines.append(t("form.applicant"))
-        for spec in APPLICANT_SPECS:
+        for spec in applicant_specs():
             if spec.name in applicant:
-                lines.append(f"  {spec.label}：{applicant[spec.name]}")
+                lines.append("  " + t("app.label_value", label=spec.label, value=applicant[spec.name]))
         if "sex" in applicant:
             lines.append(f"  {t('review.derived', sex=applicant['sex'], age=applicant['age'])}")
         lines.append("")
     lines.append(t("form.fields"))
     for spec in entry.fields:
         if spec.name in clean.fields:
-            lines.append(f"  {spec.label}：{_shown(spec, clean.fields[spec.name])}")
+            lines.append("  " + t("app.label_value", label=spec.label, value=_shown(spec, clean.fields[spec.name])))
     if clean.materials:
         names = {m.code: m.name for m in entry.materials}
         lines += ["", t("form.materials")]
         for code, status in clean.materials.items():
-            lines.append(f"  {names.get(code, code)}：{t('material.' + status)}")
+            lines.append("  " + t("app.label_value", label=names.get(code, code), value=t("material." + status)))
     if attached:
         what = dict(formstate.attachment_labels(entry))  # the material's name, not its code
         lines += ["", t("form.attachments")]
@@ -186,7 +187,7 @@ class TextScreen(BaseScreen):
 def receipt_screen(application_ids: list[str], receipts: Sequence[printing.Document]) -> TextScreen:
     from village_agent.app.printout import PrintoutScreen
 
-    return PrintoutScreen(t("receipt.title", id="、".join(application_ids)), receipts,
+    return PrintoutScreen(t("receipt.title", id=t("app.sep.list").join(application_ids)), receipts,
                           button=t("receipt.done"), ident="receipt")
 
 
