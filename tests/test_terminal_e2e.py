@@ -288,6 +288,7 @@ def test_agent_takes_in_an_old_age_allowance_in_a_real_terminal(tmp_path: Path) 
         term.tab_to(t("attach.what"))  # no scan today: past the scan boxes to the button
         term.tab_to(t("attach.path"))
         term.tab_to(t("attach.add"))
+        term.tab_to(t("attach.browse"))  # or pick the scan from a folder listing
         term.tab_to(t("form.review_button"))
         term.wait_text(t("form.ok"))  # just above the button: the whole form checks out
 
