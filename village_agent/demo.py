@@ -27,6 +27,7 @@ from forms.idnumber import make as make_id_number
 from forms.templates import attachment_names, template
 from forms.workdays import WorkingCalendar
 from storage.attachments import IncomingFile
+from storage.errors import InvalidRequest
 from storage.status import STATUS_ZH
 from storage.store import Session, Store
 from village_agent import intake, printing, worklist
@@ -142,6 +143,8 @@ def serve_demo(home: Path, kdf: Any, *, port: int | None = None) -> Iterator[Dem
     from sync.node import Node
     from sync.server import ReadyServer, create_app
 
+    sock = _listen(port)  # first: a busy port is said before anything is written
+    bound = sock.getsockname()[1]
     township_home = home / "township-center"
     store = Store.create(home, village_code=VILLAGE, village_name="石鼓村", operator_name=AGENT,
                          pin=DEMO_PIN, kdf=kdf)
@@ -149,8 +152,6 @@ def serve_demo(home: Path, kdf: Any, *, port: int | None = None) -> Iterator[Dem
                                   village_name="兴宁镇便民服务中心", operator_name=CLERK,
                                   pin=CLERK_PIN, kdf=kdf, node="township")
     township = Node.of(township_store.login(CLERK, CLERK_PIN))
-    sock = _listen(port)
-    bound = sock.getsockname()[1]
     # No logging config of uvicorn's own: a warning goes through logging's last resort to
     # whatever sys.stderr is then, which the app captures while it runs (the screen stays whole).
     server = ReadyServer(uvicorn.Config(create_app(township), log_config=None, log_level="warning",
@@ -183,10 +184,11 @@ def _listen(port: int | None) -> socket.socket:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", candidate))
-        except OSError:
+        except OSError as exc:
             sock.close()
             if candidate == port:
-                raise
+                raise InvalidRequest(f"port {port}: {exc}",
+                                     f"本机端口 {port} 已被占用或不可用，请换一个 --port，或不给 --port") from None
             continue
         return sock
     raise OSError("no free loopback port")  # pragma: no cover - port 0 always binds
