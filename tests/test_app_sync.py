@@ -23,6 +23,7 @@ from sync.client import enroll_online, sync_once
 from sync.enroll import issue_code
 from sync.faultproxy import FaultPlan, ThreadedFaultProxy
 from sync.node import Node
+from sync.overview import overview
 from tests.app_helpers import SIZE, log_in, screen_text, settle, text_of
 from tests.conftest import PIN, TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
@@ -33,6 +34,7 @@ from village_agent.app.home import HomeScreen
 from village_agent.app.login import LoginScreen
 from village_agent.app.syncscreen import FolderScreen, SyncScreen, human_size
 from village_agent.i18n import t
+from village_agent.printing import local_time
 from village_agent.syncloop import BackgroundSync
 
 pytestmark = pytest.mark.anyio
@@ -354,14 +356,88 @@ class TestBackground:
             await settle(pilot, ignore={"catch-up"})  # home has read the queue; catch-up waits
             runner = app.background
             assert runner is not None and isinstance(app.screen, HomeScreen)
-            assert "待上报4条" in text_of(app, "#home-sync")
+            assert t("home.queue", n=4) in text_of(app, "#home-sync")
             app.sync_lock.release()
             assert await until(runner.wait_sessions, 1, 30.0)
             await settle(pilot)
-            assert "待上报0条" in text_of(app, "#home-sync")
+            assert t("home.queue", n=0) in text_of(app, "#home-sync")
+            assert t("home.link_online") in text_of(app, "#home-sync")
             await pilot.press("ctrl+q")
         assert await until(runner.join, 10.0)
         assert received(node) == 4
+
+
+class TestHomeSyncStatus:
+    async def test_home_says_online_and_the_last_contact_then_offline_once_the_township_is_gone(
+        self, home: Path, session: Session, tmp_path: Path, catalog: Catalog
+    ) -> None:
+        def home_sync(app: VillageApp) -> list[str]:
+            assert isinstance(app.screen, HomeScreen)
+            return text_of(app, "#home-sync").splitlines()
+
+        async def sync_now(pilot: Pilot[Any]) -> None:
+            await pilot.press("s")  # home: the sync screen
+            await settle(pilot)
+            await pilot.press("s")  # sync now
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+
+        node = Node.of(make_center(tmp_path / "township"))
+        with serving(node) as url:
+            enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+            take_in(session, catalog)
+            assert overview(session.store).last_contact is None
+            app = sync_app(home)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                await log_in(pilot)
+                assert home_sync(app) == [t("home.link_unknown"),
+                                          t("home.last_contact", when=t("sync.never")),
+                                          t("home.queue", n=4)]
+                await sync_now(pilot)
+                stored = overview(session.store)
+                assert stored.last_contact is not None and not stored.last_failed
+                assert stored.pending == stored.unsealed == 0
+                contact = stored.last_contact
+                assert home_sync(app) == [
+                    t("home.link_online"),
+                    t("home.last_contact", when=local_time(contact, with_time=True)),
+                    t("home.queue", n=0)]
+                assert not app.screen.query_one("#home-sync").has_class("-offline")
+        node.session.store.close()
+
+        # The township is gone. The background loop's first session finds nobody there: its
+        # probe fails before any request, so the store still says the last session went well.
+        take_in(session, catalog, n=1)
+        app = sync_app(home, every=3600)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            runner = app.background
+            assert runner is not None
+            assert await until(runner.wait_sessions, 1, 30.0)
+            await settle(pilot)
+            stored = overview(session.store)
+            assert stored.last_contact == contact and not stored.last_failed
+            offline = [t("home.link_offline"),
+                       t("home.last_contact", when=local_time(contact, with_time=True)),
+                       t("home.queue", n=stored.pending + stored.unsealed)]
+            assert stored.pending + stored.unsealed == 2
+            assert home_sync(app) == offline
+            assert app.screen.query_one("#home-sync").has_class("-offline")
+            # "Sync now" fails as well, and that failure is stored; the last contact stays.
+            await sync_now(pilot)
+            stored = overview(session.store)
+            assert stored.last_failed and stored.last_contact == contact
+            assert home_sync(app) == offline
+
+        # A later run, before any session of its own: the store's word, offline, is what home says.
+        app = sync_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            assert home_sync(app) == offline
 
 
 def test_the_loop_stops_between_two_pieces_of_an_upload_and_nothing_is_lost(

@@ -38,6 +38,9 @@ class VillageApp(App[None]):
     """Screens live in their own modules; this class only wires them together."""
 
     CSS_PATH = "village.tcss"
+    # What the last sync session of this run said of the link to the township (True: reached it,
+    # False: could not), None until one has said: home says online or offline from it.
+    link: bool | None = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "app.quit", id="app.quit", priority=True),
         Binding("ctrl+p", "command_palette", "app.palette", id="app.palette", show=False,
@@ -299,9 +302,12 @@ class VillageApp(App[None]):
         return runner.join(wait) if wait else not runner.alive
 
     def on_sync_ended(self, message: SyncEnded) -> None:
-        from village_agent.app.home import HomeScreen
+        from village_agent.app.home import HomeScreen, link_after
         from village_agent.app.syncscreen import SyncScreen
 
+        heard = link_after(message.report)
+        if heard is not None:
+            self.link = heard
         if self.session is None:  # a session that ended after logout: nothing to show it on
             return
         for screen in self.screen_stack:

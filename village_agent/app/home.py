@@ -19,6 +19,7 @@ from village_agent.ledger import STATUS_ORDER
 from village_agent.printing import local_time
 
 if TYPE_CHECKING:
+    from sync.client import SyncReport
     from sync.overview import SyncOverview
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,6 +30,7 @@ class Today:
     overview: worklist.Overview
     drafts: int
     sync: str
+    offline: bool
 
 
 class HomeScreen(BaseScreen):
@@ -95,8 +97,11 @@ class HomeScreen(BaseScreen):
         mine = app.role == "grid_worker"
         from sync.overview import overview
 
+        view = overview(session.store)
+        online = link_state(view, app.link)
         return Today(worklist.overview(summaries, app.today, session.calendar()),
-                     len(session.drafts(mine=mine)), sync_line(overview(session.store)))
+                     len(session.drafts(mine=mine)), sync_lines(view, online),
+                     online is False and view.enrolled and not view.revoked)
 
 
     def work_done(self, group: str, result: Any) -> None:
@@ -110,6 +115,7 @@ class HomeScreen(BaseScreen):
         lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         self.query_one("#home-sync", Static).update(result.sync)
+        self.query_one("#home-sync", Static).set_class(result.offline, "-offline")
         casework = self.query_one("#home-casework", Static)
         casework.update(t("home.casework", correct=view.to_correct, deliver=view.to_hand_over,
                           rate=view.to_rate))
@@ -155,12 +161,35 @@ class HomeScreen(BaseScreen):
         self.village.logout()
 
 
-def sync_line(view: SyncOverview) -> str:
-    """The home screen's one line about sync: enrolled or not, what waits, last contact."""
+def link_after(report: SyncReport) -> bool | None:
+    """What the end of a session says of the link: True it reached the township, False it did
+    not, None nothing (not enrolled, stopped at logout or quit, results filed without a call)."""
+    if report.ok:
+        return True if report.round_trips else None
+    return None if report.error in ("not_enrolled", "stopped") else False
+
+
+def link_state(view: SyncOverview, heard: bool | None) -> bool | None:
+    """Online or offline by the last session's outcome: this run's (the loop's probe failing
+    leaves no trace in the store), else the store's (the last session failed, or had contact)."""
+    if heard is not None:
+        return heard
+    if view.last_failed:
+        return False
+    return True if view.last_contact else None
+
+
+def sync_lines(view: SyncOverview, online: bool | None) -> str:
+    """Home's sync block: online or offline, the last contact with the township, the queue."""
     if view.revoked:
         return t("sync.revoked")
     if not view.enrolled:
         return t("sync.not_enrolled", n=view.unsealed)
+    link = ("home.link_unknown" if online is None
+            else "home.link_online" if online else "home.link_offline")
     last = local_time(view.last_contact, with_time=True) if view.last_contact else t("sync.never")
-    return t("sync.line", pending=view.pending + view.unsealed, owner=view.awaiting_owner,
-             last=last, failed=t("sync.failed") if view.last_failed else "")
+    lines = [t(link), t("home.last_contact", when=last),
+             t("home.queue", n=view.pending + view.unsealed)]
+    if view.awaiting_owner:
+        lines.append(t("home.awaiting_owner", n=view.awaiting_owner))
+    return "\n".join(lines)
