@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -65,6 +67,14 @@ class DeviceState:
         self._next_seq += 1
         return seq
 
+    def peek_seq(self) -> int:
+        """The number the next `next_seq()` gives."""
+        return self._next_seq
+
+    def skip_to(self, seq: int) -> None:
+        """Never hand out a number below `seq` (counters only move forward)."""
+        self._next_seq = max(self._next_seq, seq)
+
     def next_hlc(self) -> Hlc:
         self._hlc = tick(self._hlc, int(time.time() * 1000))
         return self._hlc
@@ -74,6 +84,27 @@ class DeviceState:
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_seq', ?), ('hlc', ?)",
             (str(self._next_seq), self._hlc.encode()),
         )
+
+
+def retired_seqs(db: sqlite_utils.Database) -> set[int]:
+    """Numbers of ours no event or scan piece holds any more, on purpose (see `retire`)."""
+    text = meta_get(db, "retired_seqs")
+    return {s for a, b in (json.loads(text) if text else []) for s in range(a, b + 1)}
+
+
+def retire(db: sqlite_utils.Database, seqs: Iterable[int]) -> None:
+    """Note numbers left unused on purpose, so `verify` tells them from lost events.
+
+    A store restored from a copy skips the numbers the center already holds, and
+    numbers again what clashed there: the old numbers stay empty for good.
+    """
+    ranges: list[list[int]] = []
+    for s in sorted(retired_seqs(db) | set(seqs)):
+        if ranges and s == ranges[-1][1] + 1:
+            ranges[-1][1] = s
+        else:
+            ranges.append([s, s])
+    meta_set(db, "retired_seqs", json.dumps(ranges))
 
 
 def event_aad(device_id: str, seq: int) -> str:

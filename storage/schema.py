@@ -408,3 +408,21 @@ def m009_parts_per_application(db: Database) -> None:
         ALTER TABLE attachment_parts_m009 RENAME TO attachment_parts
         """,
     )
+
+
+@migrations()
+def m010_outbox_sent(db: Database) -> None:
+    """When this store first handed each outbox row to a center (HTTP or USB stick).
+
+    An ack names sequence numbers only. A store restored from a backup reuses numbers
+    the center already holds from the lost store, and an ack for those must not settle
+    rows this store never sent: only rows marked here count. Rows sealed before this
+    version are taken as sent (acks counted for them as before).
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+        UPDATE outbox SET sent_at = created_at WHERE state != 'unsealed'
+        """,
+    )

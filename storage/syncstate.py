@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage import applicants, events
+from storage import applicants, audit, events
 from storage.crypto import Keys
 from storage.db import Database
 from storage.hlc import Hlc, receive, tick
@@ -182,9 +182,19 @@ def outbox_rows(database: Database) -> list[dict[str, Any]]:
     """Every sealed row not yet forgotten, for the planner."""
     with database.read() as db:
         return list(db.query(
-            "SELECT seq, digest, size, owner, state, attempts, next_try_at FROM outbox"
+            "SELECT seq, digest, size, owner, state, attempts, next_try_at, sent_at FROM outbox"
             " WHERE state IN ('pending', 'custody') ORDER BY seq"
         ))
+
+
+def mark_sent(database: Database, seqs: Iterable[int]) -> None:
+    """These rows are being handed to a center (before the bytes leave): acks may count for them."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return
+    with database.write() as db:
+        db.execute(f"UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE seq IN"
+                   f" ({','.join('?' * len(wanted))})", [now_iso(), *wanted])
 
 
 def outbox_messages(database: Database, seqs: Iterable[int]) -> list[bytes]:
@@ -226,6 +236,146 @@ def record_refusals(database: Database, refused: Iterable[tuple[int, str]], by: 
                 alarm(db, reason, by, seq, "refused by the center: kept here, not sent again")
                 newly.append(reason)
     return newly
+
+
+def move_counters_past(database: Database, high: int, by: str) -> bool:
+    """A center `by` holds our numbers up to `high`: if ours are behind, move them past it.
+
+    That happens only to a store restored from a copy (a backup) made before the lost
+    store sent its last messages; left behind, the next work would reuse numbers (and
+    application ids) the center already holds. One transaction; an alarm says so.
+    """
+    with database.write() as db:
+        device = events.DeviceState(db)
+        behind = device.peek_seq()
+        if high < behind:
+            return False
+        device.skip_to(high + 1)
+        device.save()
+        events.retire(db, range(behind, high + 1))
+        alarm(db, "restored_copy", by, high,
+              f"this store looks restored from a copy: the center holds numbers up to {high},"
+              f" the store's next was {behind}; counters moved to {high + 1}")
+    return True
+
+
+def record_clashes(database: Database, clash: Iterable[int], by: str) -> int:
+    """Rows the center `by` holds other content under: not sent again; renumbered at the next login.
+
+    When an application's `created` event clashed, the rest of that application still
+    waiting to go clashes too: it names the application's old id, and the application
+    will get a new one. Returns how many rows newly clashed (a clash repeated in a later
+    ack changes nothing).
+    """
+    newly = 0
+    with database.write() as db:
+        me = events.DeviceState(db).device_id
+        for seq in sorted(set(clash)):
+            if db.execute("UPDATE outbox SET state = 'clash' WHERE seq = ?"
+                          " AND state IN ('pending', 'custody')", [seq]).rowcount:
+                alarm(db, "clash", by, seq, "the center holds other content under this number:"
+                      " numbered again at the next login")
+                newly += 1
+        for (app,) in db.execute(
+                "SELECT e.application_id FROM outbox o JOIN events e ON e.id = o.event_id"
+                " WHERE o.state = 'clash' AND e.type = 'created'").fetchall():
+            newly += db.execute(
+                "UPDATE outbox SET state = 'clash' WHERE state = 'pending' AND (application_id = ?"
+                " OR event_id IN (SELECT id FROM events WHERE application_id = ? AND device_id = ?))",
+                (app, app, me)).rowcount
+    return newly
+
+
+@dataclass(frozen=True)
+class Renamed:
+    old: str
+    new: str
+
+
+def renumber_clashes(database: Database, keys: Keys, operator: str) -> list[Renamed]:
+    """Give every clashing outbox row a fresh number, in one transaction (an operator is here).
+
+    An event keeps its content and clock; its payload is sealed again under its new
+    number, and its row goes back to 'unsealed' to be sealed and sent as usual. An
+    application whose `created` event clashed gets a new id (the center may hold the
+    lost store's application under the old one): every row of ours naming it moves,
+    with the rest of its unsent events renumbered too, since they were sealed under the
+    old id. Events the centers wrote stay under the old id (they are about the lost
+    store's case). A clashing scan piece drops its scan's pieces: the scan is cut again.
+    """
+    with database.read() as db:
+        if db.execute("SELECT 1 FROM outbox WHERE state = 'clash' LIMIT 1").fetchone() is None:
+            return []  # the usual case: nothing to write
+    with database.write() as db:
+        clashing = db.execute(
+            "SELECT o.seq, o.kind, o.application_id, o.attachment, e.type, e.application_id"
+            " FROM outbox o LEFT JOIN events e ON e.id = o.event_id WHERE o.state = 'clash'"
+            " ORDER BY o.seq").fetchall()
+        if not clashing:
+            return []
+        device = events.DeviceState(db)
+        me = device.device_id
+        chunks = {r[0] for r in db.execute("SELECT seq FROM outbox WHERE kind = 'attachment_chunk'")}
+        renamed = sorted({r[5] for r in clashing if r[1] == "event" and r[4] == "created"})
+        seqs = {r[0] for r in clashing if r[1] == "event"}
+        for app in renamed:
+            seqs.update(r[0] for r in db.execute(
+                "SELECT o.seq FROM outbox o JOIN events e ON e.id = o.event_id"
+                " WHERE e.application_id = ? AND e.device_id = ? AND o.state IN"
+                " ('unsealed', 'pending')", (app, me)))
+        scans = {(r[2], r[3]) for r in clashing if r[1] == "attachment_chunk"}
+        new_ids: dict[str, str] = {}
+        for old in sorted(seqs):
+            new = device.next_seq()
+            row = db.execute("SELECT id, application_id, type, payload FROM events"
+                             " WHERE device_id = ? AND seq = ?", (me, old)).fetchone()
+            payload = keys.open_json(row[3], events.event_aad(me, old))
+            db.execute("UPDATE events SET seq = ?, payload = ? WHERE id = ?",
+                       (new, keys.seal_json(payload, events.event_aad(me, new)), row[0]))
+            db.execute("UPDATE outbox SET seq = ?, state = 'unsealed', sealed = NULL, digest = NULL,"
+                       " size = 0, attempts = 0, next_try_at = 0, custody_at = NULL, acked_at = NULL,"
+                       " sent_at = NULL WHERE seq = ?", (new, old))
+            if row[2] == "created" and row[1] in renamed:
+                new_ids[row[1]] = f"{row[1].rsplit('-', 1)[0]}-{new:05d}"
+        for old_id, new_id in new_ids.items():
+            _rename_application(db, me, old_id, new_id)
+            alarm(db, "application_renumbered", me, None, f"{old_id} -> {new_id}")
+            audit.append(db, operator, "application.renumbered", old_id, new_id, keys)
+        for app, address in scans:
+            db.execute("DELETE FROM outbox WHERE kind = 'attachment_chunk' AND application_id = ?"
+                       " AND attachment = ?", (app, address))
+        chunks -= {r[0] for r in db.execute("SELECT seq FROM outbox WHERE kind = 'attachment_chunk'")}
+        events.retire(db, seqs | chunks)
+        device.save()
+    return [Renamed(old, new) for old, new in new_ids.items()]
+
+
+def _rename_application(db: sqlite_utils.Database, me: str, old: str, new: str) -> None:
+    """Move our application `old` to id `new`: its row, our events, its scans, its unsent pieces."""
+    db.execute(
+        "INSERT INTO applications (id, kind, item_code, item_version, bundle_code, bundle_id,"
+        " applicant_id, status, operator_id, created_at, due_date, due_approximate, updated_at)"
+        " SELECT ?, kind, item_code, item_version, bundle_code, bundle_id, applicant_id, status,"
+        " operator_id, created_at, due_date, due_approximate, updated_at FROM applications"
+        " WHERE id = ?", (new, old))
+    db.execute("UPDATE events SET application_id = ? WHERE application_id = ? AND device_id = ?",
+               (new, old, me))
+    db.execute("UPDATE application_attachments SET application_id = ? WHERE application_id = ?",
+               (new, old))
+    # Pieces not yet held by a center were sealed naming the old id: cut again under the new one.
+    db.execute("DELETE FROM outbox WHERE kind = 'attachment_chunk' AND application_id = ?"
+               " AND state IN ('unsealed', 'pending', 'clash')", [old])
+    db.execute("UPDATE outbox SET application_id = ? WHERE application_id = ? AND kind = 'event'",
+               (new, old))
+    if db.execute("SELECT 1 FROM events WHERE application_id = ?", [old]).fetchone() is None:
+        db.execute("DELETE FROM applications WHERE id = ?", [old])
+    else:
+        # Decisions a center sent about the lost store's case under this id: they stay, on a
+        # bare record of it, as for any decision about an application this store never had.
+        db.execute("UPDATE applications SET applicant_id = NULL, bundle_code = NULL,"
+                   " bundle_id = NULL WHERE id = ?", [old])
+        events.refresh_status(db, old)
+    events.refresh_status(db, new)
 
 
 def record_failure(database: Database, updates: Iterable[tuple[int, int, float]]) -> None:

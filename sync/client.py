@@ -45,6 +45,9 @@ class SyncReport:
     bytes_down: int = 0
     pending_after: int = 0
     refused: list[str] = field(default_factory=list)
+    restored: bool = False  # the township holds numbers past ours: counters moved (restored copy)
+    clashes: int = 0  # messages the township holds other content under: numbered again at login
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) application ids
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +84,7 @@ def sync_once(
     device = store.info.device_id
     node = Node.of(session) if session is not None else None
     if node is not None:
+        report.renamed = [(r.old, r.new) for r in village.renumber(node)]
         report.sealed = village.seal_outbox(node)
     own_client = client is None
     http = client or httpx.Client(timeout=TIMEOUT)
@@ -95,6 +99,7 @@ def sync_once(
         seqs, batch = village.due_messages(
             store, max_bytes=max_bytes, now=float("inf") if force else None)
         body = bundlefile.pack([*village.down_acks(store, township.device_id), *batch])
+        syncstate.mark_sent(store.database, seqs)
         cursor = syncstate.inbox_cursor(store.database, township.device_id)
         answer = http.post(f"{township.url}/v1/sync", params={"device": device, "cursor": cursor},
                            content=_pieces(body, progress),
@@ -161,6 +166,8 @@ def _absorb(store: Store, content: bytes, device: str, cursor: tuple[str, int] |
     report.done += got.done
     report.downstream_new += got.downstream_new
     report.refused += got.rejected
+    report.restored = report.restored or got.restored
+    report.clashes += got.clashes
 
 
 def _record_failure(store: Store, seqs: list[int], rng: random.Random | None = None) -> None:

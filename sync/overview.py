@@ -37,7 +37,7 @@ def overview(store: Store) -> SyncOverview:
 
 # ---- the sync screen's lists: what goes up, what came down (no keys needed) ----------------
 
-DELIVERIES = ("unsealed", "waiting", "sent", "township", "county", "refused")
+DELIVERIES = ("unsealed", "waiting", "sent", "township", "county", "refused", "clash")
 
 
 def delivery(state: str, owner: str, attempts: int) -> str:
@@ -45,9 +45,11 @@ def delivery(state: str, owner: str, attempts: int) -> str:
 
     `custody` means the township holds a county item and the county has not yet
     said so itself; `done` means the owner (township or county) holds it; `refused` means
-    a center opened it and will never take it in (an alarm says why), so it is not sent again.
+    a center opened it and will never take it in (an alarm says why), so it is not sent again;
+    `clash` means a center holds other content under its number (this store was restored from
+    a copy): it is not sent again until an operator logs in and it is numbered again.
     """
-    if state in ("unsealed", "refused"):
+    if state in ("unsealed", "refused", "clash"):
         return state
     if state == "pending":
         return "sent" if attempts else "waiting"

@@ -85,6 +85,7 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
                                                               [r["seq"] for r in rows])])
     cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
     name = f"up-{node.keys.device_id}-{_stamp()}"
+    syncstate.mark_sent(store.database, [r["seq"] for r in rows])
     write_atomic(directory / f"{name}.vab", data, progress or _quiet)
     write_atomic(directory / f"{name}.json", json.dumps(
         {"device": node.keys.device_id, "village": node.code, "cursor": cursor}).encode())

@@ -22,6 +22,7 @@ def seal_outbox(node: Node) -> int:
     Rows written before enrollment wait unsealed (still encrypted at rest) and are
     sealed here the first time the recipients' keys are known.
     """
+    renumber(node)
     township, county = node.upstream("township"), node.upstream("county")
     if township is None:
         return 0
@@ -47,6 +48,15 @@ def seal_outbox(node: Node) -> int:
         sealed.append((ev.seq, raw, hashlib.sha256(raw).hexdigest(), owner))
     syncstate.mark_sealed(node.session.store.database, sealed)
     return len(sealed) + _chunk_attachments(node, township, county, catalog)
+
+
+def renumber(node: Node) -> list[syncstate.Renamed]:
+    """Number again what a center said clashes (a store restored from a copy); needs the keys.
+
+    Returns the applications that got a new id: their receipts must be printed again.
+    """
+    session = node.session
+    return syncstate.renumber_clashes(session.store.database, session.keys, session.operator.name)
 
 
 def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdentity | None,
@@ -112,6 +122,8 @@ class Absorbed:
     downstream_new: int = 0
     rejected: list[str] = field(default_factory=list)
     refused_by_center: list[str] = field(default_factory=list)  # reasons, one per message of ours
+    restored: bool = False  # a center holds numbers past ours: counters moved (restored copy)
+    clashes: int = 0  # rows a center holds other content under: numbered again at the next login
 
 
 def _upstream_peers(store: Store) -> dict[str, tuple[str, PublicIdentity]]:
@@ -129,7 +141,11 @@ def absorb(store: Store, response: bytes, my_device: str,
     """
     result = Absorbed()
     trusted = _upstream_peers(store)
-    owned_by = {row["seq"]: row["owner"] for row in syncstate.outbox_rows(store.database)}
+    rows = syncstate.outbox_rows(store.database)
+    owned_by = {row["seq"]: row["owner"] for row in rows}
+    # An ack names numbers only: it settles rows this store handed over, never others. (A store
+    # restored from a backup reuses numbers the center holds from the lost store.)
+    sent = frozenset(row["seq"] for row in rows if row["sent_at"] or row["state"] == "custody")
     inbox: list[tuple[str, int, bytes]] = []
     for raw in bundlefile.unpack(response):
         try:
@@ -160,16 +176,21 @@ def absorb(store: Store, response: bytes, my_device: str,
                 if ack.subject != my_device or role not in ("township", "county"):
                     continue
                 # Believe end to end only from the owner; the planner moves states forward only.
-                e2e = frozenset(s for s in ack.e2e if owned_by.get(s, role) == role)
+                e2e = frozenset(s for s in ack.e2e & sent if owned_by.get(s, role) == role)
                 c, d = take_ack(store, planner.Ack(
                     by="township" if role == "township" else "county",
-                    custody=frozenset(ack.custody), e2e=e2e))
+                    custody=frozenset(ack.custody & sent), e2e=e2e))
                 result.custody += c
                 result.done += d
                 # Messages of ours the center opened and will never take in: stop resending them.
                 result.refused_by_center += syncstate.record_refusals(
                     store.database, [(seq, reason) for reason, seqs in ack.refused.items()
-                                     for seq in seqs], claim.signer)
+                                     for seq in seqs & sent], claim.signer)
+                # A store restored from a copy is behind the numbers it already used: move on.
+                if ack.high and syncstate.move_counters_past(store.database, ack.high, claim.signer):
+                    result.restored = True
+                result.clashes += syncstate.record_clashes(store.database, ack.clash & sent,
+                                                           claim.signer)
             else:
                 parsed = envelope.parse(raw)
                 if parsed.header.sender not in trusted:

@@ -204,11 +204,20 @@ def imported_text(report: usb.UsbReport) -> str:
 
 
 def sync_summary(report: SyncReport) -> str:
-    """One line after a session: what went up, what the township confirmed, what came down."""
+    """A line after a session: what went up, what the township confirmed, what came down.
+
+    Then a line for each notice: an application that got a new number (its receipt must
+    be printed again), a store found restored from a copy, records that clash.
+    """
+    notices = [t("sync.renumbered", old=old, new=new) for old, new in report.renamed]
+    if report.restored:
+        notices.append(t("sync.restored"))
+    if report.clashes:
+        notices.append(t("sync.clashes", n=report.clashes))
     if report.ok:
-        return t("sync.done", sent=report.sent, done=report.done + report.custody,
-                 received=report.downstream_new, applied=report.applied,
-                 pending=report.pending_after)
+        return "\n".join([t("sync.done", sent=report.sent, done=report.done + report.custody,
+                             received=report.downstream_new, applied=report.applied,
+                             pending=report.pending_after), *notices])
     if report.error == "not_enrolled":
         return t("sync.enroll_first")
     if report.error == "HTTPStatusError":
