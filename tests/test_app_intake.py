@@ -365,7 +365,8 @@ class TestScansFromAFolder:
         (month / "old.PDF").write_bytes(b"%PDF-1.4 an older scan")
         data = template_data(catalog, "MZ-GLJT")
 
-        app = village_app(home, scan_dir=month)  # configured: this month's sub-folder
+        gone = month / "U盘"  # configured, but the stick is not in today
+        app = village_app(home, scan_dir=gone)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             await log_in(pilot)
@@ -387,14 +388,18 @@ class TestScansFromAFolder:
             def listed(tree: ScanTree) -> list[str]:
                 return [str(node.label) for node in tree.root.children]
 
-            # Nothing chosen yet: the picker opens in the configured folder; Backspace goes up.
+            # Nothing chosen yet: the picker opens in the configured folder, or the nearest one above
+            # it that is there (and says so); Backspace goes up.
             tree = await pick_scan()
             assert Path(tree.path) == month and listed(tree) == ["old.PDF"]
+            assert str(app.screen.query_one("#scan-error", Static).content) == t(
+                "scan.no_folder", path=gone)
             await pilot.press("backspace")
             await settle(pilot, ignore={"_loader"})
             assert Path(tree.path) == folder
             assert app.screen.query_one("#scan-folder", Input).value == str(folder)
             assert listed(tree) == ["2026-11", "SCAN0001.JPG"]  # no text file, no hidden file
+            assert str(app.screen.query_one("#scan-error", Static).content) == ""
             shown = screen_text(app)
             assert "SCAN0001.JPG" in shown and "说明.txt" not in shown
             await pilot.press("down")

@@ -247,16 +247,20 @@ class FormScreen(BaseScreen):
     def on_attachments_box_browse_requested(self, event: AttachmentsBox.BrowseRequested) -> None:
         self.action_pick_scan()
 
+    def takes_scans(self) -> bool:
+        box = self.attachments()
+        return box is not None and not box.disabled  # a correction may leave no scan open
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pick_scan":
-            return self.attachments() is not None  # a form that takes no scans has no picker
+            return self.takes_scans()  # a form that takes no scans has no picker
         return True
 
     def action_pick_scan(self) -> None:
         """Pick the scan from the scanner's folder (the last one a scan came from, this session)."""
         from village_agent.app.scans import ScanPickerScreen
 
-        if self.attachments() is not None:
+        if self.takes_scans():
             self.app.push_screen(ScanPickerScreen(self.village.scan_dir), self.scan_picked)
 
     def scan_picked(self, path: Path | None) -> None:

@@ -25,6 +25,14 @@ def is_scan(path: Path) -> bool:
     return path.suffix.lower() in SCAN_SUFFIXES
 
 
+def existing(folder: Path) -> Path:
+    """The folder, or the nearest folder above it that exists."""
+    folder = folder.expanduser().absolute()
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
 class ScanTree(DirectoryTree):
     """A folder's sub-folders and scans; hidden entries and other files are left out."""
 
@@ -65,7 +73,9 @@ class ScanPickerScreen(ModalScreen[Path | None]):
     def __init__(self, folder: Path) -> None:
         super().__init__()
         localize_bindings(self)
-        self.folder = folder
+        self.wanted = folder
+        self.folder = existing(folder)  # a scanner folder gone (USB stick out): the nearest above
+        self.picked = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="scan-box"):
@@ -78,11 +88,9 @@ class ScanPickerScreen(ModalScreen[Path | None]):
             yield Static(t("scan.hint"), id="scan-hint", classes="field-help", markup=False)
 
     def on_mount(self) -> None:
-        if not self.folder.is_dir():
-            self.query_one("#scan-error", Static).update(t("scan.no_folder", path=self.folder))
-            self.query_one("#scan-folder", Input).focus()
-        else:
-            self.query_one(ScanTree).focus()
+        if self.folder != self.wanted:
+            self.query_one("#scan-error", Static).update(t("scan.no_folder", path=self.wanted))
+        self.query_one(ScanTree).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -102,7 +110,12 @@ class ScanPickerScreen(ModalScreen[Path | None]):
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
+        if self.picked or not is_scan(event.path) or not event.path.is_file():
+            return  # a root gone missing is "selected" as a file too; and only one answer
+        self.picked = True
         self.dismiss(event.path)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.picked:
+            self.picked = True
+            self.dismiss(None)
