@@ -40,6 +40,9 @@ class UsbReport:
     already_imported: int = 0
     refused: list[str] = field(default_factory=list)
     applied: int = 0
+    restored: bool = False  # the township holds numbers past ours: counters moved (restored copy)
+    clashes: int = 0  # messages the township holds other content under: numbered again at export
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) application ids
 
 
 def _stamp() -> str:
@@ -76,6 +79,7 @@ def write_atomic(path: Path, data: bytes, progress: Progress | None = None) -> N
 def export_village(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
     """Write every sealed, not yet acknowledged message for the township onto the stick."""
     directory.mkdir(parents=True, exist_ok=True)
+    renamed = [(r.old, r.new) for r in village.renumber(node)]
     village.seal_outbox(node)
     store = node.session.store
     rows = [r for r in syncstate.outbox_rows(store.database) if r["state"] in ("pending", "custody")]
@@ -89,7 +93,7 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
     write_atomic(directory / f"{name}.vab", data, progress or _quiet)
     write_atomic(directory / f"{name}.json", json.dumps(
         {"device": node.keys.device_id, "village": node.code, "cursor": cursor}).encode())
-    return UsbReport(files=[f"{name}.vab"], messages=len(rows))
+    return UsbReport(files=[f"{name}.vab"], messages=len(rows), renamed=renamed)
 
 
 def import_center(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
@@ -160,6 +164,8 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
         report.stored += got.downstream_new
         report.refused += got.rejected
         report.refused += [f"{path.name}: {reason}" for reason in got.refused_by_center]
+        report.restored = report.restored or got.restored
+        report.clashes += got.clashes
     tell("apply", 0, 1)
     report.applied = village.apply_inbox(node)
     tell("apply", 1, 1)

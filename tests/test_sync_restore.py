@@ -21,7 +21,7 @@ from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.lobby import STORE_FILE
 from storage.store import Session, Store
-from sync import bundlefile, center, messages, signed, village
+from sync import bundlefile, center, messages, signed, usb, village
 from sync.client import enroll_online, sync_once
 from sync.enroll import issue_code
 from sync.errors import BundleRejected
@@ -354,3 +354,41 @@ def test_every_place_an_outgoing_message_can_be_has_its_words() -> None:
     assert "clash" in DELIVERIES
     for where in DELIVERIES:
         assert MESSAGES[f"outbox.{where}"]["zh"] and MESSAGES[f"outbox.{where}"]["en"]
+
+
+def test_a_restored_copy_that_trades_by_usb_stick_is_told_and_renumbers_at_the_next_export(
+    tmp_path: Path, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    from village_agent.syncjobs import exported_text, imported_text
+
+    node, _ = township
+    session = _new_village(tmp_path / "village", township)
+    _apply(session, catalog)  # 1, 2
+    assert sync_once(session.store, session=session).ok
+    backup = tmp_path / "backup.db"
+    _backup(session.store, backup)
+    lost = [_apply(session, catalog), _apply(session, catalog)]  # 3-6, lost with the disk
+    assert sync_once(session.store, session=session).ok
+    store = _restore(session.store, backup)
+    session = store.login(AGENT, PIN)
+    d_old = _apply(session, catalog)  # 3, 4
+    assert d_old == lost[0]
+    phone = _applicant(session, d_old)
+
+    first, second = tmp_path / "stick1", tmp_path / "stick2"
+    out = usb.export_village(Node.of(session), first)
+    assert out.messages == 2 and out.renamed == []
+    usb.import_center(node, first)
+    back = usb.import_village(Node.of(session), first)
+    assert back.restored and back.clashes == 2, back
+    assert _next_seq(store) == 7 and _outbox_states(store)[3] == "clash"
+    assert t("sync.restored") in imported_text(back) and t("sync.clashes", n=2) in imported_text(back)
+
+    out = usb.export_village(Node.of(session), second)
+    d_new = f"{TODAY:%Y%m%d}-{TAG}-00007"
+    assert out.renamed == [(d_old, d_new)] and out.messages == 2
+    assert t("sync.renumbered", old=d_old, new=d_new) in exported_text(out, second)
+    assert usb.import_center(node, second).stored == 2
+    usb.import_village(Node.of(session), second)
+    assert _applicant(node.session, d_new) == phone != _applicant(node.session, d_old)
+    assert set(_outbox_states(store).values()) == {"done"}

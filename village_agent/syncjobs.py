@@ -192,15 +192,25 @@ def import_from_folder(session: Session, folder: str | Path,
 # ---- what to tell the agent ------------------------------------------------------------------
 
 
+def notices(report: SyncReport | usb.UsbReport) -> list[str]:
+    """What a session found about a store restored from a copy, one line each (none usually)."""
+    lines = [t("sync.renumbered", old=old, new=new) for old, new in report.renamed]
+    if report.restored:
+        lines.append(t("sync.restored"))
+    if report.clashes:
+        lines.append(t("sync.clashes", n=report.clashes))
+    return lines
+
+
 def exported_text(report: usb.UsbReport, folder: str | Path) -> str:
-    return t("usb.exported", n=report.messages, folder=folder)
+    return "\n".join([t("usb.exported", n=report.messages, folder=folder), *notices(report)])
 
 
 def imported_text(report: usb.UsbReport) -> str:
     text = t("usb.imported", files=len(report.files), received=report.stored, applied=report.applied)
     if report.refused:
         text += t("usb.refused", reasons=t("list.sep").join(report.refused))
-    return text
+    return "\n".join([text, *notices(report)])
 
 
 def sync_summary(report: SyncReport) -> str:
@@ -209,15 +219,10 @@ def sync_summary(report: SyncReport) -> str:
     Then a line for each notice: an application that got a new number (its receipt must
     be printed again), a store found restored from a copy, records that clash.
     """
-    notices = [t("sync.renumbered", old=old, new=new) for old, new in report.renamed]
-    if report.restored:
-        notices.append(t("sync.restored"))
-    if report.clashes:
-        notices.append(t("sync.clashes", n=report.clashes))
     if report.ok:
         return "\n".join([t("sync.done", sent=report.sent, done=report.done + report.custody,
                              received=report.downstream_new, applied=report.applied,
-                             pending=report.pending_after), *notices])
+                             pending=report.pending_after), *notices(report)])
     if report.error == "not_enrolled":
         return t("sync.enroll_first")
     if report.error == "HTTPStatusError":
