@@ -7,6 +7,7 @@ catalog's field labels), the applicant's name and the village name stay as filed
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
@@ -18,9 +19,9 @@ from textual.widgets import DataTable, RadioButton
 
 from forms.catalog import Catalog
 from forms.templates import attachment_names
-from storage.store import Session
+from storage.store import Session, Store
 from tests.app_helpers import SIZE, fill, log_in, screen_text, settle, village_app
-from tests.conftest import AGENT, TODAY, VILLAGE_NAME
+from tests.conftest import AGENT, TODAY, VILLAGE_NAME, Cli
 from tests.helpers import scan, template_data
 from village_agent import intake, printing
 from village_agent.app.applications import ApplicationsScreen, DetailScreen
@@ -220,3 +221,35 @@ class TestAt80x24:
             assert labels == english_cells("deliver.how.in_person", "deliver.how.family",
                                            "deliver.how.home_visit")
             assert whole(shown, *labels) == []
+
+
+class TestCommandLine:
+    def test_checks_list_and_show_in_english(self, cli: Cli, store: Store, catalog: Catalog,
+                                             tmp_path: Path) -> None:
+        english = {"VILLAGE_AGENT_LANG": "en"}
+        data = template_data(catalog, "MZ-GLJT", today=date.today())  # the CLI's day is the clock's
+        del data["applicant"]["id_number"]
+        data_file = tmp_path / "gljt.json"
+        data_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        refused = cli("apply", "--item", "MZ-GLJT", "--data", str(data_file), env=english)
+        assert refused.code == 1
+        assert "[applicant.id_number] Enter the applicant's ID number" in refused.stderr
+        as_json = cli("--json", "apply", "--item", "MZ-GLJT", "--data", str(data_file), env=english)
+        assert {(i["path"], i["message"]) for i in as_json.json()["issues"]} == {
+            ("applicant.id_number", "Enter the applicant's ID number")}
+        chinese = cli("apply", "--item", "MZ-GLJT", "--data", str(data_file))
+        assert "[applicant.id_number] 请填写申请人身份证号" in chinese.stderr  # the default
+
+        data_file.write_text(json.dumps(template_data(catalog, "MZ-GLJT", today=date.today()),
+                                        ensure_ascii=False),
+                             encoding="utf-8")
+        taken = cli("--json", "apply", "--item", "MZ-GLJT", "--data", str(data_file))
+        [application] = taken.json()["applications"]
+        allowed = [*catalog_words(catalog, "MZ-GLJT"), data["applicant"]["name"]]
+        listed = cli("list", env=english)
+        assert listed.code == 0 and "to send" in listed.stdout and "taken in" in listed.stdout
+        assert chinese_in(listed.stdout, allowed) == []
+        shown = cli("show", application["id"], env=english)
+        assert shown.code == 0 and f"Application: {application['id']}" in shown.stdout
+        assert "History:" in shown.stdout and "taken in" in shown.stdout
+        assert chinese_in(shown.stdout, allowed) == []

@@ -7,15 +7,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog
-from forms.model import LEVELS, Bundle, ServiceItem
+from forms.model import Bundle, ServiceItem
 from forms.templates import template
 from storage import operators
 from storage.errors import InvalidRequest
 from storage.lobby import STORE_FILE
-from storage.status import STATUS_ZH
 from storage.store import Session, Store
 from village_agent import intake, printing
-from village_agent.i18n import t, t_in
+from village_agent.i18n import status_text, t, t_in
 
 if TYPE_CHECKING:
     from village_agent.cli import Context
@@ -43,7 +42,7 @@ def login(ctx: Context, store: Store) -> Session:
     if not name:
         active = [o.name for o in store.operators() if o.active]
         if len(active) != 1:
-            raise InvalidRequest("choose an operator", t("operator.choose", names="、".join(active)))
+            raise InvalidRequest("choose an operator", t("operator.choose", names=t("app.sep.list").join(active)))
         name = active[0]
     session = store.login(name, ctx.pin(name))
     intake.catch_up(session)  # results an unattended sync or a stick brought: filed before we look
@@ -179,8 +178,9 @@ def catalog_cmd(ctx: Context) -> int:
         ctx.emit(
             [_entry_dict(e) for e in entries],
             lambda: "\n".join(
-                f"{e.code:<12}{e.department:<6}{LEVELS.get(e.level, ''):<4}"
-                f"{'即办' if e.time_limit_days == 0 else str(e.time_limit_days) + '工作日':<8}{e.name}"
+                f"{e.code:<12}{e.department:<6}{_level(e.level):<4}"
+                f"{t('cli.immediate') if e.time_limit_days == 0 else t('cli.workdays', n=e.time_limit_days):<8}"
+                f"{e.name}"
                 for e in entries
             ) or "—",
         )
@@ -197,13 +197,22 @@ def catalog_cmd(ctx: Context) -> int:
     return 0
 
 
+def _level(level: str) -> str:
+    return t(f"print.level.{level}") if level in ("village", "township", "county") else ""
+
+
+def _approximate(d: Any) -> str:
+    """The warning under a deadline counted over a year without a holiday table."""
+    return t("cli.calendar.approximate", years=t("app.sep.list").join(str(y) for y in d.unknown_years))
+
+
 def _info_or_blank(ctx: Context) -> Any:
     from storage.store import StoreInfo
 
     try:
         store = Store.open(ctx.home)
     except Exception:
-        return StoreInfo("", "本村", "", "")
+        return StoreInfo("", t("cli.this_village"), "", "")
     return store.info
 
 
@@ -227,7 +236,7 @@ def apply(ctx: Context) -> int:
                 lines.append(t("apply.done", id=app_id, item=item.name, days=d.working_days,
                                due=d.due.isoformat()))
                 if d.approximate:
-                    lines.append("  " + d.note_zh())
+                    lines.append("  " + _approximate(d))
         return "\n".join(lines)
 
     ctx.emit({"ok": True, **result.as_dict()}, text)
@@ -244,7 +253,7 @@ def applicant(ctx: Context) -> int:
     ctx.emit(
         {"ok": True, "found": True, **found},
         lambda: f"{person.get('name')}  {person.get('sex', '')}  {person.get('birth_date', '')}  "
-        f"{person.get('phone', '')}\n已登记信息：{len(found.get('fields', {}))}项，可自动预填",
+        f"{person.get('phone', '')}\n" + t("cli.applicant_known", n=len(found.get("fields", {}))),
     )
     return 0
 
@@ -257,8 +266,8 @@ def list_applications(ctx: Context) -> int:
         if not rows:
             return t("list.empty")
         return "\n".join(
-            f"{r.id}  {r.item_code:<10} {STATUS_ZH.get(r.status, r.status):<6} "
-            f"{r.applicant_name:<6} 收件{printing.local_time(r.created_at)}  期限{r.due_date or '—'}"
+            f"{r.id}  {r.item_code:<10} {status_text(r.status):<6} {r.applicant_name:<6} "
+            + t("cli.list_dates", day=printing.local_time(r.created_at), due=r.due_date or "—")
             for r in rows
         )
 
@@ -277,9 +286,10 @@ def show(ctx: Context) -> int:
     def text() -> str:
         item = catalog(ctx).get(summary.item_code)
         lines = [
-            f"办件编号：{summary.id}", f"事项：{item.name}", f"申请人：{summary.applicant_name or '—'}",
-            f"状态：{STATUS_ZH.get(summary.status, summary.status)}", f"预计办结：{summary.due_date or '—'}",
-            "经过：",
+            t("print.receipt.id", id=summary.id), t("print.receipt.item", name=item.name),
+            t("cli.show.applicant", name=summary.applicant_name or "—"),
+            t("cli.show.status", status=status_text(summary.status)),
+            t("cli.show.due", due=summary.due_date or "—"), t("cli.show.events"),
         ]
         lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload, item)}"
                   for e in events]
@@ -301,7 +311,7 @@ def _output_document(ctx: Context, ident: dict[str, str], doc: printing.Document
             ctx.args.out.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InvalidRequest(f"{ctx.args.out}: {exc}", f"无法写入 {ctx.args.out}：{exc.strerror}") from None
-        ctx.out(f"已写入 {ctx.args.out}")
+        ctx.out(t("cli.written", path=ctx.args.out))
     elif made is None:
         ctx.out(text)
     if made is None:
@@ -382,8 +392,8 @@ def calendar_cmd(ctx: Context) -> int:
             raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
         session.import_calendar(table)
         ctx.emit({"ok": True, **table.as_mapping()},
-                 lambda: f"已导入{table.year}年节假日安排：放假{len(table.holidays)}天，"
-                         f"调休上班{len(table.workdays)}天")
+                 lambda: t("cli.calendar.imported", year=table.year, holidays=len(table.holidays),
+                           workdays=len(table.workdays)))
         return 0
     cal = session.calendar()
     if action == "deadline":
@@ -391,19 +401,20 @@ def calendar_cmd(ctx: Context) -> int:
         d = cal.add_working_days(start, ctx.args.days)
         ctx.emit({"from": start.isoformat(), "working_days": d.working_days, "due": d.due.isoformat(),
                   "approximate": d.approximate, "unknown_years": list(d.unknown_years)},
-                 lambda: f"{start} 起 {d.working_days} 个工作日：{d.due}" + (
-                     f"\n{d.note_zh()}" if d.approximate else ""))
+                 lambda: t("cli.calendar.deadline", start=start, days=d.working_days, due=d.due) + (
+                     "\n" + _approximate(d) if d.approximate else ""))
         return 0
     year = ctx.args.year or date.today().year
     known = cal.tables.get(year)
     if known is None:
         ctx.emit({"year": year, "known": False},
-                 lambda: f"尚无{year}年节假日安排，期限按周末计算。"
-                         f"国务院公布后请用 calendar import 导入。已知年份：{cal.known_years[0]}–{cal.known_years[-1]}")
+                 lambda: t("cli.calendar.unknown", year=year, first=cal.known_years[0],
+                           last=cal.known_years[-1]))
         return 0
     ctx.emit({"known": True, **known.as_mapping()},
-             lambda: f"{year}年 放假：{'、'.join(sorted(d.strftime('%m-%d') for d in known.holidays))}\n"
-                     f"{year}年 调休上班：{'、'.join(sorted(d.strftime('%m-%d') for d in known.workdays))}")
+             lambda: t("cli.calendar.year", year=year,
+                       holidays=t("app.sep.list").join(sorted(d.strftime("%m-%d") for d in known.holidays)),
+                       workdays=t("app.sep.list").join(sorted(d.strftime("%m-%d") for d in known.workdays))))
     return 0
 
 
@@ -461,7 +472,7 @@ def correct(ctx: Context) -> int:
     session = open_session(ctx)
     seq = intake.correct(session, catalog(session.store), ctx.args.id, data, files)
     ctx.emit({"ok": True, "id": ctx.args.id, "seq": seq},
-             lambda: f"已提交补正：{ctx.args.id}，将在下次同步时上报乡镇")
+             lambda: t("correct.done", id=ctx.args.id))
     return 0
 
 

@@ -275,6 +275,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     "print.rejection": {"zh": "不予受理理由：{text}", "en": "Rejected because: {text}"},
     "print.delivery": {"zh": "送达：{day}（{how}）", "en": "Delivered: {day} ({how})"},
     "print.rating": {"zh": "评价：{rating}", "en": "Rating: {rating}"},
+    # The command line's own outputs (`catalog list`, `applicant`, `list`, `show`, `calendar`).
+    "cli.immediate": {"zh": "即办", "en": "immediate"},
+    "cli.workdays": {"zh": "{n}工作日", "en": "{n} workdays"},
+    "cli.this_village": {"zh": "本村", "en": "this village"},
+    "cli.applicant_known": {
+        "zh": "已登记信息：{n}项，可自动预填", "en": "{n} earlier answer(s) on record, offered as prefill",
+    },
+    "cli.list_dates": {"zh": "收件{day}  期限{due}", "en": "taken in {day}  due {due}"},
+    "cli.show.applicant": {"zh": "申请人：{name}", "en": "Applicant: {name}"},
+    "cli.show.status": {"zh": "状态：{status}", "en": "Status: {status}"},
+    "cli.show.due": {"zh": "预计办结：{due}", "en": "Due by: {due}"},
+    "cli.show.events": {"zh": "经过：", "en": "History:"},
+    "cli.written": {"zh": "已写入 {path}", "en": "Written: {path}"},
+    "cli.calendar.imported": {
+        "zh": "已导入{year}年节假日安排：放假{holidays}天，调休上班{workdays}天",
+        "en": "Holiday table {year} imported: {holidays} day(s) off, {workdays} working weekend day(s)",
+    },
+    "cli.calendar.deadline": {"zh": "{start} 起 {days} 个工作日：{due}", "en": "{days} working days from {start}: {due}"},
+    "cli.calendar.approximate": {
+        "zh": "注意：尚无{years}年节假日安排，按周末计算，日期仅供参考",
+        "en": "Note: no holiday table for {years} yet; weekends only, so the date is approximate",
+    },
+    "cli.calendar.unknown": {
+        "zh": "尚无{year}年节假日安排，期限按周末计算。国务院公布后请用 calendar import 导入。已知年份：{first}–{last}",
+        "en": "No holiday table for {year} yet; deadlines count weekends only. Import the State Council's"
+              " announcement with calendar import. Known years: {first}–{last}",
+    },
+    "cli.calendar.year": {
+        "zh": "{year}年 放假：{holidays}\n{year}年 调休上班：{workdays}",
+        "en": "{year} days off: {holidays}\n{year} working weekend days: {workdays}",
+    },
     "intake.bad_label": {
         "zh": "附件标签“{label}”不是本事项的材料或附件项；可用的标签：{known}",
         "en": "Attachment label \"{label}\" is no material or attachment of this item; labels: {known}",
