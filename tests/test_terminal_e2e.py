@@ -40,7 +40,7 @@ TIMEOUT = 20.0  # per step; generous for a loaded 2-core machine, each step take
 SCRIPT = Path(sys.executable).with_name("village-agent")  # the console script pip installed
 
 TAB, ENTER, SPACE, DOWN = "\t", "\r", " ", "\x1b[B"
-CTRL_Q, CTRL_R, CTRL_S = "\x11", "\x12", "\x13"
+CTRL_O, CTRL_Q, CTRL_R, CTRL_S = "\x0f", "\x11", "\x12", "\x13"
 
 BEGIN_FRAME, END_FRAME = b"\x1b[?2026h", b"\x1b[?2026l"
 ASK_SYNC, SYNC_SUPPORTED = b"\x1b[?2026$p", b"\x1b[?2026;2$y"
@@ -121,7 +121,19 @@ class Terminal:
         self._feed(data)
 
     def lines(self) -> list[str]:
-        return [line.rstrip() for line in self.screen.display]
+        """The screen's rows as text. Not pyte's `display`: that fails on a cell left empty where
+        an overlay (a choice list) covers half of a wide character; here it reads as a space."""
+        from wcwidth import wcwidth
+
+        out = []
+        for y in range(LINES):
+            row, chars, x = self.screen.buffer[y], [], 0
+            while x < COLUMNS:
+                data = row[x].data or " "
+                chars.append(data)
+                x += 2 if wcwidth(data[0]) == 2 else 1
+            out.append("".join(chars).rstrip())
+        return out
 
     def text(self) -> str:
         return "\n".join(self.lines())
@@ -244,7 +256,13 @@ def test_agent_takes_in_an_old_age_allowance_in_a_real_terminal(tmp_path: Path) 
     run_cli(home, "init", "--village-code", VILLAGE_CODE, "--village-name", VILLAGE_NAME,
             "--operator", AGENT)
 
-    term = Terminal([str(SCRIPT)], child_env(home))
+    scans = tmp_path / "scans"  # where the point's scanner saves
+    scans.mkdir()
+    scan = scans / "SCAN0001.JPG"
+    scan.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(4096))
+    (scans / "readme.txt").write_text("not a scan", encoding="utf-8")
+
+    term = Terminal([str(SCRIPT)], {**child_env(home), "VILLAGE_AGENT_SCAN_DIR": str(scans)})
     try:
         # Login: the PIN box has the focus; type the PIN and Enter.
         term.wait_text(t("login.pin.ph"), t("login.title", village=VILLAGE_NAME))
@@ -285,10 +303,32 @@ def test_agent_takes_in_an_old_age_allowance_in_a_real_terminal(tmp_path: Path) 
         for material in ("申请人居民身份证", "户口簿", "社保卡或本人银行卡", "近期免冠一寸照片"):
             term.tab_to(material)
             term.send(SPACE)  # the first status it allows: 已提供
-        term.tab_to(t("attach.what"))  # no scan today: past the scan boxes to the button
-        term.tab_to(t("attach.path"))
+
+        # The ID card's scan, picked from the scanner's folder (VILLAGE_AGENT_SCAN_DIR): Ctrl+O.
+        term.tab_to(t("attach.what"))
+        term.send(CTRL_O)
+        term.wait_text(t("scan.title"), scan.name, t("scan.hint"))
+        assert "readme.txt" not in term.text()
+        term.send(DOWN)
+        term.send(ENTER)
+        term.wait_text(t("attach.say_what"))  # which material is it? the choice has the focus
+        term.send(ENTER)
+        term.wait_for("the list of materials open", lambda: term.text().count("户口簿") == 2)
+        term.send(DOWN)  # past the blank choice to the first material: the ID card
+        term.send(ENTER)
+        term.wait_for("the ID card chosen beside the picked path", lambda: any(
+            line.lstrip().startswith("申请人居民身份证") and "/" in line for line in term.lines())
+            and t("attach.say_what") not in term.text())
+        row = next(y for y, line in enumerate(term.lines())
+                   if line.lstrip().startswith("申请人居民身份证") and "/" in line)
+        before = term.screen.buffer[row][50].bg
+        term.send(TAB)  # to the path: focused, it is drawn selected (a new path replaces it)
+        term.wait_for("the focus on the path", lambda: term.screen.buffer[row][50].bg != before)
+        term.send(ENTER)  # Enter in the path box attaches it
+        term.wait_text("←")
         term.tab_to(t("attach.add"))
-        term.tab_to(t("attach.browse"))  # or pick the scan from a folder listing
+        term.tab_to(t("attach.browse"))
+        term.tab_to("←")  # the list of what is attached
         term.tab_to(t("form.review_button"))
         term.wait_text(t("form.ok"))  # just above the button: the whole form checks out
 
@@ -325,6 +365,8 @@ def test_agent_takes_in_an_old_age_allowance_in_a_real_terminal(tmp_path: Path) 
     assert submitted["fields"]["age_band"] == "80-89周岁"
     assert submitted["materials"] == {"id_card": "provided", "household_register": "provided",
                                       "bank_card": "provided", "photo": "provided"}
+    assert [(a["label"], a["name"], a["size"]) for a in submitted["attachments"]] == [
+        ("id_card", scan.name, scan.stat().st_size)]
 
 
 # The sixteen colours every terminal has (pyte names them; 256-colour and RGB ones are hex).

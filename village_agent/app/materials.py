@@ -126,6 +126,9 @@ class AttachmentsBox(Vertical):
         error.update("\n".join(messages))
         error.display = bool(messages)
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.show_error([])  # "which material?" answered
+
     def picked(self, path: Path) -> None:
         """A file chosen from the folder: its path in the box, added at once if the material is chosen."""
         self.query_one("#attach-path", Input).value = str(path)
