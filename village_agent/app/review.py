@@ -56,7 +56,9 @@ def review_text(entry: Entry, clean: CleanApplication, attached: list[Attached])
             if spec.name in applicant:
                 lines.append("  " + t("app.label_value", label=spec.label, value=applicant[spec.name]))
         if "sex" in applicant:
-            lines.append(f"  {t('review.derived', sex=applicant['sex'], age=applicant['age'])}")
+            sex = applicant["sex"]
+            sex = t(formstate.SEX_KEYS[sex]) if sex in formstate.SEX_KEYS else sex  # English: male
+            lines.append(f"  {t('review.derived', sex=sex, age=applicant['age'])}")
         lines.append("")
     lines.append(t("form.fields"))
     for spec in entry.fields:
