@@ -18,6 +18,7 @@ class SyncOverview:
     awaiting_owner: int  # held by the township, waiting for the county's own acknowledgement
     last_failed: bool
     revoked: bool
+    unseen_notices: int = 0  # alarms raised here since the sync screen last showed them
 
 
 def overview(store: Store) -> SyncOverview:
@@ -27,12 +28,46 @@ def overview(store: Store) -> SyncOverview:
         last = events.meta_get(db, "last_contact")
         failed = events.meta_get(db, "sync_failed") == "1"
         revoked = events.meta_get(db, "revoked") == "1"
+        seen = int(events.meta_get(db, NOTICES_SEEN) or 0)
+        unseen = db.execute("SELECT count(*) FROM alarms WHERE id > ?", [seen]).fetchone()[0]
     return SyncOverview(
         enrolled=bool(townships), township_url=townships[-1].url if townships else "",
         last_contact=last, unsealed=int(counts.get("unsealed", 0)),
         pending=int(counts.get("pending", 0)), awaiting_owner=int(counts.get("custody", 0)),
-        last_failed=failed, revoked=revoked,
+        last_failed=failed, revoked=revoked, unseen_notices=int(unseen),
     )
+
+
+# ---- notices: what sync found that the agent must hear of ----------------------------------
+
+NOTICES_SEEN = "notices_seen"  # meta: the last alarm id the sync screen has shown
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One alarm raised at this village (a refusal, a restored copy, a renumbered application)."""
+
+    id: int
+    at: str  # UTC
+    kind: str
+    seq: int | None
+    detail: str
+
+
+def notices(store: Store, limit: int = 200) -> list[Notice]:
+    """The latest alarms, newest first."""
+    with store.database.read() as db:
+        rows = db.execute("SELECT id, at, kind, seq, detail FROM alarms ORDER BY id DESC LIMIT ?",
+                          [limit]).fetchall()
+    return [Notice(*r) for r in rows]
+
+
+def mark_notices_seen(store: Store, through: int) -> None:
+    """The agent has seen every notice up to alarm `through`: home stops counting them."""
+    with store.database.write() as db:
+        seen = int(events.meta_get(db, NOTICES_SEEN) or 0)
+        if through > seen:
+            events.meta_set(db, NOTICES_SEEN, str(through))
 
 
 # ---- the sync screen's lists: what goes up, what came down (no keys needed) ----------------

@@ -190,6 +190,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{n}条记录与乡镇中心已有记录编号冲突，下次登录同步时将重新编号上报",
         "en": "{n} record(s) clash with numbers the township already holds; they are renumbered and sent at the next sync after a login",
     },
+    "notice.clash": {
+        "zh": "第{seq}条记录的编号与乡镇中心已有记录冲突（本机数据从备份恢复），登录后重新编号上报",
+        "en": "Record {seq} clashes with a number the township holds (store restored from a backup); renumbered and sent after a login",
+    },
+    "notice.refused": {
+        "zh": "第{seq}条记录被乡镇中心拒收（内容格式有误），不再重发，请联系乡镇中心",
+        "en": "Record {seq} was refused by the township (malformed); it is not sent again: call the township",
+    },
+    "notice.other": {
+        "zh": "同步提醒（{kind}），第{seq}条：请联系乡镇中心",
+        "en": "Sync notice ({kind}), record {seq}: call the township",
+    },
+    "col.notice": {"zh": "内容", "en": "Notice"},
+    "home.notices": {
+        "zh": "同步提醒 {n} 条：按 s 到同步页查看",
+        "en": "{n} sync notice(s): press s to read them",
+    },
+    "syncscreen.tab_notices": {"zh": "提醒", "en": "Notices"},
     "sync.renumbered": {
         "zh": "申请编号已更改：{old} → {new}，请重新打印受理回执",
         "en": "Application number changed: {old} → {new}; print the receipt again",
@@ -897,6 +915,20 @@ def issue_text(issue: Issue) -> str:
 def status_text(status: str) -> str:
     table = STATUS_ZH if language() == "zh" else STATUS_EN
     return table.get(status, status)
+
+
+def notice_text(kind: str, seq: int | None, detail: str) -> str:
+    """One alarm raised at this village, said for the agent."""
+    if kind == "restored_copy":
+        return t("sync.restored")
+    if kind == "application_renumbered" and " -> " in detail:
+        old, new = detail.split(" -> ", 1)
+        return t("sync.renumbered", old=old, new=new)
+    if kind == "clash":
+        return t("notice.clash", seq=seq)
+    if kind == "malformed_payload":
+        return t("notice.refused", seq=seq)
+    return t("notice.other", kind=kind, seq="—" if seq is None else seq)
 
 
 def event_text(event_type: str) -> str:

@@ -30,7 +30,7 @@ class Today:
     overview: worklist.Overview
     drafts: int
     sync: str
-    offline: bool
+    attention: bool  # offline, or notices to read: the sync block turns yellow
 
 
 class HomeScreen(BaseScreen):
@@ -101,7 +101,8 @@ class HomeScreen(BaseScreen):
         online = link_state(view, app.link)
         return Today(worklist.overview(summaries, app.today, session.calendar()),
                      len(session.drafts(mine=mine)), sync_lines(view, online),
-                     online is False and view.enrolled and not view.revoked)
+                     (online is False or view.unseen_notices > 0) and view.enrolled
+                     and not view.revoked)
 
 
     def work_done(self, group: str, result: Any) -> None:
@@ -115,7 +116,7 @@ class HomeScreen(BaseScreen):
         lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         self.query_one("#home-sync", Static).update(result.sync)
-        self.query_one("#home-sync", Static).set_class(result.offline, "-offline")
+        self.query_one("#home-sync", Static).set_class(result.attention, "-offline")
         casework = self.query_one("#home-casework", Static)
         casework.update(t("home.casework", correct=view.to_correct, deliver=view.to_hand_over,
                           rate=view.to_rate))
@@ -192,4 +193,6 @@ def sync_lines(view: SyncOverview, online: bool | None) -> str:
              t("home.queue", n=view.pending + view.unsealed)]
     if view.awaiting_owner:
         lines.append(t("home.awaiting_owner", n=view.awaiting_owner))
+    if view.unseen_notices:
+        lines.append(t("home.notices", n=view.unseen_notices))
     return "\n".join(lines)

@@ -33,12 +33,12 @@ from forms.errors import UnknownItemError
 from storage.errors import InvalidRequest, StorageError
 from sync.client import SyncReport
 from sync.errors import SyncError
-from sync.overview import Incoming, QueueEntry, SyncOverview
+from sync.overview import Incoming, Notice, QueueEntry, SyncOverview
 from sync.usb import UsbReport
 from village_agent import syncjobs
 from village_agent.app.base import BaseScreen, localize_bindings
 from village_agent.app.errors import user_message
-from village_agent.i18n import event_text, t
+from village_agent.i18n import event_text, notice_text, t
 from village_agent.printing import local_time
 
 
@@ -66,6 +66,8 @@ class SyncView:
     incoming: Incoming
     device: str
     township: str | None
+    notices: list[Notice]
+    fresh_notices: bool  # some had not been shown before: this load marked them seen
 
 
 def human_size(n: int) -> str:
@@ -104,6 +106,8 @@ class SyncScreen(BaseScreen):
                 yield DataTable(id="sync-queue", cursor_type="row", zebra_stripes=True)
             with TabPane(t("syncscreen.tab_results"), id="sync-tab-results"):
                 yield DataTable(id="sync-results", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("syncscreen.tab_notices"), id="sync-tab-notices"):
+                yield DataTable(id="sync-notices", cursor_type="row", zebra_stripes=True)
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -114,6 +118,7 @@ class SyncScreen(BaseScreen):
             t("col.delivery"))
         self.query_one("#sync-results", DataTable).add_columns(
             t("col.when"), t("col.id"), t("col.item"), t("col.event"))
+        self.query_one("#sync-notices", DataTable).add_columns(t("col.when"), t("col.notice"))
         self.query_one("#sync-queue", DataTable).focus()
         self.reload()
 
@@ -128,11 +133,15 @@ class SyncScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False,
           description="read the outbox, the inbox and the enrollment")
     def load(self) -> SyncView:
-        from sync.overview import incoming, overview, queue
+        from sync.overview import incoming, mark_notices_seen, notices, overview, queue
 
         store = self.village.require_session().store
-        return SyncView(overview(store), queue(store), incoming(store),
-                        syncjobs.device_fingerprint(store), syncjobs.township_fingerprint(store))
+        state, said = overview(store), notices(store)
+        if said and state.unseen_notices:
+            mark_notices_seen(store, said[0].id)  # shown as this load ends: home stops counting
+        return SyncView(state, queue(store), incoming(store),
+                        syncjobs.device_fingerprint(store), syncjobs.township_fingerprint(store),
+                        said, bool(state.unseen_notices))
 
     @work(thread=True, exclusive=True, group="probe", exit_on_error=False,
           description="is the township reachable? (a cheap request, at most 5 s)")
@@ -189,6 +198,13 @@ class SyncScreen(BaseScreen):
         for r in view.incoming.results:
             results.add_row(local_time(r.recorded_at, with_time=True) if r.recorded_at else "—",
                             r.application_id, self.item_name(r.item_code), event_text(r.event_type))
+        said = self.query_one("#sync-notices", DataTable)
+        said.clear()
+        for n in view.notices:
+            said.add_row(local_time(n.at, with_time=True), notice_text(n.kind, n.seq, n.detail))
+        if view.fresh_notices:  # something the agent has not read yet: show it first
+            self.query_one("#sync-tabs", TabbedContent).active = "sync-tab-notices"
+            said.focus()
 
     def sync_ended(self, report: SyncReport, *, background: bool) -> None:
         """The app tells every sync screen when any session ends."""
