@@ -13,7 +13,9 @@ from storage.crypto import Keys
 from storage.errors import InvalidRequest
 
 MAX_BYTES = 20 * 1024 * 1024  # a phone photo of a document is 1-5 MB; a 20-page PDF scan fits
-_ALLOWED_SUFFIXES = {".jpg", ".jpeg", ".png", ".pdf", ".tif", ".tiff", ".bmp", ".heic", ".webp"}
+# What the store takes as a scan (the app's folder picker lists exactly these).
+ALLOWED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".pdf", ".tif", ".tiff", ".bmp", ".heic",
+                              ".webp"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def read_file(label: str, path: Path) -> IncomingFile:
     """Read a scan from disk, refusing what cannot be a scan, with a message saying what to do."""
     if not path.is_file():
         raise InvalidRequest(f"{path}: no such file", f"找不到附件文件：{path}，请检查路径")
-    if path.suffix.lower() not in _ALLOWED_SUFFIXES:
+    if path.suffix.lower() not in ALLOWED_SUFFIXES:
         raise InvalidRequest(
             f"{path.name}: unsupported file type",
             f"附件“{path.name}”的类型不支持，请使用照片（JPG/PNG）或PDF扫描件",

@@ -13,12 +13,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label, Static
 
-from storage.attachments import _ALLOWED_SUFFIXES
+from storage.attachments import ALLOWED_SUFFIXES
 from village_agent.app.base import localize_bindings
 from village_agent.i18n import t
 
 # What the store accepts as a scan (JPG, PNG, PDF, TIFF, …): anything listed can be attached.
-SCAN_SUFFIXES = frozenset(_ALLOWED_SUFFIXES)
+SCAN_SUFFIXES = ALLOWED_SUFFIXES
 
 
 def is_scan(path: Path) -> bool:
