@@ -503,6 +503,8 @@ class TestBundle:
 
             # One form: the applicant and every field of both items, asked once.
             form = app.screen
+            assert text_of(app, "#form-bundle") == t(
+                "review.bundle", n=2, names=f"{certificate.name}、{subsidies.name}")
             assert isinstance(form, FormScreen)
             assert (form.entry.code, form.entry.digest) == (bundle.code, bundle.digest)
             await type_into(pilot, "#f-applicant-id_number Input", data["applicant"]["id_number"])

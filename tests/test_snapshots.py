@@ -275,3 +275,55 @@ class TestSyncAndSizes:
             await log_in(pilot, operator=AGENT)
             assert isinstance(app.screen, HomeScreen)
             assert await shown(pilot) == snapshot(name="home-120x36")
+
+
+class TestCaseworkAndBundle:
+    async def test_correction_form_hand_over_and_rating(
+        self, point: Session, home: Path, snapshot: SnapshotAssertion
+    ) -> None:
+        """What comes back down: a correction to make, a result to hand over, a rating to take."""
+        from village_agent.app.casework import CorrectionScreen, DeliverScreen, RatingScreen
+
+        cases = sorted(point.list(), key=lambda s: s.id)
+        fresh = next(s.id for s in cases if s.item_code == "MZ-GLJT" and s.status == "submitted")
+        done = next(s.id for s in cases if s.status == "completed")
+        with time_machine.travel(at(TODAY, 8, 50), tick=False):
+            point.add_event(fresh, "correction_requested", {"reasons": [
+                {"field": "bank_name", "text": "开户行名称与银行卡不符"}, "请本人在申请表上签字"]})
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot, operator=AGENT)
+            app.open_application(fresh)
+            await settle(pilot)
+            await pilot.press("c")
+            assert isinstance(app.screen, CorrectionScreen)
+            assert await shown(pilot) == snapshot(name="correction")
+
+            app.back_home()
+            app.open_application(done)
+            await settle(pilot)
+            await pilot.press("d")
+            assert isinstance(app.screen, DeliverScreen)
+            assert await shown(pilot) == snapshot(name="deliver")
+
+            app.screen.query_one("#deliver-ok").press()  # in person, to the applicant
+            await settle(pilot)
+            assert isinstance(app.screen, RatingScreen)
+            assert await shown(pilot) == snapshot(name="rating")
+
+    async def test_one_stop_bundle_form(
+        self, point: Session, home: Path, snapshot: SnapshotAssertion
+    ) -> None:
+        """一件事: one form for several items, the items it files said at the top."""
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot, operator=AGENT)
+            await pilot.press("n")
+            await type_into(pilot, "#picker-query", "YJS-CJR")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("enter")  # past the one-time notice
+            assert isinstance(app.screen, FormScreen)
+            assert await shown(pilot) == snapshot(name="bundle-form")

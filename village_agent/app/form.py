@@ -20,6 +20,7 @@ from textual.widgets import Button, Static
 
 from forms.engine import CleanApplication
 from forms.idnumber import InvalidIdNumber, normalize, parse
+from forms.model import Bundle
 from storage.attachments import read_file
 from village_agent import formstate
 from village_agent.app.base import BaseScreen
@@ -69,6 +70,9 @@ class FormScreen(BaseScreen):
         inspection = self.entry.kind == "inspection"
         with VerticalScroll(id="form"):
             yield Static(t("app.name_code", name=self.entry.name, code=self.entry.code), id="form-title")
+            if isinstance(self.entry, Bundle):  # one form, several applications: say which
+                yield Static(t("review.bundle", n=len(self.entry.items), names=t("app.sep.list").join(
+                    i.name for i in self.entry.items)), id="form-bundle")
             yield Static(t("form.applicant_optional" if inspection else "form.applicant"),
                          classes="section")
             for spec in formstate.applicant_specs():
