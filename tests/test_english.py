@@ -253,3 +253,23 @@ class TestCommandLine:
         assert shown.code == 0 and f"Application: {application['id']}" in shown.stdout
         assert "History:" in shown.stdout and "taken in" in shown.stdout
         assert chinese_in(shown.stdout, allowed) == []
+
+
+class TestCenter:
+    def test_the_clerks_command_line_in_english(self, tmp_path: Path) -> None:
+        from tests.test_clerks import CLERK, TOWNSHIP_CODE, run
+
+        home = tmp_path / "township"
+        made = run("service-center", home, "init", "--level", "township", "--code", TOWNSHIP_CODE,
+                   "--name", "兴宁镇便民服务中心", "--operator", CLERK, VILLAGE_AGENT_LANG="en")
+        assert made.code == 0, made.text
+        code = run("service-center", home, "enroll-code", "--village-code", "430481101201",
+                   VILLAGE_AGENT_LANG="en")
+        assert code.code == 0 and "One-time enrollment code for village 430481101201" in code.text
+        for command, said in (("devices", "No enrolled devices"), ("alarms", "No alarms"),
+                              ("applications", MESSAGES["list.empty"]["en"])):
+            ran = run("service-center", home, command, VILLAGE_AGENT_LANG="en")
+            assert ran.code == 0 and ran.text.strip() == said, ran.text
+            assert chinese_in(ran.text, []) == []
+        chinese = run("service-center", home, "alarms")
+        assert chinese.text.strip() == "无告警"  # the default

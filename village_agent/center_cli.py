@@ -10,12 +10,11 @@ from typing import Any
 from storage import syncstate
 from storage.errors import InvalidRequest
 from storage.operators import manager_role
-from storage.status import STATUS_ZH
 from storage.store import Store
 from village_agent import commands
 from village_agent.cli import Context, dispatch
 from village_agent.commands import _kdf_for_tests_or_default, open_session
-from village_agent.i18n import t
+from village_agent.i18n import status_text, t
 
 
 def _node(ctx: Context) -> Any:
@@ -56,8 +55,8 @@ def serve(ctx: Context) -> int:
                          name="forward-to-county").start()
 
     def ready() -> None:
-        print(f"READY http://{ctx.args.host}:{ctx.args.port}  中心已启动，指纹 "
-              f"{node.identity.fingerprint()}", flush=True)
+        print(f"READY http://{ctx.args.host}:{ctx.args.port}  "
+              + t("center.ready", fingerprint=node.identity.fingerprint()), flush=True)
 
     try:
         run(node, ctx.args.host, ctx.args.port, on_ready=ready)
@@ -71,10 +70,12 @@ def import_usb(ctx: Context) -> int:
 
     report = import_center(_node(ctx), ctx.args.folder)
     ctx.emit({"ok": not report.refused, **report.__dict__},
-             lambda: f"已导入{len(report.files)}个文件：新收{report.stored}条，重复{report.duplicates}条"
-                     + (f"（其中{report.already_imported}个文件此前已导入）" if report.already_imported else "")
-                     + (f"；拒收：{'、'.join(report.refused)}" if report.refused else "")
-                     + "。答复已写回U盘")
+             lambda: t("center.usb_imported", files=len(report.files), stored=report.stored,
+                       duplicates=report.duplicates)
+                     + (t("center.usb_already", n=report.already_imported) if report.already_imported else "")
+                     + (t("center.usb_refused", names=t("app.sep.list").join(report.refused))
+                        if report.refused else "")
+                     + t("center.usb_answered"))
     return 0 if not report.refused else 1
 
 
@@ -91,7 +92,7 @@ def enroll_file(ctx: Context) -> int:
     answer = redeem(_node(ctx), request)
     out = ctx.args.request.with_name(ctx.args.request.stem + ".answer.json")
     write_atomic(out, json.dumps(answer, ensure_ascii=False).encode())
-    ctx.emit({"ok": True, "answer_file": str(out)}, lambda: f"已登记，答复文件：{out}")
+    ctx.emit({"ok": True, "answer_file": str(out)}, lambda: t("center.enroll_answered", path=out))
     return 0
 
 
@@ -106,7 +107,7 @@ def publish_calendar(ctx: Context) -> int:
         raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
     count = publish(_node(ctx), table)
     ctx.emit({"ok": True, "year": table.year, "townships": count},
-             lambda: f"已发布{table.year}年节假日安排，将随同步下发{count}个乡镇及其各村")
+             lambda: t("center.calendar_published", year=table.year, n=count))
     return 0
 
 
@@ -115,8 +116,7 @@ def publish_catalog(ctx: Context) -> int:
 
     serial, count, version = publish(_node(ctx), ctx.args.folder)
     ctx.emit({"ok": True, "serial": serial, "version": version, "townships": count},
-             lambda: f"已发布事项目录第{serial}版（{version}），将随同步下发{count}个乡镇及其各村。"
-                     "已开始填写的申请仍按原版本办理")
+             lambda: t("center.catalog_published", serial=serial, version=version, n=count))
     return 0
 
 
@@ -126,8 +126,9 @@ def catalog_releases(ctx: Context) -> int:
     node = _node(ctx)
     rows = catalogs.releases(node.session.store.database)
     ctx.emit([r.__dict__ for r in rows],
-             lambda: "\n".join(f"第{r.serial}版  {r.version}  {r.items}个文件  发布于{r.published_at}"
-                               for r in rows) or "未发布过事项目录（使用随软件安装的目录）")
+             lambda: "\n".join(t("center.catalog_release", serial=r.serial, version=r.version,
+                                 files=r.items, at=r.published_at)
+                               for r in rows) or t("center.no_releases"))
     return 0
 
 
@@ -138,8 +139,7 @@ def prune(ctx: Context) -> int:
         raise InvalidRequest("keep-days must not be negative", "保留天数不能为负数")
     removed = prune_queue(_node(ctx), ctx.args.keep_days)
     ctx.emit({"ok": True, "removed": removed, "keep_days": ctx.args.keep_days},
-             lambda: f"已清理{removed}条各村设备均已签收、超过{ctx.args.keep_days:g}天的下行消息"
-                     "（节假日安排、事项目录、吊销名单始终保留）")
+             lambda: t("center.pruned", n=removed, days=f"{ctx.args.keep_days:g}"))
     return 0
 
 
@@ -151,8 +151,8 @@ def link(ctx: Context) -> int:
     ctx.emit({"ok": True, "county": done.issuer.device_id,
               "county_fingerprint": done.issuer.fingerprint(),
               "fingerprint": node.identity.fingerprint()},
-             lambda: f"已登记到县级中心。请核对指纹：本中心 {node.identity.fingerprint()}，"
-                     f"县级中心 {done.issuer.fingerprint()}")
+             lambda: t("center.linked", mine=node.identity.fingerprint(),
+                       county=done.issuer.fingerprint()))
     return 0
 
 
@@ -161,9 +161,9 @@ def forward(ctx: Context) -> int:
 
     report = forward_once(_node(ctx))
     ctx.emit(report.__dict__,
-             lambda: f"已转报县级中心{report.forwarded}条，县级确认{report.acknowledged}条，"
-                     f"收到县级办理结果{report.decisions_down}条" if report.ok
-             else f"转报失败：{report.error}（数据已保存，稍后重试）")
+             lambda: t("center.forwarded", forwarded=report.forwarded,
+                       acknowledged=report.acknowledged, down=report.decisions_down) if report.ok
+             else t("center.forward_failed", error=report.error))
     return 0 if report.ok else 5
 
 
@@ -173,7 +173,8 @@ def enroll_code(ctx: Context) -> int:
     code = issue_code(_node(ctx), ctx.args.village_code, hours=ctx.args.hours)
     ctx.emit({"ok": True, "code": code, "village_code": ctx.args.village_code,
               "hours": ctx.args.hours},
-             lambda: f"村 {ctx.args.village_code} 的一次性登记码：{code}（{ctx.args.hours}小时内有效，仅可使用一次）")
+             lambda: t("center.enroll_code", village=ctx.args.village_code, code=code,
+                       hours=ctx.args.hours))
     return 0
 
 
@@ -182,8 +183,9 @@ def devices(ctx: Context) -> int:
     rows = syncstate.peers(node.session.store.database, "village")
     ctx.emit([{"device_id": p.device_id, "village_code": p.village_code, "revoked": p.revoked}
               for p in rows],
-             lambda: "\n".join(f"{p.device_id}  {p.village_code}  {'已注销' if p.revoked else '正常'}"
-                               for p in rows) or "尚无登记设备")
+             lambda: "\n".join(f"{p.device_id}  {p.village_code}  "
+                               + t("center.device_revoked" if p.revoked else "center.device_active")
+                               for p in rows) or t("center.no_devices"))
     return 0
 
 
@@ -192,8 +194,7 @@ def revoke(ctx: Context) -> int:
 
     version = revoke_device(_node(ctx), ctx.args.device)
     ctx.emit({"ok": True, "revoked": ctx.args.device, "list_version": version},
-             lambda: f"已注销设备 {ctx.args.device}（注销名单第{version}版）：此后其新数据一律拒收，"
-                     "名单将随同步下发各村并报县级中心")
+             lambda: t("center.revoked", device=ctx.args.device, version=version))
     return 0
 
 
@@ -201,9 +202,10 @@ def applications(ctx: Context) -> int:
     node = _node(ctx)
     rows = node.session.list(status=ctx.args.status)
     ctx.emit([r.as_dict() for r in rows],
-             lambda: "\n".join(f"{r.id}  {r.item_code:<10} {STATUS_ZH.get(r.status, r.status):<6}"
-                               f" {r.applicant_name:<6} 期限{r.due_date or '—'}" for r in rows)
-             or "暂无办件")
+             lambda: "\n".join(f"{r.id}  {r.item_code:<10} {status_text(r.status):<6}"
+                               f" {r.applicant_name:<6} " + t("center.due", due=r.due_date or "—")
+                               for r in rows)
+             or t("list.empty"))
     return 0
 
 
@@ -255,7 +257,7 @@ def alarms(ctx: Context) -> int:
     node = _node(ctx)
     rows = syncstate.alarms(node.session.store.database)
     ctx.emit(rows, lambda: "\n".join(f"{a['at']}  {a['kind']}  {a['sender']}  #{a['seq']}"
-                                     for a in rows) or "无告警")
+                                     for a in rows) or t("center.no_alarms"))
     return 0
 
 

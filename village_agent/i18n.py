@@ -293,6 +293,61 @@ MESSAGES: dict[str, dict[str, str]] = {
     "print.rejection": {"zh": "不予受理理由：{text}", "en": "Rejected because: {text}"},
     "print.delivery": {"zh": "送达：{day}（{how}）", "en": "Delivered: {day} ({how})"},
     "print.rating": {"zh": "评价：{rating}", "en": "Rating: {rating}"},
+    # `service-center`: the township or county clerk's command line.
+    "center.ready": {"zh": "中心已启动，指纹 {fingerprint}", "en": "center started, fingerprint {fingerprint}"},
+    "center.usb_imported": {
+        "zh": "已导入{files}个文件：新收{stored}条，重复{duplicates}条",
+        "en": "{files} file(s) imported: {stored} new, {duplicates} duplicate(s)",
+    },
+    "center.usb_already": {"zh": "（其中{n}个文件此前已导入）", "en": " ({n} file(s) imported before)"},
+    "center.usb_refused": {"zh": "；拒收：{names}", "en": "; refused: {names}"},
+    "center.usb_answered": {"zh": "。答复已写回U盘", "en": ". The answers are on the stick"},
+    "center.enroll_answered": {"zh": "已登记，答复文件：{path}", "en": "Enrolled; answer file: {path}"},
+    "center.calendar_published": {
+        "zh": "已发布{year}年节假日安排，将随同步下发{n}个乡镇及其各村",
+        "en": "Holiday table {year} published; it goes to {n} township(s) and their villages at sync",
+    },
+    "center.catalog_published": {
+        "zh": "已发布事项目录第{serial}版（{version}），将随同步下发{n}个乡镇及其各村。已开始填写的申请仍按原版本办理",
+        "en": "Catalog release {serial} ({version}) published; it goes to {n} township(s) and their"
+              " villages at sync. Applications already begun keep their version",
+    },
+    "center.catalog_release": {
+        "zh": "第{serial}版  {version}  {files}个文件  发布于{at}", "en": "release {serial}  {version}  {files} file(s)  published {at}",
+    },
+    "center.no_releases": {
+        "zh": "未发布过事项目录（使用随软件安装的目录）", "en": "No catalog published (the installed one is used)",
+    },
+    "center.pruned": {
+        "zh": "已清理{n}条各村设备均已签收、超过{days}天的下行消息（节假日安排、事项目录、吊销名单始终保留）",
+        "en": "{n} message(s) every village device acknowledged, older than {days} day(s), removed"
+              " (holiday tables, catalogs and revocation lists are always kept)",
+    },
+    "center.linked": {
+        "zh": "已登记到县级中心。请核对指纹：本中心 {mine}，县级中心 {county}",
+        "en": "Enrolled at the county center. Compare fingerprints: this center {mine}, county {county}",
+    },
+    "center.forwarded": {
+        "zh": "已转报县级中心{forwarded}条，县级确认{acknowledged}条，收到县级办理结果{down}条",
+        "en": "{forwarded} sent to the county, {acknowledged} confirmed, {down} county decision(s) received",
+    },
+    "center.forward_failed": {
+        "zh": "转报失败：{error}（数据已保存，稍后重试）", "en": "Forwarding failed: {error} (data kept; try again later)",
+    },
+    "center.enroll_code": {
+        "zh": "村 {village} 的一次性登记码：{code}（{hours}小时内有效，仅可使用一次）",
+        "en": "One-time enrollment code for village {village}: {code} (valid {hours} hour(s), once)",
+    },
+    "center.device_revoked": {"zh": "已注销", "en": "revoked"},
+    "center.device_active": {"zh": "正常", "en": "active"},
+    "center.no_devices": {"zh": "尚无登记设备", "en": "No enrolled devices"},
+    "center.revoked": {
+        "zh": "已注销设备 {device}（注销名单第{version}版）：此后其新数据一律拒收，名单将随同步下发各村并报县级中心",
+        "en": "Device {device} revoked (list version {version}): its new data is refused from now on;"
+              " the list goes to the villages and the county at sync",
+    },
+    "center.due": {"zh": "期限{due}", "en": "due {due}"},
+    "center.no_alarms": {"zh": "无告警", "en": "No alarms"},
     # The command line's own outputs (`catalog list`, `applicant`, `list`, `show`, `calendar`).
     "cli.immediate": {"zh": "即办", "en": "immediate"},
     "cli.workdays": {"zh": "{n}工作日", "en": "{n} workdays"},
