@@ -529,11 +529,15 @@ def downstream_after(database: Database, village_code: str, cursor: int,
 
 
 def store_inbox(database: Database, items: Iterable[tuple[str, int, bytes]],
-                cursor: tuple[str, int] | None = None) -> int:
+                cursor: tuple[str, int] | None = None, *, signed: bool = False,
+                incomplete: tuple[str, str] | None = None) -> int:
     """Keep downstream messages as they arrived (still sealed), keyed by (signer, its seq).
 
     `cursor` (center device id, last downstream position received) is saved in the
-    same transaction, so the next session asks only for what came after.
+    same transaction, so the next session asks only for what came after; `signed`: the
+    center signed it, and from now on an answer of that center without a signed
+    position is not believed (`signs_positions`). `incomplete` (center, why): the
+    answer did not match its signed position; an alarm says so.
     Returns how many messages were new.
     """
     new = 0
@@ -543,7 +547,18 @@ def store_inbox(database: Database, items: Iterable[tuple[str, int, bytes]],
                               " VALUES (?, ?, ?, ?)", (origin, seq, raw, now_iso())).rowcount
         if cursor is not None:
             events.meta_set(db, f"downstream_cursor:{cursor[0]}", str(cursor[1]))
+            if signed:
+                events.meta_set(db, f"signs_positions:{cursor[0]}", "1")
+        if incomplete is not None:
+            alarm(db, "downstream_incomplete", incomplete[0], None,
+                  f"answer does not match its signed position ({incomplete[1]}): cursor kept")
     return new
+
+
+def signs_positions(database: Database, center: str) -> bool:
+    """Has `center` signed a downstream position in an answer before (see sync/position.py)?"""
+    with database.read() as db:
+        return events.meta_get(db, f"signs_positions:{center}") == "1"
 
 
 def inbox_cursor(database: Database, center: str) -> int:

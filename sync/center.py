@@ -16,6 +16,7 @@ from sync.errors import BundleRejected, SyncError
 from sync.items import time_limit
 from sync.keys import PublicIdentity
 from sync.node import Node
+from sync.position import covers
 
 DECISIONS = {
     # decision -> statuses it may follow
@@ -408,14 +409,15 @@ def _village_of(db: sqlite_utils.Database, application_id: str) -> str:
     return str(row[0]) if row else ""
 
 
-def ack_for(node: Node, device_id: str) -> bytes:
+def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None = None) -> bytes:
     """Our signed acknowledgement of everything we hold from `device_id`.
 
     Custody for every message stored; end to end for those this center owns
     (a township owns township items; a county owns what reaches it). `high` (the
     highest number we hold from the device) and `clash` (numbers whose content
     differed from ours) tell a store restored from a backup to move its counters
-    on and number that work again.
+    on and number that work again. `position` (from, through, covers): the
+    downstream position this ack signs, on the last ack of an answer (see `answer`).
     """
     database = node.session.store.database
     with database.read() as db:
@@ -438,8 +440,28 @@ def ack_for(node: Node, device_id: str) -> bytes:
     ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
                        datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        {reason: frozenset(seqs) for reason, seqs in refused.items()},
-                       high=max((r[0] for r in rows), default=0), clash=frozenset(clashes))
+                       high=max((r[0] for r in rows), default=0), clash=frozenset(clashes),
+                       down_from=position[0] if position else None,
+                       down_through=position[1] if position else None,
+                       covers=position[2] if position else "")
     return signed.sign("ack", messages.loads(ack.payload()), node.keys)
+
+
+def answer(node: Node, device_id: str, senders: set[str], cursor: int) -> tuple[list[bytes], int]:
+    """The answer to a session (HTTP or USB) of `device_id`, and the downstream position it reaches.
+
+    The acks of the other devices whose messages came (a township's villages, when it
+    forwards to us), the downstream messages after `cursor`, and last our ack of the
+    requester, which signs where the answer starts and ends and a digest of all before
+    it: the requester saves only that position (`sync.position`), so nobody on the way
+    can make it skip downstream messages.
+    """
+    others = [ack_for(node, d) for d in sorted(senders - {device_id})]
+    down, last = downstream_for(node, device_id, cursor)
+    items = [*others, *down]
+    start = max(cursor, 0)
+    own = ack_for(node, device_id, position=(start, max(last, start), covers(items)))
+    return [*items, own], last
 
 
 def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes], int]:

@@ -64,6 +64,13 @@ class Ack:
     subject sent. A store restored from a backup learns from them that its counters are
     behind (see docs/sync-protocol.md). Both written only when set; an older reader
     ignores them, and an ack without them parses as before.
+
+    `down_from`, `down_through`, `covers`: set only on the ack a center puts last in its
+    answer to a session, about the device that asked. The answer holds the downstream
+    messages after position `down_from` up to `down_through`, and `covers` is the digest
+    (`sync.position.covers`) of every message before this ack in the answer, in order. The
+    receiver saves `down_through` as its cursor only if they match what it got. The three
+    travel together, written only when set; an older reader ignores them.
     """
 
     subject: str
@@ -73,6 +80,9 @@ class Ack:
     refused: Mapping[str, frozenset[int]] = field(default_factory=dict)
     high: int = 0
     clash: frozenset[int] = field(default_factory=frozenset)
+    down_from: int | None = None
+    down_through: int | None = None
+    covers: str = ""
 
     def payload(self) -> bytes:
         body: dict[str, Any] = {"subject": self.subject, "custody": to_ranges(self.custody),
@@ -84,6 +94,9 @@ class Ack:
             body["high"] = self.high
         if self.clash:
             body["clash"] = to_ranges(self.clash)
+        if self.down_through is not None:
+            body.update(down_from=self.down_from, down_through=self.down_through,
+                        covers=self.covers)
         return dumps(body)
 
     @classmethod
@@ -98,10 +111,31 @@ class Ack:
         high = d.get("high", 0)
         if not isinstance(high, int) or isinstance(high, bool) or high < 0:
             raise BundleRejected("malformed", "ack high")
+        down_from, down_through, covers = _position(d)
         return cls(subject, frozenset(from_ranges(d.get("custody", []))),
                    frozenset(from_ranges(d.get("e2e", []))), str(d.get("received_at", "")),
                    {reason: frozenset(from_ranges(seqs)) for reason, seqs in refused.items()},
-                   high, frozenset(from_ranges(d.get("clash", []))))
+                   high, frozenset(from_ranges(d.get("clash", []))),
+                   down_from, down_through, covers)
+
+
+_POSITION = ("down_from", "down_through", "covers")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _position(d: Mapping[str, Any]) -> tuple[int | None, int | None, str]:
+    """An ack's signed downstream position: all three fields, or none (an older center)."""
+    present = [key for key in _POSITION if key in d]
+    if not present:
+        return None, None, ""
+    if len(present) != len(_POSITION):
+        raise BundleRejected("malformed", "ack position incomplete")
+    start, through, covers = d["down_from"], d["down_through"], d["covers"]
+    if (not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, through))
+            or not 0 <= start <= through or not isinstance(covers, str)
+            or not _DIGEST.fullmatch(covers)):
+        raise BundleRejected("malformed", "ack position")
+    return start, through, covers
 
 
 # ---- what a center checks of a village's payload before writing anything ------------------

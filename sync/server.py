@@ -71,9 +71,10 @@ def create_app(node: Node) -> Starlette:
             # The link was cut mid-upload. Every whole message is already committed; the
             # village learns which ones from /v1/status next time. Nobody is left to answer.
             return Response(status_code=400)
-        acks = [await anyio.to_thread.run_sync(center.ack_for, node, d)
-                for d in sorted({device} | result.senders)]
-        down, last = await anyio.to_thread.run_sync(center.downstream_for, node, device, cursor)
+        # Our ack of the requester goes last and signs the position and all before it: the
+        # header below is only for older villages, which cannot check it.
+        items, last = await anyio.to_thread.run_sync(center.answer, node, device, result.senders,
+                                                     cursor)
         headers = {
             "X-Downstream-Last": str(last),
             "X-Stored": str(len(result.stored)),
@@ -81,7 +82,7 @@ def create_app(node: Node) -> Starlette:
             "X-Refused": ",".join(sorted({r[2] for r in result.refused})),
             "X-Complete": "1" if complete else "0",
         }
-        return Response(bundlefile.pack([*acks, *down]), media_type=BUNDLE, headers=headers)
+        return Response(bundlefile.pack(items), media_type=BUNDLE, headers=headers)
 
     return Starlette(routes=[
         Route("/v1/health", health),

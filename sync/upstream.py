@@ -18,7 +18,7 @@ import httpx
 from forms.errors import FormsError
 from storage import events, syncstate
 from storage.errors import InvalidRequest
-from sync import bundlefile, envelope, messages, signed
+from sync import bundlefile, envelope, messages, position, signed
 from sync.client import upload_timeout
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
@@ -77,8 +77,9 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
     report.refused = [r for r in answer.headers.get("X-Refused", "").split(",") if r]
     calendars: list[tuple[bytes, dict[str, Any]]] = []
     releases: list[tuple[bytes, dict[str, Any]]] = []
+    found: tuple[int, messages.Ack] | None = None  # the county's signed position, and where
     with database.write() as db:
-        for raw in items:
+        for at, raw in enumerate(items):
             try:
                 if signed.is_record(raw):
                     record = signed.verify(raw, county_id)
@@ -93,6 +94,8 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                     ack = messages.Ack.parse(messages.dumps(record.body))
                     done = ack.custody | ack.e2e
                     if ack.subject == node.keys.device_id:
+                        if ack.down_through is not None:
+                            found = (at, ack)
                         continue
                     for seq in done:
                         report.acknowledged += db.execute(
@@ -118,10 +121,10 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                     parsed = envelope.parse(raw)
                     envelope.verify(parsed, county_id)
                     village_code = parsed.header.get("to")
-                    if village_code:
+                    # Once: a forward whose answer was cut short brings it again (see below).
+                    if village_code and _file_decision(node, db, parsed):
                         syncstate.queue_downstream(db, village_code, parsed.header.kind, raw)
                         report.decisions_down += 1
-                        _file_decision(node, db, parsed)
             except BundleRejected as exc:
                 report.refused.append(exc.reason)
         # Installed and queued for the villages in the cursor's own transaction (savepoints):
@@ -137,18 +140,35 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                 catalog_at_township(node, release_raw, release)
             except (PublishError, InvalidRequest) as exc:  # a release that does not parse stays out
                 report.refused.append(f"catalog:{exc}")
-        events.meta_set(db, f"downstream_cursor:{county.device_id}", str(last))
+        # The position the county signed over exactly these messages, never the header alone:
+        # an answer cut or altered on the way leaves the cursor where it was, so the next
+        # forward asks again for what was dropped (see sync/position.py).
+        signs = f"signs_positions:{county.device_id}"
+        verdict = position.judge(items, found, cursor, last, events.meta_get(db, signs) == "1")
+        if verdict.cursor is not None:
+            events.meta_set(db, f"downstream_cursor:{county.device_id}", str(verdict.cursor))
+        if verdict.signed:
+            events.meta_set(db, signs, "1")
+        if verdict.problem:
+            syncstate.alarm(db, position.INCOMPLETE, county.device_id, None,
+                            f"answer does not match its signed position ({verdict.problem}):"
+                            " cursor kept")
+            report.refused.append(position.INCOMPLETE)
     report.ok = True
     return report
 
 
-def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> None:
-    """Keep the county's decision in our own copy of the case, so the township window sees it too."""
+def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> bool:
+    """Keep the county's decision in our own copy of the case, so the township window sees it too.
+
+    False if it was filed before (it came again after an answer that was not believed): it
+    is then in the village's queue already.
+    """
     try:
         body = messages.loads(envelope.open_payload(parsed, node.keys))
     except BundleRejected:
-        return
-    syncstate.apply_remote_event(
+        return True  # not ours to read: pass it down all the same
+    return syncstate.apply_remote_event(
         db,  # type: ignore[arg-type]
         node.session.keys, device_id=parsed.header.sender, seq=parsed.header.seq,
         hlc=parsed.header.hlc, recorded_at=str(body.get("recorded_at", "")),

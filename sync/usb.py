@@ -127,10 +127,9 @@ def import_center(node: Node, directory: Path, progress: Progress | None = None)
         report.stored += len(result.stored)
         report.duplicates += len(result.duplicates)
         report.refused += [f"{path.name}: {r[2]}" for r in result.refused]
-        acks = [center.ack_for(node, d) for d in sorted({device} | result.senders)]
-        down, last = center.downstream_for(node, device, cursor)
+        items, last = center.answer(node, device, result.senders, cursor)  # signs `last`
         name = f"down-{device}-{_stamp()}"
-        write_atomic(directory / f"{name}.vab", bundlefile.pack([*acks, *down]))
+        write_atomic(directory / f"{name}.vab", bundlefile.pack(items))
         write_atomic(directory / f"{name}.json", json.dumps(
             {"device": device, "center": node.keys.device_id, "last": last}).encode())
     return report

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from forms.catalog import Catalog
 from storage import events, syncstate
 from storage.store import Store
-from sync import bundlefile, envelope, messages, planner, signed
+from sync import bundlefile, envelope, messages, planner, position, signed
 from sync.errors import BundleRejected
 from sync.items import owner_of
 from sync.keys import PublicIdentity
@@ -124,6 +124,7 @@ class Absorbed:
     refused_by_center: list[str] = field(default_factory=list)  # reasons, one per message of ours
     restored: bool = False  # a center holds numbers past ours: counters moved (restored copy)
     clashes: int = 0  # rows a center holds other content under: numbered again at the next login
+    signed_position: bool = False  # the cursor saved is the one the center signed
 
 
 def _upstream_peers(store: Store) -> dict[str, tuple[str, PublicIdentity]]:
@@ -138,6 +139,15 @@ def absorb(store: Store, response: bytes, my_device: str,
 
     Needs no operator: acks are signed records; downstream messages are kept
     sealed in the inbox until someone logs in (see `apply_inbox`).
+
+    `cursor`: (the center that answered, the position the answer's header or sidecar
+    claims). Neither is signed, so the cursor saved is the one the center's own ack of
+    us signs (`down_through`), if the messages before it are exactly the ones it covers
+    (`sync.position`). If they are not (messages dropped, added or reordered on the way)
+    the cursor stays where it was, a `downstream_incomplete` alarm is raised, and the
+    messages that verified on their own are kept all the same (the inbox files each
+    once): the next session asks again from the old cursor. An older center signs no
+    position: its claimed one is saved as before, until it has once signed one.
     """
     result = Absorbed()
     trusted = _upstream_peers(store)
@@ -147,7 +157,9 @@ def absorb(store: Store, response: bytes, my_device: str,
     # restored from a backup reuses numbers the center holds from the lost store.)
     sent = frozenset(row["seq"] for row in rows if row["sent_at"] or row["state"] == "custody")
     inbox: list[tuple[str, int, bytes]] = []
-    for raw in bundlefile.unpack(response):
+    items = bundlefile.unpack(response)
+    found: tuple[int, messages.Ack] | None = None  # the center's signed position, and where
+    for at, raw in enumerate(items):
         try:
             if signed.is_record(raw):
                 claim = signed.peek(raw)
@@ -175,6 +187,8 @@ def absorb(store: Store, response: bytes, my_device: str,
                 ack = messages.Ack.parse(messages.dumps(record.body))
                 if ack.subject != my_device or role not in ("township", "county"):
                     continue
+                if cursor is not None and claim.signer == cursor[0] and ack.down_through is not None:
+                    found = (at, ack)
                 # Believe end to end only from the owner; the planner moves states forward only.
                 e2e = frozenset(s for s in ack.e2e & sent if owned_by.get(s, role) == role)
                 c, d = take_ack(store, planner.Ack(
@@ -199,7 +213,20 @@ def absorb(store: Store, response: bytes, my_device: str,
                 inbox.append((parsed.header.sender, parsed.header.seq, raw))
         except BundleRejected as exc:
             result.rejected.append(exc.reason)
-    result.downstream_new = syncstate.store_inbox(store.database, inbox, cursor)
+    saved: tuple[str, int] | None = None
+    problem: tuple[str, str] | None = None
+    if cursor is not None:
+        center, claimed = cursor
+        verdict = position.judge(items, found, syncstate.inbox_cursor(store.database, center),
+                                 claimed, syncstate.signs_positions(store.database, center))
+        if verdict.cursor is not None:
+            saved = (center, verdict.cursor)
+        if verdict.problem:
+            problem = (center, verdict.problem)
+            result.rejected.append(position.INCOMPLETE)
+        result.signed_position = verdict.signed
+    result.downstream_new = syncstate.store_inbox(
+        store.database, inbox, saved, signed=result.signed_position, incomplete=problem)
     return result
 
 

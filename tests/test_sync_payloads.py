@@ -136,7 +136,7 @@ def test_one_malformed_message_is_refused_in_the_ack_and_the_rest_of_the_bundle_
         assert answer.status_code == 200, answer.text
         assert answer.headers["X-Refused"] == "malformed_payload"
         assert answer.headers["X-Stored"] == ("2" if attempt == 1 else "0")
-        ack = signed.peek(bundlefile.unpack(answer.content)[0]).body
+        ack = signed.peek(bundlefile.unpack(answer.content)[-1]).body
         assert ack["subject"] == device
         assert ack["custody"] == [[1, 2]] and ack["e2e"] == [[1, 2]]
         assert ack["refused"] == {"malformed_payload": [[50, 50]]}

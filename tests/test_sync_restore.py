@@ -66,6 +66,46 @@ def test_an_ack_from_an_older_center_parses_and_an_older_village_can_read_a_new_
     assert messages.Ack.parse(newer).high == 9 and messages.Ack.parse(newer).clash == {5, 6}
 
 
+positions = st.one_of(st.none(), st.tuples(
+    st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=10**6),
+    st.binary(min_size=32, max_size=32).map(bytes.hex)))
+
+
+@given(custody=seqsets, high=st.integers(min_value=0, max_value=10**9), position=positions)
+def test_an_ack_with_a_signed_downstream_position_reads_back_as_written(
+    custody: frozenset[int], high: int, position: tuple[int, int, str] | None
+) -> None:
+    start, more, covers = position or (None, 0, "")
+    through = None if start is None else start + more
+    ack = messages.Ack("dev", custody, custody, "2026-11-23T01:00:00+00:00", high=high,
+                       down_from=start, down_through=through, covers=covers)
+    assert messages.Ack.parse(ack.payload()) == ack
+    body = messages.loads(ack.payload())
+    assert {"down_from", "down_through", "covers"} & set(body) == (
+        set() if position is None else {"down_from", "down_through", "covers"})
+
+
+GOOD_COVERS = "ab" * 32
+
+
+@pytest.mark.parametrize("fields", [
+    {"down_through": 3, "covers": GOOD_COVERS},  # one of the three missing
+    {"down_from": 1, "down_through": 3},
+    {"down_from": 4, "down_through": 3, "covers": GOOD_COVERS},  # ends before it starts
+    {"down_from": -1, "down_through": 3, "covers": GOOD_COVERS},
+    {"down_from": 0, "down_through": True, "covers": GOOD_COVERS},
+    {"down_from": 0, "down_through": "3", "covers": GOOD_COVERS},
+    {"down_from": 0, "down_through": 3, "covers": "AB" * 32},  # not lower-case hex
+    {"down_from": 0, "down_through": 3, "covers": "ab" * 31},
+    {"down_from": 0, "down_through": 3, "covers": None},
+])
+def test_an_ack_whose_position_is_malformed_is_refused(fields: dict[str, Any]) -> None:
+    raw = messages.dumps({"subject": "dev", "custody": [], "e2e": [], **fields})
+    with pytest.raises(BundleRejected) as refused:
+        messages.Ack.parse(raw)
+    assert refused.value.reason == "malformed"
+
+
 @pytest.mark.parametrize("high", [True, -1, "9", 2.5])
 def test_an_ack_whose_high_is_not_a_count_is_malformed(high: Any) -> None:
     raw = messages.dumps({"subject": "dev", "custody": [], "e2e": [], "high": high})
