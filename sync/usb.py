@@ -4,7 +4,9 @@ Village → stick: `up-<device>-<time>.vab` (every unacknowledged sealed message
 and a sidecar `.json` (device id, downstream cursor; nothing secret).
 Stick → center: each file is checked whole (a stick pulled mid-copy leaves a
 truncated file that is refused before anything is stored), filed by its hash,
-ingested message by message; the answer is written back as `down-<device>-….vab`.
+ingested message by message; the answer is written back as `down-<device>-….vab`
+(its last message, the center's ack of the device, signs the downstream position;
+the sidecar's `last` repeats it, unsigned, for older villages).
 Stick → village: acknowledgements and decisions, exactly as over HTTP.
 Files are written to a temporary name, flushed to the stick, then renamed.
 

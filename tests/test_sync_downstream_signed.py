@@ -21,12 +21,14 @@ from sync import bundlefile, center, enroll, messages, position, signed, usb
 from sync.client import enroll_online, sync_once
 from sync.enroll import issue_code
 from sync.node import Node
+from sync.overview import notices
 from sync.upstream import forward_once
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import make_center, statuses
 from tests.test_sync_county import COUNTY_ITEM, centers  # noqa: F401  (the three-node fixture)
 from village_agent import intake
+from village_agent.i18n import notice_text, t, t_in
 
 Items = list[bytes]
 Headers = dict[str, str]
@@ -195,6 +197,10 @@ def test_a_dropped_decision_keeps_the_cursor_and_pruning_cannot_lose_it(
     assert incomplete(session) == [node.keys.device_id]
     assert "completed" in types(session, case)  # what verified on its own was taken in
     assert "accepted" not in types(session, case)
+    newest = notices(session.store)[0]  # the agent hears of it on the sync screen
+    assert newest.kind == position.INCOMPLETE
+    assert notice_text(newest.kind, newest.seq, newest.detail) == t("notice.downstream_incomplete")
+    assert "重新索取" in t_in("zh", "notice.downstream_incomplete")
 
     # The attacker keeps it out of the next session too: the village's signed down_ack goes
     # up, and says it holds only position 1. Pruning everything it may keeps the decision.

@@ -202,6 +202,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "同步提醒（{kind}），第{seq}条：请联系乡镇中心",
         "en": "Sync notice ({kind}), record {seq}: call the township",
     },
+    "notice.downstream_incomplete": {
+        "zh": "乡镇中心的回复在传送中缺失或被改动，本机未记下接收进度，下次同步将重新索取；如反复出现，请联系乡镇中心",
+        "en": "An answer from the township was cut or altered on the way: this PC kept its place and asks again at the next sync. If it keeps happening, call the township",
+    },
     "col.notice": {"zh": "内容", "en": "Notice"},
     "home.notices": {
         "zh": "同步提醒 {n} 条：按 s 到同步页查看",
@@ -983,6 +987,8 @@ def notice_text(kind: str, seq: int | None, detail: str) -> str:
         return t("notice.clash", seq=seq)
     if kind == "malformed_payload":
         return t("notice.refused", seq=seq)
+    if kind == "downstream_incomplete":
+        return t("notice.downstream_incomplete")
     return t("notice.other", kind=kind, seq="—" if seq is None else seq)
 
 
