@@ -113,6 +113,7 @@ def sync_once(
         report.bytes_down += len(answer.content)
         if progress:
             progress("push", len(body), len(body))
+        # Unsigned: saved only if the township signs no position (an older one; sync/position.py).
         last = int(answer.headers.get("X-Downstream-Last", cursor))
         _absorb(store, answer.content, device, (township.device_id, last), report)
         refused = answer.headers.get("X-Refused", "")

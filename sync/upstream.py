@@ -66,7 +66,7 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                            timeout=upload_timeout(len(body)))
         answer.raise_for_status()
         items = bundlefile.unpack(answer.content)
-        last = int(answer.headers.get("X-Downstream-Last", cursor))
+        last = int(answer.headers.get("X-Downstream-Last", cursor))  # unsigned: see below
     except (httpx.HTTPError, BundleRejected, ValueError) as exc:
         report.error = type(exc).__name__
         return report
