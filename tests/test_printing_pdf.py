@@ -319,6 +319,22 @@ class TestCommandLine:
 
 
 @pytest.mark.anyio
+def taken_in(session: Session, catalog: Catalog) -> str:
+    return intake.take(session, catalog, session.calendar(), "MZ-GLJT",
+                       template_data(catalog, "MZ-GLJT"), today=TODAY).application_ids[0]
+
+
+async def open_receipt(pilot: Any, app_id: str) -> None:
+    """Log in, open the case, r: its intake receipt on screen, ready to print."""
+    await pilot.pause()
+    await log_in(pilot)
+    pilot.app.open_application(app_id)
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PrintoutScreen)
+
+
 class TestApp:
     async def test_agent_prints_a_receipt_from_the_detail_screen_into_the_export_folder(
         self, session: Session, catalog: Catalog, home: Path, tmp_path: Path, font: CjkFont,
@@ -326,20 +342,12 @@ class TestApp:
     ) -> None:
         monkeypatch.setenv("PATH", str(tmp_path / "no-printer"))  # no lp (nor fc-match) here
         monkeypatch.setenv(ENV_VAR, f"{font.regular.path}#{font.regular.index}")
-        [app_id] = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
-                               template_data(catalog, "MZ-GLJT"), today=TODAY).application_ids
-        out = tmp_path / "out"
+        app_id, out = taken_in(session, catalog), tmp_path / "out"
         out.mkdir()
 
         app = village_app(home, export_dir=out)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            await log_in(pilot)
-            app.open_application(app_id)
-            await settle(pilot)
-            await pilot.press("r")
-            await settle(pilot)
-            assert isinstance(app.screen, PrintoutScreen)
+            await open_receipt(pilot, app_id)
             assert t("pdf.print") in screen_text(app)  # the key is shown in the footer
             await pilot.press("p")
             await settle(pilot)
@@ -445,19 +453,11 @@ class TestAppHandsThePdfOn:
         fake_command(bin_dir, "xdg-open", f'echo "$1" > "{fifo}"')
         monkeypatch.setenv("PATH", str(bin_dir))  # a viewer, no lp
         monkeypatch.setenv(ENV_VAR, f"{font.regular.path}#{font.regular.index}")
-        [app_id] = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
-                               template_data(catalog, "MZ-GLJT"), today=TODAY).application_ids
-        out = tmp_path / "out"
+        app_id, out = taken_in(session, catalog), tmp_path / "out"
         out.mkdir()
         app = village_app(home, export_dir=out)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            await log_in(pilot)
-            app.open_application(app_id)
-            await settle(pilot)
-            await pilot.press("r")
-            await settle(pilot)
-            assert isinstance(app.screen, PrintoutScreen)
+            await open_receipt(pilot, app_id)
             assert t("pdf.open") in screen_text(app)  # both keys in the footer
             await pilot.press("p")
             await settle(pilot)
