@@ -318,7 +318,6 @@ class TestCommandLine:
         assert target.read_bytes().startswith(b"%PDF-")
 
 
-@pytest.mark.anyio
 def taken_in(session: Session, catalog: Catalog) -> str:
     return intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                        template_data(catalog, "MZ-GLJT"), today=TODAY).application_ids[0]
@@ -335,6 +334,7 @@ async def open_receipt(pilot: Any, app_id: str) -> None:
     assert isinstance(pilot.app.screen, PrintoutScreen)
 
 
+@pytest.mark.anyio
 class TestApp:
     async def test_agent_prints_a_receipt_from_the_detail_screen_into_the_export_folder(
         self, session: Session, catalog: Catalog, home: Path, tmp_path: Path, font: CjkFont,
