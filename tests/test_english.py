@@ -273,3 +273,41 @@ class TestCenter:
             assert chinese_in(ran.text, []) == []
         chinese = run("service-center", home, "alarms")
         assert chinese.text.strip() == "无告警"  # the default
+
+
+class TestSwitchInTheApp:
+    async def test_the_agent_switches_to_english_and_the_next_start_speaks_it(
+        self, store: Store, home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from village_agent.i18n import PREFERENCE_FILE, language, use_preference
+
+        monkeypatch.setenv("VILLAGE_AGENT_LANG", "zh")  # restored after the test, whatever the app sets
+        app = village_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            assert MESSAGES["home.applications"]["zh"] in screen_text(app)
+            await pilot.press("ctrl+p", *"English", "enter")  # the palette: 切换为英文
+            await settle(pilot)
+            assert isinstance(app.screen, HomeScreen) and app.session is not None  # still in
+            shown = screen_text(app)
+            assert language() == "en"
+            assert MESSAGES["home.applications"]["en"] in shown  # the footer, built again
+            assert MESSAGES["app.quit"]["en"] in shown  # the app's own key too
+            assert MESSAGES["home.applications"]["zh"] not in shown
+
+            await pilot.press("ctrl+p", *"中文", "enter")  # and back
+            await settle(pilot)
+            assert language() == "zh"
+            assert MESSAGES["home.applications"]["zh"] in screen_text(app)
+            await pilot.press("ctrl+p", *"English", "enter")
+            await settle(pilot)
+        assert (home / PREFERENCE_FILE).read_text(encoding="utf-8").strip() == "en"
+
+        monkeypatch.delenv("VILLAGE_AGENT_LANG")  # the next start, nothing set: the choice holds
+        use_preference(home)
+        assert language() == "en"
+        listed = cli("list", env={"VILLAGE_AGENT_LANG": ""})  # the command line reads it too
+        assert listed.code == 0 and listed.stdout.strip() == MESSAGES["list.empty"]["en"]
+        chosen = cli("list", env={"VILLAGE_AGENT_LANG": "zh"})  # set for one run: it wins
+        assert chosen.stdout.strip() == MESSAGES["list.empty"]["zh"]

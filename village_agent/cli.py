@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from storage import lobby
 from storage.errors import AuthError, InvalidRequest, StorageError
 from storage.status import DELIVERY_METHODS
-from village_agent.i18n import error_text, issue_text, language, t
+from village_agent.i18n import error_text, issue_text, language, t, use_preference
 
 if TYPE_CHECKING:
     from forms.errors import ValidationFailed
@@ -35,6 +35,7 @@ class Context:
         self.center = center
         self.home = Path(args.home or os.environ.get("VILLAGE_AGENT_HOME") or default_home())
         self.json = bool(getattr(args, "json", False))
+        use_preference(self.home)  # the language last chosen in the app on this PC
 
     def out(self, text: str = "") -> None:
         print(text)

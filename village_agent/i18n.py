@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from forms.errors import Issue
 from forms.messages import FORM_MESSAGES
@@ -212,6 +213,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n} sync notice(s): press s to read them",
     },
     "syncscreen.tab_notices": {"zh": "提醒", "en": "Notices"},
+    "cmd.language": {"zh": "Switch to English（切换为英文）", "en": "切换为中文 (Switch to Chinese)"},
+    "cmd.language.help": {
+        "zh": "界面、提示和打印件改用英文；下次启动仍用英文",
+        "en": "Screens, messages and printouts in Chinese; kept for the next start",
+    },
+    "lang.switched": {"zh": "已切换为中文", "en": "Now in English"},
+    "lang.not_saved": {
+        "zh": "已切换为中文，但无法保存设置（{detail}），下次启动仍按原语言",
+        "en": "Now in English, but the choice could not be saved ({detail}); the next start uses the old language",
+    },
     "sync.renumbered": {
         "zh": "申请编号已更改：{old} → {new}，请重新打印受理回执",
         "en": "Application number changed: {old} → {new}; print the receipt again",
@@ -952,6 +963,34 @@ MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import 
 def language() -> str:
     lang = os.environ.get("VILLAGE_AGENT_LANG", "zh").lower()
     return "en" if lang.startswith("en") else "zh"
+
+
+def set_language(lang: str) -> None:
+    """Speak `lang` ("zh" or "en") from now on, in this process and the programs it starts."""
+    os.environ["VILLAGE_AGENT_LANG"] = "en" if lang.lower().startswith("en") else "zh"
+
+
+# The language last chosen in the app, kept beside the store (a word, nothing personal), so the
+# next start speaks it too. VILLAGE_AGENT_LANG, when set, wins.
+PREFERENCE_FILE = "language"
+
+
+def use_preference(home: Path) -> None:
+    """Apply the language chosen on this PC, unless VILLAGE_AGENT_LANG says otherwise."""
+    if os.environ.get("VILLAGE_AGENT_LANG"):
+        return
+    try:
+        chosen = (home / PREFERENCE_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return
+    if chosen in ("zh", "en"):
+        set_language(chosen)
+
+
+def save_preference(home: Path, lang: str) -> None:
+    """Remember `lang` for the next start; raises OSError where the folder cannot be written."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / PREFERENCE_FILE).write_text(lang + "\n", encoding="utf-8")
 
 
 def t(key: str, **values: object) -> str:

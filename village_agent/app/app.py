@@ -203,6 +203,31 @@ class VillageApp(App[None]):
         except (StorageError, sqlite3.DatabaseError) as exc:  # damaged while open: say so, leave
             self.push_screen(error_screen(exc), lambda _: self.exit(return_code=1))
 
+    def switch_language(self) -> None:
+        """Chinese to English or back: the screens are built again in it, drafts kept, still
+        logged in; the choice is kept for the next start."""
+        from village_agent.app.home import HomeScreen
+        from village_agent.app.login import SetupScreen
+        from village_agent.i18n import language, save_preference, set_language
+
+        self.keep_drafts()
+        set_language("zh" if language() == "en" else "en")
+        localize_bindings(self)
+        self.title = t("app.title")
+        if self.session is not None:
+            self.back_home()
+            self.switch_screen(HomeScreen(self.session.operator.role))
+        elif lobby.has_store(self.home):
+            self.switch_screen(self.login_screen())
+        else:
+            self.switch_screen(SetupScreen())
+        try:
+            save_preference(self.home, language())
+        except OSError as exc:
+            self.notify(t("lang.not_saved", detail=exc.strerror or exc), severity="warning")
+            return
+        self.notify(t("lang.switched"))
+
     def back_home(self) -> None:
         from village_agent.app.home import HomeScreen
 
@@ -327,6 +352,7 @@ class VillageApp(App[None]):
             yield SystemCommand(t("cmd.sync"), t("cmd.sync.help"), self.open_sync)
             yield SystemCommand(t("cmd.home"), t("cmd.home.help"), self.back_home)
             yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.logout)
+        yield SystemCommand(t("cmd.language"), t("cmd.language.help"), self.switch_language)
         # Textual's own commands (themes, screenshots) are English-only: the quit is ours.
         yield SystemCommand(t("app.quit"), t("cmd.quit.help"), self.action_quit)
 

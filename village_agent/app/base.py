@@ -26,10 +26,15 @@ def localize_bindings(node: DOMNode) -> None:
     be known, so the per-instance copy is translated here instead.
     """
     table = node._bindings.key_to_bindings
+    # The message keys, kept on the first call, so a later call (the language switched) can
+    # translate them again.
+    keys: dict[tuple[str, int], str] = node.__dict__.setdefault("_binding_keys", {
+        (key, i): b.description for key, bindings in table.items()
+        for i, b in enumerate(bindings) if b.description in MESSAGES})
     for key, bindings in table.items():
         table[key] = [
-            replace(b, description=t(b.description)) if b.description in MESSAGES else b
-            for b in bindings
+            replace(b, description=t(keys[key, i])) if (key, i) in keys else b
+            for i, b in enumerate(bindings)
         ]
 
 
