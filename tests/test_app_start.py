@@ -94,6 +94,11 @@ class TestLogin:
             await log_in(pilot)
             assert isinstance(app.screen, HomeScreen)
             assert app.session is not None and app.session.operator.name == AGENT
+            # Every screen's header names the service point while someone is logged in.
+            assert app.title == t("app.title_village", village=VILLAGE_NAME)
+            app.logout()
+            await settle(pilot)
+            assert isinstance(app.screen, LoginScreen) and app.title == t("app.title")
         with raw_db(home) as conn:
             attempts, last_login = conn.execute(
                 "SELECT failed_attempts, last_login_at FROM operators").fetchone()

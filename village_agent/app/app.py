@@ -173,6 +173,7 @@ class VillageApp(App[None]):
         from village_agent.app.home import HomeScreen
 
         self.session = session
+        self.title = self.heading()  # every screen's header names the service point from now on
         self.switch_screen(HomeScreen(session.operator.role))
         self.catch_up(session)
         self.start_background_sync()
@@ -195,6 +196,7 @@ class VillageApp(App[None]):
         self.keep_drafts()
         self.stop_background_sync()
         self.session = None
+        self.title = self.heading()
         self.back_home()
         if self.store is None:
             return
@@ -202,6 +204,12 @@ class VillageApp(App[None]):
             self.switch_screen(self.login_screen())
         except (StorageError, sqlite3.DatabaseError) as exc:  # damaged while open: say so, leave
             self.push_screen(error_screen(exc), lambda _: self.exit(return_code=1))
+
+    def heading(self) -> str:
+        """The header's title: the service point's name once someone is logged in."""
+        if self.session is None:
+            return t("app.title")
+        return t("app.title_village", village=self.session.store.info.village_name)
 
     def switch_language(self) -> None:
         """Chinese to English or back: the screens are built again in it, drafts kept, still
@@ -213,7 +221,7 @@ class VillageApp(App[None]):
         self.keep_drafts()
         set_language("zh" if language() == "en" else "en")
         localize_bindings(self)
-        self.title = t("app.title")
+        self.title = self.heading()
         if self.session is not None:
             self.back_home()
             self.switch_screen(HomeScreen(self.session.operator.role))
