@@ -43,6 +43,23 @@ class ShowsErrors(Vertical):
         self.set_class(bool(messages), "-invalid")
 
 
+LABEL_CELLS = 23  # the label column (village.tcss .field-row > .field-label) less one to breathe
+
+
+def label_lines(label: str) -> str:
+    """A label too long for its column breaks before its bracketed part, not mid-word:
+    "银行账号" over "（社保卡金融账号） *" rather than a lone "） *" on the second line."""
+    from rich.cells import cell_len
+
+    if cell_len(label) <= LABEL_CELLS:
+        return label
+    for bracket in ("（", " ("):
+        at = label.find(bracket)
+        if at > 0 and cell_len(label[:at]) <= LABEL_CELLS:
+            return label[:at] + "\n" + label[at:].lstrip()
+    return label
+
+
 class FieldBox(ShowsErrors):
     """One field: its label, the control for its type, help, and the validation message under it."""
 
@@ -74,7 +91,7 @@ class FieldBox(ShowsErrors):
         spec = self.spec
         mark = " *" if self.required else ""
         with Horizontal(classes="field-row"):
-            yield Label(spec.label + mark, classes="field-label")
+            yield Label(label_lines(spec.label + mark), classes="field-label")
             yield self._control()
         if spec.help:
             yield Static(spec.help, classes="field-help", markup=False)
