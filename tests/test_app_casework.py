@@ -116,6 +116,7 @@ class TestCorrection:
             await pilot.pause()
             assert address.raw() == submitted["fields"]["household_address"]
             assert not field(form, "bank_name").disabled
+            assert not form.check_action("pick_scan", ())  # no scan asked for: no ^o either
 
             # Blank where an answer is required: said in Chinese, nothing stored.
             counts = table_counts(home)

@@ -452,6 +452,7 @@ class TestAppHandsThePdfOn:
         os.mkfifo(fifo)
         fake_command(bin_dir, "xdg-open", f'echo "$1" > "{fifo}"')
         monkeypatch.setenv("PATH", str(bin_dir))  # a viewer, no lp
+        monkeypatch.setenv("DISPLAY", ":0")  # on a desktop
         monkeypatch.setenv(ENV_VAR, f"{font.regular.path}#{font.regular.index}")
         app_id, out = taken_in(session, catalog), tmp_path / "out"
         out.mkdir()
@@ -471,3 +472,23 @@ class TestAppHandsThePdfOn:
             assert read_fifo(fifo) == str(saved.resolve())
             assert [n.message for n in app._notifications][-1] == t("pdf.opened", path=saved)
         assert app_id in "".join(pages_text(saved))
+
+
+def test_on_a_text_console_the_viewer_is_not_claimed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xdg-open exists but there is no X or Wayland: nothing would appear, so it is not started."""
+    from village_agent import printer
+
+    bin_dir, ran = tmp_path / "bin", tmp_path / "ran"
+    fake_command(bin_dir, "xdg-open", f'touch "{ran}"')
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    pdf_file = tmp_path / "receipt.pdf"
+    pdf_file.write_bytes(b"%PDF-1.4\n")
+    handoff = printer.open_file(pdf_file)
+    assert not handoff.done and handoff.message == t("pdf.no_viewer", path=pdf_file)
+    assert not ran.exists()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert printer.open_file(pdf_file).done

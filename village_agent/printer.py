@@ -45,6 +45,14 @@ def can_print(which: Which = shutil.which) -> bool:
     return which("lp") is not None
 
 
+def has_desktop() -> bool:
+    """A viewer can show something: macOS and Windows always; elsewhere only under X or Wayland
+    (on a text console xdg-open starts, finds no display and nothing appears)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def open_file(path: Path, *, which: Which = shutil.which) -> Handoff:
     """Open in the PC's own viewer (xdg-open, open, or Windows' file association) without waiting."""
     if sys.platform == "win32":
@@ -57,7 +65,7 @@ def open_file(path: Path, *, which: Which = shutil.which) -> Handoff:
             return Handoff(False, t("pdf.no_viewer", path=path))
         return Handoff(True, t("pdf.opened", path=path))
     opener = which("open" if sys.platform == "darwin" else "xdg-open")
-    if opener is None:
+    if opener is None or not has_desktop():
         return Handoff(False, t("pdf.no_viewer", path=path))
     try:
         viewer = subprocess.Popen([opener, str(path.resolve())], stdin=subprocess.DEVNULL,

@@ -144,7 +144,8 @@ class CorrectionScreen(FormScreen):
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "save_draft"
+        # No drafts of a correction; the scan picker only where the reasons leave scans open.
+        return action != "save_draft" and super().check_action(action, parameters)
 
     def action_save_draft(self) -> None:
         pass
