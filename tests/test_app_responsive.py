@@ -22,7 +22,7 @@ from village_agent.app import VillageApp
 from village_agent.app.ledger import LedgerScreen
 from village_agent.app.materials import Attached
 from village_agent.app.review import ReviewScreen, TextScreen
-from village_agent.i18n import t
+from village_agent.i18n import language, t
 
 pytestmark = pytest.mark.anyio
 
@@ -50,8 +50,10 @@ async def store_held(app: VillageApp) -> AsyncIterator[None]:
 
 
 async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_files_once(
-    session: Session, catalog: Catalog, home: Path, tmp_path: Path
+    session: Session, catalog: Catalog, home: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("VILLAGE_AGENT_LANG", "zh")  # whatever a switch would set is undone after
     entry = catalog.get("MZ-GLJT")
     data = template_data(catalog, "MZ-GLJT")
     names = sorted(attachment_names(entry, data))
@@ -85,6 +87,11 @@ async def test_a_submit_held_up_by_the_store_keeps_the_screen_answering_and_file
             await pilot.pause()
             assert [w.group for w in app.workers if w.group == "submit"] == ["submit"]
             assert session.list() == []  # nothing half-written while it waits
+            # Switching the language would close the screen waiting for the receipt: refused.
+            app.switch_language()
+            await pilot.pause()
+            assert app.screen is review and language() == "zh"
+            assert [n.message for n in app._notifications][-1] == t("lang.busy")
         await settle(pilot)
         assert isinstance(app.screen, TextScreen)  # the receipt
 

@@ -219,6 +219,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Screens, messages and printouts in Chinese; kept for the next start",
     },
     "lang.switched": {"zh": "已切换为中文", "en": "Now in English"},
+    "lang.busy": {
+        "zh": "正在提交、保存或同步，或补正尚未提交：请先完成，再切换语言",
+        "en": "Something is being filed, saved or synced, or a correction is open: finish it, then switch",
+    },
     "lang.not_saved": {
         "zh": "已切换为中文，但无法保存设置（{detail}），下次启动仍按原语言",
         "en": "Now in English, but the choice could not be saved ({detail}); the next start uses the old language",

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from village_agent.syncloop import BackgroundSync
 
 
+# Workers that record, write or hand something on: the language does not switch under them.
+RECORDING_WORK = frozenset({"submit", "correct", "deliver", "rate", "attach", "export", "import",
+                            "pdf", "sync", "setup", "login", "enroll", "request"})
+
+
 class VillageApp(App[None]):
     """Screens live in their own modules; this class only wires them together."""
 
@@ -214,10 +219,17 @@ class VillageApp(App[None]):
     def switch_language(self) -> None:
         """Chinese to English or back: the screens are built again in it, drafts kept, still
         logged in; the choice is kept for the next start."""
+        from village_agent.app.casework import CorrectionScreen
         from village_agent.app.home import HomeScreen
         from village_agent.app.login import SetupScreen
         from village_agent.i18n import language, save_preference, set_language
 
+        # Building the screens again closes them: work under way would lose its answer (a
+        # receipt), and a correction is never kept as a draft. Finish first, then switch.
+        busy = [w for w in self.workers if w.group in RECORDING_WORK and not w.is_finished]
+        if busy or any(isinstance(s, CorrectionScreen) for s in self.screen_stack):
+            self.notify(t("lang.busy"), severity="warning", timeout=8)
+            return
         self.keep_drafts()
         set_language("zh" if language() == "en" else "en")
         localize_bindings(self)
