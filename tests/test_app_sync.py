@@ -407,6 +407,14 @@ class TestHomeSyncStatus:
                 assert not app.screen.query_one("#home-sync").has_class("-offline")
         node.session.store.close()
 
+        # A new run, before a session of its own: not "online" (the township may be gone since),
+        # but what the store says of the last session.
+        app = sync_app(home)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await log_in(pilot)
+            assert home_sync(app)[0] == t("home.link_last_ok")
+
         # The township is gone. The background loop's first session finds nobody there: its
         # probe fails before any request, so the store still says the last session went well.
         take_in(session, catalog, n=1)

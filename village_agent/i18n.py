@@ -572,6 +572,7 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "home.link_online": {"zh": "同步：在线", "en": "Sync: online"},
     "home.link_offline": {"zh": "同步：离线（将自动重试）", "en": "Sync: offline (will retry)"},
     "home.link_unknown": {"zh": "同步：尚未连上乡镇", "en": "Sync: no contact yet"},
+    "home.link_last_ok": {"zh": "同步：上次同步成功（本次尚未联系）", "en": "Sync: last session OK (none yet)"},
     "home.last_contact": {"zh": "上次联系 {when}", "en": "Last contact {when}"},
     "home.queue": {"zh": "同步队列 {n} 条", "en": "Queue: {n} to send"},
     "home.awaiting_owner": {"zh": "待县确认 {n} 条", "en": "{n} awaiting the county"},

@@ -100,7 +100,8 @@ class HomeScreen(BaseScreen):
         view = overview(session.store)
         online = link_state(view, app.link)
         return Today(worklist.overview(summaries, app.today, session.calendar()),
-                     len(session.drafts(mine=mine)), sync_lines(view, online),
+                     len(session.drafts(mine=mine)),
+                     sync_lines(view, online, this_run=app.link is not None),
                      (online is False or view.unseen_notices > 0) and view.enrolled
                      and not view.revoked)
 
@@ -180,14 +181,17 @@ def link_state(view: SyncOverview, heard: bool | None) -> bool | None:
     return True if view.last_contact else None
 
 
-def sync_lines(view: SyncOverview, online: bool | None) -> str:
+def sync_lines(view: SyncOverview, online: bool | None, *, this_run: bool = True) -> str:
     """Home's sync block: online or offline, the last contact with the township, the queue."""
     if view.revoked:
         return t("sync.revoked")
     if not view.enrolled:
         return t("sync.not_enrolled", n=view.unsealed)
+    # Online only when a session of this run reached the township; before that, the store says
+    # how the last one went (the township may have gone since).
     link = ("home.link_unknown" if online is None
-            else "home.link_online" if online else "home.link_offline")
+            else "home.link_offline" if not online
+            else "home.link_online" if this_run else "home.link_last_ok")
     last = local_time(view.last_contact, with_time=True) if view.last_contact else t("sync.never")
     lines = [t(link), t("home.last_contact", when=last),
              t("home.queue", n=view.pending + view.unsealed)]
