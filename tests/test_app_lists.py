@@ -315,3 +315,11 @@ class TestLedger:
         with raw_db(home) as conn:  # the export is in the audit chain, without personal data
             assert conn.execute("SELECT target FROM audit WHERE action = 'ledger.export'"
                                 ).fetchall() == [(month,)]
+
+
+def test_the_list_shows_this_years_dates_short_and_others_whole() -> None:
+    from village_agent.app.applications import short_date
+
+    assert short_date("2026-11-20", "2026-") == "11-20"
+    assert short_date("2027-01-08", "2026-") == "2027-01-08"  # due next year: the year is said
+    assert short_date(None, "2026-") is None

@@ -74,6 +74,13 @@ def applicant_matches(summary: Summary, query: str, id_number: str) -> bool:
     return bool(id_number) and number in id_number
 
 
+def short_date(day: str | None, this_year: str) -> str | None:
+    """This year's dates as 11-20, others in full: the list's six columns fit 80 columns."""
+    if day and day.startswith(this_year):
+        return day[len(this_year):]
+    return day
+
+
 class ApplicationsScreen(BaseScreen):
     """Every case at this point (a grid worker: their own), newest first."""
 
@@ -171,12 +178,15 @@ class ApplicationsScreen(BaseScreen):
         table = self.query_one("#list-table", DataTable)
         table.clear()
         rows = self.filtered()
+        year = f"{self.village.today.year}-"
         for s in rows:
             flag = self.flags.get(s.id)
-            due = Text(s.due_date or "—", style="bold red" if flag and flag.colour == "red"
+            due = Text(short_date(s.due_date, year) or "—",
+                       style="bold red" if flag and flag.colour == "red"
                        else "bold yellow" if flag else "")
             table.add_row(s.id, self.item_name(s.item_code), s.applicant_name or "—",
-                          status_text(s.status), printing.local_time(s.created_at), due, key=s.id)
+                          status_text(s.status), short_date(printing.local_time(s.created_at), year),
+                          due, key=s.id)
         self.query_one("#list-count", Static).update(
             t("list.count", shown=len(rows), total=len(self.summaries)))
 
