@@ -212,3 +212,24 @@ def test_grid_worker_records_an_inspection_with_inspect(cli: Cli, tmp_path: Path
     shown = cli("show", app_id, "--json").json()
     assert shown["kind"] == "inspection" and shown["status"] == "recorded"
     assert [e["type"] for e in shown["events"]] == ["created", "inspection_recorded"]
+
+
+def test_the_demo_says_what_it_did_in_english_when_asked(tmp_path: Path) -> None:
+    from forms.catalog import load_catalog
+
+    home = tmp_path / "demo"
+    result = Cli(home)("demo", "--home", str(home), "--no-app", "--port", "0",
+                       env={"VILLAGE_AGENT_LANG": "en"})
+    assert result.code == 0, result.stderr
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    names = {e.name for e in load_catalog().entries()} | {
+        e.short_name for e in load_catalog().entries()}
+    lines = result.stdout.splitlines()
+    ours = [line for line in lines if line.startswith(("Demo folder:", "Enrolled at", "Sync:",
+                                                       "Applications:", "  Taken in"))]
+    assert len([line for line in ours if line.startswith("Sync:")]) == 3
+    assert len([line for line in ours if line.startswith("  Taken in")]) >= len(demo.SAMPLES)
+    for line in ours:  # item names are the county's catalog data: Chinese in both languages
+        for name in sorted(names, key=len, reverse=True):
+            line = line.replace(name, "")
+        assert not cjk.search(line), line

@@ -28,10 +28,9 @@ from forms.templates import attachment_names, template
 from forms.workdays import WorkingCalendar
 from storage.attachments import IncomingFile
 from storage.errors import InvalidRequest
-from storage.status import STATUS_ZH
 from storage.store import Session, Store
 from village_agent import intake, printing, worklist
-from village_agent.i18n import t
+from village_agent.i18n import language, status_text, t
 
 if TYPE_CHECKING:
     from village_agent.cli import Context
@@ -204,25 +203,25 @@ def _morning(demo: Demo, session: Session, township: Any) -> None:
     today = demo.today
     out = demo.lines
     session.add_operator(GRID_WORKER, "grid_worker", GRID_PIN)
-    out += [f"演示目录：{demo.home}",
-            f"村代办点：石鼓村（代办员 {AGENT}，PIN码 {DEMO_PIN}；网格员 {GRID_WORKER}，PIN码 {GRID_PIN}）",
-            f"乡镇中心：兴宁镇（工作人员 {CLERK}，PIN码 {CLERK_PIN}），本机 {demo.url}", ""]
+    out += [t("demo.home", home=demo.home),
+            t("demo.village", agent=AGENT, pin=DEMO_PIN, grid=GRID_WORKER, grid_pin=GRID_PIN),
+            t("demo.township", clerk=CLERK, pin=CLERK_PIN, url=demo.url), ""]
     enrolled = enroll_online(session, demo.url, issue_code(township, VILLAGE))
-    out.append(f"登记到乡镇中心，乡镇指纹 {enrolled.issuer.fingerprint()}")
+    out.append(t("demo.enrolled", fp=enrolled.issuer.fingerprint()))
     calendar = session.calendar()
     for key, code, name in SAMPLES:
         demo.ids[key] = _take_in(session, cat, code, name, today, today, out)
     ids = demo.ids
     first = sync_once(store, session=session)
-    out.append(f"同步：上报{first.sent}条，乡镇确认{first.done}条，往返{first.round_trips}次")
+    out.append(t("demo.sync_up", sent=first.sent, done=first.done, trips=first.round_trips))
     _decide(township, ids)
     second = sync_once(store, session=session)
-    out.append(f"同步：收到办理结果{second.downstream_new}条，更新{second.applied}件")
+    out.append(t("demo.sync_down", new=second.downstream_new, applied=second.applied))
     intake.deliver(session, ids["rated"], how="in_person", today=today)
     intake.rate(session, ids["rated"], True, "一次办好，不用跑乡里", today=today)
     intake.deliver(session, ids["delivered"], how="family", to_whom="赵小芳", today=today)
     third = sync_once(store, session=session)
-    out.append(f"同步：上报送达与评价{third.sent}条")
+    out.append(t("demo.sync_handover", sent=third.sent))
     # After the last sync: one application waits for the next, one form is a draft.
     for key, code, name in LATE:
         taken_on = _taken_on(key, cat.get(code), today, calendar)
@@ -232,12 +231,12 @@ def _morning(demo: Demo, session: Session, township: Any) -> None:
     ids[key] = session.save_draft(code, cat.get(code).version, {
         "applicant": data["applicant"], "fields": data["fields"], "materials": {},
         "attachments": []})
-    out.append(f"  草稿 {name} {cat.get(code).name}（材料未核，未提交）")
+    out.append(t("demo.draft", name=name, item=cat.get(code).name))
 
     summaries = session.list()
     view = worklist.overview(summaries, today, calendar)
-    out += ["", "办件一览："]
-    out += [f"  {s.id}  {_pad(STATUS_ZH.get(s.status, s.status), 5)}  "
+    out += ["", t("demo.list")]
+    out += [f"  {s.id}  {_pad(status_text(s.status), 5)}  "
             f"{cat.get(s.item_code).short_name}  {s.applicant_name or ''}"
             for s in sorted(summaries, key=lambda s: s.id)]
     out += ["", t("home.casework", correct=view.to_correct, deliver=view.to_hand_over,
@@ -249,7 +248,8 @@ def _morning(demo: Demo, session: Session, township: Any) -> None:
     report = session.verify()
     center_report = township.session.verify()
     demo.ok = report.ok and center_report.ok
-    out.append(t("verify.ok", **report.counts) if demo.ok else "校验未通过")
+    out.append(t("verify.ok", **report.counts) if demo.ok
+               else t("verify.failed", n=len(report.problems) + len(center_report.problems)))
     demo.report = {
         "ok": demo.ok, "home": str(demo.home), "pin": DEMO_PIN, "operator": AGENT,
         "grid_worker": {"name": GRID_WORKER, "pin": GRID_PIN},
@@ -266,7 +266,9 @@ def _morning(demo: Demo, session: Session, township: Any) -> None:
 
 
 def _pad(text: str, chars: int) -> str:
-    """Chinese text padded with full-width spaces, so the columns after it line up."""
+    """Padded so the columns after it line up: full-width spaces after Chinese, else spaces."""
+    if language() == "en":
+        return text.ljust(chars * 2 + 2)
     return text + "\u3000" * max(chars - len(text), 0)
 
 
@@ -310,11 +312,12 @@ def _take_in(session: Session, cat: Any, code: str, name: str | None, taken_on: 
     if code == "MZ-GLJT":
         scans.append(IncomingFile("id_card", "身份证.jpg", b"\xff\xd8\xff demo scan"))
     result = intake.take(session, cat, session.calendar(), code, data, scans, today=taken_on)
-    earlier = f"（{taken_on}收件，一直未能上报）" if taken_on != today else ""
+    earlier = t("demo.earlier", day=taken_on) if taken_on != today else ""
     for app_id, item_code, d in zip(result.application_ids, result.item_codes, result.deadlines,
                                     strict=True):
-        due = "即办" if d is None or d.working_days == 0 else f"预计{d.due}前"
-        out.append(f"  收件 {app_id}  {cat.get(item_code).name}  {due}{earlier}")
+        due = (t("demo.immediate") if d is None or d.working_days == 0
+               else t("demo.due", due=d.due))
+        out.append(t("demo.taken", id=app_id, item=cat.get(item_code).name, due=due + earlier))
     return result.application_ids[0]
 
 

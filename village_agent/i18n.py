@@ -219,6 +219,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Screens, messages and printouts in Chinese; kept for the next start",
     },
     "lang.switched": {"zh": "已切换为中文", "en": "Now in English"},
+    # village-agent demo: what it did (the sample villagers, items and decisions are data)
+    "demo.home": {"zh": "演示目录：{home}", "en": "Demo folder: {home}"},
+    "demo.village": {
+        "zh": "村代办点：石鼓村（代办员 {agent}，PIN码 {pin}；网格员 {grid}，PIN码 {grid_pin}）",
+        "en": "Village point: 石鼓村 (agent {agent}, PIN {pin}; grid worker {grid}, PIN {grid_pin})",
+    },
+    "demo.township": {
+        "zh": "乡镇中心：兴宁镇（工作人员 {clerk}，PIN码 {pin}），本机 {url}",
+        "en": "Township center: 兴宁镇 (clerk {clerk}, PIN {pin}), at {url}",
+    },
+    "demo.enrolled": {"zh": "登记到乡镇中心，乡镇指纹 {fp}", "en": "Enrolled at the township; its fingerprint {fp}"},
+    "demo.sync_up": {
+        "zh": "同步：上报{sent}条，乡镇确认{done}条，往返{trips}次",
+        "en": "Sync: {sent} sent, {done} confirmed by the township, {trips} round trip(s)",
+    },
+    "demo.sync_down": {
+        "zh": "同步：收到办理结果{new}条，更新{applied}件",
+        "en": "Sync: {new} decision(s) received, {applied} case(s) updated",
+    },
+    "demo.sync_handover": {"zh": "同步：上报送达与评价{sent}条", "en": "Sync: {sent} hand-over and rating record(s) sent"},
+    "demo.draft": {"zh": "  草稿 {name} {item}（材料未核，未提交）", "en": "  Draft {name} {item} (materials not checked, not submitted)"},
+    "demo.list": {"zh": "办件一览：", "en": "Applications:"},
+    "demo.taken": {"zh": "  收件 {id}  {item}  {due}", "en": "  Taken in {id}  {item}  {due}"},
+    "demo.immediate": {"zh": "即办", "en": "done on the spot"},
+    "demo.due": {"zh": "预计{due}前", "en": "due by {due}"},
+    "demo.earlier": {"zh": "（{day}收件，一直未能上报）", "en": " (taken in {day}, never sent)"},
     "lang.busy": {
         "zh": "正在提交、保存或同步，或补正尚未提交：请先完成，再切换语言",
         "en": "Something is being filed, saved or synced, or a correction is open: finish it, then switch",
