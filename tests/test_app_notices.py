@@ -84,3 +84,44 @@ async def test_a_renumbered_application_is_said_on_home_and_read_on_the_sync_scr
     finally:
         store.close()
     assert seen == newest  # read: home counts none until sync raises another
+
+
+async def test_numbered_again_at_login_the_agent_is_told_at_once(
+    tmp_path: Path, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    home = tmp_path / "village"
+    session = _new_village(home, township)
+    _apply(session, catalog)
+    assert sync_once(session.store, session=session).ok
+    backup = tmp_path / "backup.db"
+    _backup(session.store, backup)
+    _apply(session, catalog)
+    assert sync_once(session.store, session=session).ok
+    store = _restore(session.store, backup)
+    session = store.login(AGENT, PIN)
+    old = _apply(session, catalog)
+    assert sync_once(store).clashes == 2  # the background loop, no one logged in: found only
+    store.close()
+
+    app = sync_app(home)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await log_in(pilot)
+        await settle(pilot)  # the login's catch-up numbers the clashing work again
+        new = f"{TODAY:%Y%m%d}-{TAG}-00005"
+        said = t("sync.renumbered", old=old, new=new)
+        assert said in [n.message for n in app._notifications]  # a toast, at once
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SyncScreen)
+        table = app.screen.query_one("#sync-notices", DataTable)
+        assert str(table.get_row_at(0)[1]) == said
+        await pilot.press("s")  # sync now: sent under the new number
+        await settle(pilot)
+
+    store = Store.open(home)
+    try:
+        shown = store.login(AGENT, PIN).show(new)[0]
+        assert shown.id == new and shown.status == "received"  # filed at the township under it
+    finally:
+        store.close()

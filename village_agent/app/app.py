@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from storage.crypto import KdfParams
     from storage.drafts import Draft
     from storage.store import Session, Store
+    from sync.client import SyncReport
     from village_agent.app.login import LoginScreen
     from village_agent.app.syncscreen import SyncEnded
     from village_agent.formstate import Entry
@@ -187,15 +188,20 @@ class VillageApp(App[None]):
     def catch_up(self, session: Session) -> None:
         """Results a PIN-less sync or a stick brought in are filed at login, online or not."""
         from sync.client import SyncReport
+        from sync.node import Node
+        from sync.village import renumber
         from village_agent.app.syncscreen import SyncEnded
         from village_agent.intake import catch_up
 
         with self.sync_lock:
             if self.session is not session:
                 return
+            # A restored copy's clashing work is numbered again at the first login: said at once.
+            renamed = [(r.old, r.new) for r in renumber(Node.of(session))]
             applied = catch_up(session)
-        if applied:
-            self.post_message(SyncEnded(SyncReport(ok=True, applied=applied), background=True))
+        if applied or renamed:
+            self.post_message(SyncEnded(SyncReport(ok=True, applied=applied, renamed=renamed),
+                                        background=True))
 
     def logout(self) -> None:
         self.keep_drafts()
@@ -346,6 +352,12 @@ class VillageApp(App[None]):
         runner.stop()
         return runner.join(wait) if wait else not runner.alive
 
+    def tell_renumbered(self, report: SyncReport) -> None:
+        """An application numbered again: said at once (the villager's receipt has the old
+        number), and kept among the sync screen's notices."""
+        for old, new in report.renamed:
+            self.notify(t("sync.renumbered", old=old, new=new), severity="warning", timeout=30)
+
     def on_sync_ended(self, message: SyncEnded) -> None:
         from village_agent.app.home import HomeScreen, link_after
         from village_agent.app.syncscreen import SyncScreen
@@ -355,6 +367,7 @@ class VillageApp(App[None]):
             self.link = heard
         if self.session is None:  # a session that ended after logout: nothing to show it on
             return
+        self.tell_renumbered(message.report)
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.reload()

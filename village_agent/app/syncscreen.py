@@ -344,6 +344,7 @@ class SyncScreen(BaseScreen):
             assert isinstance(result, SyncReport)
             self.online = result.ok or (None if result.error == "not_enrolled" else False)
             self.say(syncjobs.sync_summary(result), ok=result.ok)
+            self.village.tell_renumbered(result)
             if result.ok:
                 self.query_one("#sync-progress-text", Static).update("")
         elif group == "export":
