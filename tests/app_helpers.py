@@ -16,6 +16,7 @@ from textual.worker import Worker
 from storage.crypto import TEST_KDF
 from tests.conftest import PIN, TODAY
 from village_agent.app import VillageApp, make_app
+from village_agent.app.applications import ApplicationsScreen
 from village_agent.app.fields import FieldBox, GroupBox, widget_id
 from village_agent.app.form import FormScreen
 from village_agent.app.materials import MaterialRow
@@ -86,6 +87,15 @@ async def log_in(pilot: Pilot[Any], pin: str = PIN, operator: str | None = None)
     box.value = pin  # typed key by key in test_app_start; here only the Enter is pressed
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def open_applications(pilot: Pilot[Any]) -> ApplicationsScreen:
+    """From home, a: the applications list, loaded."""
+    await pilot.press("a")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ApplicationsScreen)
+    return screen
 
 
 async def type_into(pilot: Pilot[Any], selector: str, text: str) -> None:

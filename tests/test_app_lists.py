@@ -19,6 +19,7 @@ from tests.app_helpers import (
     SIZE,
     enter_text,
     log_in,
+    open_applications,
     screen_text,
     settle,
     text_of,
@@ -28,7 +29,7 @@ from tests.app_helpers import (
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.helpers import raw_db, scan, template_data
 from village_agent import intake, printing
-from village_agent.app.applications import ApplicationsScreen, DetailScreen
+from village_agent.app.applications import DetailScreen
 from village_agent.app.ledger import LedgerScreen
 from village_agent.i18n import event_text, status_text, t
 
@@ -102,10 +103,7 @@ class TestApplications:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             await log_in(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ApplicationsScreen)
+            screen = await open_applications(pilot)
             table = screen.query_one("#list-table", DataTable)
 
             def shown() -> set[str]:
@@ -191,10 +189,7 @@ class TestApplicationFilters:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             await log_in(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ApplicationsScreen)
+            screen = await open_applications(pilot)
             table = screen.query_one("#list-table", DataTable)
             date_box = screen.query_one("#list-date", Select)
             applicant = screen.query_one("#list-applicant", Input)

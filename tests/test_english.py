@@ -20,7 +20,15 @@ from textual.widgets import DataTable, RadioButton
 from forms.catalog import Catalog
 from forms.templates import attachment_names
 from storage.store import Session, Store
-from tests.app_helpers import SIZE, fill, log_in, screen_text, settle, village_app
+from tests.app_helpers import (
+    SIZE,
+    fill,
+    log_in,
+    open_applications,
+    screen_text,
+    settle,
+    village_app,
+)
 from tests.conftest import AGENT, TODAY, VILLAGE_NAME, Cli
 from tests.helpers import scan, template_data
 from village_agent import intake, printing
@@ -203,10 +211,7 @@ class TestAt80x24:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             await log_in(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ApplicationsScreen)
+            screen = await open_applications(pilot)
             table = screen.query_one("#list-table", DataTable)
             table.focus()
             table.move_cursor(row=table.get_row_index(cases[3]))
