@@ -228,3 +228,11 @@ def sync_summary(report: SyncReport) -> str:
     if report.error == "HTTPStatusError":
         return t("sync.refused")
     return t("sync.unreachable")
+
+
+def link_after(report: SyncReport) -> bool | None:
+    """What the end of a session says of the link: True it reached the township, False it did
+    not, None nothing (not enrolled, stopped at logout or quit, results filed without a call)."""
+    if report.ok:
+        return True if report.round_trips else None
+    return None if report.error in ("not_enrolled", "stopped") else False

@@ -359,8 +359,9 @@ class VillageApp(App[None]):
             self.notify(t("sync.renumbered", old=old, new=new), severity="warning", timeout=30)
 
     def on_sync_ended(self, message: SyncEnded) -> None:
-        from village_agent.app.home import HomeScreen, link_after
+        from village_agent.app.home import HomeScreen
         from village_agent.app.syncscreen import SyncScreen
+        from village_agent.syncjobs import link_after
 
         heard = link_after(message.report)
         if heard is not None:

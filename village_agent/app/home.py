@@ -19,7 +19,6 @@ from village_agent.ledger import STATUS_ORDER
 from village_agent.printing import local_time
 
 if TYPE_CHECKING:
-    from sync.client import SyncReport
     from sync.overview import SyncOverview
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -161,14 +160,6 @@ class HomeScreen(BaseScreen):
 
     def action_logout(self) -> None:
         self.village.logout()
-
-
-def link_after(report: SyncReport) -> bool | None:
-    """What the end of a session says of the link: True it reached the township, False it did
-    not, None nothing (not enrolled, stopped at logout or quit, results filed without a call)."""
-    if report.ok:
-        return True if report.round_trips else None
-    return None if report.error in ("not_enrolled", "stopped") else False
 
 
 def link_state(view: SyncOverview, heard: bool | None) -> bool | None:

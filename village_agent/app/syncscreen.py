@@ -206,9 +206,15 @@ class SyncScreen(BaseScreen):
             self.query_one("#sync-tabs", TabbedContent).active = "sync-tab-notices"
             said.focus()
 
+    def see_link(self, report: SyncReport) -> None:
+        """What a session's end says of the link; a session that made no call says nothing."""
+        heard = syncjobs.link_after(report)
+        if heard is not None:
+            self.online = heard
+
     def sync_ended(self, report: SyncReport, *, background: bool) -> None:
         """The app tells every sync screen when any session ends."""
-        self.online = report.ok or (None if report.error == "not_enrolled" else False)
+        self.see_link(report)
         if background and self.busy is None:
             self.say(t("syncscreen.background", summary=syncjobs.sync_summary(report)),
                      ok=report.ok)
@@ -342,7 +348,7 @@ class SyncScreen(BaseScreen):
             self.show_state()
         elif group == "sync":
             assert isinstance(result, SyncReport)
-            self.online = result.ok or (None if result.error == "not_enrolled" else False)
+            self.see_link(result)
             self.say(syncjobs.sync_summary(result), ok=result.ok)
             self.village.tell_renumbered(result)
             if result.ok:
