@@ -426,3 +426,13 @@ def m010_outbox_sent(db: Database) -> None:
         UPDATE outbox SET sent_at = created_at WHERE state != 'unsealed'
         """,
     )
+
+
+@migrations()
+def m011_request_counters(db: Database) -> None:
+    """The highest sync-request counter a center accepted from each peer (`sync.proof`).
+
+    A request is answered only when it is signed by the device and its counter is
+    above this one, so a captured request cannot be replayed.
+    """
+    _run(db, "ALTER TABLE peers ADD COLUMN request_counter INTEGER NOT NULL DEFAULT 0")

@@ -4,7 +4,8 @@ SyncError
  └── BundleRejected      a message or bundle file is refused before anything is stored
       (reason: malformed | truncated | unknown_sender | bad_signature | not_for_us
                | decrypt_failed | too_large | revoked | wrong_village | replay
-               | malformed_payload)
+               | malformed_payload | not_permitted | foreign_application | out_of_order
+               | proof_required | bad_proof | stale_request | no_request_key)
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ REASONS_ZH = {
     "wrong_village": "发送设备不属于所报村的代办点，已拒收",
     "replay": "重复或过期的数据包，未重复入库",
     "malformed_payload": "数据内容格式不正确（发送设备的软件可能有误），该条已拒收，不再重发",
+    "not_permitted": "该设备无权发送这类记录（办理决定只能由办理中心作出），该条已拒收，不再重发",
+    "foreign_application": "该办件属于其他村的代办点，本设备不能为其报送记录，该条已拒收，不再重发",
+    "out_of_order": "该记录与办件当前状态不符（例如未办结就送达、未送达就评价），该条已拒收，不再重发",
+    "proof_required": "同步请求未携带本设备的签名证明，中心不予应答；请将软件更新到最新版本",
+    "bad_proof": "同步请求的签名证明校验失败（可能是伪造的请求），中心不予应答",
+    "stale_request": "同步请求已用过（可能是重放的旧请求），中心不予应答",
+    "no_request_key": "本设备还没有同步凭据：请代办员登录一次软件，之后即可自动同步",
 }
 
 
