@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlite_utils
@@ -454,6 +454,18 @@ def order_stamp(db: sqlite_utils.Database, remote: str) -> str:
 
 
 
+# The decisions that set a case's promised date: the handling center's, never a village's.
+DECIDED_DUE = frozenset({"received", "accepted"})
+
+
+def _is_date(text: str) -> bool:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10 and 2000 <= day.year <= 2100
+
+
 def apply_remote_event(
     db: sqlite_utils.Database, keys: Keys, *, device_id: str, seq: int, hlc: str,
     recorded_at: str, application_id: str, event_type: str, payload: dict[str, Any],
@@ -491,10 +503,12 @@ def apply_remote_event(
         (application_id, event_type, device_id, seq, hlc, recorded_at,
          keys.seal_json(payload, events.event_aad(device_id, seq))),
     )
-    if isinstance(payload.get("due_date"), str):
-        # The deciding center's deadline (from its receipt or acceptance) replaces our estimate.
-        db.execute("UPDATE applications SET due_date = ?, due_approximate = 0 WHERE id = ?",
-                   (payload["due_date"], application_id))
+    due = payload.get("due_date")
+    if event_type in DECIDED_DUE and isinstance(due, str) and _is_date(due):
+        # The deciding center's deadline (from its receipt or acceptance) replaces our estimate,
+        # approximate as long as the center said so (a year without its holiday table).
+        db.execute("UPDATE applications SET due_date = ?, due_approximate = ? WHERE id = ?",
+                   (due, int(payload.get("due_approximate") is True), application_id))
     events.refresh_status(db, application_id)
     return True
 

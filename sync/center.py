@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
+from forms.workdays import Deadline
 from storage import attachments, audit, events, syncstate
 from sync import envelope, messages, signed
 from sync.errors import BundleRejected, SyncError
@@ -40,6 +41,7 @@ class Ingested:
     refused: list[tuple[str, int | None, str]] = field(default_factory=list)  # (sender, seq, reason)
     senders: set[str] = field(default_factory=set)
     clashed_apps: set[tuple[str, str]] = field(default_factory=set)  # (sender, application id)
+    held: list[int] = field(default_factory=list)  # not yet in order: the sender sends them again
 
 
 def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: str) -> None:
@@ -48,19 +50,81 @@ def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: 
         syncstate.alarm(db, reason, sender, seq, "refused at ingest")
 
 
-# Refusals of a device's authentic message that its next session is told of in our signed ack.
-PAYLOAD_REFUSALS = ("malformed_payload",)
+# Refusals of a device's authentic message that its next session is told of in our signed ack:
+# what is wrong with it will be wrong every time it is sent, so it is refused for good.
+PAYLOAD_REFUSALS = ("malformed_payload", "not_permitted", "foreign_application")
+
+# Events a village device may file at a center: what the applicant declared and what became of
+# the result at the village. Every decision (received, accepted, ...) is the handling center's.
+VILLAGE_EVENTS = events.UPSTREAM
+
+# The statuses (at this center) each village event may follow. An event that does not fit yet
+# is not stored and not acknowledged: the village keeps it and sends it again.
+VILLAGE_EVENT_FOLLOWS = {
+    "submitted": {"draft"},
+    "inspection_recorded": {"draft"},
+    "corrected": {"correction_requested"},
+    "delivered": {"completed", "rejected"},
+    "rated": {"delivered"},
+}
 
 
-def _refuse_payload(node: Node, result: Ingested, sender: str, seq: int, detail: str) -> None:
-    """A verified message whose content we cannot take in: one alarm, and the ack says so from now on."""
-    result.refused.append((sender, seq, "malformed_payload"))
+def _refuse_payload(node: Node, result: Ingested, sender: str, seq: int, detail: str,
+                    reason: str = "malformed_payload",
+                    db: sqlite_utils.Database | None = None) -> None:
+    """A verified message we will never take in: one alarm, and the ack says so from now on."""
+    result.refused.append((sender, seq, reason))
     result.senders.add(sender)  # authentic: its ack (which says so) goes back with the answer
-    with node.session.store.database.write() as db:
-        known = db.execute("SELECT 1 FROM alarms WHERE kind = 'malformed_payload' AND sender = ?"
-                           " AND seq = ?", (sender, seq)).fetchone()
-        if known is None:  # sent again (an older village does not know refusals): no new alarm
-            syncstate.alarm(db, "malformed_payload", sender, seq, f"refused at ingest: {detail}")
+    if db is None:
+        with node.session.store.database.write() as db:
+            _alarm_once(db, reason, sender, seq, f"refused at ingest: {detail}")
+    else:
+        _alarm_once(db, reason, sender, seq, f"refused at ingest: {detail}")
+
+
+def _alarm_once(db: sqlite_utils.Database, reason: str, sender: str, seq: int, detail: str) -> None:
+    known = db.execute("SELECT 1 FROM alarms WHERE kind = ? AND sender = ? AND seq = ?",
+                       (reason, sender, seq)).fetchone()
+    if known is None:  # sent again (an older village does not know refusals): no new alarm
+        syncstate.alarm(db, reason, sender, seq, detail)
+
+
+def _owner_village(db: sqlite_utils.Database, application_id: str) -> str | None:
+    """The village an application belongs to here: that of the device whose event first filed it."""
+    row = db.execute(
+        "SELECT p.village_code FROM events e JOIN peers p ON p.device_id = e.device_id"
+        " WHERE e.application_id = ? AND p.role = 'village' ORDER BY e.id LIMIT 1",
+        [application_id]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _authority(db: sqlite_utils.Database, peer: syncstate.Peer, kind: str,
+               app: str, payload: dict[str, Any]) -> tuple[str, str] | None:
+    """Why `peer` may not file this message here (reason, detail), or None if it may.
+
+    Checked before anything is written, inside the transaction that files it. Reasons in
+    PAYLOAD_REFUSALS are for good; "not_yet" means the case has not reached the status the
+    event follows (its `created` still to come): nothing is stored, the sender keeps it.
+    """
+    if peer.role != "village" or kind not in ("event", "attachment_chunk"):
+        return "not_permitted", f"a {peer.role} device does not send {kind} messages here"
+    if kind == "event" and payload["type"] not in VILLAGE_EVENTS:
+        return "not_permitted", f"{payload['type']} is the handling center's to record"
+    row = db.execute("SELECT status, kind FROM applications WHERE id = ?", [app]).fetchone()
+    if row is None:
+        if kind == "event" and payload["type"] != "created":
+            return "not_yet", f"{payload['type']} before the application was created"
+        return None  # a new application (or a scan's piece before its event): bound below
+    owner = _owner_village(db, app)
+    if owner != peer.village_code:
+        return "foreign_application", f"application {app} belongs to village {owner}"
+    if kind == "event":
+        follows = VILLAGE_EVENT_FOLLOWS.get(str(payload["type"]))
+        if follows is not None and row[0] not in follows:
+            return "not_yet", f"{payload['type']} while the case is {row[0]}"
+        if payload["type"] == "material_supplied" and row[0] == "draft":
+            return "not_yet", "material_supplied before the application was submitted"
+    return None
 
 
 def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> None:
@@ -89,17 +153,38 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         if header.kind == "attachment_chunk":
             chunk = messages.parse_chunk(opened)
             payload: dict[str, Any] = {}
+            if str(chunk[0]["application_id"]) != header.get("app"):
+                raise BundleRejected("malformed_payload", "application id differs from header")
         else:
             payload = messages.loads(opened)
             if header.kind == "event":
                 messages.check_event(payload, header.hlc)
+                messages.check_village_event(payload)
+                if str(payload["application_id"]) != header.get("app"):
+                    raise BundleRejected("malformed_payload", "application id differs from header")
     except BundleRejected as exc:
         _refuse_payload(node, result, header.sender, header.seq, exc.detail or exc.reason)
         return
     result.senders.add(header.sender)
     database = node.session.store.database
+    app_id = str(chunk[0]["application_id"]) if header.kind == "attachment_chunk" else str(
+        payload.get("application_id", ""))
     with database.write() as db:
-        if _held_back(db, header, result):
+        known = db.execute("SELECT 1 FROM received WHERE sender = ? AND seq = ?",
+                           (header.sender, header.seq)).fetchone()
+        held_back = not known and _held_back(db, header, result)
+        # Filed before: the usual duplicate or conflict, whatever the case's status is now.
+        refusal = None if known or held_back else _authority(db, peer, header.kind, app_id,
+                                                             payload)
+        if refusal is not None:
+            reason, detail = refusal
+            if reason == "not_yet":
+                _alarm_once(db, "not_yet", header.sender, header.seq, f"held at ingest: {detail}")
+                result.held.append(header.seq)
+            else:
+                _refuse_payload(node, result, header.sender, header.seq, detail, reason, db)
+            return
+        if held_back:
             outcome = "conflict"
         else:
             outcome = syncstate.file_received(
@@ -315,10 +400,19 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
         # The promised clock starts from our receipt, never from the village's clock.
         received = date.today()
         limit = time_limit(str(body.get("item_code", "")), node.session.store.catalog())
-        due = node.session.calendar().add_working_days(received, limit).due.isoformat()
-        _decide_in(node, db, app_id, "received", {"received_on": received.isoformat(),
-                                                  "due_date": due, "by": node.kind},
-                   village_code, str(body.get("item_code", "")))
+        deadline = node.session.calendar().add_working_days(received, limit)
+        _decide_in(node, db, app_id, "received", {
+            "received_on": received.isoformat(), "by": node.kind, **_due(deadline)},
+            village_code, str(body.get("item_code", "")))
+
+
+def _due(deadline: Deadline) -> dict[str, Any]:
+    """A promised date as a decision carries it: approximate while a year's calendar is unknown.
+
+    The flag travels with the date, so the village, the township and the county all keep
+    saying "about" until the county publishes that year's holidays.
+    """
+    return {"due_date": deadline.due.isoformat(), "due_approximate": deadline.approximate}
 
 
 def _village_recipients(node: Node, village_code: str) -> list[PublicIdentity]:
@@ -335,6 +429,9 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
     seq = events.append(db, node.session.keys, device, application_id=app_id, event_type=decision,
                         payload=body, operator_id=node.session.operator.id)
     device.save()
+    if isinstance(body.get("due_date"), str):
+        db.execute("UPDATE applications SET due_date = ?, due_approximate = ? WHERE id = ?",
+                   (body["due_date"], int(bool(body.get("due_approximate"))), app_id))
     hlc = db.execute("SELECT hlc, recorded_at FROM events WHERE device_id = ? AND seq = ?",
                      (device.device_id, seq)).fetchone()
     recipients = _village_recipients(node, village_code)
@@ -382,8 +479,8 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any])
                                 f"办件当前状态不能执行此操作（当前：{row[0]}）")
         village = _village_of(db, application_id)
         if decision == "accepted":
-            body = {**body, "due_date": node.session.calendar().add_working_days(
-                date.today(), time_limit(row[1], node.session.store.catalog())).due.isoformat()}
+            body = {**body, **_due(node.session.calendar().add_working_days(
+                date.today(), time_limit(row[1], node.session.store.catalog())))}
         if decision == "correction_requested":
             # Reasons may name the field or material they concern; only the item's own may be named.
             from forms.errors import UnknownItemError

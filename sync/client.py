@@ -19,7 +19,7 @@ import httpx
 
 from storage import events, syncstate
 from storage.store import Session, Store
-from sync import bundlefile, enroll, planner, village
+from sync import bundlefile, enroll, planner, proof, village
 from sync.errors import BundleRejected
 from sync.node import Node
 
@@ -84,6 +84,7 @@ def sync_once(
     device = store.info.device_id
     node = Node.of(session) if session is not None else None
     if node is not None:
+        proof.ensure_request_key(store.database, node.keys)
         report.renamed = [(r.old, r.new) for r in village.renumber(node)]
         report.sealed = village.seal_outbox(node)
     own_client = client is None
@@ -91,8 +92,9 @@ def sync_once(
     seqs: list[int] = []
     try:
         if _failed_before(store):
-            answer = http.get(f"{township.url}/v1/status", params={"device": device})
-            answer.raise_for_status()
+            answer = proved_request(
+                store, http, "GET", f"{township.url}/v1/status", device=device,
+                center=township.device_id, cursor=0, path="status")
             report.round_trips += 1
             report.bytes_down += len(answer.content)
             _absorb(store, answer.content, device, None, report)
@@ -101,12 +103,12 @@ def sync_once(
         body = bundlefile.pack([*village.down_acks(store, township.device_id), *batch])
         syncstate.mark_sent(store.database, seqs)
         cursor = syncstate.inbox_cursor(store.database, township.device_id)
-        answer = http.post(f"{township.url}/v1/sync", params={"device": device, "cursor": cursor},
-                           content=_pieces(body, progress),
-                           headers={"Content-Type": "application/octet-stream",
-                                    "Content-Length": str(len(body))},
-                           timeout=upload_timeout(len(body)))
-        answer.raise_for_status()
+        answer = proved_request(
+            store, http, "POST", f"{township.url}/v1/sync", device=device,
+            center=township.device_id, cursor=cursor, path="sync",
+            content=lambda: _pieces(body, progress),
+            headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(body))},
+            timeout=upload_timeout(len(body)))
         report.round_trips += 1
         report.sent = len(seqs)
         report.bytes_up += len(body)
@@ -118,6 +120,13 @@ def sync_once(
         _absorb(store, answer.content, device, (township.device_id, last), report)
         refused = answer.headers.get("X-Refused", "")
         report.refused += [r for r in refused.split(",") if r]
+    except proof.ProofError as exc:
+        # The township would not answer this request (or it could not be signed): the link is
+        # fine, so say why, keep everything, and try again on the usual schedule.
+        _record_failure(store, seqs)
+        _set_failed(store, True)
+        report.error, report.error_zh = exc.reason, exc.zh
+        return report
     except (httpx.HTTPError, BundleRejected, ValueError) as exc:
         _record_failure(store, seqs)
         _set_failed(store, True)
@@ -134,6 +143,47 @@ def sync_once(
                                if r["state"] == "pending")
     report.ok = True
     return report
+
+
+def proved_request(
+    store: Store, http: httpx.Client, method: str, url: str, *, device: str, center: str,
+    cursor: int, path: str, content: Callable[[], Iterator[bytes]] | None = None,
+    headers: dict[str, str] | None = None, timeout: httpx.Timeout | None = None,
+) -> httpx.Response:
+    """A request signed with this device's request key (`sync.proof`); its answer, if a 2xx.
+
+    A center that holds a later counter from us (this store was restored from a backup)
+    says which counter it takes next: we move past it and ask once more. Any other
+    refusal raises ProofError with the center's own words; an HTTP failure raises as usual.
+    """
+    at_least = 0
+    for attempt in range(2):
+        signed_headers = proof.prove(store.database, device=device, center=center,
+                                     cursor=cursor, path=path, at_least=at_least)
+        answer = http.request(
+            method, url, params={"device": device, "cursor": cursor},
+            headers={**(headers or {}), **signed_headers},
+            content=content() if content is not None else None,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        if answer.status_code not in (401, 403):
+            answer.raise_for_status()
+            return answer
+        try:
+            said = answer.json()
+        except ValueError:
+            said = {}
+        said = said if isinstance(said, dict) else {}
+        reason = str(said.get("error") or "bad_proof")
+        following = said.get("next_counter")
+        if (attempt == 0 and reason == "stale_request" and isinstance(following, int)
+                and 0 < following < proof.MAX_COUNTER):
+            at_least = following
+            continue
+        refusal = proof.ProofError(reason, str(said.get("message", "")))
+        if said.get("message"):
+            refusal.zh = f"乡镇中心拒绝了同步请求：{said['message']}"
+        raise refusal
+    raise AssertionError("unreachable")
 
 
 def _pieces(body: bytes, progress: Progress | None, size: int = 16 * 1024) -> Iterator[bytes]:
@@ -234,5 +284,6 @@ def enroll_online(session: Session, url: str, code: str,
                                      message or "乡镇中心拒绝了登记请求")
     node = Node.of(session)
     enrolled = enroll.accept(node, answer.json(), code, url)
+    proof.ensure_request_key(session.store.database, node.keys)
     village.seal_outbox(node)  # what was recorded before enrollment can travel now
     return enrolled

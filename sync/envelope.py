@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from forms import strictjson
 from sync.errors import BundleRejected
 from sync.keys import DeviceKeys, PublicIdentity, key_id, raw_public
 
@@ -66,7 +67,7 @@ class Header:
     @classmethod
     def decode(cls, raw: bytes) -> Header:
         try:
-            d: dict[str, Any] = json.loads(raw.decode("utf-8"))
+            d: dict[str, Any] = strictjson.loads(raw, max_depth=4)
             if d.get("v") != VERSION:
                 raise BundleRejected("malformed", f"unsupported version {d.get('v')!r}")
             header = cls(
@@ -92,8 +93,8 @@ def _text(value: Any) -> str:
 
 
 def _whole(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise TypeError("expected a whole number")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise TypeError("expected a whole number below 2**63")
     return value
 
 

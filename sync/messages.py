@@ -6,9 +6,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from storage.status import EVENT_TYPES
+from forms import strictjson
+from storage.status import DELIVERY_METHODS, EVENT_TYPES
 from sync.errors import BundleRejected
 
 
@@ -16,11 +18,15 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+MAX_DEPTH = 12  # an event's form data is five levels deep at most
+
+
 def loads(raw: bytes) -> dict[str, Any]:
+    """A message payload: strict JSON (no NaN/Infinity), an object, at most MAX_DEPTH deep."""
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BundleRejected("malformed", "payload is not JSON") from None
+        value = strictjson.loads(raw, max_depth=MAX_DEPTH)
+    except strictjson.InvalidJSON as exc:
+        raise BundleRejected("malformed", f"payload: {exc.reason}") from None
     if not isinstance(value, dict):
         raise BundleRejected("malformed", "payload is not an object")
     return value
@@ -189,6 +195,104 @@ def check_event(body: Mapping[str, Any], hlc: str) -> None:
             raise _bad(f"{key} is not an object")
     if payload.get("attachments") is not None and not isinstance(payload["attachments"], list):
         raise _bad("attachments is not a list")
+
+
+MAX_TEXT = 20_000  # one form answer (a dispute's account) is a few thousand characters
+MAX_NOTE = 2_000
+
+
+def _date_or_absent(body: Mapping[str, Any], key: str) -> None:
+    value = body.get(key)
+    if value is None:
+        return
+    if not isinstance(value, str) or not is_date(value):
+        raise _bad(f"{key} is not a date (YYYY-MM-DD)")
+
+
+def is_date(value: str) -> bool:
+    """A calendar date written YYYY-MM-DD, in the years a case can live in."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    return 2000 <= day.year <= 2100
+
+
+def _texts_bounded(value: Any, where: str) -> None:
+    """Every string in `value` at most MAX_TEXT long, every key text (iteratively: depth is bounded)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) > MAX_TEXT:
+                raise _bad(f"{where}: a text longer than {MAX_TEXT} characters")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _short_text(body: Mapping[str, Any], key: str, limit: int = MAX_NOTE) -> None:
+    _text_or_absent(body, key)
+    if isinstance(body.get(key), str) and len(body[key]) > limit:
+        raise _bad(f"{key} longer than {limit} characters")
+
+
+RATINGS = ("good", "bad")
+
+
+def check_village_event(body: Mapping[str, Any]) -> None:
+    """What a village may say in each of its own events, beyond `check_event`'s shape.
+
+    Dates are dates, choices are among the choices, texts are bounded. A center runs
+    this before it stores anything, so what it files is what the village app writes.
+    """
+    payload = body.get("payload") or {}
+    _texts_bounded(payload, "payload")
+    _short_text(body, "recorded_at", 40)
+    _short_text(body, "item_code", 64)
+    _short_text(body, "item_version", 64)
+    event_type = body["type"]
+    if event_type == "created":
+        _date_or_absent(payload, "intake_date")
+        for key in ("item_code", "item_version", "bundle_code", "bundle_id", "operator"):
+            _short_text(payload, key, 200)
+    elif event_type in ("submitted", "corrected", "inspection_recorded"):
+        applicant = payload.get("applicant")
+        if isinstance(applicant, dict):
+            for key, value in applicant.items():
+                if isinstance(value, (dict, list)):
+                    raise _bad(f"applicant.{key} is not a single value")
+        _date_or_absent(payload, "due_estimate")
+        days = payload.get("promised_days")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool)
+                                 or not 0 <= days <= 3650):
+            raise _bad("promised_days is not a number of working days")
+        labels = payload.get("attachment_labels")
+        if labels is not None and (not isinstance(labels, list)
+                                   or not all(isinstance(x, str) for x in labels)):
+            raise _bad("attachment_labels is not a list of text")
+    elif event_type == "delivered":
+        if payload.get("how") not in DELIVERY_METHODS:
+            raise _bad("how is not a way of handing over")
+        _short_text(payload, "to_whom")
+        _short_text(payload, "note")
+        _short_text(payload, "outcome", 40)
+        _date_or_absent(payload, "delivered_on")
+    elif event_type == "rated":
+        if payload.get("rating") not in RATINGS:
+            raise _bad("rating is not one of the ratings")
+        _short_text(payload, "reason")
+        _date_or_absent(payload, "rated_on")
+    elif event_type == "material_supplied":
+        _short_text(payload, "material", 200)
+        _date_or_absent(payload, "supplied_on")
+    for key in ("due_date", "due_approximate"):
+        if key in payload:
+            raise _bad(f"{key} is the deciding center's to set")
 
 
 def event_payload(event: dict[str, Any]) -> bytes:

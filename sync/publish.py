@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from forms import strictjson
 from forms.catalog import catalog_files
 from forms.errors import FormsError
 from forms.workdays import YearTable
@@ -97,7 +98,7 @@ def unpack_files(packed: str) -> dict[str, bytes]:
         text = inflater.decompress(base64.b64decode(packed, validate=True), MAX_CATALOG_BYTES)
         if inflater.unconsumed_tail or not inflater.eof:
             raise ValueError("catalog release too large or cut short")
-        files = json.loads(text)
+        files = strictjson.loads(text, max_depth=2, max_bytes=MAX_CATALOG_BYTES)
         if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
             raise ValueError("not a file table")
     except (ValueError, zlib.error, binascii.Error) as exc:

@@ -18,8 +18,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sync import bundlefile, center, enroll
+from forms import strictjson
+from storage import syncstate
+from sync import bundlefile, center, enroll, proof
 from sync.errors import BundleRejected
+from sync.keys import PublicIdentity
 from sync.node import Node
 
 BUNDLE = "application/vnd.village-agent.bundle"
@@ -34,8 +37,8 @@ def create_app(node: Node) -> Starlette:
 
     async def enroll_route(request: Request) -> Response:
         try:
-            body: Any = await request.json()
-        except ValueError:
+            body: Any = strictjson.loads(await request.body(), max_depth=4, max_bytes=64 * 1024)
+        except strictjson.InvalidJSON:
             return _error(400, "malformed", "登记请求格式不正确")
         if not isinstance(body, dict):
             return _error(400, "malformed", "登记请求格式不正确")
@@ -45,17 +48,49 @@ def create_app(node: Node) -> Starlette:
             return _error(403, "enrollment", exc.zh)
         return JSONResponse(answer)
 
-    async def status(request: Request) -> Response:
-        device = request.query_params.get("device", "")
-        ack = await anyio.to_thread.run_sync(center.ack_for, node, device)
-        return Response(bundlefile.pack([ack]), media_type=BUNDLE)
+    async def prove(request: Request, path: str) -> tuple[str, int] | Response:
+        """The asking device and its cursor, once its request proves it holds the device's key.
 
-    async def sync_route(request: Request) -> Response:
+        Nothing about a device (its acknowledgement, its decisions) is answered to anyone else;
+        the refusal says why, and for a replayed request the counter to move past.
+        """
         device = request.query_params.get("device", "")
         try:
             cursor = int(request.query_params.get("cursor", "0"))
         except ValueError:
-            return _error(400, "malformed", "cursor 参数不正确")
+            return _error(400, "malformed", "cursor 参数不正确，应为不小于 0 的整数")
+        if not 0 <= cursor < 2**63:
+            return _error(400, "malformed", "cursor 参数超出范围，应为不小于 0 的整数")
+        try:
+            _, identity = node.peer_identity(device)
+        except BundleRejected as exc:
+            if exc.reason != "revoked":
+                return _error(403, exc.reason, exc.zh)
+            # A revoked device still hears that it is revoked, once it proves who it is.
+            peer = syncstate.peer(node.session.store.database, device)
+            assert peer is not None
+            identity = PublicIdentity.from_dict(peer.identity())
+        try:
+            await anyio.to_thread.run_sync(lambda: proof.accept(
+                node.session.store.database, request.headers, identity,
+                center=node.keys.device_id, cursor=cursor, path=path))
+        except proof.ProofError as exc:
+            extra = {} if exc.next_counter is None else {"next_counter": exc.next_counter}
+            return _error(401, exc.reason, exc.zh, **extra)
+        return device, cursor
+
+    async def status(request: Request) -> Response:
+        proved = await prove(request, "status")
+        if isinstance(proved, Response):
+            return proved
+        ack = await anyio.to_thread.run_sync(center.ack_for, node, proved[0])
+        return Response(bundlefile.pack([ack]), media_type=BUNDLE)
+
+    async def sync_route(request: Request) -> Response:
+        proved = await prove(request, "sync")
+        if isinstance(proved, Response):
+            return proved
+        device, cursor = proved
         result = center.Ingested()
         stream = bundlefile.BundleStream()
         complete = True
@@ -92,8 +127,8 @@ def create_app(node: Node) -> Starlette:
     ])
 
 
-def _error(code: int, kind: str, zh: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": kind, "message": zh}, status_code=code)
+def _error(code: int, kind: str, zh: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": kind, "message": zh, **extra}, status_code=code)
 
 
 class ReadyServer(uvicorn.Server):

@@ -15,6 +15,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
+from forms import strictjson
 from sync.errors import BundleRejected
 from sync.keys import DeviceKeys, PublicIdentity
 
@@ -50,7 +51,7 @@ def peek(raw: bytes) -> Record:
     if length > MAX_BODY or 8 + length + 64 != len(raw):
         raise BundleRejected("truncated" if 8 + length + 64 > len(raw) else "malformed", "record")
     try:
-        d = json.loads(raw[8 : 8 + length])
+        d = strictjson.loads(raw[8 : 8 + length])
         record = Record(str(d["kind"]), str(d["signer"]), dict(d["body"]))
     except (ValueError, KeyError, TypeError):
         raise BundleRejected("malformed", "record body") from None

@@ -18,8 +18,8 @@ import httpx
 from forms.errors import FormsError
 from storage import events, syncstate
 from storage.errors import InvalidRequest
-from sync import bundlefile, envelope, messages, position, signed
-from sync.client import upload_timeout
+from sync import bundlefile, envelope, messages, position, proof, signed
+from sync.client import proved_request, upload_timeout
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -61,10 +61,11 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
     body = bundlefile.pack([*held, *certificates, *(r[2] for r in rows)])
     http = client or httpx.Client(timeout=TIMEOUT)
     try:
-        answer = http.post(f"{county.url}/v1/sync",
-                           params={"device": node.keys.device_id, "cursor": cursor}, content=body,
-                           timeout=upload_timeout(len(body)))
-        answer.raise_for_status()
+        proof.ensure_request_key(database, node.keys)
+        answer = proved_request(
+            node.session.store, http, "POST", f"{county.url}/v1/sync",
+            device=node.keys.device_id, center=county.device_id, cursor=cursor, path="sync",
+            content=lambda: iter([body]), timeout=upload_timeout(len(body)))
         items = bundlefile.unpack(answer.content)
         last = int(answer.headers.get("X-Downstream-Last", cursor))  # unsigned: see below
     except (httpx.HTTPError, BundleRejected, ValueError) as exc:

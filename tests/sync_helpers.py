@@ -50,3 +50,33 @@ def make_center(home: Path, kind: str = "township", code: str = TOWNSHIP_CODE) -
 
 def statuses(session: Session) -> dict[str, Any]:
     return {s.id: s.status for s in session.list()}
+
+
+def _proof_headers(url: str, session: Session, cursor: int, path: str) -> dict[str, str]:
+    """What the village's own client sends: its request signed by the device (`sync.proof`)."""
+    import httpx
+
+    from sync import proof
+
+    center = httpx.get(f"{url}/v1/health", timeout=30).json()["device"]
+    proof.ensure_request_key(session.store.database, Node.of(session).keys)
+    return proof.prove(session.store.database, device=session.store.info.device_id,
+                       center=center, cursor=cursor, path=path)
+
+
+def signed_sync(url: str, session: Session, body: bytes, *, cursor: int = 0,
+                device: str | None = None) -> Any:
+    """POST /v1/sync as `session`'s device, with its proof (`device` overrides the query only)."""
+    import httpx
+
+    headers = _proof_headers(url, session, cursor, "sync")
+    return httpx.post(f"{url}/v1/sync", content=body, timeout=30, headers=headers,
+                      params={"device": device or session.store.info.device_id, "cursor": cursor})
+
+
+def signed_status(url: str, session: Session) -> Any:
+    import httpx
+
+    return httpx.get(f"{url}/v1/status", params={"device": session.store.info.device_id,
+                                                 "cursor": 0},
+                     headers=_proof_headers(url, session, 0, "status"), timeout=30)

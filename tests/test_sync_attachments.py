@@ -16,6 +16,7 @@ from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
+from tests.sync_helpers import signed_sync
 from village_agent import intake
 
 
@@ -97,8 +98,7 @@ def test_scan_pieces_that_arrive_before_their_application_are_assembled_when_it_
     device = session.store.info.device_id
     for seqs in (chunks, events_):  # the pieces first, then the application
         body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
-        assert httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0},
-                          content=body).headers["X-Stored"] == str(len(seqs))
+        assert signed_sync(url, session, body).headers["X-Stored"] == str(len(seqs))
     with node.session.store.database.read() as db:
         (address,) = db.execute("SELECT attachment_id FROM application_attachments"
                                 " WHERE application_id = ?", [app_id]).fetchone()
@@ -122,8 +122,7 @@ def test_waiting_scan_pieces_keep_the_scans_file_name_sealed_at_the_center(
     chunks = [r["seq"] for r in syncstate.outbox_rows(session.store.database)][2:]
     body = bundlefile.pack(syncstate.outbox_messages(session.store.database, chunks))
     device = session.store.info.device_id
-    assert httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0},
-                      content=body).headers["X-Stored"] == str(len(chunks))
+    assert signed_sync(url, session, body).headers["X-Stored"] == str(len(chunks))
     with node.session.store.database.read() as db:
         assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == len(chunks)
     for path in node.session.store.home.rglob("*"):
@@ -168,8 +167,7 @@ def test_a_one_stop_bundles_shared_scan_reaches_both_applications_at_township_an
         batches = (chunks, events_) if order == "pieces_first" else (events_, chunks)
         for seqs in batches:
             body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
-            answer = httpx.post(f"{township_url}/v1/sync", content=body, timeout=30,
-                                params={"device": session.store.info.device_id, "cursor": 0})
+            answer = signed_sync(township_url, session, body)
             assert answer.headers["X-Stored"] == str(len(seqs))
         up = forward_once(township)  # relayed in the order they arrived
         assert up.ok and up.forwarded == 10 and up.acknowledged == 10, up
@@ -208,8 +206,7 @@ def test_pieces_kept_by_a_version_before_m009_are_assembled_when_their_applicati
 
     def post(url: str, seqs: list[int]) -> None:
         body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
-        assert httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0}, content=body,
-                          timeout=30).headers["X-Stored"] == str(len(seqs))
+        assert signed_sync(url, session, body).headers["X-Stored"] == str(len(seqs))
 
     with serving(township) as url:
         enroll_online(session, url, issue_code(township, VILLAGE_CODE))

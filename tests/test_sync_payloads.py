@@ -26,7 +26,7 @@ from sync.node import Node
 from sync.overview import queue
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
-from tests.sync_helpers import make_center, statuses
+from tests.sync_helpers import make_center, signed_status, signed_sync, statuses
 from village_agent import intake
 
 GOOD: dict[str, Any] = {"application_id": "20261123-ABCDEF-00050", "type": "created",
@@ -131,8 +131,7 @@ def test_one_malformed_message_is_refused_in_the_ack_and_the_rest_of_the_bundle_
     device = enrolled.store.info.device_id
 
     for attempt in (1, 2):  # sent again (an older village ignores the refusal): the same answer
-        answer = httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0},
-                            content=bundlefile.pack([good[0], bad, good[1]]), timeout=30)
+        answer = signed_sync(url, enrolled, bundlefile.pack([good[0], bad, good[1]]))
         assert answer.status_code == 200, answer.text
         assert answer.headers["X-Refused"] == "malformed_payload"
         assert answer.headers["X-Stored"] == ("2" if attempt == 1 else "0")
@@ -147,7 +146,7 @@ def test_one_malformed_message_is_refused_in_the_ack_and_the_rest_of_the_bundle_
     alarms = _alarms(node, "malformed_payload")
     assert [(a["sender"], a["seq"]) for a in alarms] == [(device, 50)]  # once, not per resend
     # The status asked for after a cut session says the same.
-    status = httpx.get(f"{url}/v1/status", params={"device": device}, timeout=30)
+    status = signed_status(url, enrolled)
     assert signed.peek(bundlefile.unpack(status.content)[0]).body["refused"] == {
         "malformed_payload": [[50, 50]]}
 

@@ -21,7 +21,7 @@ from sync.keys import DeviceKeys
 from sync.node import Node
 from tests.conftest import AGENT, PIN, TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
-from tests.sync_helpers import statuses
+from tests.sync_helpers import signed_sync, statuses
 from village_agent import intake
 
 
@@ -38,9 +38,10 @@ def _apply(session: Session, catalog: Catalog) -> str:
                        today=TODAY).application_ids[0]
 
 
-def _post(url: str, device: str, messages_: list[bytes]) -> httpx.Response:
-    return httpx.post(f"{url}/v1/sync", params={"device": device, "cursor": 0},
-                      content=bundlefile.pack(messages_), timeout=30)
+def _post(url: str, session: Session, messages_: list[bytes]) -> httpx.Response:
+    """A session of `session`'s device (its request signed, as the real client does)."""
+    answer: httpx.Response = signed_sync(url, session, bundlefile.pack(messages_))
+    return answer
 
 
 def _stored(node: Node) -> int:
@@ -52,7 +53,7 @@ def _event(sender: DeviceKeys, township: Node, *, village: str = VILLAGE_CODE, s
     body = messages.event_payload({"application_id": "X-1", "type": "created", "payload": {},
                                    "item_code": "MZ-GLJT", "seq": seq, "hlc": "1.0"})
     return envelope.seal(body, kind="event", sender=sender, village=village, seq=seq, hlc="1.0",
-                         recipients=[township.identity])
+                         recipients=[township.identity], meta={"owner": "township", "app": "X-1"})
 
 
 def test_a_forged_signature_is_refused_before_anything_is_stored(
@@ -62,7 +63,7 @@ def test_a_forged_signature_is_refused_before_anything_is_stored(
     device_id = enrolled.store.info.device_id
     real = Node.of(enrolled).keys
     forger = DeviceKeys(device_id, DeviceKeys.generate("x").signing, real.encryption)
-    answer = _post(url, device_id, [_event(forger, node)])
+    answer = _post(url, enrolled, [_event(forger, node)])
     assert answer.status_code == 200 and answer.headers["X-Refused"] == "bad_signature"
     assert _stored(node) == 0
     assert [a["kind"] for a in syncstate.alarms(node.session.store.database)] == ["bad_signature"]
@@ -71,8 +72,11 @@ def test_a_forged_signature_is_refused_before_anything_is_stored(
 def test_an_unenrolled_device_is_refused(township: tuple[Node, str]) -> None:
     node, url = township
     stranger = DeviceKeys.generate("stranger-pc")
-    answer = _post(url, stranger.device_id, [_event(stranger, node)])
-    assert answer.headers["X-Refused"] == "unknown_sender" and _stored(node) == 0
+    answer = httpx.post(f"{url}/v1/sync", params={"device": stranger.device_id, "cursor": 0},
+                        content=bundlefile.pack([_event(stranger, node)]), timeout=30)
+    # Refused before the body is read: a device the center does not know is not answered at all.
+    assert answer.status_code == 403 and answer.json()["error"] == "unknown_sender"
+    assert "未登记" in answer.json()["message"] and _stored(node) == 0
 
 
 def test_an_enrolled_device_cannot_speak_for_another_village(
@@ -80,7 +84,7 @@ def test_an_enrolled_device_cannot_speak_for_another_village(
 ) -> None:
     node, url = township
     me = Node.of(enrolled).keys
-    answer = _post(url, me.device_id, [_event(me, node, village="430481101299")])
+    answer = _post(url, enrolled, [_event(me, node, village="430481101299")])
     assert answer.headers["X-Refused"] == "wrong_village" and _stored(node) == 0
 
 
@@ -91,8 +95,8 @@ def test_replaying_an_old_bundle_stores_nothing_new_and_gets_the_same_ack(
     _apply(enrolled, catalog)
     pending = [r["seq"] for r in syncstate.outbox_rows(enrolled.store.database)]
     old = syncstate.outbox_messages(enrolled.store.database, pending)
-    first = _post(url, enrolled.store.info.device_id, old)
-    replay = _post(url, enrolled.store.info.device_id, old)
+    first = _post(url, enrolled, old)
+    replay = _post(url, enrolled, old)
     assert first.headers["X-Stored"] == "2" and replay.headers["X-Stored"] == "0"
     assert replay.headers["X-Duplicates"] == "2"
     acks = [signed.peek(bundlefile.unpack(r.content)[-1]).body for r in (first, replay)]
@@ -111,7 +115,7 @@ def test_same_sequence_number_with_other_content_raises_an_alarm_and_overwrites_
     before = syncstate.outbox_messages(enrolled.store.database, [1])[0]
     clash = _event(me, node, seq=1)
     assert hashlib.sha256(clash).digest() != hashlib.sha256(before).digest()
-    answer = _post(url, me.device_id, [clash])
+    answer = _post(url, enrolled, [clash])
     assert answer.headers["X-Refused"] == "conflict"
     with node.session.store.database.read() as db:
         kept = db.execute("SELECT raw FROM received WHERE seq = 1").fetchone()[0]
