@@ -69,6 +69,13 @@ class YearTable:
         }
 
 
+# The statutory holidays that fall on fixed solar dates (全国年节及纪念日放假办法, 2025): New
+# Year's Day, Labour Day (1-2 May), National Day (1-3 October). In a year whose table is not
+# yet published they are skipped as holidays; the lunar ones and the make-up working days
+# cannot be known, so such a deadline stays approximate.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
 @dataclass(frozen=True)
 class Deadline:
     due: date
@@ -80,7 +87,7 @@ class Deadline:
         if not self.approximate:
             return ""
         years = "、".join(str(y) for y in self.unknown_years)
-        return f"注意：尚无{years}年节假日安排，按周末计算，日期仅供参考"
+        return f"注意：尚无{years}年节假日安排，按周末和固定日期的法定节假日计算，日期仅供参考"
 
 
 @dataclass
@@ -115,6 +122,8 @@ class WorkingCalendar:
                 return True
             if day in table.holidays:
                 return False
+        elif (day.month, day.day) in FIXED_HOLIDAYS:
+            return False  # a year not yet published: its fixed-date holidays are still holidays
         return day.weekday() < 5
 
     def add_working_days(self, start: date, days: int) -> Deadline:

@@ -22,7 +22,7 @@ def test_deadline_into_an_unknown_year_is_flagged_until_the_table_is_imported(
 ) -> None:
     cli.init()
     before = cli("calendar", "deadline", "--days", "10", "--from", "2026-12-24", "--json").json()
-    assert before == {"from": "2026-12-24", "working_days": 10, "due": "2027-01-07",
+    assert before == {"from": "2026-12-24", "working_days": 10, "due": "2027-01-08",
                       "approximate": True, "unknown_years": [2027]}
     table = tmp_path / "2027.toml"
     table.write_text(TABLE_2027, encoding="utf-8")

@@ -14,7 +14,7 @@ from storage.store import Store
 from village_agent import commands
 from village_agent.cli import Context, dispatch
 from village_agent.commands import _kdf_for_tests_or_default, open_session
-from village_agent.i18n import status_text, t
+from village_agent.i18n import due_text, status_text, t
 
 
 def _node(ctx: Context) -> Any:
@@ -203,7 +203,7 @@ def applications(ctx: Context) -> int:
     rows = node.session.list(status=ctx.args.status)
     ctx.emit([r.as_dict() for r in rows],
              lambda: "\n".join(f"{r.id}  {r.item_code:<10} {status_text(r.status):<6}"
-                               f" {r.applicant_name:<6} " + t("center.due", due=r.due_date or "—")
+                               f" {r.applicant_name:<6} " + t("center.due", due=due_text(r.due_date, r.due_approximate))
                                for r in rows)
              or t("list.empty"))
     return 0

@@ -14,7 +14,7 @@ from storage.errors import InvalidRequest
 from storage.lobby import STORE_FILE
 from storage.store import Session, Store
 from village_agent import intake, printing
-from village_agent.i18n import status_text, t, t_in
+from village_agent.i18n import due_text, status_text, t, t_in
 
 if TYPE_CHECKING:
     from village_agent.cli import Context
@@ -267,7 +267,7 @@ def list_applications(ctx: Context) -> int:
             return t("list.empty")
         return "\n".join(
             f"{r.id}  {r.item_code:<10} {status_text(r.status):<6} {r.applicant_name:<6} "
-            + t("cli.list_dates", day=printing.local_time(r.created_at), due=r.due_date or "—")
+            + t("cli.list_dates", day=printing.local_time(r.created_at), due=due_text(r.due_date, r.due_approximate))
             for r in rows
         )
 
@@ -289,7 +289,8 @@ def show(ctx: Context) -> int:
             t("print.receipt.id", id=summary.id), t("print.receipt.item", name=item.name),
             t("cli.show.applicant", name=summary.applicant_name or "—"),
             t("cli.show.status", status=status_text(summary.status)),
-            t("cli.show.due", due=summary.due_date or "—"), t("cli.show.events"),
+            t("cli.show.due", due=due_text(summary.due_date, summary.due_approximate, long=True)),
+            t("cli.show.events"),
         ]
         lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload, item)}"
                   for e in events]

@@ -199,6 +199,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "第{seq}条记录被乡镇中心拒收（内容格式有误），不再重发，请联系乡镇中心",
         "en": "Record {seq} was refused by the township (malformed); it is not sent again: call the township",
     },
+    "notice.not_permitted": {
+        "zh": "第{seq}条记录被乡镇中心拒收：办理决定只能由办理中心作出，本机不能报送。不再重发，请联系乡镇中心",
+        "en": "Record {seq} was refused by the township: decisions are the handling center's to make. It is not sent again: call the township",
+    },
+    "notice.foreign_application": {
+        "zh": "第{seq}条记录被乡镇中心拒收：该办件属于其他村，本机不能为其报送。不再重发，请联系乡镇中心",
+        "en": "Record {seq} was refused by the township: the application belongs to another village. It is not sent again: call the township",
+    },
     "notice.other": {
         "zh": "同步提醒（{kind}），第{seq}条：请联系乡镇中心",
         "en": "Sync notice ({kind}), record {seq}: call the township",
@@ -392,6 +400,12 @@ MESSAGES: dict[str, dict[str, str]] = {
               " the list goes to the villages and the county at sync",
     },
     "center.due": {"zh": "期限{due}", "en": "due {due}"},
+    # A promised date counted over a year whose holidays are not yet published: marked at every level.
+    "due.approximate": {"zh": "≈{due}", "en": "≈{due}"},
+    "due.approximate_note": {
+        "zh": "{due}（约：该年节假日安排尚未公布，日期可能调整）",
+        "en": "{due} (approximate: that year's public holidays are not yet published)",
+    },
     "center.no_alarms": {"zh": "无告警", "en": "No alarms"},
     # The command line's own outputs (`catalog list`, `applicant`, `list`, `show`, `calendar`).
     "cli.immediate": {"zh": "即办", "en": "immediate"},
@@ -1041,6 +1055,15 @@ def issue_text(issue: Issue) -> str:
     return issue.text(language())
 
 
+def due_text(due: str | None, approximate: bool, *, long: bool = False) -> str:
+    """A promised date as shown: "—" when none, marked ≈ (or explained) while approximate."""
+    if not due:
+        return "—"
+    if not approximate:
+        return due
+    return t("due.approximate_note" if long else "due.approximate", due=due)
+
+
 def status_text(status: str) -> str:
     table = STATUS_ZH if language() == "zh" else STATUS_EN
     return table.get(status, status)
@@ -1057,6 +1080,8 @@ def notice_text(kind: str, seq: int | None, detail: str) -> str:
         return t("notice.clash", seq=seq)
     if kind == "malformed_payload":
         return t("notice.refused", seq=seq)
+    if kind in ("not_permitted", "foreign_application"):
+        return t(f"notice.{kind}", seq=seq)
     if kind == "downstream_incomplete":
         return t("notice.downstream_incomplete")
     return t("notice.other", kind=kind, seq="—" if seq is None else seq)

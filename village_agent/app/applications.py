@@ -20,7 +20,7 @@ from storage.applications import Summary
 from storage.events import Event
 from village_agent import printing, worklist
 from village_agent.app.base import BaseScreen
-from village_agent.i18n import event_text, status_text, t
+from village_agent.i18n import due_text, event_text, status_text, t
 from village_agent.ledger import STATUS_ORDER
 
 ALL = "*"
@@ -181,7 +181,7 @@ class ApplicationsScreen(BaseScreen):
         year = f"{self.village.today.year}-"
         for s in rows:
             flag = self.flags.get(s.id)
-            due = Text(short_date(s.due_date, year) or "—",
+            due = Text(due_text(short_date(s.due_date, year), s.due_approximate),
                        style="bold red" if flag and flag.colour == "red"
                        else "bold yellow" if flag else "")
             table.add_row(s.id, self.item_name(s.item_code), s.applicant_name or "—",
@@ -278,7 +278,8 @@ class DetailScreen(BaseScreen):
             t("detail.id", id=s.id), t("detail.item", name=item.name, code=s.item_code),
             t("detail.applicant", name=s.applicant_name or "—"),
             t("detail.status", status=status_text(s.status)),
-            t("detail.due", due=s.due_date or "—"), t("detail.operator", name=s.operator),
+            t("detail.due", due=due_text(s.due_date, s.due_approximate, long=True)),
+            t("detail.operator", name=s.operator),
         ]
         self.query_one("#detail-summary", Static).update("\n".join(lines))
         casework = self.query_one("#detail-casework", Static)

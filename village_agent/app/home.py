@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 
 from village_agent import worklist
 from village_agent.app.base import BaseScreen
-from village_agent.i18n import status_text, t
+from village_agent.i18n import due_text, status_text, t
 from village_agent.ledger import STATUS_ORDER
 from village_agent.printing import local_time
 
@@ -133,7 +133,8 @@ class HomeScreen(BaseScreen):
             left = (t("home.overdue", n=-f.working_days_left) if f.colour == "red"
                     else t("home.days_left", n=f.working_days_left))
             table.add_row(s.id, catalog.get(s.item_code).short_name, s.applicant_name or "—",
-                          s.due_date or "—", Text(left, style=style), key=s.id)
+                          due_text(s.due_date, s.due_approximate), Text(left, style=style),
+                          key=s.id)
         table.display = bool(view.flagged)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
