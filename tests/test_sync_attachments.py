@@ -82,7 +82,6 @@ def test_upload_progress_is_reported_as_the_bytes_go(
 def test_scan_pieces_that_arrive_before_their_application_are_assembled_when_it_comes(
     session: Session, township: tuple[Node, str], catalog: Catalog
 ) -> None:
-    import httpx
 
     from sync import bundlefile
 
@@ -95,7 +94,6 @@ def test_scan_pieces_that_arrive_before_their_application_are_assembled_when_it_
     rows = syncstate.outbox_rows(session.store.database)
     events_ = [r["seq"] for r in rows][:2]
     chunks = [r["seq"] for r in rows][2:]
-    device = session.store.info.device_id
     for seqs in (chunks, events_):  # the pieces first, then the application
         body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
         assert signed_sync(url, session, body).headers["X-Stored"] == str(len(seqs))
@@ -110,7 +108,6 @@ def test_waiting_scan_pieces_keep_the_scans_file_name_sealed_at_the_center(
     session: Session, township: tuple[Node, str], catalog: Catalog
 ) -> None:
     """Pieces whose application has not come yet wait at the center; what they say stays sealed."""
-    import httpx
 
     from sync import bundlefile
 
@@ -121,7 +118,6 @@ def test_waiting_scan_pieces_keep_the_scans_file_name_sealed_at_the_center(
                 [IncomingFile("id_card", file_name, os.urandom(100_000))], today=TODAY)
     chunks = [r["seq"] for r in syncstate.outbox_rows(session.store.database)][2:]
     body = bundlefile.pack(syncstate.outbox_messages(session.store.database, chunks))
-    device = session.store.info.device_id
     assert signed_sync(url, session, body).headers["X-Stored"] == str(len(chunks))
     with node.session.store.database.read() as db:
         assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == len(chunks)
@@ -142,7 +138,6 @@ def test_a_one_stop_bundles_shared_scan_reaches_both_applications_at_township_an
     The pieces carry the same content address; when they wait at a center for their
     applications, the second application's must not be lost under the first's.
     """
-    import httpx
 
     from sync import bundlefile
     from sync.upstream import forward_once
@@ -190,8 +185,6 @@ def test_pieces_kept_by_a_version_before_m009_are_assembled_when_their_applicati
     """A township upgraded while pieces waited (kept without their application's id) loses none."""
     import sqlite3
 
-    import httpx
-
     from storage.store import Store
     from sync import bundlefile
     from tests.sync_helpers import CLERK, CLERK_PIN, make_center, serving
@@ -202,7 +195,6 @@ def test_pieces_kept_by_a_version_before_m009_are_assembled_when_their_applicati
     app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                          example(catalog.get("MZ-GLJT")), [IncomingFile("id_card", "s.jpg", scan)],
                          today=TODAY).application_ids[0]
-    device = session.store.info.device_id
 
     def post(url: str, seqs: list[int]) -> None:
         body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))

@@ -13,7 +13,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from forms.catalog import Catalog
