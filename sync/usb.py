@@ -1,13 +1,21 @@
 """Sneakernet: the same sealed bundles on a USB stick, imported with the same exactly-once ingest.
 
 Village → stick: `up-<device>-<time>.vab` (every unacknowledged sealed message)
-and a sidecar `.json` (device id, downstream cursor; nothing secret).
-Stick → center: each file is checked whole (a stick pulled mid-copy leaves a
-truncated file that is refused before anything is stored), filed by its hash,
-ingested message by message; the answer is written back as `down-<device>-….vab`
-(its last message, the center's ack of the device, signs the downstream position;
-the sidecar's `last` repeats it, unsigned, for older villages).
-Stick → village: acknowledgements and decisions, exactly as over HTTP.
+and a sidecar `.json` (device id, downstream cursor, and the request's proof of the
+device, `sync.proof`, with its counter; nothing secret).
+Stick → center: every path is checked first (a regular file we can read, of a size a
+stick can hold), then the file whole: its framing, then its checksum, so a stick
+pulled mid-copy (`truncated`) is told apart from a file changed in place (a flipped
+bit, an edit: `damaged`), and either is refused before anything of it is
+stored; one bad file never stops the others. The rest is filed by its hash and
+ingested message by message (each is signed by its device). The answer is written
+back as `down-<device>-….vab` only if the sidecar's proof holds for that device
+(a stick can carry a sidecar naming any device; the answer names its applications),
+and its last message, the center's ack of the device, signs the downstream
+position (the sidecar's `last` repeats it, unsigned, for older villages).
+Stick → village: only the answers written for this device, each verified whole
+(every message against the township's or county's key, and the signed position in
+the last ack) before anything of it is filed; then exactly as over HTTP.
 Files are written to a temporary name, flushed to the stick, then renamed.
 
 Progress goes through the same callback as a sync session's,
@@ -17,30 +25,48 @@ Progress goes through the same callback as a sync session's,
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
-from collections.abc import Callable
+import re
+import stat
+import struct
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from forms import strictjson
 from storage import syncstate
-from sync import bundlefile, center, village
+from sync import bundlefile, center, envelope, messages, position, proof, signed, village
 from sync.errors import BundleRejected
+from sync.keys import PublicIdentity
 from sync.node import Node
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 256 * 1024  # a stick writes at a few MB/s: the bar moves several times a second
+MAX_FILE = 4 * 1024**3 - 1  # FAT32's largest file: no stick formatted for Windows holds more
+MAX_SIDECAR = 64 * 1024  # a sidecar is a few hundred bytes; the proof is the longest part
+_DEVICE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # it names the answer file: no path in it
+# A refused proof that only means the answer was written already (the same export imported
+# twice, or the device synced since): expected, not a fault.
+ANSWERED_BEFORE = "stale_request"
 
 
 @dataclass
 class UsbReport:
-    files: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # files taken in (a refused one is not)
     messages: int = 0
     stored: int = 0
     duplicates: int = 0
     already_imported: int = 0
-    refused: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # "file: reason", per file or per message
+    refused_files: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): none of it stored
+    answers: list[str] = field(default_factory=list)  # at the center: answer files written
+    # at the center: (file, device, reason) for a file whose device got no answer
+    unanswered: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # at a village: other devices' answers, left alone
     applied: int = 0
     restored: bool = False  # the township holds numbers past ours: counters moved (restored copy)
     clashes: int = 0  # messages the township holds other content under: numbered again at export
@@ -78,8 +104,116 @@ def write_atomic(path: Path, data: bytes, progress: Progress | None = None) -> N
         os.close(dir_fd)
 
 
+# ---- reading what is on a stick ----------------------------------------------------------------
+
+
+def read_file(path: Path, limit: int = MAX_FILE) -> bytes:
+    """The bytes of a regular file at `path`, or BundleRejected saying why not.
+
+    Anything can sit on a stick under a bundle's name: a folder, a link to nowhere, a
+    device node, a file we may not read, one larger than any stick holds. Each is
+    refused by itself (`not_a_file`, `unreadable`, `too_large`), never read as a bundle.
+    """
+    try:
+        before = path.stat()
+    except OSError as exc:
+        raise BundleRejected("unreadable", exc.strerror or type(exc).__name__) from None
+    if not stat.S_ISREG(before.st_mode):
+        raise BundleRejected("not_a_file", "a folder or special file, not a file")
+    if before.st_size > limit:
+        raise BundleRejected("too_large", f"{before.st_size} bytes")
+    try:
+        with path.open("rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the stat above
+                raise BundleRejected("not_a_file", "a folder or special file, not a file")
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise BundleRejected("unreadable", exc.strerror or type(exc).__name__) from None
+    if len(data) > limit:
+        raise BundleRejected("too_large", f"more than {limit} bytes")
+    return data
+
+
+def check_whole(raw: bytes) -> list[bytes]:
+    """The messages of a bundle file, once its framing and then its checksum hold.
+
+    The framing is walked first, against the file's own length: a file shorter than
+    its framing says was cut (`truncated`: copy it again). Only a file whose framing
+    is whole but whose checksum does not match was changed in place (`damaged`:
+    export it again). `bundlefile.unpack` alone says `truncated`
+    for both. Messages are not verified here.
+    """
+    magic = bundlefile.MAGIC
+    if raw[:4] != magic[: len(raw[:4])]:
+        raise BundleRejected("malformed", "not a bundle")
+    if len(raw) < 8:
+        raise BundleRejected("truncated", "shorter than a bundle's header")
+    (count,) = struct.unpack_from(">I", raw, 4)
+    if count > bundlefile.MAX_MESSAGES:
+        raise BundleRejected("too_large", f"{count} messages")
+    pos = 8
+    for n in range(count):
+        if pos + 4 > len(raw):
+            raise BundleRejected("truncated", f"ends before message {n + 1} of {count}")
+        (length,) = struct.unpack_from(">I", raw, pos)
+        if length > bundlefile.MAX_MESSAGE:
+            raise BundleRejected("too_large", f"message of {length} bytes")
+        pos += 4 + length
+        if pos > len(raw):
+            raise BundleRejected("truncated", f"message {n + 1} of {count} runs past the end")
+    if pos + 32 > len(raw):
+        raise BundleRejected("truncated", "the checksum at the end is missing")
+    if pos + 32 < len(raw):
+        raise BundleRejected("malformed", f"{len(raw) - pos - 32} bytes after the checksum")
+    if hashlib.sha256(raw[:pos]).digest() != raw[pos:]:
+        raise BundleRejected("damaged", "changed in place: the checksum does not match")
+    return bundlefile.unpack(raw)
+
+
+def _sidecar(bundle: Path) -> dict[str, Any]:
+    """The `.json` beside a bundle, read strictly; `no_sidecar` or `malformed` if it is not one."""
+    path = bundle.with_suffix(".json")
+    if not os.path.lexists(path):
+        raise BundleRejected("no_sidecar", f"{path.name} is missing")
+    raw = read_file(path, MAX_SIDECAR)
+    try:
+        side = strictjson.loads(raw, max_depth=2, max_bytes=MAX_SIDECAR)
+    except strictjson.InvalidJSON as exc:
+        raise BundleRejected("malformed", f"{path.name}: {exc.reason}") from None
+    if not isinstance(side, dict):
+        raise BundleRejected("malformed", f"{path.name}: not an object")
+    return side
+
+
+def _device(side: dict[str, Any], key: str) -> str:
+    value = side.get(key)
+    if not isinstance(value, str) or not _DEVICE.fullmatch(value):
+        raise BundleRejected("malformed", f"sidecar {key!r}")
+    return value
+
+
+def _position(side: dict[str, Any], key: str) -> int:
+    value = side.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise BundleRejected("malformed", f"sidecar {key!r}")
+    return value
+
+
+def _refuse_file(report: UsbReport, name: str, exc: BundleRejected) -> None:
+    report.refused_files.append((name, exc.reason))
+    report.refused.append(f"{name}: {exc.reason}")
+
+
+# ---- village → stick ---------------------------------------------------------------------------
+
+
 def export_village(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
-    """Write every sealed, not yet acknowledged message for the township onto the stick."""
+    """Write every sealed, not yet acknowledged message for the township onto the stick.
+
+    The sidecar carries the request's proof (`sync.proof`, path "usb") as a sync over
+    HTTP would: the township answers only a device that proves it holds its key, and
+    the proof signs the cursor too, so an edited one is caught at the township.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     renamed = [(r.old, r.new) for r in village.renumber(node)]
     village.seal_outbox(node)
@@ -90,32 +224,44 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
     data = bundlefile.pack([*acks, *syncstate.outbox_messages(store.database,
                                                               [r["seq"] for r in rows])])
     cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
+    side: dict[str, Any] = {"device": node.keys.device_id, "village": node.code, "cursor": cursor}
+    if townships:
+        proof.ensure_request_key(store.database, node.keys)  # an operator is here: delegate now
+        # A stick has no round trip to learn the township's counter after a store was
+        # restored from a backup (HTTP retries once): start at least at the clock's
+        # microseconds, which a restored store has moved past too. A replay stays refused.
+        proved = proof.prove(store.database, device=node.keys.device_id,
+                             center=townships[-1].device_id, cursor=cursor, path="usb",
+                             at_least=time.time_ns() // 1000)
+        side |= {"proof": proved[proof.HEADER], "counter": proved[proof.COUNTER]}
     name = f"up-{node.keys.device_id}-{_stamp()}"
     syncstate.mark_sent(store.database, [r["seq"] for r in rows])
     write_atomic(directory / f"{name}.vab", data, progress or _quiet)
-    write_atomic(directory / f"{name}.json", json.dumps(
-        {"device": node.keys.device_id, "village": node.code, "cursor": cursor}).encode())
+    write_atomic(directory / f"{name}.json", messages.dumps(side))
     return UsbReport(files=[f"{name}.vab"], messages=len(rows), renamed=renamed)
 
 
+# ---- stick → center ----------------------------------------------------------------------------
+
+
 def import_center(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
-    """Ingest every `up-*.vab` on the stick and write each device's answer beside it."""
+    """Ingest every `up-*.vab` on the stick and write each proven device's answer beside it.
+
+    A path that is not a whole bundle with its sidecar is refused by itself, before
+    anything of it is stored, and the others are imported all the same.
+    """
     report = UsbReport()
     tell = progress or _quiet
     for path in sorted(directory.glob("up-*.vab")):
-        report.files.append(path.name)
         try:
-            side = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-            device, cursor = str(side["device"]), int(side.get("cursor", 0))
-        except (OSError, ValueError, KeyError, TypeError):
-            report.refused.append(f"{path.name}: malformed")
-            continue
-        raw = path.read_bytes()
-        try:
-            items = bundlefile.unpack(raw)
+            side = _sidecar(path)
+            device, cursor = _device(side, "device"), _position(side, "cursor")
+            raw = read_file(path)
+            items = check_whole(raw)
         except BundleRejected as exc:
-            report.refused.append(f"{path.name}: {exc.reason}")
+            _refuse_file(report, path.name, exc)
             continue
+        report.files.append(path.name)
         with node.session.store.database.write() as db:
             seen = syncstate.bundle_seen(db, bundlefile.digest(raw), len(items))
         if seen:
@@ -129,39 +275,86 @@ def import_center(node: Node, directory: Path, progress: Progress | None = None)
         report.stored += len(result.stored)
         report.duplicates += len(result.duplicates)
         report.refused += [f"{path.name}: {r[2]}" for r in result.refused]
+        try:
+            _accept_proof(node, side, device, cursor)
+        except BundleRejected as exc:
+            report.unanswered.append((path.name, device, exc.reason))
+            continue
         items, last = center.answer(node, device, result.senders, cursor)  # signs `last`
         name = f"down-{device}-{_stamp()}"
-        write_atomic(directory / f"{name}.vab", bundlefile.pack(items))
-        write_atomic(directory / f"{name}.json", json.dumps(
-            {"device": device, "center": node.keys.device_id, "last": last}).encode())
+        try:
+            write_atomic(directory / f"{name}.vab", bundlefile.pack(items))
+            write_atomic(directory / f"{name}.json", messages.dumps(
+                {"device": device, "center": node.keys.device_id, "last": last}))
+        except OSError:
+            report.unanswered.append((path.name, device, "write_failed"))
+            continue
+        report.answers.append(f"{name}.vab")
     return report
 
 
+def _accept_proof(node: Node, side: dict[str, Any], device: str, cursor: int) -> None:
+    """Take the sidecar's proof of `device` (as `POST /v1/sync` would), or raise why not.
+
+    The messages were ingested already: each is signed by its device. The answer is
+    not: it names the device's applications, and anyone can write a sidecar naming any
+    device. A revoked device still hears that it is revoked, once it proves who it is.
+    """
+    try:
+        _, identity = node.peer_identity(device)
+    except BundleRejected as exc:
+        peer = syncstate.peer(node.session.store.database, device)
+        if exc.reason != "revoked" or peer is None:
+            raise
+        identity = PublicIdentity.from_dict(peer.identity())
+    headers = {key: str(side[field_]) for key, field_ in ((proof.HEADER, "proof"),
+                                                          (proof.COUNTER, "counter"))
+               if isinstance(side.get(field_), (str, int)) and not isinstance(side[field_], bool)}
+    proof.accept(node.session.store.database, headers, identity, center=node.keys.device_id,
+                 cursor=cursor, path="usb")
+
+
+# ---- stick → village ---------------------------------------------------------------------------
+
+
 def import_village(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
-    """Take in the township's answers written for this device."""
+    """Take in the township's answers written for this device, each verified whole first.
+
+    An answer file that is not for this device, or any message of which does not verify,
+    or whose signed position does not match, changes nothing and is reported. (Over HTTP
+    the messages that verify are kept; on a stick a file is one answer, and it is believed
+    whole or not at all.) Other devices' answers on the stick are left alone.
+    """
     report = UsbReport()
     store = node.session.store
     device = node.keys.device_id
     tell = progress or _quiet
     paths = sorted(directory.glob(f"down-{device}-*.vab"))
+    report.skipped = sorted(p.name for p in directory.glob("down-*.vab") if p not in paths)
     sizes = [_size(p) for p in paths]
     total, done = sum(sizes), 0
     tell("read", 0, total)
     for path, size in zip(paths, sizes, strict=True):
-        report.files.append(path.name)
         try:
-            side = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-            cursor = (str(side["center"]), int(side["last"]))
-            got = village.absorb(store, path.read_bytes(), device, cursor)
-        except (OSError, ValueError, KeyError, TypeError):
-            report.refused.append(f"{path.name}: malformed")
-            continue
+            side = _sidecar(path)
+            if _device(side, "device") != device:
+                raise BundleRejected("not_for_us", "the sidecar names another device")
+            answered_by, claimed = _device(side, "center"), _position(side, "last")
+            raw = read_file(path)
+            _believe(store, check_whole(raw), device, answered_by)
+            got = village.absorb(store, raw, device, (answered_by, claimed))
         except BundleRejected as exc:
-            report.refused.append(f"{path.name}: {exc.reason}")
+            _refuse_file(report, path.name, exc)
+            if exc.reason == position.INCOMPLETE:
+                # Said as over HTTP: the agent's notices tell of an answer not believed.
+                report.refused.append(position.INCOMPLETE)
+                syncstate.store_inbox(store.database, [], None,
+                                      incomplete=(str(side["center"]), exc.detail))
             continue
         finally:
             done += size
             tell("read", done, total)
+        report.files.append(path.name)
         report.stored += got.downstream_new
         report.refused += got.rejected
         report.refused += [f"{path.name}: {reason}" for reason in got.refused_by_center]
@@ -171,6 +364,55 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
     report.applied = village.apply_inbox(node)
     tell("apply", 1, 1)
     return report
+
+
+def _upstream(node_store: Any) -> dict[str, tuple[str, PublicIdentity]]:
+    """The centers above us we believe (township, county), by device id."""
+    return {p.device_id: (p.role, PublicIdentity.from_dict(p.identity()))
+            for p in syncstate.peers(node_store.database) if p.role in ("township", "county")
+            and not p.revoked}
+
+
+def _believe(store: Any, items: Sequence[bytes], device: str, answered_by: str) -> None:
+    """Raise BundleRejected unless the answer is `answered_by`'s to `device`, whole.
+
+    Every message verifies against a center we trust; the last is `answered_by`'s signed
+    ack of this device with a downstream position, and that position matches what came
+    (`sync.position.judge`). Nothing is filed here: `village.absorb` files it after.
+    """
+    trusted = _upstream(store)
+    if answered_by not in trusted:
+        raise BundleRejected("unknown_sender", "the sidecar names a center we are not enrolled at")
+    found: tuple[int, messages.Ack] | None = None
+    others = False  # a signed position about another device: that device's answer
+    for at, raw in enumerate(items):
+        if signed.is_record(raw):
+            claim = signed.peek(raw)
+            if claim.signer not in trusted:
+                raise BundleRejected("unknown_sender", claim.signer)
+            record = signed.verify(raw, trusted[claim.signer][1])
+            if record.kind != "ack" or claim.signer != answered_by:
+                continue
+            ack = messages.Ack.parse(messages.dumps(record.body))
+            if ack.down_through is None:
+                continue
+            if ack.subject == device:
+                found = (at, ack)
+            else:
+                others = True
+        else:
+            parsed = envelope.parse(raw)
+            if parsed.header.sender not in trusted:
+                raise BundleRejected("unknown_sender", parsed.header.sender)
+            envelope.verify(parsed, trusted[parsed.header.sender][1])
+    if found is None:
+        if others:
+            raise BundleRejected("not_for_us", "the township's answer to another device")
+        raise BundleRejected(position.INCOMPLETE, "the center's signed position is missing")
+    verdict = position.judge(items, found, syncstate.inbox_cursor(store.database, answered_by),
+                             None, True)
+    if verdict.problem:
+        raise BundleRejected(position.INCOMPLETE, verdict.problem)
 
 
 def _size(path: Path) -> int:

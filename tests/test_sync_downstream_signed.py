@@ -343,9 +343,10 @@ def test_a_stick_answer_with_a_decision_taken_out_keeps_the_cursor(
     assert statuses(session)[app_id] == "accepted" and cursor_of(session, node) == 2
 
 
-def test_a_stick_whose_request_cursor_was_raised_is_caught_by_the_signed_start(
+def test_a_stick_whose_request_cursor_was_raised_gets_no_answer(
     session: Session, by_stick: tuple[Node, str], tmp_path: Path
 ) -> None:
+    """The sidecar's cursor is signed by the device's request key: an edited one is not answered."""
     node, app_id = by_stick
     usb.import_village(Node.of(session), _round(session, node, tmp_path / "one").parent)
     center.decide(node, app_id, "accepted", {})  # position 2
@@ -355,9 +356,11 @@ def test_a_stick_whose_request_cursor_was_raised_is_caught_by_the_signed_start(
     (up,) = stick.glob("up-*.json")
     up.write_text(json.dumps({**json.loads(up.read_text(encoding="utf-8")), "cursor": 2}),
                   encoding="utf-8")
-    usb.import_center(node, stick)
+    at_township = usb.import_center(node, stick)
+    assert [u[2] for u in at_township.unanswered] == ["bad_proof"] and not at_township.answers
+    assert not list(stick.glob("down-*"))
     back = usb.import_village(Node.of(session), stick)
-    assert position.INCOMPLETE in back.refused and cursor_of(session, node) == 1
+    assert back.files == [] and cursor_of(session, node) == 1
     usb.import_village(Node.of(session), _round(session, node, tmp_path / "three").parent)
     assert statuses(session)[app_id] == "accepted" and cursor_of(session, node) == 2
 

@@ -122,7 +122,8 @@ def test_a_damaged_stick_file_is_refused_whole_before_anything_is_stored(
         data[len(data) // 2] ^= 0x04
     bundle.write_bytes(bytes(data))
     report = usb.import_center(township, copy)
-    assert report.stored == 0 and len(report.refused) == 1 and "truncated" in report.refused[0]
+    expected = "truncated" if damage == "truncated" else "damaged"  # copy again / export again
+    assert report.stored == 0 and report.refused_files == [(bundle.name, expected)]
     assert _received(township) == 0 and township.session.list() == []
     assert not list(copy.glob("down-*.vab"))
 
@@ -131,3 +132,116 @@ def test_nothing_half_written_is_left_under_the_final_name(tmp_path: Path) -> No
     usb.write_atomic(tmp_path / "x.vab", b"whole")
     assert (tmp_path / "x.vab").read_bytes() == b"whole"
     assert not list(tmp_path.glob("*.part"))
+
+
+# ---- what sits on a stick is not always a bundle ----------------------------------------------
+
+
+def _second_village(tmp_path: Path, township: Node, stick: Path) -> Session:
+    """Another village's point, enrolled at the same township by file."""
+    from storage.store import Store
+    from tests.conftest import AGENT, PIN, TEST_KDF
+
+    store = Store.create(tmp_path / "village-b", village_code=VILLAGE_CODE[:-3] + "202",
+                         village_name="石门村", operator_name=AGENT, pin=PIN, kdf=TEST_KDF)
+    other = store.login(AGENT, PIN)
+    code = enroll.issue_code(township, other.store.info.village_code)
+    enroll.accept(Node.of(other), enroll.redeem(township, enroll.build_request(other.store, code)), code)
+    return other
+
+
+@pytest.mark.parametrize("sidecar", [True, False])
+def test_a_folder_named_like_a_bundle_is_refused_by_itself_and_the_real_one_is_imported(
+    sidecar: bool, session: Session, township: Node, stick: Path, catalog: Catalog
+) -> None:
+    _two_applications(session, catalog)
+    _enroll_by_file(session, township, stick)
+    usb.export_village(Node.of(session), stick)
+    (stick / "up-0000-20260101T000000000000.vab").mkdir()  # sorts first: read before the real one
+    if sidecar:
+        (stick / "up-0000-20260101T000000000000.json").write_text(
+            json.dumps({"device": "0000", "cursor": 0}), encoding="utf-8")
+    report = usb.import_center(township, stick)
+    reason = "not_a_file" if sidecar else "no_sidecar"
+    assert report.refused_files == [("up-0000-20260101T000000000000.vab", reason)]
+    assert report.stored == 4 and len(report.files) == 1 and len(report.answers) == 1
+    assert _received(township) == 4
+
+
+def test_a_sidecar_naming_another_device_gets_no_answer_for_it(
+    session: Session, township: Node, stick: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The messages are signed by their device and filed; the answer names B's cases: not written."""
+    other = _second_village(tmp_path, township, stick)
+    _two_applications(other, catalog)
+    _enroll_by_file(session, township, stick)
+    _two_applications(session, catalog)
+    usb.export_village(Node.of(session), stick)
+    (side,) = stick.glob("up-*.json")
+    forged = {**json.loads(side.read_text(encoding="utf-8")), "device": other.store.info.device_id}
+    side.write_text(json.dumps(forged), encoding="utf-8")
+    report = usb.import_center(township, stick)
+    assert report.stored == 4 and report.answers == []
+    assert [(u[1], u[2]) for u in report.unanswered] == [(other.store.info.device_id, "bad_proof")]
+    assert not list(stick.glob("down-*"))
+
+
+def test_the_same_stick_imported_twice_is_answered_once_and_says_so(
+    session: Session, township: Node, stick: Path, catalog: Catalog
+) -> None:
+    _two_applications(session, catalog)
+    _enroll_by_file(session, township, stick)
+    usb.export_village(Node.of(session), stick)
+    assert len(usb.import_center(township, stick).answers) == 1
+    again = usb.import_center(township, stick)
+    assert again.already_imported == 1 and again.stored == 0 and again.answers == []
+    assert [u[2] for u in again.unanswered] == [usb.ANSWERED_BEFORE]
+    assert len(list(stick.glob("down-*.vab"))) == 1
+
+
+def test_a_village_takes_only_its_own_answer_and_refuses_one_renamed_for_it_whole(
+    session: Session, township: Node, stick: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    other = _second_village(tmp_path, township, stick)
+    _two_applications(other, catalog)
+    usb.export_village(Node.of(other), stick)
+    _enroll_by_file(session, township, stick)
+    mine = _two_applications(session, catalog)
+    usb.import_center(township, stick)  # B's answer on the stick
+    (b_answer,) = stick.glob("down-*.vab")
+    # A's own export comes later, and a copy of B's answer is renamed as if it were A's.
+    device = session.store.info.device_id
+    fake = stick / f"down-{device}-20200101T000000000000"
+    shutil.copy(b_answer, fake.with_suffix(".vab"))
+    side = json.loads(b_answer.with_suffix(".json").read_text(encoding="utf-8"))
+    fake.with_suffix(".json").write_text(json.dumps({**side, "device": device}), encoding="utf-8")
+    before = statuses(session)
+    report = usb.import_village(Node.of(session), stick)
+    assert report.refused_files == [(fake.with_suffix(".vab").name, "not_for_us")]
+    assert report.skipped == [b_answer.name] and report.stored == 0
+    assert statuses(session) == before and set(before) == set(mine)
+    assert b_answer.exists()  # B's answer is left for B
+
+
+def test_service_center_import_says_what_it_did_and_exits_non_zero_on_a_refusal(
+    session: Session, stick: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The real `service-center import`: a missing folder, a stick with no exports, a bad file."""
+    from tests.test_clerks import TOWNSHIP_CODE, run
+
+    home = tmp_path / "center"
+    made = run("service-center", home, "init", "--level", "township", "--code", TOWNSHIP_CODE,
+               "--name", "兴宁镇便民服务中心", "--operator", "李春华")
+    assert made.code == 0, made.text
+    missing = run("service-center", home, "import", str(tmp_path / "no" / "such"))
+    assert missing.code != 0 and "文件夹不存在" in missing.text
+    empty = run("service-center", home, "import", str(stick))
+    assert empty.code != 0 and "没有村代办点导出的数据包" in empty.text
+    (stick / "up-0000-20260101T000000000000.vab").mkdir()
+    (stick / "up-0000-20260101T000000000000.json").write_text('{"device": "0000"}', encoding="utf-8")
+    odd = run("service-center", home, "import", str(stick))
+    assert odd.code == 1 and "拒收文件 up-0000-20260101T000000000000.vab：这不是数据包文件" in odd.text
+    assert "答复已写回" not in odd.text
+    as_json = run("service-center", home, "--json", "import", str(stick)).json()
+    assert as_json["ok"] is False and as_json["refused_files"] == [
+        ["up-0000-20260101T000000000000.vab", "not_a_file"]]

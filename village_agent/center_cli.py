@@ -66,17 +66,44 @@ def serve(ctx: Context) -> int:
 
 
 def import_usb(ctx: Context) -> int:
-    from sync.usb import import_center
+    from sync.errors import reason_text
+    from sync.usb import ANSWERED_BEFORE, import_center
+    from village_agent.i18n import language
+    from village_agent.syncjobs import stick_folder
 
-    report = import_center(_node(ctx), ctx.args.folder)
-    ctx.emit({"ok": not report.refused, **report.__dict__},
-             lambda: t("center.usb_imported", files=len(report.files), stored=report.stored,
-                       duplicates=report.duplicates)
-                     + (t("center.usb_already", n=report.already_imported) if report.already_imported else "")
-                     + (t("center.usb_refused", names=t("app.sep.list").join(report.refused))
-                        if report.refused else "")
-                     + t("center.usb_answered"))
-    return 0 if not report.refused else 1
+    folder = stick_folder(ctx.args.folder)
+    if not any(folder.glob("up-*.vab")):
+        raise InvalidRequest(f"no up-*.vab in {folder}", t("center.usb_none", folder=folder))
+    report = import_center(_node(ctx), folder)
+    lang = language()
+    refused_files = {name for name, _ in report.refused_files}
+    by_message: dict[tuple[str, str], int] = {}
+    for entry in report.refused:
+        name, _, reason = entry.partition(": ")
+        if name not in refused_files:
+            by_message[(name, reason)] = by_message.get((name, reason), 0) + 1
+    faults = [u for u in report.unanswered if u[2] != ANSWERED_BEFORE]
+
+    def text() -> str:
+        lines = [t("center.usb_imported", files=len(report.files), stored=report.stored,
+                   duplicates=report.duplicates)
+                 + (t("center.usb_already", n=report.already_imported)
+                    if report.already_imported else "")]
+        lines += [t("center.usb_file_refused", name=name, reason=reason_text(reason, lang))
+                  for name, reason in report.refused_files]
+        lines += [t("center.usb_message_refused", name=name, n=n, reason=reason_text(reason, lang))
+                  for (name, reason), n in by_message.items()]
+        lines += [t("center.usb_answered_before", name=name) if reason == ANSWERED_BEFORE
+                  else t("center.usb_unanswered", name=name, device=device,
+                         reason=reason_text(reason, lang))
+                  for name, device, reason in report.unanswered]
+        if report.answers:
+            lines.append(t("center.usb_answers", n=len(report.answers)))
+        return "\n".join(lines)
+
+    ok = not report.refused and not faults
+    ctx.emit({"ok": ok, **report.__dict__}, text)
+    return 0 if ok else 1
 
 
 def enroll_file(ctx: Context) -> int:

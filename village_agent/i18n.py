@@ -174,6 +174,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{files} answer file(s) read: {received} result(s) received, {applied} case(s) updated",
     },
     "usb.refused": {"zh": "；拒收：{reasons}", "en": "; refused: {reasons}"},
+    "usb.file_refused": {
+        "zh": "拒收答复文件 {name}：{reason}（该文件的内容一条也未采用）",
+        "en": "Refused answer file {name}: {reason} (none of it was used)",
+    },
+    "usb.skipped": {
+        "zh": "U盘上另有{n}个写给其他设备的答复文件，未动",
+        "en": "{n} answer file(s) for other devices left on the stick untouched",
+    },
     "list.sep": {"zh": "、", "en": ", "},
     "sync.done": {
         "zh": "同步完成：上报{sent}条，乡镇已确认{done}条，收到办理结果{received}条（已更新{applied}件），待上报{pending}条",
@@ -353,8 +361,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{files} file(s) imported: {stored} new, {duplicates} duplicate(s)",
     },
     "center.usb_already": {"zh": "（其中{n}个文件此前已导入）", "en": " ({n} file(s) imported before)"},
-    "center.usb_refused": {"zh": "；拒收：{names}", "en": "; refused: {names}"},
-    "center.usb_answered": {"zh": "。答复已写回U盘", "en": ". The answers are on the stick"},
+    "center.usb_none": {
+        "zh": "{folder} 中没有村代办点导出的数据包（up-开头、.vab结尾的文件）。请确认U盘插好、选对了文件夹",
+        "en": "No village export (up-*.vab) in {folder}: check the stick and the folder",
+    },
+    "center.usb_file_refused": {
+        "zh": "拒收文件 {name}：{reason}（该文件的数据一条也未写入）",
+        "en": "Refused {name}: {reason} (nothing of it was stored)",
+    },
+    "center.usb_message_refused": {
+        "zh": "{name} 中有{n}条记录被拒收：{reason}",
+        "en": "{n} record(s) in {name} refused: {reason}",
+    },
+    "center.usb_answers": {"zh": "答复已写回U盘：{n}个文件", "en": "Answers written to the stick: {n} file(s)"},
+    "center.usb_unanswered": {
+        "zh": "未给 {name}（设备 {device}）写答复：{reason}",
+        "en": "No answer written for {name} (device {device}): {reason}",
+    },
+    "center.usb_answered_before": {
+        "zh": "{name} 此前已答复过（同一U盘导入了两次，或该设备此后已同步），不再重写",
+        "en": "{name} was answered before (imported twice, or the device synced since): not rewritten",
+    },
     "center.enroll_answered": {"zh": "已登记，答复文件：{path}", "en": "Enrolled; answer file: {path}"},
     "center.calendar_published": {
         "zh": "已发布{year}年节假日安排，将随同步下发{n}个乡镇及其各村",

@@ -22,10 +22,11 @@ from storage.errors import InvalidRequest
 from storage.store import Session, Store
 from sync import enroll, usb
 from sync.client import SyncReport, enroll_online
+from sync.errors import reason_text
 from sync.keys import PublicIdentity
 from sync.node import Node
 from sync.village import seal_outbox
-from village_agent.i18n import t
+from village_agent.i18n import language, t
 
 # ---- enrollment -------------------------------------------------------------------------------
 
@@ -207,10 +208,20 @@ def exported_text(report: usb.UsbReport, folder: str | Path) -> str:
 
 
 def imported_text(report: usb.UsbReport) -> str:
+    """What an import took in, then each answer file refused whole and why, then notices."""
+    lang = language()
     text = t("usb.imported", files=len(report.files), received=report.stored, applied=report.applied)
-    if report.refused:
-        text += t("usb.refused", reasons=t("list.sep").join(report.refused))
-    return "\n".join([text, *notices(report)])
+    whole = {name for name, _ in report.refused_files}
+    said = {reason for _, reason in report.refused_files}
+    others = [r for r in report.refused if r.partition(": ")[0] not in whole and r not in said]
+    if others:
+        text += t("usb.refused", reasons=t("list.sep").join(
+            reason_text(r.partition(": ")[2] or r, lang) for r in others))
+    lines = [text, *(t("usb.file_refused", name=name, reason=reason_text(reason, lang))
+                     for name, reason in report.refused_files)]
+    if report.skipped:
+        lines.append(t("usb.skipped", n=len(report.skipped)))
+    return "\n".join([*lines, *notices(report)])
 
 
 def sync_summary(report: SyncReport) -> str:
