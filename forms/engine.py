@@ -20,6 +20,7 @@ from forms.fieldtypes import (
     check_phone,
     is_blank,
     normalize,
+    scalar_text,
 )
 from forms.idnumber import InvalidIdNumber, parse
 from forms.messages import Text, both
@@ -164,15 +165,17 @@ def _applicant(
         run.add("applicant.name", both("forms.engine.name_required"), "required")
     else:
         try:
-            out["name"] = check_person_name(str(name))
+            out["name"] = check_person_name(scalar_text(name, numbers=False))
         except FieldError as exc:
             run.add("applicant.name", Text(exc.message, exc.en))
     if is_blank(number):
         run.add("applicant.id_number", both("forms.engine.id_required"), "required")
     else:
         try:
-            rid = parse(str(number), today=run.today)
+            rid = parse(scalar_text(number, numbers=True), today=run.today)
         except InvalidIdNumber as exc:
+            run.add("applicant.id_number", Text(exc.message, exc.en))
+        except FieldError as exc:
             run.add("applicant.id_number", Text(exc.message, exc.en))
         else:
             out.update(
@@ -184,14 +187,18 @@ def _applicant(
             run.add("applicant.phone", both("forms.engine.phone_required"), "required")
     else:
         try:
-            out["phone"] = check_phone(str(phone))
+            out["phone"] = check_phone(scalar_text(phone, numbers=True))
         except FieldError as exc:
             run.add("applicant.phone", Text(exc.message, exc.en))
     for key, limit in (("address", 100), ("village_group", 30), ("ethnicity", 20)):
         value = raw.get(key)
         if is_blank(value):
             continue
-        text = str(value).strip()
+        try:
+            text = scalar_text(value, numbers=False)
+        except FieldError as exc:
+            run.add(f"applicant.{key}", Text(exc.message, exc.en))
+            continue
         if len(text) > limit:
             run.add(f"applicant.{key}", both("forms.engine.too_long", label=applicant_label(key), limit=limit),
                     "range")

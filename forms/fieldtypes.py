@@ -78,11 +78,32 @@ def check_person_name(raw: str) -> str:
     return text
 
 
+_BIG = 10**40  # no phone, account or ID number is longer; str() of a huge int is slow or refused
+
+
+def scalar_text(raw: Any, *, numbers: bool) -> str:
+    """`raw` as the text a person typed, or FieldError: a string, or (if `numbers`) an integer.
+
+    A data file or a message can put anything under a text's name: a float (NaN, 1e400 read
+    as infinity), a list, an object, true. None of them is what anyone wrote in the box, so
+    each is refused instead of being stored as its Python spelling ("inf", "['a']").
+    """
+    if isinstance(raw, str):
+        return raw.strip()
+    if numbers and isinstance(raw, int) and not isinstance(raw, bool) and -_BIG < raw < _BIG:
+        return str(raw)
+    raise FieldError.of("forms.field.text_or_number" if numbers else "forms.field.text_needed")
+
+
 def _decimal(raw: Any) -> Decimal:
     if isinstance(raw, bool):
         raise FieldError.of("forms.field.number_needed")
     try:
-        value = Decimal(str(raw).strip().replace(",", ""))
+        text = repr(raw) if isinstance(raw, float) else scalar_text(raw, numbers=True)
+    except FieldError:
+        raise FieldError.of("forms.field.number_needed") from None
+    try:
+        value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise FieldError.of("forms.field.not_number", raw=raw) from None
     if not value.is_finite():
@@ -114,9 +135,7 @@ def normalize(spec: FieldSpec, raw: Any, today: date) -> Any:
 
 
 def _text(spec: FieldSpec, raw: Any, today: date) -> str:
-    if not isinstance(raw, (str, int)) or isinstance(raw, bool):
-        raise FieldError.of("forms.field.text_needed")
-    text = str(raw).strip()
+    text = scalar_text(raw, numbers=False)
     limit = spec.max_length or 200
     if len(text) > limit:
         raise FieldError.of("forms.field.text_too_long", "range", limit=limit, n=len(text))
@@ -181,7 +200,7 @@ def _boolean(spec: FieldSpec, raw: Any, today: date) -> bool:
 
 
 def _choice(spec: FieldSpec, raw: Any, today: date) -> str:
-    text = str(raw).strip()
+    text = scalar_text(raw, numbers=True)
     if text not in spec.choices:
         raise FieldError.of("forms.field.not_choice", text=text, choices=listed(spec.choices))
     return text
@@ -191,7 +210,7 @@ def _multichoice(spec: FieldSpec, raw: Any, today: date) -> list[str]:
     values = raw if isinstance(raw, list) else [raw]
     out: list[str] = []
     for v in values:
-        text = str(v).strip()
+        text = scalar_text(v, numbers=True)
         if text not in spec.choices:
             raise FieldError.of("forms.field.not_choice", text=text, choices=listed(spec.choices))
         if text not in out:
@@ -205,16 +224,14 @@ def _multichoice(spec: FieldSpec, raw: Any, today: date) -> list[str]:
 
 def _id_number(spec: FieldSpec, raw: Any, today: date) -> str:
     try:
-        return parse(str(raw), today=today).number
+        return parse(scalar_text(raw, numbers=True), today=today).number
     except InvalidIdNumber as exc:
         raise FieldError(exc.message, en=exc.en) from None
 
 
 def _wrap(check: Callable[[str], str]) -> Callable[[FieldSpec, Any, date], str]:
     def handler(spec: FieldSpec, raw: Any, today: date) -> str:
-        if not isinstance(raw, (str, int)) or isinstance(raw, bool):
-            raise FieldError.of("forms.field.text_or_number")
-        return check(str(raw))
+        return check(scalar_text(raw, numbers=True))
 
     return handler
 

@@ -19,9 +19,10 @@ MAX_BYTES = 16 * 1024 * 1024
 class InvalidJSON(ValueError):
     """Outside JSON that is not a value we read; `reason` says why, in English (for logs)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, line: int = 0, column: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.line, self.column = line, column  # where the text stops being JSON, if it says
 
 
 def _no_constant(name: str) -> Any:
@@ -56,6 +57,8 @@ def loads(raw: str | bytes, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_
         raise InvalidJSON(f"nested deeper than {max_depth} levels") from None
     except UnicodeDecodeError:
         raise InvalidJSON("not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidJSON(f"not JSON ({exc.msg})", exc.lineno, exc.colno) from None
     except ValueError as exc:
         raise InvalidJSON(f"not JSON ({exc})") from None
     if depth(value) > max_depth:

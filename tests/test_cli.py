@@ -192,6 +192,36 @@ def test_data_file_that_is_not_json_says_where(cli: Cli, store: Store, tmp_path:
     _quiet(result)
 
 
+def test_a_deeply_nested_data_file_is_refused_in_chinese_not_a_crash(
+    cli: Cli, store: Store, tmp_path: Path
+) -> None:
+    data_file = tmp_path / "deep.json"
+    data_file.write_text('{"applicant": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    result = cli("apply", "--item", "MZ-GLJT", "--data", str(data_file))
+    assert result.code == 1 and "deep.json" in result.stderr and "嵌套超过" in result.stderr
+    _quiet(result)
+    assert cli("list", "--json").json() == []
+
+
+@pytest.mark.parametrize("raw", ["Infinity", "1e400", "12", "[\"村\"]", "NaN"])
+def test_an_address_that_is_not_text_is_refused_and_nothing_stored(
+    raw: str, cli: Cli, store: Store, catalog: Catalog, tmp_path: Path
+) -> None:
+    data_file = tmp_path / "odd.json"
+    data = _data_file(catalog, data_file)
+    data["applicant"]["address"] = "@@"
+    text = json.dumps(data, ensure_ascii=False).replace('"@@"', raw)
+    data_file.write_text(text, encoding="utf-8")
+    result = cli("--json", "apply", "--item", "MZ-GLJT", "--data", str(data_file))
+    assert result.code == 1, result.stdout
+    report = result.json()
+    if raw in ("Infinity", "NaN"):  # not JSON at all: the file is refused before the form
+        assert "不是数字" in report["message"]
+    else:
+        assert [i["path"] for i in report["issues"]] == ["applicant.address"]
+    assert cli("list", "--json").json() == []
+
+
 def test_oversized_attachment_is_refused_and_nothing_stored(
     cli: Cli, store: Store, catalog: Catalog, tmp_path: Path
 ) -> None:

@@ -272,3 +272,53 @@ def test_person_names_in_han_latin_or_with_a_middle_dot_are_accepted(name: str) 
 def test_person_name_with_digits_or_wrong_length_is_refused(name: str) -> None:
     with pytest.raises(FieldError, match="姓名"):
         check_person_name(name)
+
+
+# ---- what a data file can put under a field's name ---------------------------------------------
+
+JSON_NOT_TEXT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
+    st.lists(st.text(max_size=3), min_size=1, max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), min_size=1, max_size=2),
+)
+TEXTUAL = ("text", "choice", "multichoice", "id_number", "phone", "division_code", "bank_account")
+
+
+@given(raw=JSON_NOT_TEXT, type_name=st.sampled_from(TEXTUAL))
+def test_a_value_that_is_not_typed_text_is_refused_never_stored_as_its_spelling(
+    raw: Any, type_name: str
+) -> None:
+    """Infinity, 1e400, a list or an object under a text's name: refused in Chinese, not "inf"."""
+    if raw is None:
+        return  # blank: the engine's required check, not the type's
+    with pytest.raises(FieldError) as refused:
+        normalize(SPECS[type_name], raw, TODAY)
+    assert re.search(r"[\u4e00-\u9fff]", refused.value.message)
+
+
+@given(raw=st.integers())
+def test_a_number_under_a_text_fields_name_is_refused_and_under_a_codes_only_if_it_can_be_one(
+    raw: int,
+) -> None:
+    with pytest.raises(FieldError, match="应填写文字"):
+        normalize(SPECS["text"], raw, TODAY)
+    if abs(raw) >= 10**40:  # longer than any phone, account or ID: refused before str()
+        with pytest.raises(FieldError, match="应填写文字或数字"):
+            normalize(SPECS["bank_account"], raw, TODAY)
+
+
+@given(raw=st.one_of(st.floats(), st.integers(), st.text(max_size=30), JSON_NOT_TEXT))
+def test_a_number_field_takes_any_json_value_without_crashing(raw: Any) -> None:
+    try:
+        stored = normalize(SPECS["money"], raw, TODAY)
+    except FieldError as exc:
+        assert re.search(r"[\u4e00-\u9fff]", exc.message)
+    else:
+        assert Decimal(stored).is_finite() and Decimal(stored) >= 0
+
+
+def test_money_written_as_a_json_float_keeps_its_decimal_value() -> None:
+    assert normalize(SPECS["money"], 0.1, TODAY) == "0.10"
+    assert normalize(SPECS["money"], 1234.5, TODAY) == "1234.50"
+    with pytest.raises(FieldError):
+        normalize(SPECS["money"], float("inf"), TODAY)

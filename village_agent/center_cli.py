@@ -109,11 +109,13 @@ def import_usb(ctx: Context) -> int:
 def enroll_file(ctx: Context) -> int:
     import json
 
+    from forms import strictjson
     from sync.enroll import redeem
     from sync.usb import write_atomic
 
     try:
-        request = json.loads(ctx.args.request.read_text(encoding="utf-8"))
+        request = strictjson.loads(ctx.args.request.read_bytes(), max_depth=4,
+                                   max_bytes=64 * 1024)
     except (OSError, ValueError):
         raise InvalidRequest("unreadable request", f"无法读取登记请求文件 {ctx.args.request}") from None
     answer = redeem(_node(ctx), request)

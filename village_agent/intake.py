@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from forms import strictjson
 from forms.catalog import Catalog
 from forms.engine import APPLICANT_KEYS, CleanApplication, split_bundle, validate
 from forms.errors import Issue, ValidationFailed
@@ -53,12 +53,24 @@ def load_data_file(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"{path}: {exc}", f"无法读取数据文件 {path}（须为UTF-8编码的JSON）") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return strictjson.loads(text, max_depth=DATA_DEPTH)
+    except strictjson.InvalidJSON as exc:
+        if exc.line:
+            raise InvalidRequest(
+                f"{path}: invalid JSON at line {exc.line}",
+                f"数据文件 {path.name} 第{exc.line}行第{exc.column}列格式错误：{exc.reason}",
+            ) from None
         raise InvalidRequest(
-            f"{path}: invalid JSON at line {exc.lineno}",
-            f"数据文件 {path.name} 第{exc.lineno}行第{exc.colno}列格式错误：{exc.msg}",
+            f"{path}: {exc.reason}",
+            f"数据文件 {path.name} 不是可用的表单数据（{_JSON_ZH.get(exc.reason.split(' ')[0], exc.reason)}）："
+            "请用 village-agent catalog template 事项编码 --json 生成的模板填写",
         ) from None
+
+
+DATA_DEPTH = 8  # a form's data: fields, a table's rows, a row's cells, with room to spare
+_JSON_ZH = {"nested": f"嵌套超过{DATA_DEPTH}层", "longer": "文件过大",
+            "NaN": "含有 NaN，不是数字", "Infinity": "含有 Infinity，不是数字",
+            "-Infinity": "含有 -Infinity，不是数字"}
 
 
 def parse_attach_args(values: Sequence[str]) -> list[IncomingFile]:

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from forms import strictjson
 from storage import syncstate
 from storage.errors import InvalidRequest
 from storage.store import Session, Store
@@ -110,7 +111,7 @@ def write_enrollment_request(store: Store, code: str, path: Path) -> Path:
 def enroll_by_answer_file(session: Session, path: Path, code: str, url: str = "") -> Fingerprints:
     """Offline, step 2: the township's answer, checked with the same code; `url` kept for later."""
     try:
-        answer = json.loads(path.read_text(encoding="utf-8"))
+        answer = strictjson.loads(path.read_bytes(), max_depth=6, max_bytes=1024 * 1024)
     except (OSError, ValueError):
         raise InvalidRequest(f"unreadable answer file {path}",
                              t("enroll.answer_unreadable", path=path)) from None
