@@ -204,6 +204,23 @@ ensure_fonts() {
     return 0
 }
 
+# The test suite's own tools: libfaketime runs a real village process with its clock
+# set off (the clock-skew test). Not needed to run the product; a failure only warns.
+TEST_PKGS=(faketime)
+
+ensure_test_tools() {
+    [ "$SKIP_SYSTEM" = 1 ] && return 0
+    [ "$MODE" = wheelhouse ] && return 0 # an offline village PC: the product only
+    local missing=() pkg
+    for pkg in "${TEST_PKGS[@]}"; do
+        deb_installed "$pkg" || missing+=("$pkg")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    apt_install "${missing[@]}" ||
+        warn "测试工具（${missing[*]}）没有安装成功，部分测试将失败 / test tools (${missing[*]}) could not be installed; some tests will fail"
+    return 0
+}
+
 # ---------------------------------------------------------------- python --
 
 pick_python() {
@@ -425,6 +442,7 @@ fi
 
 pick_python
 ensure_fonts
+ensure_test_tools
 ensure_venv
 if [ "$MODE" = wheelhouse ]; then
     install_offline

@@ -36,6 +36,8 @@ class Peer:
     certificate: str | None
     url: str
     revoked: bool
+    clock_skew_ms: int | None = None  # our clock minus its clock, at the last proved request
+    last_seen_at: str | None = None
 
     def identity(self) -> dict[str, str]:
         return {"device_id": self.device_id, "sign_public": self.sign_public,
@@ -43,10 +45,12 @@ class Peer:
 
 
 def _peer(row: Any) -> Peer:
-    return Peer(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] is not None)
+    return Peer(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] is not None,
+                row[8], row[9])
 
 
-_PEER_COLUMNS = "device_id, role, village_code, sign_public, enc_public, certificate, url, revoked_at"
+_PEER_COLUMNS = ("device_id, role, village_code, sign_public, enc_public, certificate, url,"
+                 " revoked_at, clock_skew_ms, last_seen_at")
 
 
 def save_peer(db: sqlite_utils.Database, *, device_id: str, role: str, sign_public: str,
@@ -83,6 +87,11 @@ def revoke_peer(db: sqlite_utils.Database, device_id: str) -> bool:
     cur = db.execute("UPDATE peers SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
                      (now_iso(), device_id))
     return cur.rowcount > 0
+
+
+def record_skew(db: sqlite_utils.Database, device_id: str, skew_ms: int) -> None:
+    """Our clock minus the peer's, as measured on a live request (`sync.clock`)."""
+    db.execute("UPDATE peers SET clock_skew_ms = ? WHERE device_id = ?", (skew_ms, device_id))
 
 
 def touch_peer(db: sqlite_utils.Database, device_id: str, skew_ms: int | None) -> None:

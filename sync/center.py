@@ -206,8 +206,9 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
                 db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
                            " VALUES (?, ?, ?, ?, ?)",
                            (county.device_id, header.sender, header.seq, raw, syncstate.now_iso()))
-        skew = _skew_ms(header.created)
-        syncstate.touch_peer(db, header.sender, skew)
+        # The skew is measured on the live request (`sync.clock`), not from the message's
+        # creation time: a message that waited offline or on a stick is days old.
+        syncstate.touch_peer(db, header.sender, None)
     if outcome == "conflict":
         result.refused.append((header.sender, header.seq, "conflict"))
     elif outcome == "duplicate":
@@ -373,16 +374,6 @@ def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[st
     db.execute("DELETE FROM attachment_parts WHERE sender = ? AND address = ?"
                " AND application_id = ?", (sender, address, app_id))
     return True
-
-
-def _skew_ms(created: str) -> int | None:
-    try:
-        sent = datetime.fromisoformat(created)
-    except ValueError:
-        return None
-    if sent.tzinfo is None:
-        sent = sent.replace(tzinfo=timezone.utc)
-    return int((datetime.now(timezone.utc) - sent).total_seconds() * 1000)
 
 
 def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header,

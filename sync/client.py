@@ -19,7 +19,7 @@ import httpx
 
 from storage import events, syncstate
 from storage.store import Session, Store
-from sync import bundlefile, enroll, planner, proof, village
+from sync import bundlefile, clock, enroll, planner, proof, village
 from sync.errors import BundleRejected
 from sync.node import Node
 
@@ -48,6 +48,7 @@ class SyncReport:
     restored: bool = False  # the township holds numbers past ours: counters moved (restored copy)
     clashes: int = 0  # messages the township holds other content under: numbered again at login
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) application ids
+    clock_skew_ms: int | None = None  # our clock minus the township's, on this session's answer
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,6 +121,7 @@ def sync_once(
         _absorb(store, answer.content, device, (township.device_id, last), report)
         refused = answer.headers.get("X-Refused", "")
         report.refused += [r for r in refused.split(",") if r]
+        report.clock_skew_ms = clock.offset_ms(answer.headers.get(clock.ANSWER_HEADER))
     except proof.ProofError as exc:
         # The township would not answer this request (or it could not be signed): the link is
         # fine, so say why, keep everything, and try again on the usual schedule.
@@ -162,11 +164,15 @@ def proved_request(
                                      cursor=cursor, path=path, at_least=at_least)
         answer = http.request(
             method, url, params={"device": device, "cursor": cursor},
-            headers={**(headers or {}), **signed_headers},
+            headers={**(headers or {}), **signed_headers, clock.REQUEST_HEADER: clock.stamp()},
             content=content() if content is not None else None,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         if answer.status_code not in (401, 403):
             answer.raise_for_status()
+            skew = clock.offset_ms(answer.headers.get(clock.ANSWER_HEADER))
+            if skew is not None:
+                with store.database.write() as db:
+                    syncstate.record_skew(db, center, skew)
             return answer
         try:
             said = answer.json()

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from forms import strictjson
 from storage import syncstate
-from sync import bundlefile, center, enroll, proof
+from sync import bundlefile, center, clock, enroll, proof
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -77,6 +77,9 @@ def create_app(node: Node) -> Starlette:
         except proof.ProofError as exc:
             extra = {} if exc.next_counter is None else {"next_counter": exc.next_counter}
             return _error(401, exc.reason, exc.zh, **extra)
+        skew = clock.offset_ms(request.headers.get(clock.REQUEST_HEADER))
+        if skew is not None:  # proved: the figure is the device's own
+            await anyio.to_thread.run_sync(_record_skew, node, device, skew)
         return device, cursor
 
     async def status(request: Request) -> Response:
@@ -84,7 +87,8 @@ def create_app(node: Node) -> Starlette:
         if isinstance(proved, Response):
             return proved
         ack = await anyio.to_thread.run_sync(center.ack_for, node, proved[0])
-        return Response(bundlefile.pack([ack]), media_type=BUNDLE)
+        return Response(bundlefile.pack([ack]), media_type=BUNDLE,
+                        headers={clock.ANSWER_HEADER: clock.stamp()})
 
     async def sync_route(request: Request) -> Response:
         proved = await prove(request, "sync")
@@ -116,6 +120,7 @@ def create_app(node: Node) -> Starlette:
             "X-Duplicates": str(len(result.duplicates)),
             "X-Refused": ",".join(sorted({r[2] for r in result.refused})),
             "X-Complete": "1" if complete else "0",
+            clock.ANSWER_HEADER: clock.stamp(),
         }
         return Response(bundlefile.pack(items), media_type=BUNDLE, headers=headers)
 
@@ -125,6 +130,11 @@ def create_app(node: Node) -> Starlette:
         Route("/v1/status", status),
         Route("/v1/sync", sync_route, methods=["POST"]),
     ])
+
+
+def _record_skew(node: Node, device: str, skew_ms: int) -> None:
+    with node.session.store.database.write() as db:
+        syncstate.record_skew(db, device, skew_ms)
 
 
 def _error(code: int, kind: str, zh: str, **extra: Any) -> JSONResponse:

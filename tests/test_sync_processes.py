@@ -248,3 +248,26 @@ def test_three_real_centers_village_township_county_through_proxies(
     finally:
         township.kill()
         county.kill()
+
+
+def test_a_village_clock_two_hours_ahead_is_told_at_both_ends(center: Center, cli: Cli) -> None:
+    """The village's `sync` runs under libfaketime (+2 h): the agent and the clerk both hear it."""
+    import shutil
+    import subprocess
+    import sys
+
+    faketime = shutil.which("faketime")
+    assert faketime, "faketime is installed by install.sh"
+    url = center.start()
+    code = json.loads(str(center.run("--json", "enroll-code", "--village-code",
+                                     "430481101201")))["code"]
+    cli.init()
+    assert cli("enroll", "--township", url, "--code", code).code == 0
+    assert "时钟" not in cli("sync").stdout  # same machine, same clock: nothing to say
+    ahead = subprocess.run([faketime, "-f", "+2h", sys.executable, "-m", "village_agent.cli",
+                            "sync"], capture_output=True, text=True, env=cli.env, timeout=120)
+    assert ahead.returncode == 0, ahead.stderr
+    assert "本机时钟比乡镇中心快约120分钟" in ahead.stdout, ahead.stdout
+    (device,) = json.loads(str(center.run("--json", "devices")))
+    assert device["clock_off"] is True and -7_260_000 < device["clock_skew_ms"] < -7_140_000
+    assert "该设备时钟比本中心快约120分钟" in str(center.run("devices"))

@@ -167,8 +167,9 @@ def test_a_village_clock_set_to_another_year_does_no_harm(
     assert received.payload["received_on"] == datetime.now().date().isoformat()
     with node.session.store.database.read() as db:
         skew_ms = db.execute("SELECT clock_skew_ms FROM peers WHERE role = 'village'").fetchone()[0]
-    # Recorded and shown: years of difference, in the right direction.
-    assert (skew_ms > 300 * 86_400_000) if year == 2015 else (skew_ms < -300 * 86_400_000)
+    # The clock was wrong when the case was recorded, right at the sync: the skew is measured on
+    # the live request (sync/clock.py), so the record's odd time is not taken for the PC's clock.
+    assert abs(skew_ms) < 60_000
 
     from sync.center import decide
 

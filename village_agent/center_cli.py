@@ -209,12 +209,24 @@ def enroll_code(ctx: Context) -> int:
 
 def devices(ctx: Context) -> int:
     node = _node(ctx)
+    from sync import clock
+
     rows = syncstate.peers(node.session.store.database, "village")
-    ctx.emit([{"device_id": p.device_id, "village_code": p.village_code, "revoked": p.revoked}
-              for p in rows],
-             lambda: "\n".join(f"{p.device_id}  {p.village_code}  "
-                               + t("center.device_revoked" if p.revoked else "center.device_active")
-                               for p in rows) or t("center.no_devices"))
+
+    def line(p: syncstate.Peer) -> str:
+        text = f"{p.device_id}  {p.village_code}  " + t(
+            "center.device_revoked" if p.revoked else "center.device_active")
+        if clock.off(p.clock_skew_ms):
+            assert p.clock_skew_ms is not None  # ours minus theirs: positive, theirs is slow
+            text += "  " + t("center.device_clock", minutes=clock.minutes(p.clock_skew_ms),
+                             direction=t("center.clock_behind" if p.clock_skew_ms > 0
+                                         else "center.clock_ahead"))
+        return text
+
+    ctx.emit([{"device_id": p.device_id, "village_code": p.village_code, "revoked": p.revoked,
+               "last_seen_at": p.last_seen_at, "clock_skew_ms": p.clock_skew_ms,
+               "clock_off": clock.off(p.clock_skew_ms)} for p in rows],
+             lambda: "\n".join(line(p) for p in rows) or t("center.no_devices"))
     return 0
 
 

@@ -174,6 +174,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{files} answer file(s) read: {received} result(s) received, {applied} case(s) updated",
     },
     "usb.refused": {"zh": "；拒收：{reasons}", "en": "; refused: {reasons}"},
+    "sync.clock_ahead": {
+        "zh": "⚠ 本机时钟比乡镇中心快约{minutes}分钟：请校正电脑的日期和时间，否则办件日期和超期提示会不准",
+        "en": "⚠ This PC's clock is about {minutes} min ahead of the township's: set the date and time, or dates and overdue warnings will be wrong",
+    },
+    "sync.clock_behind": {
+        "zh": "⚠ 本机时钟比乡镇中心慢约{minutes}分钟：请校正电脑的日期和时间，否则办件日期和超期提示会不准",
+        "en": "⚠ This PC's clock is about {minutes} min behind the township's: set the date and time, or dates and overdue warnings will be wrong",
+    },
     "usb.file_refused": {
         "zh": "拒收答复文件 {name}：{reason}（该文件的内容一条也未采用）",
         "en": "Refused answer file {name}: {reason} (none of it was used)",
@@ -421,6 +429,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "center.device_revoked": {"zh": "已注销", "en": "revoked"},
     "center.device_active": {"zh": "正常", "en": "active"},
     "center.no_devices": {"zh": "尚无登记设备", "en": "No enrolled devices"},
+    "center.device_clock": {
+        "zh": "⚠ 该设备时钟比本中心{direction}约{minutes}分钟，请代办员校正电脑时间",
+        "en": "⚠ its clock is about {minutes} min {direction} ours: ask the agent to set it",
+    },
+    "center.clock_behind": {"zh": "慢", "en": "behind"},
+    "center.clock_ahead": {"zh": "快", "en": "ahead of"},
     "center.revoked": {
         "zh": "已注销设备 {device}（注销名单第{version}版）：此后其新数据一律拒收，名单将随同步下发各村并报县级中心",
         "en": "Device {device} revoked (list version {version}): its new data is refused from now on;"

@@ -21,7 +21,7 @@ from forms import strictjson
 from storage import syncstate
 from storage.errors import InvalidRequest
 from storage.store import Session, Store
-from sync import enroll, usb
+from sync import clock, enroll, usb
 from sync.client import SyncReport, enroll_online
 from sync.errors import reason_text
 from sync.keys import PublicIdentity
@@ -201,6 +201,11 @@ def notices(report: SyncReport | usb.UsbReport) -> list[str]:
         lines.append(t("sync.restored"))
     if report.clashes:
         lines.append(t("sync.clashes", n=report.clashes))
+    skew = getattr(report, "clock_skew_ms", None)
+    if clock.off(skew):
+        assert skew is not None
+        lines.append(t("sync.clock_ahead" if skew > 0 else "sync.clock_behind",
+                       minutes=clock.minutes(skew)))
     return lines
 
 
