@@ -33,7 +33,7 @@ def main(home: str, operator: str, pin: str, seed: int) -> None:
         code = rng.choice(codes)
         data = samples[code]
         if data.get("applicant"):
-            born = date(1940 + n % 20, 1 + n % 12, 1 + n % 28) if code == "MZ-GLJT" else date(
+            born = date(1930 + n % 15, 1 + n % 12, 1 + n % 28) if code == "MZ-GLJT" else date(
                 1980, 1 + n % 12, 1 + n % 28)
             data["applicant"]["id_number"] = make("430481", born, n % 100, female=n % 2 == 0)
         files = []

@@ -35,8 +35,8 @@ def _run_until_killed(home: Path, rng: random.Random, seed: int) -> list[str]:
     # injected crash, not a wait for work.
     time.sleep(rng.uniform(0, 0.03))
     proc.send_signal(signal.SIGKILL)
-    rest, _ = proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
+    rest, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, err
     # Lines fully printed before the kill were confirmed to the agent too.
     confirmed += [line.split()[1] for line in rest.splitlines() if line.startswith("OK ") and
                   len(line.split()) == 2]

@@ -60,17 +60,18 @@ def load_data_file(path: Path) -> Any:
                 f"{path}: invalid JSON at line {exc.line}",
                 f"数据文件 {path.name} 第{exc.line}行第{exc.column}列格式错误：{exc.reason}",
             ) from None
+        why = exc.reason.split(" ")[0]
         raise InvalidRequest(
             f"{path}: {exc.reason}",
-            f"数据文件 {path.name} 不是可用的表单数据（{_JSON_ZH.get(exc.reason.split(' ')[0], exc.reason)}）："
-            "请用 village-agent catalog template 事项编码 --json 生成的模板填写",
+            f"数据文件 {path.name} 不是可用的表单数据（"
+            + {"nested": f"嵌套超过{DATA_DEPTH}层", "longer": "文件过大",
+               "NaN": "含有 NaN，不是数字", "Infinity": "含有 Infinity，不是数字",
+               "-Infinity": "含有 -Infinity，不是数字"}.get(why, exc.reason)
+            + "）：请用 village-agent catalog template 事项编码 --json 生成的模板填写",
         ) from None
 
 
 DATA_DEPTH = 8  # a form's data: fields, a table's rows, a row's cells, with room to spare
-_JSON_ZH = {"nested": f"嵌套超过{DATA_DEPTH}层", "longer": "文件过大",
-            "NaN": "含有 NaN，不是数字", "Infinity": "含有 Infinity，不是数字",
-            "-Infinity": "含有 -Infinity，不是数字"}
 
 
 def parse_attach_args(values: Sequence[str]) -> list[IncomingFile]:
