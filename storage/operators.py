@@ -176,10 +176,21 @@ def set_pin(database: Database, keys: Keys, name: str, pin: str, kdf: KdfParams,
 def unlock(database: Database, name: str, pin: str, *, now: float | None = None) -> tuple[Operator, Keys]:
     """Check the PIN, counting failures; returns the operator and the store's keys.
 
-    The attempt is counted, and the lock set if this is the last allowed try,
-    *before* the slow PIN check, inside the write lock: guesses made in parallel
-    (threads, several processes) each count, and at most MAX_TRIES of them ever
-    reach the check before the lock holds. A correct PIN clears both.
+    The whole check (lock, slow PIN derivation, its outcome) is one write transaction,
+    and only its outcome is written: a failure adds one to the count (and sets the lock
+    on the last allowed try), a success clears both.
+
+    - A login killed during the check (power cut, SIGKILL, Ctrl-C) writes nothing, so
+      right-PIN logins that never finished cannot lock anyone out. It told nobody
+      anything either, so it is no guess for whoever killed it.
+    - A wrong PIN is committed (synchronous=FULL) before WrongPin is raised: nobody
+      hears "wrong" from an attempt that is not counted, killed right after or not.
+    - The write lock (this process's lock and SQLite's BEGIN IMMEDIATE, which the OS
+      drops when a process dies) is held across the derivation, so guesses made in
+      parallel (threads, several processes) take turns: each sees the failures before
+      it, and at most MAX_TRIES ever reach the check before the lock holds. The cost is
+      that other writes to the store wait for one derivation (well inside the busy
+      timeout).
     """
     now = time.time() if now is None else now
     with database.write() as db:
@@ -197,26 +208,31 @@ def unlock(database: Database, name: str, pin: str, *, now: float | None = None)
         if locked_until > now:
             # A clock set back must not lock someone out for days.
             raise LockedOut(int(min(locked_until - now, MAX_LOCK_SECONDS)) + 1)
-        attempt = int(str(row["failed_attempts"])) + 1
-        lock = 0
-        if attempt >= MAX_TRIES:
-            lock = min(BASE_LOCK_SECONDS * 2 ** (attempt - MAX_TRIES), MAX_LOCK_SECONDS)
-        db.execute(
-            "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
-            (attempt, now + lock if lock else 0, name),
-        )
-    try:
-        data_key = unwrap_data_key(WrappedKey.from_json(str(row["wrapped_key"])), pin, operator=name)
-    except DecryptionFailed:
-        with database.write() as db:
+        try:
+            data_key: bytes | None = unwrap_data_key(
+                WrappedKey.from_json(str(row["wrapped_key"])), pin, operator=name
+            )
+        except DecryptionFailed:
+            data_key = None
+        if data_key is None:
+            attempt = int(str(row["failed_attempts"])) + 1
+            lock = 0
+            if attempt >= MAX_TRIES:
+                lock = min(BASE_LOCK_SECONDS * 2 ** (attempt - MAX_TRIES), MAX_LOCK_SECONDS)
+            db.execute(
+                "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
+                (attempt, now + lock if lock else 0, name),
+            )
             audit.append(db, name, "operator.login_failed", name, f"attempt {attempt}")
-        raise WrongPin(max(MAX_TRIES - attempt, 0), lock) from None
-    keys = Keys(data_key)
-    with database.write() as db:
-        db.execute(
-            "UPDATE operators SET failed_attempts = 0, locked_until = 0, last_login_at = ?"
-            " WHERE name = ?",
-            (_now_iso(), name),
-        )
-        audit.append(db, name, "operator.login", name, "", keys)
+        else:
+            keys = Keys(data_key)
+            db.execute(
+                "UPDATE operators SET failed_attempts = 0, locked_until = 0, last_login_at = ?"
+                " WHERE name = ?",
+                (_now_iso(), name),
+            )
+            audit.append(db, name, "operator.login", name, "", keys)
+    # Raised only now, after the commit: inside the block it would roll the count back.
+    if data_key is None:
+        raise WrongPin(max(MAX_TRIES - attempt, 0), lock)
     return operator, keys
