@@ -1,6 +1,6 @@
 """A week's backlog over a bad link: our sync against the naive way, in the same run.
 
-Prints JSON. The link is the seeded fault proxy (`sync/faultproxy.py`) at
+Prints JSON. The link is the seeded fault proxy (`tests/faultproxy.py`) at
 64 kbit/s with 300 ms round trip. Ours: sealed bundles, one round trip per
 session, 64 KiB chunks, status probe after a failure. Naive: one JSON POST per
 record, each scan whole (base64) in its own POST, a failed POST restarted from
@@ -38,6 +38,8 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from center.enroll import issue_code
+from center.server import ReadyServer, create_app
 from forms.catalog import load_catalog
 from forms.idnumber import make
 from forms.templates import template
@@ -46,10 +48,8 @@ from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
-from sync.faultproxy import FaultPlan, ThreadedFaultProxy
 from sync.node import Node
-from sync.server import ReadyServer, create_app
+from tests.faultproxy import FaultPlan, ThreadedFaultProxy
 from village_agent import intake
 
 BANDWIDTH_BPS = 64_000

@@ -39,7 +39,7 @@ from typing import Any
 
 from forms import strictjson
 from storage import syncstate
-from sync import bundlefile, center, envelope, messages, position, proof, signed, village
+from sync import bundlefile, envelope, messages, position, proof, signed, village
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -49,9 +49,6 @@ CHUNK = 256 * 1024  # a stick writes at a few MB/s: the bar moves several times 
 MAX_FILE = 4 * 1024**3 - 1  # FAT32's largest file: no stick formatted for Windows holds more
 MAX_SIDECAR = 64 * 1024  # a sidecar is a few hundred bytes; the proof is the longest part
 _DEVICE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # it names the answer file: no path in it
-# A refused proof that only means the answer was written already (the same export imported
-# twice, or the device synced since): expected, not a fault.
-ANSWERED_BEFORE = "stale_request"
 
 
 @dataclass
@@ -73,11 +70,11 @@ class UsbReport:
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) application ids
 
 
-def _stamp() -> str:
+def stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
 
 
-def _quiet(stage: str, done: int, total: int) -> None:
+def quiet(stage: str, done: int, total: int) -> None:
     return None
 
 
@@ -170,7 +167,7 @@ def check_whole(raw: bytes) -> list[bytes]:
     return bundlefile.unpack(raw)
 
 
-def _sidecar(bundle: Path) -> dict[str, Any]:
+def read_sidecar(bundle: Path) -> dict[str, Any]:
     """The `.json` beside a bundle, read strictly; `no_sidecar` or `malformed` if it is not one."""
     path = bundle.with_suffix(".json")
     if not os.path.lexists(path):
@@ -185,21 +182,21 @@ def _sidecar(bundle: Path) -> dict[str, Any]:
     return side
 
 
-def _device(side: dict[str, Any], key: str) -> str:
+def sidecar_device(side: dict[str, Any], key: str) -> str:
     value = side.get(key)
     if not isinstance(value, str) or not _DEVICE.fullmatch(value):
         raise BundleRejected("malformed", f"sidecar {key!r}")
     return value
 
 
-def _position(side: dict[str, Any], key: str) -> int:
+def sidecar_position(side: dict[str, Any], key: str) -> int:
     value = side.get(key, 0)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise BundleRejected("malformed", f"sidecar {key!r}")
     return value
 
 
-def _refuse_file(report: UsbReport, name: str, exc: BundleRejected) -> None:
+def refuse_file(report: UsbReport, name: str, exc: BundleRejected) -> None:
     report.refused_files.append((name, exc.reason))
     report.refused.append(f"{name}: {exc.reason}")
 
@@ -234,84 +231,14 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
                              center=townships[-1].device_id, cursor=cursor, path="usb",
                              at_least=time.time_ns() // 1000)
         side |= {"proof": proved[proof.HEADER], "counter": proved[proof.COUNTER]}
-    name = f"up-{node.keys.device_id}-{_stamp()}"
+    name = f"up-{node.keys.device_id}-{stamp()}"
     syncstate.mark_sent(store.database, [r["seq"] for r in rows])
-    write_atomic(directory / f"{name}.vab", data, progress or _quiet)
+    write_atomic(directory / f"{name}.vab", data, progress or quiet)
     write_atomic(directory / f"{name}.json", messages.dumps(side))
     return UsbReport(files=[f"{name}.vab"], messages=len(rows), renamed=renamed)
 
 
 # ---- stick → center ----------------------------------------------------------------------------
-
-
-def import_center(node: Node, directory: Path, progress: Progress | None = None) -> UsbReport:
-    """Ingest every `up-*.vab` on the stick and write each proven device's answer beside it.
-
-    A path that is not a whole bundle with its sidecar is refused by itself, before
-    anything of it is stored, and the others are imported all the same.
-    """
-    report = UsbReport()
-    tell = progress or _quiet
-    for path in sorted(directory.glob("up-*.vab")):
-        try:
-            side = _sidecar(path)
-            device, cursor = _device(side, "device"), _position(side, "cursor")
-            raw = read_file(path)
-            items = check_whole(raw)
-        except BundleRejected as exc:
-            _refuse_file(report, path.name, exc)
-            continue
-        report.files.append(path.name)
-        with node.session.store.database.write() as db:
-            seen = syncstate.bundle_seen(db, bundlefile.digest(raw), len(items))
-        if seen:
-            report.already_imported += 1
-        result = center.Ingested()
-        tell("ingest", 0, len(items))
-        for n, message in enumerate(items, 1):
-            center.ingest(node, message, result, via="usb")
-            tell("ingest", n, len(items))
-        report.messages += len(items)
-        report.stored += len(result.stored)
-        report.duplicates += len(result.duplicates)
-        report.refused += [f"{path.name}: {r[2]}" for r in result.refused]
-        try:
-            _accept_proof(node, side, device, cursor)
-        except BundleRejected as exc:
-            report.unanswered.append((path.name, device, exc.reason))
-            continue
-        items, last = center.answer(node, device, result.senders, cursor)  # signs `last`
-        name = f"down-{device}-{_stamp()}"
-        try:
-            write_atomic(directory / f"{name}.vab", bundlefile.pack(items))
-            write_atomic(directory / f"{name}.json", messages.dumps(
-                {"device": device, "center": node.keys.device_id, "last": last}))
-        except OSError:
-            report.unanswered.append((path.name, device, "write_failed"))
-            continue
-        report.answers.append(f"{name}.vab")
-    return report
-
-
-def _accept_proof(node: Node, side: dict[str, Any], device: str, cursor: int) -> None:
-    """Take the sidecar's proof of `device` (as `POST /v1/sync` would), or raise why not.
-
-    The messages were ingested already: each is signed by its device. The answer is
-    not: it names the device's applications, and anyone can write a sidecar naming any
-    device. A revoked device still hears that it is revoked, once it proves who it is.
-    """
-    try:
-        _, identity = node.peer_identity(device)
-    except BundleRejected as exc:
-        peer = syncstate.peer(node.session.store.database, device)
-        if exc.reason != "revoked" or peer is None:
-            raise
-        identity = PublicIdentity.from_dict(peer.identity())
-    headers = {key: str(side[field_]) for key, field_ in ((proof.HEADER, "proof"),
-                                                          (proof.COUNTER, "counter"))
-               if isinstance(side.get(field_), (str, int)) and not isinstance(side[field_], bool)}
-    proof.accept(node.session.store.database, headers, identity, center=node.keys.device_id,
-                 cursor=cursor, path="usb")
 
 
 # ---- stick → village ---------------------------------------------------------------------------
@@ -328,7 +255,7 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
     report = UsbReport()
     store = node.session.store
     device = node.keys.device_id
-    tell = progress or _quiet
+    tell = progress or quiet
     paths = sorted(directory.glob(f"down-{device}-*.vab"))
     report.skipped = sorted(p.name for p in directory.glob("down-*.vab") if p not in paths)
     sizes = [_size(p) for p in paths]
@@ -336,15 +263,15 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
     tell("read", 0, total)
     for path, size in zip(paths, sizes, strict=True):
         try:
-            side = _sidecar(path)
-            if _device(side, "device") != device:
+            side = read_sidecar(path)
+            if sidecar_device(side, "device") != device:
                 raise BundleRejected("not_for_us", "the sidecar names another device")
-            answered_by, claimed = _device(side, "center"), _position(side, "last")
+            answered_by, claimed = sidecar_device(side, "center"), sidecar_position(side, "last")
             raw = read_file(path)
             _believe(store, check_whole(raw), device, answered_by)
             got = village.absorb(store, raw, device, (answered_by, claimed))
         except BundleRejected as exc:
-            _refuse_file(report, path.name, exc)
+            refuse_file(report, path.name, exc)
             if exc.reason == position.INCOMPLETE:
                 # Said as over HTTP: the agent's notices tell of an answer not believed.
                 report.refused.append(position.INCOMPLETE)

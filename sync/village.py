@@ -173,12 +173,12 @@ def absorb(store: Store, response: bytes, my_device: str,
                     keep_at_village(store, raw, record.body)
                     continue
                 if record.kind == "catalog" and role == "county":
-                    from sync.publish import keep_catalog_at_village
+                    from sync.releases import keep_catalog_at_village
 
                     keep_catalog_at_village(store, raw, record.body)
                     continue
                 if record.kind == "calendar" and role == "county":
-                    from sync.publish import keep_at_village as keep_calendar
+                    from sync.releases import keep_at_village as keep_calendar
 
                     keep_calendar(store, raw, record.body)
                     continue
@@ -263,7 +263,7 @@ def down_acks(store: Store, center: str) -> list[bytes]:
 
 def apply_inbox(node: Node) -> int:
     """Open downstream messages (an operator is logged in) and file their decisions. Returns how many."""
-    from sync.publish import apply_pending, apply_pending_catalogs
+    from sync.releases import apply_pending, apply_pending_catalogs
 
     apply_pending(node.session)
     apply_pending_catalogs(node.session)

@@ -11,10 +11,10 @@ from typing import Any
 
 import uvicorn
 
+from center.server import ReadyServer, create_app
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync.node import Node
-from sync.server import ReadyServer, create_app
 
 TOWNSHIP_CODE = "430481101"
 CLERK = "李春华"

@@ -12,11 +12,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList, RadioButton
 
+from center import ingest
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage.store import Session
-from sync import center
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.app_helpers import SIZE, enter_text, field, log_in, settle, text_of, village_app
 from tests.conftest import TODAY, VILLAGE_CODE
@@ -79,7 +79,7 @@ class TestCorrection:
         other = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                             example(catalog.get("MZ-GLJT")), today=TODAY).application_ids[0]
         node, _ = township
-        center.decide(node, app_id, "correction_requested", {"reasons": [
+        ingest.decide(node, app_id, "correction_requested", {"reasons": [
             {"field": "bank_name", "text": "开户行名称与银行卡不符"}, "请本人在申请表上签字"]})
         _sync(session)
         submitted = _events(session, app_id, "submitted")[0].payload
@@ -156,7 +156,7 @@ class TestCorrection:
     ) -> None:
         app_id = _taken_in_and_synced(session, township, catalog)
         node, _ = township
-        center.decide(node, app_id, "correction_requested", {"reasons": ["户口簿缺本人页"]})
+        ingest.decide(node, app_id, "correction_requested", {"reasons": ["户口簿缺本人页"]})
         _sync(session)
         app = village_app(home)
         async with app.run_test(size=SIZE) as pilot:
@@ -186,8 +186,8 @@ class TestHandOver:
     ) -> None:
         app_id = _taken_in_and_synced(session, township, catalog)
         node, _ = township
-        center.decide(node, app_id, "accepted", {})
-        center.decide(node, app_id, "completed", {"result": RESULT})
+        ingest.decide(node, app_id, "accepted", {})
+        ingest.decide(node, app_id, "completed", {"result": RESULT})
         _sync(session)
 
         app = village_app(home)
@@ -260,7 +260,7 @@ class TestHandOver:
     ) -> None:
         app_id = _taken_in_and_synced(session, township, catalog)
         node, _ = township
-        center.decide(node, app_id, "rejected", {"reason": "户籍不在本县"})
+        ingest.decide(node, app_id, "rejected", {"reason": "户籍不在本县"})
         _sync(session)
         app = village_app(home)
         async with app.run_test(size=SIZE) as pilot:

@@ -11,10 +11,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
+from center.enroll import issue_code
 from storage import syncstate
 from storage.crypto import TEST_KDF
 from storage.store import Store
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.app_helpers import SIZE, screen_text, settle, text_of
 from tests.conftest import AGENT, PIN, ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME, Cli
@@ -174,7 +174,7 @@ async def test_wizard_enrolls_offline_through_a_request_and_an_answer_on_a_stick
         # At the township: the clerk's own command writes the answer beside the request.
         center = Cli(center_home)
         center.env.update(VILLAGE_AGENT_PIN=CLERK_PIN, VILLAGE_AGENT_OPERATOR=CLERK)
-        done = subprocess.run([sys.executable, "-m", "village_agent.center_cli", "enroll-file",
+        done = subprocess.run([sys.executable, "-m", "center.cli", "enroll-file",
                                str(request)], capture_output=True, text=True, env=center.env,
                               cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr

@@ -184,15 +184,22 @@ async def test_a_store_damaged_after_the_login_screen_showed_is_said_plainly(
 def test_every_ui_string_is_in_the_catalogue_in_both_languages() -> None:
     for key, entry in APP_MESSAGES.items():
         assert entry.get("zh") and entry.get("en"), key
-    # A key written twice, or reused by the app, would silently replace the first text.
-    tree = ast.parse((ROOT / "village_agent" / "i18n.py").read_text(encoding="utf-8"))
-    literals = [node.value for node in tree.body if isinstance(node, ast.AnnAssign)
-                and isinstance(node.target, ast.Name) and node.target.id.endswith("MESSAGES")]
-    keys = [k.value for d in literals if isinstance(d, ast.Dict) for k in d.keys
-            if isinstance(k, ast.Constant)]
+    # A key written twice, in one catalogue or across the shared, the village's and the center's,
+    # would silently replace the first text.
+    import center.texts  # noqa: F401  (the center's words join the catalogue when imported)
+
+    keys: list[str] = []
+    literals = 0
+    for path in (ROOT / "sync" / "i18n.py", ROOT / "village_agent" / "i18n.py", ROOT / "center" / "texts.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and node.target.id.endswith("MESSAGES") and isinstance(node.value, ast.Dict)):
+                literals += 1
+                keys += [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
     # ... and the form engine's own (forms/messages.py: forms does not import the app) join them.
     assert not set(keys) & set(FORM_MESSAGES)
-    assert len(literals) == 2 and len(keys) == len(set(keys)) == len(MESSAGES) - len(FORM_MESSAGES)
+    assert literals == 4 and len(keys) == len(set(keys)) == len(MESSAGES) - len(FORM_MESSAGES)
     for key, entry in FORM_MESSAGES.items():
         assert entry.get("zh") and entry.get("en"), key
     used: set[str] = set()

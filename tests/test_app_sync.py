@@ -13,19 +13,19 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, ProgressBar
 
+from center import usb as center_usb
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.store import Session
-from sync import usb
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
-from sync.faultproxy import FaultPlan, ThreadedFaultProxy
 from sync.node import Node
 from sync.overview import overview
 from tests.app_helpers import SIZE, log_in, screen_text, settle, text_of
 from tests.conftest import PIN, TODAY, VILLAGE_CODE
+from tests.faultproxy import FaultPlan, ThreadedFaultProxy
 from tests.forms_helpers import example
 from tests.sync_helpers import make_center, serving, statuses
 from village_agent import intake
@@ -276,7 +276,7 @@ class TestUsb:
             await pilot.press("escape")
             await settle(pilot)
 
-            at_township = usb.import_center(township, stick)  # `service-center import`
+            at_township = center_usb.import_center(township, stick)  # `service-center import`
             assert (at_township.stored, at_township.refused) == (4, [])
 
             await pilot.press("i")

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
+from center import ingest
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from forms.errors import ValidationFailed
 from storage.errors import InvalidRequest
 from storage.store import Session
-from sync import center
 from sync.client import enroll_online, sync_once
 from sync.corrections import Reason, open_request, parse_reasons
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import ROOT, TODAY, VILLAGE_CODE, Cli
 from tests.forms_helpers import example
@@ -64,7 +64,7 @@ def _asked_to_correct(session: Session, township: tuple[Node, str], catalog: Cat
     app_id = _apply(session, catalog)
     _sync(session)
     node, _ = township
-    center.decide(node, app_id, "correction_requested", {"reasons": reasons})
+    ingest.decide(node, app_id, "correction_requested", {"reasons": reasons})
     _sync(session)
     assert statuses(session)[app_id] == "correction_requested"
     return app_id
@@ -75,8 +75,8 @@ def _completed(session: Session, township: tuple[Node, str], catalog: Catalog) -
     app_id = _apply(session, catalog)
     _sync(session)
     node, _ = township
-    center.decide(node, app_id, "accepted", {})
-    center.decide(node, app_id, "completed", {"result": "核定高龄津贴每月100元，次月起发放"})
+    ingest.decide(node, app_id, "accepted", {})
+    ingest.decide(node, app_id, "completed", {"result": "核定高龄津贴每月100元，次月起发放"})
     _sync(session)
     assert statuses(session)[app_id] == "completed"
     return app_id
@@ -205,8 +205,8 @@ class TestCorrectionRequests:
                         [{"material": "marriage_certificate", "text": "缺"}],
                         [{"field": "bank_name", "text": "  "}],
                         [{"field": "bank_name", "text": "有误", "extra": "x"}]):
-            with pytest.raises(center.DecisionError) as refused:
-                center.decide(node, app_id, "correction_requested", {"reasons": reasons})
+            with pytest.raises(ingest.DecisionError) as refused:
+                ingest.decide(node, app_id, "correction_requested", {"reasons": reasons})
             assert "补正理由" in refused.value.zh
         assert table_counts(center_home) == before
         assert statuses(node.session)[app_id] == "received"
@@ -245,7 +245,7 @@ class TestDeliveryAndRating:
         app_id = _apply(session, catalog)
         _sync(session)
         node, _ = township
-        center.decide(node, app_id, "rejected", {"reason": "户籍不在本县"})
+        ingest.decide(node, app_id, "rejected", {"reason": "户籍不在本县"})
         _sync(session)
         intake.deliver(session, app_id)
         intake.rate(session, app_id, True)
@@ -331,7 +331,7 @@ class TestCommandLine:
                "PYTHONIOENCODING": "utf-8"}
 
         def run(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "village_agent.center_cli", "--json",
+            return subprocess.run([sys.executable, "-m", "center.cli", "--json",
                                    "request-correction", app_id, *args],
                                   capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage.crypto import TEST_KDF, wrap_data_key
 from storage.errors import InvalidRequest, NotPermitted
 from storage.store import Session, Store
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import AGENT, PIN, ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME
 from tests.forms_helpers import example

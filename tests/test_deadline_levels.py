@@ -13,10 +13,10 @@ from typing import Any
 
 import time_machine
 
+from center.enroll import issue_code
 from storage import syncstate
 from storage.store import Session
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import VILLAGE_CODE
 from tests.forms_helpers import example
@@ -73,7 +73,8 @@ def test_a_village_cannot_set_a_promised_date(
     session: Session, township: tuple[Node, str], catalog: Any
 ) -> None:
     """Only the center's received/accepted set the date; a village event naming one is refused."""
-    from sync import center, envelope, messages
+    from center import ingest
+    from sync import envelope, messages
 
     node, url = township
     enroll_online(session, url, issue_code(node, VILLAGE_CODE))
@@ -88,8 +89,8 @@ def test_a_village_cannot_set_a_promised_date(
             "payload": {"material": "id_card", "due_date": due}, "item_code": "MZ-GLJT"}),
             kind="event", sender=keys, village=VILLAGE_CODE, seq=n, hlc=f"{n}.0",
             recipients=[node.identity], meta={"owner": "township", "app": app_id})
-        result = center.Ingested()
-        center.ingest(node, raw, result)
+        result = ingest.Ingested()
+        ingest.ingest(node, raw, result)
         assert result.refused == [(keys.device_id, n, "malformed_payload")], result
     assert _row(node.session, app_id) == before
     kinds = [a["kind"] for a in syncstate.alarms(node.session.store.database)]

@@ -114,7 +114,7 @@ def test_the_hinted_command_brings_the_township_back_on_the_enrolled_port(tmp_pa
     assert offline.code != 0 and _statuses(home) == before
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "village_agent.center_cli", "serve", *args],
+        [sys.executable, "-m", "center.cli", "serve", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**cli.env, **env})
     try:

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from sync.faultproxy import FaultPlan, FaultProxy, ProxyStats, ThreadedFaultProxy
+from tests.faultproxy import FaultPlan, FaultProxy, ProxyStats, ThreadedFaultProxy
 
 SEED = 20261123
 

@@ -67,7 +67,7 @@ class Township:
         self._log: IO[bytes] | None = None
 
     def run(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "village_agent.center_cli", *args],
+        done = subprocess.run([sys.executable, "-m", "center.cli", *args],
                               capture_output=True, text=True, env=self.env, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr + done.stdout
         return done.stdout
@@ -76,7 +76,7 @@ class Township:
         port = _free_port()
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "village_agent.center_cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "center.cli", "serve", "--port", str(port)],
             stdout=subprocess.PIPE, stderr=self._log, text=True, env=self.env, cwd=ROOT)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # printed once the socket listens: an event, no sleep

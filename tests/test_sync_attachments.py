@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import attachments, syncstate
 from storage.attachments import IncomingFile
 from storage.store import Session
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
@@ -139,8 +139,8 @@ def test_a_one_stop_bundles_shared_scan_reaches_both_applications_at_township_an
     applications, the second application's must not be lost under the first's.
     """
 
+    from center.upstream import forward_once
     from sync import bundlefile
-    from sync.upstream import forward_once
     from tests.helpers import scan as scan_file
     from tests.helpers import template_data
     from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving

@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from center.enroll import issue_code
+from center.publish import catalog_at_township, publish_catalog
+from center.upstream import forward_once
 from forms.catalog import CATALOG_DIR, Catalog
 from storage import catalogs, syncstate
 from storage.errors import InvalidRequest
 from storage.store import Session
 from sync import signed
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
-from sync.publish import PublishError, catalog_at_township, install_catalog, publish_catalog
-from sync.upstream import forward_once
+from sync.releases import PublishError, install_catalog
 from tests.conftest import ROOT, TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import CLERK_PIN
@@ -127,7 +128,7 @@ def test_only_the_county_publishes_and_a_township_signed_release_is_not_believed
     assert "县级" in refused.value.zh
     # A township (or anyone else) signing a release itself: the village believes only the county.
     from forms.catalog import catalog_files
-    from sync.publish import pack_files
+    from sync.releases import pack_files
 
     forged = signed.sign("catalog", {"serial": 9, "version": "x", "published_at": "",
                                      "files": pack_files(catalog_files(folder))}, township.keys)
@@ -159,7 +160,7 @@ def test_service_center_publish_catalog_and_prune_commands(
            "VILLAGE_AGENT_LANG": "zh", "PYTHONIOENCODING": "utf-8"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "village_agent.center_cli", *args],
+        return subprocess.run([sys.executable, "-m", "center.cli", *args],
                               capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
     done = run("--json", "publish-catalog", str(folder))
@@ -231,7 +232,7 @@ def test_a_township_that_fails_while_installing_a_release_gets_it_again_next_tim
     read: the next forward must bring the release again, or the township and its villages
     never get it (the county keeps it, but only after a cursor that already passed it).
     """
-    import sync.upstream
+    import center.upstream
     from storage.errors import StoreFull
 
     township, township_url, county, _ = centers
@@ -242,7 +243,7 @@ def test_a_township_that_fails_while_installing_a_release_gets_it_again_next_tim
     def full_disk(node: Node, raw: bytes, body: dict[str, object]) -> bool:
         raise StoreFull("disk full", "磁盘空间已满")
 
-    monkeypatch.setattr(sync.upstream, "catalog_at_township", full_disk)
+    monkeypatch.setattr(center.upstream, "catalog_at_township", full_disk)
     with pytest.raises(StoreFull):
         forward_once(township)
     monkeypatch.undo()

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from center import ingest
+from center.enroll import issue_code
+from center.upstream import forward_once
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.store import Session
-from sync import center
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
-from sync.upstream import forward_once
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving, statuses
@@ -64,8 +64,8 @@ def test_county_item_travels_up_unchanged_and_the_county_decision_comes_back(
     assert second.ok and second.done == 2  # the county's own ack, relayed by the township
     assert syncstate.outbox_rows(session.store.database) == []
 
-    center.decide(county, app_id, "accepted", {})
-    center.decide(county, app_id, "completed", {"result": "核发残疾人证，证号43048119400305124043"})
+    ingest.decide(county, app_id, "accepted", {})
+    ingest.decide(county, app_id, "completed", {"result": "核发残疾人证，证号43048119400305124043"})
     down = forward_once(township)
     assert down.ok and down.decisions_down >= 2
     assert statuses(township.session)[app_id] == "completed"  # the township window sees it too
@@ -91,7 +91,7 @@ def test_a_township_item_never_goes_to_the_county(
 def test_a_revocation_list_reaches_the_village_and_the_county_refuses_the_device_too(
     session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
 ) -> None:
-    from sync.revocation import revoke
+    from center.revocation import revoke
 
     township, township_url, county, _ = centers
     enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
@@ -122,8 +122,8 @@ def test_the_countys_holiday_table_reaches_every_village_through_its_township(
 ) -> None:
     from datetime import date
 
+    from center.publish import publish_calendar
     from forms.workdays import YearTable
-    from sync.publish import publish_calendar
 
     township, township_url, county, _ = centers
     enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
@@ -151,7 +151,7 @@ def test_the_forwarding_loop_outlives_a_failed_forward(
     import random
     import threading
 
-    import sync.upstream
+    import center.upstream
     from storage.errors import StoreFull
 
     class NoJitter(random.Random):
@@ -163,11 +163,11 @@ def test_the_forwarding_loop_outlives_a_failed_forward(
     app_id = intake.take(session, catalog, session.calendar(), COUNTY_ITEM,
                          example(catalog.get(COUNTY_ITEM)), today=TODAY).application_ids[0]
     assert sync_once(session.store, session=session).ok
-    real = sync.upstream.forward_once
+    real = center.upstream.forward_once
     calls: list[int] = []
     forwarded = threading.Event()
 
-    def flaky(node: Node, client: object = None) -> sync.upstream.ForwardReport:
+    def flaky(node: Node, client: object = None) -> center.upstream.ForwardReport:
         calls.append(1)
         if len(calls) == 1:
             raise StoreFull("disk full", "磁盘空间已满")
@@ -175,9 +175,9 @@ def test_the_forwarding_loop_outlives_a_failed_forward(
         forwarded.set()
         return report
 
-    monkeypatch.setattr(sync.upstream, "forward_once", flaky)
+    monkeypatch.setattr(center.upstream, "forward_once", flaky)
     stop = threading.Event()
-    loop = threading.Thread(target=sync.upstream.forward_loop, args=(township, stop),
+    loop = threading.Thread(target=center.upstream.forward_loop, args=(township, stop),
                             kwargs={"interval": 3600.0, "rng": NoJitter()}, daemon=True)
     loop.start()
     try:
@@ -215,8 +215,8 @@ def test_a_township_certificate_cannot_replace_a_known_peers_keys_or_role(
             "issuer": township.keys.device_id}, township.keys)
 
     for device_id in (village_device, township.keys.device_id):
-        result = center.Ingested()
-        center.ingest(county, certify(device_id), result)
+        result = ingest.Ingested()
+        ingest.ingest(county, certify(device_id), result)
         assert [r[2] for r in result.refused] == ["conflict"]
     assert {p.device_id: p for p in syncstate.peers(database)} == before
     assert forward_once(township).ok  # the township still speaks to its county

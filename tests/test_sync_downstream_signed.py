@@ -14,15 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from center import enroll as center_enroll
+from center import ingest
+from center import usb as center_usb
+from center.enroll import issue_code
+from center.upstream import forward_once
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.store import Session
-from sync import bundlefile, center, enroll, messages, position, signed, usb
+from sync import bundlefile, enroll, messages, position, signed, usb
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
 from sync.overview import notices
-from sync.upstream import forward_once
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import make_center, statuses
@@ -133,8 +136,8 @@ def test_the_cursor_saved_is_the_position_the_township_signed_over_exactly_its_a
     through: Through,
 ) -> None:
     node, _ = township
-    center.decide(node, case, "accepted", {})
-    center.decide(node, case, "completed", {"result": "自次月起按月发放"})
+    ingest.decide(node, case, "accepted", {})
+    ingest.decide(node, case, "completed", {"result": "自次月起按月发放"})
     watch = Tamper()
     assert sync_once(session.store, session=session, client=through(watch)).ok
     (items, headers), = watch.seen
@@ -161,12 +164,12 @@ def test_a_position_moved_forward_in_the_header_is_not_believed(
     def forward(items: Items, headers: Headers) -> tuple[Items, Headers]:
         return items, {**headers, "x-downstream-last": "50"}
 
-    center.decide(node, case, "accepted", {})
+    ingest.decide(node, case, "accepted", {})
     assert sync_once(session.store, session=session, client=through(Tamper(forward))).ok
     assert cursor_of(session, node) == 2  # the signed position, not 50
     assert incomplete(session) == []  # nothing was missing: only the header lied
     # So the next decision (position 3, below the forged 50) still comes down.
-    center.decide(node, case, "completed", {"result": "自次月起按月发放"})
+    ingest.decide(node, case, "completed", {"result": "自次月起按月发放"})
     assert sync_once(session.store, session=session).ok
     assert statuses(session)[case] == "completed" and cursor_of(session, node) == 3
 
@@ -187,8 +190,8 @@ def test_a_dropped_decision_keeps_the_cursor_and_pruning_cannot_lose_it(
 ) -> None:
     node, _ = township
     me = session.store.info.device_id
-    center.decide(node, case, "accepted", {})
-    center.decide(node, case, "completed", {"result": "自次月起按月发放"})
+    ingest.decide(node, case, "accepted", {})
+    ingest.decide(node, case, "completed", {"result": "自次月起按月发放"})
     accepted = queue(node)[2]
 
     tampered = sync_once(session.store, session=session, client=through(Tamper(_drop(accepted))))
@@ -207,7 +210,7 @@ def test_a_dropped_decision_keeps_the_cursor_and_pruning_cannot_lose_it(
     again = sync_once(session.store, session=session, client=through(Tamper(_drop(accepted))))
     assert again.ok and position.INCOMPLETE in again.refused
     assert held_by(node, me) == 1
-    center.prune(node, keep_days=0)
+    ingest.prune(node, keep_days=0)
     assert sorted(queue(node)) == [2, 3] and queue(node)[2] == accepted
 
     # The next honest session asks from 1 and brings it; only then is it acknowledged and pruned.
@@ -218,7 +221,7 @@ def test_a_dropped_decision_keeps_the_cursor_and_pruning_cannot_lose_it(
     assert statuses(session)[case] == "completed"
     assert sync_once(session.store, session=session).ok  # carries the new down_ack
     assert held_by(node, me) == 3
-    center.prune(node, keep_days=0)
+    ingest.prune(node, keep_days=0)
     assert sorted(queue(node)) == [3]
     assert len(incomplete(session)) == 2  # one per session that was cut, none since
 
@@ -253,8 +256,8 @@ def test_an_answer_altered_on_the_way_keeps_the_cursor_until_an_honest_one(
     through: Through,
 ) -> None:
     node, _ = township
-    center.decide(node, case, "accepted", {})
-    center.decide(node, case, "completed", {"result": "自次月起按月发放"})
+    ingest.decide(node, case, "accepted", {})
+    ingest.decide(node, case, "completed", {"result": "自次月起按月发放"})
     the_queue = queue(node)
     tamper = {
         "reordered": Tamper(_swap),
@@ -290,8 +293,8 @@ def test_an_answer_altered_on_the_way_keeps_the_cursor_until_an_honest_one(
 def by_stick(session: Session, tmp_path: Path, catalog: Catalog) -> Iterator[tuple[Node, str]]:
     """A village enrolled by file with a township that is never online: (township, application)."""
     node = Node.of(make_center(tmp_path / "stick-township"))
-    code = enroll.issue_code(node, VILLAGE_CODE)
-    enroll.accept(Node.of(session), enroll.redeem(node, enroll.build_request(session.store, code)),
+    code = center_enroll.issue_code(node, VILLAGE_CODE)
+    enroll.accept(Node.of(session), center_enroll.redeem(node, enroll.build_request(session.store, code)),
                   code)
     app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                          example(catalog.get("MZ-GLJT")), today=TODAY).application_ids[0]
@@ -303,7 +306,7 @@ def _round(session: Session, node: Node, stick: Path) -> Path:
     """Village → stick → township: the answer's sidecar."""
     stick.mkdir()
     usb.export_village(Node.of(session), stick)
-    usb.import_center(node, stick)
+    center_usb.import_center(node, stick)
     (side,) = stick.glob("down-*.json")
     return side
 
@@ -318,7 +321,7 @@ def test_a_stick_whose_sidecar_position_was_raised_saves_the_signed_one(
     side.write_text(json.dumps({**facts, "last": 40}), encoding="utf-8")
     back = usb.import_village(Node.of(session), tmp_path / "one")
     assert back.refused == [] and cursor_of(session, node) == 1
-    center.decide(node, app_id, "accepted", {})  # position 2: below the forged 40, still comes
+    ingest.decide(node, app_id, "accepted", {})  # position 2: below the forged 40, still comes
     assert usb.import_village(Node.of(session), _round(session, node, tmp_path / "two").parent).applied
     assert statuses(session)[app_id] == "accepted" and cursor_of(session, node) == 2
 
@@ -329,7 +332,7 @@ def test_a_stick_answer_with_a_decision_taken_out_keeps_the_cursor(
     node, app_id = by_stick
     usb.import_village(Node.of(session), _round(session, node, tmp_path / "one").parent)
     assert cursor_of(session, node) == 1
-    center.decide(node, app_id, "accepted", {})
+    ingest.decide(node, app_id, "accepted", {})
     stick = _round(session, node, tmp_path / "two").parent
     (answer,) = stick.glob("down-*.vab")
     items = bundlefile.unpack(answer.read_bytes())
@@ -349,14 +352,14 @@ def test_a_stick_whose_request_cursor_was_raised_gets_no_answer(
     """The sidecar's cursor is signed by the device's request key: an edited one is not answered."""
     node, app_id = by_stick
     usb.import_village(Node.of(session), _round(session, node, tmp_path / "one").parent)
-    center.decide(node, app_id, "accepted", {})  # position 2
+    ingest.decide(node, app_id, "accepted", {})  # position 2
     stick = tmp_path / "two"
     stick.mkdir()
     usb.export_village(Node.of(session), stick)
     (up,) = stick.glob("up-*.json")
     up.write_text(json.dumps({**json.loads(up.read_text(encoding="utf-8")), "cursor": 2}),
                   encoding="utf-8")
-    at_township = usb.import_center(node, stick)
+    at_township = center_usb.import_center(node, stick)
     assert [u[2] for u in at_township.unanswered] == ["bad_proof"] and not at_township.answers
     assert not list(stick.glob("down-*"))
     back = usb.import_village(Node.of(session), stick)
@@ -370,8 +373,8 @@ def test_a_stick_whose_request_cursor_was_raised_gets_no_answer(
 
 def _older_answer(node: Node, device: str, senders: set[str], cursor: int) -> tuple[Items, int]:
     """What a center before signed positions answered: the acks first, no position in them."""
-    acks = [center.ack_for(node, d) for d in sorted({device} | senders)]
-    down, last = center.downstream_for(node, device, cursor)
+    acks = [ingest.ack_for(node, d) for d in sorted({device} | senders)]
+    down, last = ingest.downstream_for(node, device, cursor)
     return [*acks, *down], last
 
 
@@ -380,7 +383,7 @@ def test_an_older_centers_header_position_is_used_until_it_has_signed_one(
     through: Through,
 ) -> None:
     node, url = township
-    monkeypatch.setattr(center, "answer", _older_answer)  # the server runs the older code
+    monkeypatch.setattr(ingest, "answer", _older_answer)  # the server runs the older code
     enroll_online(session, url, issue_code(node, VILLAGE_CODE))
     app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                          example(catalog.get("MZ-GLJT")), today=TODAY).application_ids[0]
@@ -390,18 +393,18 @@ def test_an_older_centers_header_position_is_used_until_it_has_signed_one(
                if signed.is_record(i))
     assert cursor_of(session, node) == 1 == int(watch.seen[0][1]["x-downstream-last"])
     assert not syncstate.signs_positions(session.store.database, node.keys.device_id)
-    center.decide(node, app_id, "accepted", {})
+    ingest.decide(node, app_id, "accepted", {})
     assert sync_once(session.store, session=session).ok
     assert cursor_of(session, node) == 2 and statuses(session)[app_id] == "accepted"
     assert incomplete(session) == []
 
     monkeypatch.undo()  # the township is upgraded: from its first signed position on ...
-    center.decide(node, app_id, "completed", {"result": "自次月起按月发放"})
+    ingest.decide(node, app_id, "completed", {"result": "自次月起按月发放"})
     assert sync_once(session.store, session=session).ok
     assert cursor_of(session, node) == 3
     assert syncstate.signs_positions(session.store.database, node.keys.device_id)
     # ... an answer without one (an older server put back, or the ack taken out) is not believed.
-    monkeypatch.setattr(center, "answer", _older_answer)
+    monkeypatch.setattr(ingest, "answer", _older_answer)
     intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
                 today=TODAY)
     report = sync_once(session.store, session=session)
@@ -424,8 +427,8 @@ def test_a_county_decision_dropped_on_the_way_to_the_township_is_asked_for_again
     assert forward_once(township).ok  # up to the county; its `received` comes back (position 1)
     county_id = county.keys.device_id
     assert syncstate.inbox_cursor(township.session.store.database, county_id) == 1
-    center.decide(county, app_id, "accepted", {})
-    center.decide(county, app_id, "completed", {"result": "核发残疾人证"})
+    ingest.decide(county, app_id, "accepted", {})
+    ingest.decide(county, app_id, "completed", {"result": "核发残疾人证"})
     accepted = queue(county, township.code)[2]
 
     for _ in range(2):  # the second forward carries the township's down_ack: it holds only 1
@@ -434,7 +437,7 @@ def test_a_county_decision_dropped_on_the_way_to_the_township_is_asked_for_again
         assert syncstate.inbox_cursor(township.session.store.database, county_id) == 1
     assert incomplete(township.session) == [county_id, county_id]
     assert held_by(county, township.keys.device_id) == 1
-    center.prune(county, keep_days=0)
+    ingest.prune(county, keep_days=0)
     assert queue(county, township.code).get(2) == accepted  # not pruned: nobody signed for it
 
     honest = forward_once(township)

@@ -9,15 +9,15 @@ from urllib.parse import urlparse
 
 import pytest
 
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.attachments import IncomingFile
 from storage.store import Session
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
-from sync.faultproxy import FaultPlan, ThreadedFaultProxy
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
+from tests.faultproxy import FaultPlan, ThreadedFaultProxy
 from tests.forms_helpers import example
 from tests.sync_helpers import make_center, serving
 from village_agent import intake

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from center import ingest
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
-from sync import center
 from sync.client import enroll_online, sync_once
-from sync.enroll import EnrollmentError, issue_code
+from sync.enroll import EnrollmentError
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example as fresh_template
@@ -74,7 +75,7 @@ def test_correction_round_trip_and_completion_reach_the_village(
     app_id = _apply(session, catalog)
     assert sync_once(session.store, session=session).ok
     node, _ = township
-    center.decide(node, app_id, "correction_requested",
+    ingest.decide(node, app_id, "correction_requested",
                   {"reasons": ["银行卡照片不清晰，请重新拍照", "户口簿缺本人页"]})
     assert sync_once(session.store, session=session).ok
     assert statuses(session)[app_id] == "correction_requested"
@@ -91,8 +92,8 @@ def test_correction_round_trip_and_completion_reach_the_village(
     corrected = next(e for e in township_events if e.type == "corrected")
     assert corrected.payload["fields"]["bank_name"] == "资兴农商银行兴宁支行"
 
-    center.decide(node, app_id, "accepted", {})
-    center.decide(node, app_id, "completed", {"result": "核定高龄津贴每月100元，次月起发放"})
+    ingest.decide(node, app_id, "accepted", {})
+    ingest.decide(node, app_id, "completed", {"result": "核定高龄津贴每月100元，次月起发放"})
     assert sync_once(session.store, session=session).ok
     assert statuses(session)[app_id] == "completed"
 
@@ -123,7 +124,7 @@ def test_a_device_enrolled_after_the_villages_history_files_its_own_results(
     _enroll(session, township)
     first = _apply(session, catalog)
     assert sync_once(session.store, session=session).ok
-    center.decide(node, first, "accepted", {})
+    ingest.decide(node, first, "accepted", {})
     assert sync_once(session.store, session=session).ok
 
     laptop_store = Store.create(tmp_path / "laptop", village_code=VILLAGE_CODE,
@@ -135,7 +136,7 @@ def test_a_device_enrolled_after_the_villages_history_files_its_own_results(
     report = sync_once(laptop.store, session=laptop)
     assert report.ok, report
     assert statuses(laptop) == {own: "received"}  # its own result is filed
-    center.decide(node, own, "accepted", {})
+    ingest.decide(node, own, "accepted", {})
     assert sync_once(laptop.store, session=laptop).ok
     assert statuses(laptop) == {own: "accepted"}
     assert intake.catch_up(laptop) == 0  # a login: nothing left that stops it

@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.store import Session
 from sync.client import BACKOFF_BASE, BACKOFF_CAP, SyncReport, backoff, enroll_online, run_forever
-from sync.enroll import issue_code
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example

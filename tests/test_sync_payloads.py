@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 
+from center import usb as center_usb
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import events, syncstate
 from storage.store import Session
 from sync import bundlefile, envelope, messages, signed, usb
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
 from sync.overview import queue
 from tests.conftest import TODAY, VILLAGE_CODE
@@ -181,12 +182,13 @@ def test_the_village_stops_resending_a_refused_message_and_raises_its_own_alarm(
 def test_a_malformed_message_on_a_stick_is_refused_and_the_rest_taken_in(
     session: Session, catalog: Catalog, tmp_path: Path
 ) -> None:
+    from center import enroll as center_enroll
     from sync import enroll
 
     township = Node.of(make_center(tmp_path / "township"))
     stick = tmp_path / "usb"
-    code = enroll.issue_code(township, VILLAGE_CODE)
-    enroll.accept(Node.of(session), enroll.redeem(township, enroll.build_request(session.store,
+    code = center_enroll.issue_code(township, VILLAGE_CODE)
+    enroll.accept(Node.of(session), center_enroll.redeem(township, enroll.build_request(session.store,
                                                                                  code)), code)
     village = Node.of(session)
     app_id = _apply(session, catalog)
@@ -194,7 +196,7 @@ def test_a_malformed_message_on_a_stick_is_refused_and_the_rest_taken_in(
                                                           township))
     assert usb.export_village(village, stick).messages == 3
 
-    report = usb.import_center(township, stick)
+    report = center_usb.import_center(township, stick)
     assert report.stored == 2 and [r.split(": ")[1] for r in report.refused] == ["malformed_payload"]
     assert statuses(township.session) == {app_id: "received"}
     assert [a["seq"] for a in _alarms(township, "malformed_payload")] == [bad]
@@ -247,7 +249,7 @@ def test_a_message_the_county_refuses_is_not_forwarded_again_and_the_village_hea
     session: Session, catalog: Catalog, tmp_path: Path
 ) -> None:
     """A township of an older version passed it on; the county's signed refusal reaches the village."""
-    from sync.upstream import forward_once
+    from center.upstream import forward_once
     from tests.sync_helpers import TOWNSHIP_CODE, serving
 
     county = Node.of(make_center(tmp_path / "county", "county", "430481"))

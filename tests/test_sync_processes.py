@@ -33,14 +33,14 @@ class Center:
 
     def run(self, *args: str) -> object:
         proc = subprocess.run(
-            [sys.executable, "-m", "village_agent.center_cli", *args], capture_output=True,
+            [sys.executable, "-m", "center.cli", *args], capture_output=True,
             text=True, env=self.cli.env, cwd=ROOT, timeout=120)
         assert proc.returncode == 0, proc.stderr + proc.stdout
         return proc.stdout
 
     def start(self) -> str:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "village_agent.center_cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "center.cli", "serve", "--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.cli.env, cwd=ROOT)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # printed once the socket listens
@@ -133,7 +133,7 @@ def test_sync_without_enrollment_says_what_to_do(cli: Cli) -> None:
 
 def test_center_commands_on_a_village_home_are_refused_clearly(cli: Cli) -> None:
     cli.init()
-    proc = subprocess.run([sys.executable, "-m", "village_agent.center_cli", "applications"],
+    proc = subprocess.run([sys.executable, "-m", "center.cli", "applications"],
                           capture_output=True, text=True, env=cli.env, cwd=ROOT, timeout=60)
     assert proc.returncode == 1 and "不是乡镇" in proc.stderr and "Traceback" not in proc.stderr
     assert os.environ.get("VILLAGE_AGENT_DEBUG") is None
@@ -149,8 +149,8 @@ def test_center_killed_mid_ingest_keeps_what_it_acknowledged_and_nothing_twice(
     from storage.attachments import IncomingFile
     from storage.store import Session
     from sync.client import enroll_online, sync_once
-    from sync.faultproxy import FaultPlan, ThreadedFaultProxy
     from tests.conftest import TODAY
+    from tests.faultproxy import FaultPlan, ThreadedFaultProxy
     from tests.forms_helpers import example
     from village_agent import intake
 
@@ -195,8 +195,8 @@ def test_three_real_centers_village_township_county_through_proxies(
     from forms.catalog import load_catalog
     from storage.store import Session
     from sync.client import enroll_online, sync_once
-    from sync.faultproxy import FaultPlan, ThreadedFaultProxy
     from tests.conftest import TODAY
+    from tests.faultproxy import FaultPlan, ThreadedFaultProxy
     from tests.forms_helpers import example
     from village_agent import intake
 
@@ -228,7 +228,7 @@ def test_three_real_centers_village_township_county_through_proxies(
                 # The township forwards (a separate process beside its server); one cut, retried.
                 for _ in range(4):
                     out = subprocess.run(
-                        [sys.executable, "-m", "village_agent.center_cli", "--json", "forward"],
+                        [sys.executable, "-m", "center.cli", "--json", "forward"],
                         capture_output=True, text=True, env=township.cli.env, cwd=ROOT, timeout=60)
                     if out.returncode == 0 and json.loads(out.stdout)["acknowledged"]:
                         break

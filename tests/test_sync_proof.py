@@ -8,11 +8,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from center.enroll import issue_code
 from storage import events, syncstate
 from storage.store import Session
 from sync import proof, signed
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.keys import DeviceKeys, raw_public
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE

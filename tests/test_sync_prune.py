@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from center import ingest
+from center.enroll import issue_code
+from center.upstream import forward_once
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
-from sync import center, signed
+from sync import signed
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.node import Node
-from sync.upstream import forward_once
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import make_center, serving, statuses
@@ -53,8 +54,8 @@ def decided_case(session: Session, node: Node, url: str, catalog: Catalog) -> st
     app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                          example(catalog.get("MZ-GLJT")), today=TODAY).application_ids[0]
     assert sync_once(session.store, session=session).ok
-    center.decide(node, app_id, "accepted", {})
-    center.decide(node, app_id, "completed", {"result": "自次月起按月发放"})
+    ingest.decide(node, app_id, "accepted", {})
+    ingest.decide(node, app_id, "completed", {"result": "自次月起按月发放"})
     assert sync_once(session.store, session=session).ok
     assert statuses(session)[app_id] == "completed"
     return app_id
@@ -69,13 +70,13 @@ def test_the_village_signs_what_it_holds_and_the_township_prunes_only_that(
     assert last >= 3  # received, accepted, completed
     # Signed after applying, sent with the next session: so far the first session's `received`.
     assert held(node, session.store.info.device_id) == 1
-    assert center.prune(node, keep_days=30) == 0  # everything is younger than 30 days
-    assert center.prune(node, keep_days=0) == 1
+    assert ingest.prune(node, keep_days=30) == 0  # everything is younger than 30 days
+    assert ingest.prune(node, keep_days=0) == 1
     assert [d for d, _ in queue(node)] == list(range(2, last + 1))
 
     assert sync_once(session.store, session=session).ok
     assert held(node, session.store.info.device_id) == last
-    assert center.prune(node, keep_days=0) == last - 2
+    assert ingest.prune(node, keep_days=0) == last - 2
     assert [d for d, _ in queue(node)] == [last]  # the newest stays: positions count from it
 
     # Positions keep counting from the newest, so a later decision still reaches the village.
@@ -89,7 +90,7 @@ def test_the_village_signs_what_it_holds_and_the_township_prunes_only_that(
 def test_a_device_that_has_not_synced_keeps_the_history_until_it_does_or_is_revoked(
     session: Session, township: tuple[Node, str], catalog: Catalog, tmp_path: Path
 ) -> None:
-    from sync.revocation import revoke
+    from center.revocation import revoke
 
     node, url = township
     laptop_store = Store.create(tmp_path / "laptop", village_code=VILLAGE_CODE,
@@ -99,20 +100,20 @@ def test_a_device_that_has_not_synced_keeps_the_history_until_it_does_or_is_revo
     enroll_online(laptop, url, issue_code(node, VILLAGE_CODE))
     decided_case(session, node, url, catalog)
     assert sync_once(session.store, session=session).ok
-    assert center.prune(node, keep_days=0) == 0  # the grid laptop holds nothing yet
+    assert ingest.prune(node, keep_days=0) == 0  # the grid laptop holds nothing yet
 
     assert sync_once(laptop.store, session=laptop).ok  # stores, applies, signs
     assert sync_once(laptop.store, session=laptop).ok  # sends the signed acknowledgement
-    assert center.prune(node, keep_days=0) > 0
+    assert ingest.prune(node, keep_days=0) > 0
 
     # A revoked laptop no longer holds anything back.
     intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
                 today=TODAY)
     assert sync_once(session.store, session=session).ok
-    center.decide(node, next(s.id for s in session.list() if s.status == "received"), "accepted", {})
+    ingest.decide(node, next(s.id for s in session.list() if s.status == "received"), "accepted", {})
     assert sync_once(session.store, session=session).ok
     assert sync_once(session.store, session=session).ok
-    center.prune(node, keep_days=0)
+    ingest.prune(node, keep_days=0)
     mark = held(node, laptop.store.info.device_id)
     assert mark is not None
     newest = queue(node)[-1][0]
@@ -120,7 +121,7 @@ def test_a_device_that_has_not_synced_keeps_the_history_until_it_does_or_is_revo
     revoke(node, laptop.store.info.device_id)
     assert sync_once(session.store, session=session).ok  # hears the revocation, says what it holds
     assert sync_once(session.store, session=session).ok
-    center.prune(node, keep_days=0)
+    ingest.prune(node, keep_days=0)
     assert [d for d, k in queue(node) if k in syncstate.PRUNABLE] == []
     laptop_store.close()
 
@@ -135,8 +136,8 @@ def test_a_forged_stale_or_misdirected_acknowledgement_changes_nothing(
     last = queue(node)[-1][0]
 
     def offer(record: bytes) -> list[str]:
-        result = center.Ingested()
-        center.ingest(node, record, result)
+        result = ingest.Ingested()
+        ingest.ingest(node, record, result)
         return [r[2] for r in result.refused]
 
     other = Store.create(tmp_path / "other", village_code="430481101202", village_name="邻村",
@@ -164,11 +165,11 @@ def test_the_county_prunes_what_the_township_signed_it_holds(
                          example(catalog.get(COUNTY_ITEM)), today=TODAY).application_ids[0]
     assert sync_once(session.store, session=session).ok
     assert forward_once(township).ok
-    center.decide(county, app_id, "accepted", {})
+    ingest.decide(county, app_id, "accepted", {})
     assert forward_once(township).ok  # the decisions come down; the next forward says so
     township_code = township.code
     before = queue(county, township_code)
     assert len(before) >= 2
     assert forward_once(township).ok
     assert held(county, township.keys.device_id) == before[-1][0]
-    assert center.prune(county, keep_days=0) == len(before) - 1
+    assert ingest.prune(county, keep_days=0) == len(before) - 1

@@ -15,15 +15,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from center import ingest
+from center import usb as center_usb
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import events, syncstate
 from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.lobby import STORE_FILE
 from storage.store import Session, Store
-from sync import bundlefile, center, messages, signed, usb, village
+from sync import bundlefile, messages, signed, usb, village
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.errors import BundleRejected
 from sync.node import Node
 from sync.overview import DELIVERIES, queue
@@ -316,7 +318,7 @@ def test_a_restored_copy_that_recorded_offline_renumbers_at_the_next_login_and_w
 
 def _old_center_ack(node: Node) -> bytes:
     """The ack a center from before `high` and `clash` signs: the same, without them."""
-    body = signed.peek(center.ack_for(node, DEVICE)).body
+    body = signed.peek(ingest.ack_for(node, DEVICE)).body
     assert "high" in body
     return signed.sign("ack", {k: v for k, v in body.items() if k not in ("high", "clash")},
                        node.keys)
@@ -337,9 +339,9 @@ def test_an_ack_from_an_older_center_changes_nothing_on_a_restored_copy(
     # The township takes them in (two conflicts) while the village has heard nothing back yet.
     _, batch = village.due_messages(store, now=float("inf"))
     syncstate.mark_sent(store.database, [1, 2])
-    ingested = center.Ingested()
+    ingested = ingest.Ingested()
     for raw in batch:
-        center.ingest(node, raw, ingested)
+        ingest.ingest(node, raw, ingested)
     assert [r[2] for r in ingested.refused] == ["conflict", "conflict"]
     before = (_next_seq(store), _outbox_states(store))
     assert before == (3, {1: "pending", 2: "pending"})
@@ -350,7 +352,7 @@ def test_an_ack_from_an_older_center_changes_nothing_on_a_restored_copy(
     assert syncstate.alarms(store.database) == []
 
     # The same center's ack as it signs it now does move the copy on: the test can tell.
-    got = village.absorb(store, bundlefile.pack([center.ack_for(node, DEVICE)]), DEVICE)
+    got = village.absorb(store, bundlefile.pack([ingest.ack_for(node, DEVICE)]), DEVICE)
     assert got.clashes == 2 and got.restored
     assert _next_seq(store) == 5 and _outbox_states(store) == {1: "clash", 2: "clash"}
 
@@ -418,7 +420,7 @@ def test_a_restored_copy_that_trades_by_usb_stick_is_told_and_renumbers_at_the_n
     first, second = tmp_path / "stick1", tmp_path / "stick2"
     out = usb.export_village(Node.of(session), first)
     assert out.messages == 2 and out.renamed == []
-    usb.import_center(node, first)
+    center_usb.import_center(node, first)
     back = usb.import_village(Node.of(session), first)
     assert back.restored and back.clashes == 2, back
     assert _next_seq(store) == 7 and _outbox_states(store)[3] == "clash"
@@ -428,7 +430,7 @@ def test_a_restored_copy_that_trades_by_usb_stick_is_told_and_renumbers_at_the_n
     d_new = f"{TODAY:%Y%m%d}-{TAG}-00007"
     assert out.renamed == [(d_old, d_new)] and out.messages == 2
     assert t("sync.renumbered", old=d_old, new=d_new) in exported_text(out, second)
-    assert usb.import_center(node, second).stored == 2
+    assert center_usb.import_center(node, second).stored == 2
     usb.import_village(Node.of(session), second)
     assert _applicant(node.session, d_new) == phone != _applicant(node.session, d_old)
     assert set(_outbox_states(store).values()) == {"done"}

@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from center.enroll import issue_code
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync import bundlefile, envelope, messages, signed
 from sync.client import enroll_online, sync_once
-from sync.enroll import issue_code
 from sync.keys import DeviceKeys
 from sync.node import Node
 from tests.conftest import AGENT, PIN, TODAY, VILLAGE_CODE
@@ -171,7 +171,7 @@ def test_a_village_clock_set_to_another_year_does_no_harm(
     # the live request (sync/clock.py), so the record's odd time is not taken for the PC's clock.
     assert abs(skew_ms) < 60_000
 
-    from sync.center import decide
+    from center.ingest import decide
 
     decide(node, app_id, "accepted", {})
     assert sync_once(store, session=session).ok
@@ -183,7 +183,7 @@ def test_an_enrollment_code_cannot_take_over_an_enrolled_devices_identity(
     enrolled: Session, township: tuple[Node, str], catalog: Catalog
 ) -> None:
     """A valid code enrolls a new device; it never replaces the keys or village of a known one."""
-    from sync.enroll import _code_key, _mac
+    from sync.enroll import code_key, mac_of
 
     node, url = township
     victim = enrolled.store.info.device_id
@@ -192,7 +192,7 @@ def test_an_enrollment_code_cannot_take_over_an_enrolled_devices_identity(
     code = issue_code(node, "430481101202")  # a real code, for the impostor's own village
     body = {"code_id": code.replace("-", "")[:4], "village_code": "430481101202",
             "village_name": "邻村", "device": impostor.public.as_dict()}
-    answer = httpx.post(f"{url}/v1/enroll", json={**body, "mac": _mac(_code_key(code), body)},
+    answer = httpx.post(f"{url}/v1/enroll", json={**body, "mac": mac_of(code_key(code), body)},
                         timeout=30)
     assert answer.status_code == 403 and "已登记" in answer.json()["message"]
     assert syncstate.peer(node.session.store.database, victim) == before

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from center import enroll as center_enroll
+from center import usb as center_usb
 from forms.catalog import Catalog
 from storage import syncstate
 from storage.store import Session
@@ -32,10 +34,10 @@ def stick(tmp_path: Path) -> Path:
 
 
 def _enroll_by_file(session: Session, township: Node, stick: Path) -> None:
-    code = enroll.issue_code(township, VILLAGE_CODE)
+    code = center_enroll.issue_code(township, VILLAGE_CODE)
     request = enroll.build_request(session.store, code)
     (stick / "enroll.json").write_text(json.dumps(request), encoding="utf-8")
-    answer = enroll.redeem(township, json.loads((stick / "enroll.json").read_text(encoding="utf-8")))
+    answer = center_enroll.redeem(township, json.loads((stick / "enroll.json").read_text(encoding="utf-8")))
     enroll.accept(Node.of(session), answer, code)
 
 
@@ -57,9 +59,9 @@ def test_round_trip_by_stick_imported_twice_changes_nothing_the_second_time(
     village = Node.of(session)
     assert usb.export_village(village, stick).messages == 4
 
-    first = usb.import_center(township, stick)
+    first = center_usb.import_center(township, stick)
     assert (first.stored, first.duplicates, first.already_imported, first.refused) == (4, 0, 0, [])
-    second = usb.import_center(township, stick)
+    second = center_usb.import_center(township, stick)
     assert (second.stored, second.duplicates, second.already_imported) == (0, 4, 1)
     assert _received(township) == 4 and len(township.session.list()) == 2
 
@@ -92,7 +94,7 @@ def test_progress_counts_the_bytes_on_the_stick_up_to_the_file_size_and_the_mess
     assert done == sorted(done) and len(done) >= 4 and done[-1] == written
 
     ingest: list[tuple[str, int, int]] = []
-    usb.import_center(township, stick, lambda *call: ingest.append(call))
+    center_usb.import_center(township, stick, lambda *call: ingest.append(call))
     # the signed down-ack rides along with the application's messages
     assert ingest[0] == ("ingest", 0, len(ingest) - 1) and len(ingest) - 1 >= report.messages
     assert [d for _, d, _ in ingest] == list(range(len(ingest)))
@@ -121,7 +123,7 @@ def test_a_damaged_stick_file_is_refused_whole_before_anything_is_stored(
     else:
         data[len(data) // 2] ^= 0x04
     bundle.write_bytes(bytes(data))
-    report = usb.import_center(township, copy)
+    report = center_usb.import_center(township, copy)
     expected = "truncated" if damage == "truncated" else "damaged"  # copy again / export again
     assert report.stored == 0 and report.refused_files == [(bundle.name, expected)]
     assert _received(township) == 0 and township.session.list() == []
@@ -145,8 +147,8 @@ def _second_village(tmp_path: Path, township: Node, stick: Path) -> Session:
     store = Store.create(tmp_path / "village-b", village_code=VILLAGE_CODE[:-3] + "202",
                          village_name="石门村", operator_name=AGENT, pin=PIN, kdf=TEST_KDF)
     other = store.login(AGENT, PIN)
-    code = enroll.issue_code(township, other.store.info.village_code)
-    enroll.accept(Node.of(other), enroll.redeem(township, enroll.build_request(other.store, code)), code)
+    code = center_enroll.issue_code(township, other.store.info.village_code)
+    enroll.accept(Node.of(other), center_enroll.redeem(township, enroll.build_request(other.store, code)), code)
     return other
 
 
@@ -161,7 +163,7 @@ def test_a_folder_named_like_a_bundle_is_refused_by_itself_and_the_real_one_is_i
     if sidecar:
         (stick / "up-0000-20260101T000000000000.json").write_text(
             json.dumps({"device": "0000", "cursor": 0}), encoding="utf-8")
-    report = usb.import_center(township, stick)
+    report = center_usb.import_center(township, stick)
     reason = "not_a_file" if sidecar else "no_sidecar"
     assert report.refused_files == [("up-0000-20260101T000000000000.vab", reason)]
     assert report.stored == 4 and len(report.files) == 1 and len(report.answers) == 1
@@ -180,7 +182,7 @@ def test_a_sidecar_naming_another_device_gets_no_answer_for_it(
     (side,) = stick.glob("up-*.json")
     forged = {**json.loads(side.read_text(encoding="utf-8")), "device": other.store.info.device_id}
     side.write_text(json.dumps(forged), encoding="utf-8")
-    report = usb.import_center(township, stick)
+    report = center_usb.import_center(township, stick)
     assert report.stored == 4 and report.answers == []
     assert [(u[1], u[2]) for u in report.unanswered] == [(other.store.info.device_id, "bad_proof")]
     assert not list(stick.glob("down-*"))
@@ -192,10 +194,10 @@ def test_the_same_stick_imported_twice_is_answered_once_and_says_so(
     _two_applications(session, catalog)
     _enroll_by_file(session, township, stick)
     usb.export_village(Node.of(session), stick)
-    assert len(usb.import_center(township, stick).answers) == 1
-    again = usb.import_center(township, stick)
+    assert len(center_usb.import_center(township, stick).answers) == 1
+    again = center_usb.import_center(township, stick)
     assert again.already_imported == 1 and again.stored == 0 and again.answers == []
-    assert [u[2] for u in again.unanswered] == [usb.ANSWERED_BEFORE]
+    assert [u[2] for u in again.unanswered] == [center_usb.ANSWERED_BEFORE]
     assert len(list(stick.glob("down-*.vab"))) == 1
 
 
@@ -207,7 +209,7 @@ def test_a_village_takes_only_its_own_answer_and_refuses_one_renamed_for_it_whol
     usb.export_village(Node.of(other), stick)
     _enroll_by_file(session, township, stick)
     mine = _two_applications(session, catalog)
-    usb.import_center(township, stick)  # B's answer on the stick
+    center_usb.import_center(township, stick)  # B's answer on the stick
     (b_answer,) = stick.glob("down-*.vab")
     # A's own export comes later, and a copy of B's answer is renamed as if it were A's.
     device = session.store.info.device_id

@@ -3,72 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
-import json
 import os
-import sqlite3
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storage import lobby
-from storage.errors import AuthError, InvalidRequest, StorageError
+from storage.errors import StorageError
 from storage.status import DELIVERY_METHODS
-from village_agent.i18n import error_text, issue_text, language, t, use_preference
+from sync.cli import EXIT_INVALID, Context, dispatch
+from village_agent.i18n import t
 
 if TYPE_CHECKING:
-    from forms.errors import ValidationFailed
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_AUTH, EXIT_VERIFY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
-
-
-class Context:
-    """What every command gets: where the store is, how to print, how to ask for a PIN."""
-
-    def __init__(self, args: argparse.Namespace, *, center: bool = False) -> None:
-        self.args = args
-        # Which program this is (`service-center` or `village-agent`): each refuses the other's home.
-        self.center = center
-        self.home = Path(args.home or os.environ.get("VILLAGE_AGENT_HOME") or default_home())
-        self.json = bool(getattr(args, "json", False))
-        use_preference(self.home)  # the language last chosen in the app on this PC
-
-    def out(self, text: str = "") -> None:
-        print(text)
-
-    def emit(self, data: Any, text: Callable[[], str]) -> None:
-        if self.json:
-            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        else:
-            self.out(text())
-
-    def pin(self, operator: str) -> str:
-        value = os.environ.get("VILLAGE_AGENT_PIN")
-        if value:
-            return value
-        if not sys.stdin.isatty():
-            raise InvalidRequest("no PIN: not a terminal and VILLAGE_AGENT_PIN unset", t("pin.no_tty"))
-        return getpass.getpass(t("pin.prompt", operator=operator))
-
-    def new_pin(self, operator: str, env: str = "VILLAGE_AGENT_NEW_PIN") -> str:
-        value = os.environ.get(env)
-        if value:
-            return value
-        if not sys.stdin.isatty():
-            raise InvalidRequest(f"no new PIN: set {env}", t("pin.no_tty").replace("VILLAGE_AGENT_PIN", env))
-        first = getpass.getpass(t("pin.new", operator=operator))
-        if getpass.getpass(t("pin.repeat")) != first:
-            raise InvalidRequest("PINs differ", t("pin.mismatch"))
-        return first
-
-
-def default_home() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "village-agent"
+    from storage.store import Session
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,82 +185,15 @@ def run_app(ctx: Context) -> int:
     return int(app.return_code or 0)
 
 
+def catch_up(session: Session) -> None:
+    """After every login: file the results an unattended sync or a stick brought, before we look."""
+    from village_agent import intake
+
+    intake.catch_up(session)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return dispatch(build_parser(), argv, default=run_app)
-
-
-def dispatch(
-    parser: argparse.ArgumentParser,
-    argv: Sequence[str] | None,
-    *,
-    default: Callable[[Context], int] | None = None,
-    center: bool = False,
-) -> int:
-    """Parse, run the command, and turn every known error into a clear message and exit code."""
-    args = parser.parse_args(argv)
-    if not getattr(args, "fn", None):
-        if default is None:
-            parser.print_help()
-            return EXIT_USAGE
-        return default(Context(args, center=center))
-    ctx = Context(args, center=center)
-    # The errors a command may end in; imported here, not at the top, for the app's sake.
-    from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
-    from storage.crypto import DecryptionFailed
-    from sync.errors import SyncError
-
-    try:
-        return int(args.fn(ctx))
-    except ValidationFailed as exc:
-        return _report_issues(ctx, exc)
-    except UnknownItemError as exc:
-        return _fail(ctx, t("unknown_item", code=exc.code), "unknown_item", EXIT_INVALID)
-    except CatalogError as exc:
-        return _fail(ctx, t("catalog.bad", detail=str(exc)), "catalog", EXIT_INVALID)
-    except AuthError as exc:
-        return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_AUTH)
-    except (StorageError, FormsError, SyncError) as exc:
-        return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_INVALID)
-    except DecryptionFailed:
-        zh = "有记录无法解密（可能被篡改或损坏）。请运行 village-agent verify 查看，并联系乡镇技术人员"
-        return _fail(ctx, zh if language() == "zh" else "A sealed record does not open; run verify",
-                     "sealed_record", EXIT_INVALID)
-    except sqlite3.DatabaseError as exc:
-        # Damage found mid-command (a torn copy, a bad sector): say so, never a traceback.
-        zh = f"数据文件已损坏，无法读取（{exc}）。请勿继续使用此数据目录，联系乡镇技术人员从备份恢复"
-        return _fail(ctx, zh if language() == "zh" else f"The store is damaged: {exc}",
-                     "corrupt", EXIT_INVALID)
-    except BrokenPipeError:
-        # Output piped into `head` and closed early: not an error worth a message.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return _fail(ctx, t("error.interrupted"), "interrupted", EXIT_INVALID)
-    except Exception as exc:  # the last line of defence: never a traceback at the window
-        if os.environ.get("VILLAGE_AGENT_DEBUG"):
-            traceback.print_exc()
-        return _fail(ctx, t("error.internal", kind=type(exc).__name__), "internal", EXIT_INTERNAL)
-
-
-def _fail(ctx: Context, message: str, kind: str, code: int) -> int:
-    if ctx.json:
-        print(json.dumps({"ok": False, "error": kind, "message": message}, ensure_ascii=False))
-    else:
-        print(message, file=sys.stderr)
-    return code
-
-
-def _report_issues(ctx: Context, exc: ValidationFailed) -> int:
-    if ctx.json:
-        print(json.dumps({
-            "ok": False, "error": "invalid", "message": t("apply.invalid", n=len(exc.issues)),
-            "issues": [{**i.as_dict(), "message": issue_text(i)} for i in exc.issues],
-        }, ensure_ascii=False, indent=2))
-    else:
-        print(t("apply.invalid", n=len(exc.issues)), file=sys.stderr)
-        for issue in exc.issues:
-            print(f"  • [{issue.path}] {issue_text(issue)}", file=sys.stderr)
-    return EXIT_INVALID
+    return dispatch(build_parser(), argv, default=run_app, after_login=catch_up)
 
 
 if __name__ == "__main__":

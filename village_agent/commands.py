@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING, Any
 from forms.catalog import Catalog
 from forms.model import Bundle, ServiceItem
 from forms.templates import template
-from storage import operators
 from storage.errors import InvalidRequest
 from storage.lobby import STORE_FILE
-from storage.store import Session, Store
+from storage.store import Store
+from sync.cli import kdf_for_tests_or_default, open_session, open_store
+from sync.cli import operator as operator
+from sync.cli import verify as verify
 from village_agent import intake, printing
-from village_agent.i18n import due_text, status_text, t, t_in
+from village_agent.i18n import due_text, status_text, t
 
 if TYPE_CHECKING:
-    from village_agent.cli import Context
+    from sync.cli import Context
 
 
 def catalog(where: Context | Store | None = None) -> Catalog:
@@ -35,39 +37,6 @@ def catalog(where: Context | Store | None = None) -> Catalog:
     return catalogs.shipped()
 
 
-def login(ctx: Context, store: Store) -> Session:
-    import os
-
-    name = getattr(ctx.args, "operator", None) or os.environ.get("VILLAGE_AGENT_OPERATOR")
-    if not name:
-        active = [o.name for o in store.operators() if o.active]
-        if len(active) != 1:
-            raise InvalidRequest("choose an operator", t("operator.choose", names=t("app.sep.list").join(active)))
-        name = active[0]
-    session = store.login(name, ctx.pin(name))
-    intake.catch_up(session)  # results an unattended sync or a stick brought: filed before we look
-    return session
-
-
-def open_store(ctx: Context) -> Store:
-    """The store in the home directory if it is this program's kind, checked before any PIN:
-    a village point for `village-agent`, a township or county center for `service-center`."""
-    store = Store.open(ctx.home)
-    node, name = store.node, store.info.village_name
-    if ctx.center and node == "village":
-        store.close()
-        raise InvalidRequest(*(t_in(lang, "node.village_home", name=name) for lang in ("en", "zh")))
-    if not ctx.center and node != "village":
-        store.close()
-        raise InvalidRequest(*(t_in(lang, "node.center_home", center=t_in(lang, f"node.{node}"),
-                                    name=name) for lang in ("en", "zh")))
-    return store
-
-
-def open_session(ctx: Context) -> Session:
-    return login(ctx, open_store(ctx))
-
-
 def init(ctx: Context) -> int:
     operator = getattr(ctx.args, "operator", None)
     if not operator:
@@ -75,7 +44,7 @@ def init(ctx: Context) -> int:
     pin = ctx.new_pin(operator, env="VILLAGE_AGENT_PIN")
     store = Store.create(
         ctx.home, village_code=ctx.args.village_code, village_name=ctx.args.village_name,
-        operator_name=operator, pin=pin, kdf=_kdf_for_tests_or_default(),
+        operator_name=operator, pin=pin, kdf=kdf_for_tests_or_default(),
     )
     info = store.info
     ctx.emit(
@@ -83,51 +52,6 @@ def init(ctx: Context) -> int:
         lambda: t("init.done", village_name=info.village_name, village_code=info.village_code,
                   device_tag=info.device_tag, operator=operator),
     )
-    return 0
-
-
-def _kdf_for_tests_or_default() -> Any:
-    """Test suites set VILLAGE_AGENT_TEST_KDF=1 to keep Argon2id cheap; real use never does."""
-    import os
-
-    from storage.crypto import DEFAULT_KDF, TEST_KDF
-
-    return TEST_KDF if os.environ.get("VILLAGE_AGENT_TEST_KDF") == "1" else DEFAULT_KDF
-
-
-def operator(ctx: Context) -> int:
-    """`village-agent operator` (agents and grid workers) and `service-center operator` (clerks)."""
-    action, name = ctx.args.action, ctx.args.name
-    store = open_store(ctx)
-    if action == "list":
-        ops = store.operators()
-        ctx.emit(
-            [asdict(o) for o in ops],
-            lambda: "\n".join(
-                t("operator.list_line", name=o.name, role=t(f"role.{o.role}"),
-                  state=t("operator.active" if o.active else "operator.inactive"),
-                  last=o.last_login_at or "—")
-                for o in ops
-            ),
-        )
-        return 0
-    if not name:
-        raise InvalidRequest("operator name required", "请给出操作员姓名")
-    if action == "add":  # a role this kind of store does not have: refused before any PIN
-        operators.check_role(store.node, ctx.args.role)
-    session = login(ctx, store)
-    if action == "add":
-        added = session.add_operator(name, ctx.args.role, ctx.new_pin(name))
-        ctx.emit({"ok": True, **asdict(added)}, lambda: t("operator.added", name=name, role=added.role_zh))
-    elif action == "disable":
-        session.disable_operator(name)
-        ctx.emit({"ok": True, "name": name, "active": False}, lambda: t("operator.disabled", name=name))
-    elif action == "enable":
-        session.enable_operator(name)
-        ctx.emit({"ok": True, "name": name, "active": True}, lambda: t("operator.enabled", name=name))
-    else:
-        session.set_pin(name, ctx.new_pin(name))
-        ctx.emit({"ok": True, "name": name}, lambda: t("operator.pin_set", name=name))
     return 0
 
 
@@ -358,23 +282,11 @@ def receipt(ctx: Context) -> int:
     return code
 
 
-def verify(ctx: Context) -> int:
-    session = open_session(ctx)
-    report = session.verify()
-    ctx.emit(
-        {"ok": report.ok, "problems": report.problems, "counts": report.counts},
-        lambda: t("verify.ok", **report.counts) if report.ok else "\n".join(
-            [t("verify.failed", n=len(report.problems)), *(f"  • {p}" for p in report.problems)]
-        ),
-    )
-    return 0 if report.ok else 4
-
-
 def demo(ctx: Context) -> int:
     """A throw-away village point and township center on loopback, with a morning's work."""
     from village_agent import demo as demo_module
 
-    return demo_module.run(ctx, _kdf_for_tests_or_default())
+    return demo_module.run(ctx, kdf_for_tests_or_default())
 
 
 def calendar_cmd(ctx: Context) -> int:

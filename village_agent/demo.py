@@ -33,7 +33,7 @@ from village_agent import intake, printing, worklist
 from village_agent.i18n import language, status_text, t
 
 if TYPE_CHECKING:
-    from village_agent.cli import Context
+    from sync.cli import Context
 
 DEMO_PIN = "246810"
 CLERK_PIN = "582046"
@@ -139,8 +139,8 @@ def serve_demo(home: Path, kdf: Any, *, port: int | None = None) -> Iterator[Dem
     """Build the demo at `home`; the township serves on loopback until the block ends."""
     import uvicorn
 
+    from center.server import ReadyServer, create_app
     from sync.node import Node
-    from sync.server import ReadyServer, create_app
 
     sock = _listen(port)  # first: a busy port is said before anything is written
     bound = sock.getsockname()[1]
@@ -194,8 +194,8 @@ def _listen(port: int | None) -> socket.socket:
 
 
 def _morning(demo: Demo, session: Session, township: Any) -> None:
+    from center.enroll import issue_code
     from sync.client import enroll_online, sync_once
-    from sync.enroll import issue_code
     from village_agent.commands import catalog
 
     cat = catalog()
@@ -323,7 +323,7 @@ def _take_in(session: Session, cat: Any, code: str, name: str | None, taken_on: 
 
 def _decide(township: Any, ids: dict[str, str]) -> None:
     """The clerk's morning: complete, accept, ask a correction, reject; two cases still wait."""
-    from sync.center import decide
+    from center.ingest import decide
 
     decide(township, ids["rated"], "accepted", {})
     decide(township, ids["rated"], "completed", {"result": "核定高龄津贴每月100元，次月起发放"})

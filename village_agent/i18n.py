@@ -1,63 +1,35 @@
-"""Every user-facing string, Chinese first with English beside it. `t(key, **values)` picks the language."""
+"""The village's own words, Chinese first with English beside it (the machinery is sync/i18n.py)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from sync.i18n import (
+    EVENTS,
+    MESSAGES,
+    PREFERENCE_FILE,
+    STATUS_EN,
+    due_text,
+    error_text,
+    event_text,
+    issue_text,
+    language,
+    save_preference,
+    set_language,
+    status_text,
+    t,
+    t_in,
+    use_preference,
+)
 
-from forms.errors import Issue
-from forms.messages import FORM_MESSAGES
-from storage.status import STATUS_ZH
+__all__ = ["EVENTS", "MESSAGES", "PREFERENCE_FILE", "STATUS_EN", "due_text", "error_text", "event_text",
+           "issue_text", "language", "notice_text", "save_preference", "set_language", "status_text",
+           "t", "t_in", "use_preference"]
 
-MESSAGES: dict[str, dict[str, str]] = {
+VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
     "init.done": {
         "zh": "服务点已建立：{village_name}（{village_code}），设备号 {device_tag}，代办员 {operator}",
         "en": "Service point created: {village_name} ({village_code}), device {device_tag}, agent {operator}",
     },
-    "pin.prompt": {"zh": "请输入 {operator} 的PIN码：", "en": "PIN for {operator}: "},
-    "pin.new": {"zh": "请为 {operator} 设置PIN码（至少6位）：", "en": "New PIN for {operator} (6+ chars): "},
-    "pin.repeat": {"zh": "请再次输入PIN码：", "en": "Repeat the PIN: "},
-    "pin.mismatch": {"zh": "两次输入的PIN码不一致，请重新设置", "en": "The two PINs differ; try again"},
-    "pin.no_tty": {
-        "zh": "需要PIN码：请在终端中运行，或设置环境变量 VILLAGE_AGENT_PIN",
-        "en": "A PIN is needed: run in a terminal or set VILLAGE_AGENT_PIN",
-    },
-    "operator.choose": {
-        "zh": "本服务点有多名操作员，请用 --operator 指定姓名：{names}",
-        "en": "Several operators here; choose one with --operator: {names}",
-    },
-    "operator.added": {"zh": "已添加操作员 {name}（{role}）", "en": "Operator {name} ({role}) added"},
-    "operator.disabled": {"zh": "已停用操作员 {name}", "en": "Operator {name} disabled"},
-    "operator.enabled": {"zh": "已启用操作员 {name}", "en": "Operator {name} enabled"},
-    "operator.pin_set": {"zh": "已更新 {name} 的PIN码", "en": "PIN of {name} changed"},
-    "operator.list_line": {
-        "zh": "{name}\t{role}\t{state}\t上次登录 {last}", "en": "{name}\t{role}\t{state}\tlast login {last}",
-    },
-    "operator.active": {"zh": "启用", "en": "active"},
-    "operator.inactive": {"zh": "停用", "en": "disabled"},
     # each program refuses the other's home: village-agent a center's, service-center a village's
-    "node.township": {"zh": "乡镇中心", "en": "a township center"},
-    "node.county": {"zh": "县级中心", "en": "a county center"},
-    "node.center_home": {
-        "zh": "此数据目录是{center}（{name}），不是村代办点，不能用 village-agent 办理。中心请用 service-center 命令",
-        "en": "This home is {center} ({name}), not a village service point; use service-center there",
-    },
-    "node.village_home": {
-        "zh": "此数据目录是村代办点（{name}），不是乡镇/县级中心。村代办点请用 village-agent 命令",
-        "en": "This home is a village service point ({name}), not a township or county center; use village-agent there",
-    },
-    "center.decision.accepted": {"zh": "已受理", "en": "Accepted"},
-    "center.decision.correction_requested": {"zh": "已发出补正告知", "en": "Correction requested"},
-    "center.decision.rejected": {"zh": "已决定不予受理", "en": "Rejected"},
-    "center.decision.completed": {"zh": "已办结", "en": "Completed"},
-    "center.decided": {
-        "zh": "{decision}：{id}，将在村代办点下次同步时送达",
-        "en": "{decision}: {id}; the village point gets it at its next sync",
-    },
-    "center.init_done": {
-        "zh": "已建立{center}：{name}（{code}），窗口工作人员 {operator}，指纹 {fingerprint}",
-        "en": "Created {center}: {name} ({code}), clerk {operator}, fingerprint {fingerprint}",
-    },
     "apply.done": {
         "zh": "已受理收件：{id}（{item}），承诺{days}个工作日，预计 {due} 前办结",
         "en": "Taken in: {id} ({item}), {days} working days, due by {due}",
@@ -66,27 +38,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已受理收件：{id}（{item}），即办件，当场办结",
         "en": "Taken in: {id} ({item}), immediate item",
     },
-    "apply.invalid": {
-        "zh": "申请数据有{n}处问题，未保存。请逐项修改后重新提交：",
-        "en": "{n} problem(s) in the application; nothing was saved. Fix them and submit again:",
-    },
     "apply.gaps": {
         "zh": "容缺受理的材料须在办结前补齐：{names}",
         "en": "Materials accepted as missing, to be supplied later: {names}",
     },
-    "unknown_item": {
-        "zh": "没有代码为“{code}”的事项。可用 village-agent catalog list 查看全部事项",
-        "en": "No item {code!r}; see `village-agent catalog list`",
-    },
-    "catalog.bad": {
-        "zh": "事项目录文件有误：{detail}。请联系县级中心更新目录",
-        "en": "The catalog is malformed: {detail}",
-    },
-    "verify.ok": {
-        "zh": "校验通过：数据库完整，操作日志链完整（{audit_rows}条），办件{applications}件",
-        "en": "Verified: database sound, audit chain whole ({audit_rows} rows), {applications} applications",
-    },
-    "verify.failed": {"zh": "校验未通过，发现{n}处问题：", "en": "Verification failed, {n} problem(s):"},
     # `village-agent demo`: how to try it now, and how to come back to it later.
     "demo.open_app": {
         "zh": "现在打开界面：选代办员 王秀梅，PIN码 {pin}（网格员 李建军，PIN码 {grid}）。"
@@ -111,14 +66,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Bring the township center back (the village is enrolled at port {port};"
               " run it in another terminal so sync reaches it):",
     },
-    "list.empty": {"zh": "暂无办件", "en": "No applications"},
     "applicant.none": {"zh": "未找到该身份证号的办事人记录", "en": "No applicant with that ID number"},
-    "error.internal": {
-        "zh": "程序内部错误（{kind}），数据未受影响。请记下此信息并联系技术支持；"
-              "设置 VILLAGE_AGENT_DEBUG=1 可查看详细信息",
-        "en": "Internal error ({kind}); no data was changed. Set VILLAGE_AGENT_DEBUG=1 for details",
-    },
-    "error.interrupted": {"zh": "已取消", "en": "Cancelled"},
     # sync: enrollment, USB folders, session summaries (CLI and app: village_agent/syncjobs.py)
     "enroll.done": {
         "zh": "已登记到乡镇中心（证书序号 {serial}）。请与乡镇工作人员核对指纹：",
@@ -142,16 +90,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "enroll.request_written": {
         "zh": "已写出登记请求：{path}。请交乡镇中心导入，带回答复文件后运行 enroll --answer-file … --code …",
         "en": "Enrollment request written: {path}. Take it to the township, then run enroll --answer-file … --code …",
-    },
-    "usb.need_folder": {"zh": "请填写U盘上的文件夹", "en": "Give a folder on the USB stick"},
-    "usb.missing": {
-        "zh": "文件夹不存在：{folder}。请检查U盘是否插好、路径是否正确",
-        "en": "No such folder: {folder}. Is the stick plugged in?",
-    },
-    "usb.not_dir": {"zh": "{folder} 不是文件夹，请填写文件夹路径", "en": "{folder} is not a folder"},
-    "usb.not_writable": {
-        "zh": "无法写入 {folder}（U盘可能写保护或已满），没有写入任何内容",
-        "en": "Cannot write to {folder} (write-protected or full); nothing was written",
     },
     "usb.write_failed": {
         "zh": "写入 {folder} 失败（{reason}），请换一个U盘或文件夹再试",
@@ -290,14 +228,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Not enrolled at the township yet: enroll first (n)",
     },
     # casework: corrections, delivery, rating (CLI, intake and center)
-    "center.reason_format": {
-        "zh": "--{option} 应写成 名称=理由，如 --field bank_name=开户行名称有误（收到：{value}）",
-        "en": "--{option} takes NAME=TEXT, e.g. --field bank_name=wrong bank (got: {value})",
-    },
-    "center.reasons_needed": {
-        "zh": "补正通知须至少列明一条理由（--reason、--field 或 --material）",
-        "en": "A correction request needs at least one reason (--reason, --field or --material)",
-    },
     "correct.not_waiting": {
         "zh": "办件 {id} 当前不需要补正（状态：{status}）",
         "en": "{id} is not awaiting correction (now: {status})",
@@ -363,91 +293,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "print.delivery": {"zh": "送达：{day}（{how}）", "en": "Delivered: {day} ({how})"},
     "print.rating": {"zh": "评价：{rating}", "en": "Rating: {rating}"},
     # `service-center`: the township or county clerk's command line.
-    "center.ready": {"zh": "中心已启动，指纹 {fingerprint}", "en": "center started, fingerprint {fingerprint}"},
-    "center.usb_imported": {
-        "zh": "已导入{files}个文件：新收{stored}条，重复{duplicates}条",
-        "en": "{files} file(s) imported: {stored} new, {duplicates} duplicate(s)",
-    },
-    "center.usb_already": {"zh": "（其中{n}个文件此前已导入）", "en": " ({n} file(s) imported before)"},
-    "center.usb_none": {
-        "zh": "{folder} 中没有村代办点导出的数据包（up-开头、.vab结尾的文件）。请确认U盘插好、选对了文件夹",
-        "en": "No village export (up-*.vab) in {folder}: check the stick and the folder",
-    },
-    "center.usb_file_refused": {
-        "zh": "拒收文件 {name}：{reason}（该文件的数据一条也未写入）",
-        "en": "Refused {name}: {reason} (nothing of it was stored)",
-    },
-    "center.usb_message_refused": {
-        "zh": "{name} 中有{n}条记录被拒收：{reason}",
-        "en": "{n} record(s) in {name} refused: {reason}",
-    },
-    "center.usb_answers": {"zh": "答复已写回U盘：{n}个文件", "en": "Answers written to the stick: {n} file(s)"},
-    "center.usb_unanswered": {
-        "zh": "未给 {name}（设备 {device}）写答复：{reason}",
-        "en": "No answer written for {name} (device {device}): {reason}",
-    },
-    "center.usb_answered_before": {
-        "zh": "{name} 此前已答复过（同一U盘导入了两次，或该设备此后已同步），不再重写",
-        "en": "{name} was answered before (imported twice, or the device synced since): not rewritten",
-    },
-    "center.enroll_answered": {"zh": "已登记，答复文件：{path}", "en": "Enrolled; answer file: {path}"},
-    "center.calendar_published": {
-        "zh": "已发布{year}年节假日安排，将随同步下发{n}个乡镇及其各村",
-        "en": "Holiday table {year} published; it goes to {n} township(s) and their villages at sync",
-    },
-    "center.catalog_published": {
-        "zh": "已发布事项目录第{serial}版（{version}），将随同步下发{n}个乡镇及其各村。已开始填写的申请仍按原版本办理",
-        "en": "Catalog release {serial} ({version}) published; it goes to {n} township(s) and their"
-              " villages at sync. Applications already begun keep their version",
-    },
-    "center.catalog_release": {
-        "zh": "第{serial}版  {version}  {files}个文件  发布于{at}", "en": "release {serial}  {version}  {files} file(s)  published {at}",
-    },
-    "center.no_releases": {
-        "zh": "未发布过事项目录（使用随软件安装的目录）", "en": "No catalog published (the installed one is used)",
-    },
-    "center.pruned": {
-        "zh": "已清理{n}条各村设备均已签收、超过{days}天的下行消息（节假日安排、事项目录、吊销名单始终保留）",
-        "en": "{n} message(s) every village device acknowledged, older than {days} day(s), removed"
-              " (holiday tables, catalogs and revocation lists are always kept)",
-    },
-    "center.linked": {
-        "zh": "已登记到县级中心。请核对指纹：本中心 {mine}，县级中心 {county}",
-        "en": "Enrolled at the county center. Compare fingerprints: this center {mine}, county {county}",
-    },
-    "center.forwarded": {
-        "zh": "已转报县级中心{forwarded}条，县级确认{acknowledged}条，收到县级办理结果{down}条",
-        "en": "{forwarded} sent to the county, {acknowledged} confirmed, {down} county decision(s) received",
-    },
-    "center.forward_failed": {
-        "zh": "转报失败：{error}（数据已保存，稍后重试）", "en": "Forwarding failed: {error} (data kept; try again later)",
-    },
-    "center.enroll_code": {
-        "zh": "村 {village} 的一次性登记码：{code}（{hours}小时内有效，仅可使用一次）",
-        "en": "One-time enrollment code for village {village}: {code} (valid {hours} hour(s), once)",
-    },
-    "center.device_revoked": {"zh": "已注销", "en": "revoked"},
-    "center.device_active": {"zh": "正常", "en": "active"},
-    "center.no_devices": {"zh": "尚无登记设备", "en": "No enrolled devices"},
-    "center.device_clock": {
-        "zh": "⚠ 该设备时钟比本中心{direction}约{minutes}分钟，请代办员校正电脑时间",
-        "en": "⚠ its clock is about {minutes} min {direction} ours: ask the agent to set it",
-    },
-    "center.clock_behind": {"zh": "慢", "en": "behind"},
-    "center.clock_ahead": {"zh": "快", "en": "ahead of"},
-    "center.revoked": {
-        "zh": "已注销设备 {device}（注销名单第{version}版）：此后其新数据一律拒收，名单将随同步下发各村并报县级中心",
-        "en": "Device {device} revoked (list version {version}): its new data is refused from now on;"
-              " the list goes to the villages and the county at sync",
-    },
-    "center.due": {"zh": "期限{due}", "en": "due {due}"},
     # A promised date counted over a year whose holidays are not yet published: marked at every level.
-    "due.approximate": {"zh": "≈{due}", "en": "≈{due}"},
-    "due.approximate_note": {
-        "zh": "{due}（约：该年节假日安排尚未公布，日期可能调整）",
-        "en": "{due} (approximate: that year's public holidays are not yet published)",
-    },
-    "center.no_alarms": {"zh": "无告警", "en": "No alarms"},
     # The command line's own outputs (`catalog list`, `applicant`, `list`, `show`, `calendar`).
     "cli.immediate": {"zh": "即办", "en": "immediate"},
     "cli.workdays": {"zh": "{n}工作日", "en": "{n} workdays"},
@@ -599,9 +445,6 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The store is damaged: {detail}",
     },
     "error.not_logged_in": {"zh": "请先登录", "en": "Log in first"},
-    "role.agent": {"zh": "代办员", "en": "agent"},
-    "role.grid_worker": {"zh": "网格员", "en": "grid worker"},
-    "role.clerk": {"zh": "窗口工作人员", "en": "clerk"},
     "kind.service": {"zh": "办事", "en": "service"},
     "kind.inspection": {"zh": "巡查", "en": "inspection"},
     "kind.bundle": {"zh": "一件事", "en": "bundle"},
@@ -1014,100 +857,11 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "app.name_code": {"zh": "{name}（{code}）", "en": "{name} ({code})"},
     "app.with_note": {"zh": "{text}（{note}）", "en": "{text} ({note})"},
     "app.label_value": {"zh": "{label}：{value}", "en": "{label}: {value}"},
-    "app.sep.list": {"zh": "、", "en": ", "},
     "app.sep.clause": {"zh": "；", "en": "; "},
     "app.sep.comma": {"zh": "，", "en": ", "},
 }
-
-# Statuses and event types: Chinese from storage.status, English here.
-STATUS_EN = {
-    "draft": "draft", "submitted": "to send", "received": "received", "accepted": "accepted",
-    "correction_requested": "to correct", "forwarded": "at county",
-    "rejected": "rejected", "completed": "completed", "delivered": "delivered", "rated": "rated",
-    "recorded": "recorded",
-}
-EVENTS: dict[str, dict[str, str]] = {
-    "created": {"zh": "建档", "en": "created"},
-    "submitted": {"zh": "代办收件", "en": "taken in"},
-    "received": {"zh": "乡镇接收", "en": "received by the township"},
-    "accepted": {"zh": "受理", "en": "accepted"},
-    "correction_requested": {"zh": "要求补正", "en": "correction requested"},
-    "corrected": {"zh": "已补正", "en": "corrected"},
-    "forwarded": {"zh": "转县级", "en": "forwarded to the county"},
-    "rejected": {"zh": "不予受理", "en": "rejected"},
-    "completed": {"zh": "办结", "en": "completed"},
-    "delivered": {"zh": "送达", "en": "delivered"},
-    "rated": {"zh": "评价", "en": "rated"},
-    "inspection_recorded": {"zh": "巡查登记", "en": "inspection"},
-    "material_supplied": {"zh": "补交材料", "en": "material added"},
-    "note": {"zh": "备注", "en": "note"},
-}
+MESSAGES.update(VILLAGE_MESSAGES)
 MESSAGES.update(APP_MESSAGES)
-MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import the app)
-
-
-def language() -> str:
-    lang = os.environ.get("VILLAGE_AGENT_LANG", "zh").lower()
-    return "en" if lang.startswith("en") else "zh"
-
-
-def set_language(lang: str) -> None:
-    """Speak `lang` ("zh" or "en") from now on, in this process and the programs it starts."""
-    os.environ["VILLAGE_AGENT_LANG"] = "en" if lang.lower().startswith("en") else "zh"
-
-
-# The language last chosen in the app, kept beside the store (a word, nothing personal), so the
-# next start speaks it too. VILLAGE_AGENT_LANG, when set, wins.
-PREFERENCE_FILE = "language"
-
-
-def use_preference(home: Path) -> None:
-    """Apply the language chosen on this PC, unless VILLAGE_AGENT_LANG says otherwise."""
-    if os.environ.get("VILLAGE_AGENT_LANG"):
-        return
-    try:
-        chosen = (home / PREFERENCE_FILE).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return
-    if chosen in ("zh", "en"):
-        set_language(chosen)
-
-
-def save_preference(home: Path, lang: str) -> None:
-    """Remember `lang` for the next start; raises OSError where the folder cannot be written."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / PREFERENCE_FILE).write_text(lang + "\n", encoding="utf-8")
-
-
-def t(key: str, **values: object) -> str:
-    entry = MESSAGES[key]
-    return entry.get(language(), entry["zh"]).format(**values)
-
-
-def t_in(lang: str, key: str, **values: object) -> str:
-    """One message in the language given, whatever the user's: for errors that carry both texts
-    (storage.errors takes the English and the Chinese), so either language shows the whole message."""
-    entry = MESSAGES[key]
-    return entry.get(lang, entry["zh"]).format(**values)
-
-
-def issue_text(issue: Issue) -> str:
-    """A validation problem in the user's language (a catalog rule's own message stays Chinese)."""
-    return issue.text(language())
-
-
-def due_text(due: str | None, approximate: bool, *, long: bool = False) -> str:
-    """A promised date as shown: "—" when none, marked ≈ (or explained) while approximate."""
-    if not due:
-        return "—"
-    if not approximate:
-        return due
-    return t("due.approximate_note" if long else "due.approximate", due=due)
-
-
-def status_text(status: str) -> str:
-    table = STATUS_ZH if language() == "zh" else STATUS_EN
-    return table.get(status, status)
 
 
 def notice_text(kind: str, seq: int | None, detail: str) -> str:
@@ -1127,16 +881,4 @@ def notice_text(kind: str, seq: int | None, detail: str) -> str:
         return t("notice.downstream_incomplete")
     return t("notice.other", kind=kind, seq="—" if seq is None else seq)
 
-
-def event_text(event_type: str) -> str:
-    entry = EVENTS.get(event_type)
-    return entry[language()] if entry else event_type
-
-
-def error_text(exc: Exception) -> str:
-    """The user's message for one of our errors: Chinese (`zh`) or its English text."""
-    zh = getattr(exc, "zh", None)
-    if language() == "zh" and zh:
-        return str(zh)
-    return str(exc)
 

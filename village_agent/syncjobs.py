@@ -10,7 +10,6 @@ is written.
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,6 +21,7 @@ from storage import syncstate
 from storage.errors import InvalidRequest
 from storage.store import Session, Store
 from sync import clock, enroll, usb
+from sync.cli import stick_folder, writable_folder
 from sync.client import SyncReport, enroll_online
 from sync.errors import reason_text
 from sync.keys import PublicIdentity
@@ -137,30 +137,6 @@ def enroll_from_folder(session: Session, folder: str | Path, code: str, url: str
 
 
 # ---- USB folders -------------------------------------------------------------------------------
-
-
-def stick_folder(raw: str | Path) -> Path:
-    """A folder that exists (a stick that is not plugged in must not become a folder on this disk)."""
-    text = str(raw).strip()
-    if not text:
-        raise InvalidRequest("no folder given", t("usb.need_folder"))
-    folder = Path(text).expanduser()
-    if not folder.exists():
-        raise InvalidRequest(f"{folder} does not exist", t("usb.missing", folder=folder))
-    if not folder.is_dir():
-        raise InvalidRequest(f"{folder} is not a folder", t("usb.not_dir", folder=folder))
-    return folder
-
-
-def writable_folder(raw: str | Path) -> Path:
-    """An existing folder we can write to, tried for real (permissions alone miss a read-only stick)."""
-    folder = stick_folder(raw)
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise InvalidRequest(f"{folder}: {exc}", t("usb.not_writable", folder=folder)) from None
-    return folder
 
 
 def answer_bundles(store: Store, folder: Path) -> list[Path]:

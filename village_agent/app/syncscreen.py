@@ -31,6 +31,7 @@ from textual.widgets import (
 
 from forms.errors import UnknownItemError
 from storage.errors import InvalidRequest, StorageError
+from sync.cli import stick_folder, writable_folder
 from sync.client import SyncReport
 from sync.errors import SyncError
 from sync.overview import Incoming, Notice, QueueEntry, SyncOverview
@@ -280,7 +281,7 @@ class SyncScreen(BaseScreen):
     def action_export(self) -> None:
         if self.busy is None:
             self.app.push_screen(FolderScreen(t("folder.export_title"), self.village.export_dir,
-                                              syncjobs.writable_folder), self._export_to)
+                                              writable_folder), self._export_to)
 
     def _export_to(self, folder: Path | None) -> None:
         if folder is not None and self.start("export", t("syncscreen.exporting")):
@@ -301,7 +302,7 @@ class SyncScreen(BaseScreen):
         store = self.village.require_session().store
 
         def check(raw: str) -> Path:
-            folder = syncjobs.stick_folder(raw)
+            folder = stick_folder(raw)
             if not syncjobs.answer_bundles(store, folder):
                 raise InvalidRequest("no answers", t("usb.no_answers", folder=folder,
                                                       tag=store.info.device_tag))

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from center.publish import catalog_at_township, pass_down_at_township
 from forms.errors import FormsError
 from storage import events, syncstate
 from storage.errors import InvalidRequest
@@ -23,7 +24,7 @@ from sync.client import proved_request, upload_timeout
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
-from sync.publish import PublishError, catalog_at_township, pass_down_at_township
+from sync.releases import PublishError
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 

@@ -18,9 +18,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from center import enroll as center_enroll
+from center import ingest
 from forms import strictjson
 from storage import syncstate
-from sync import bundlefile, center, clock, enroll, proof
+from sync import bundlefile, clock, enroll, proof
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -43,7 +45,7 @@ def create_app(node: Node) -> Starlette:
         if not isinstance(body, dict):
             return _error(400, "malformed", "登记请求格式不正确")
         try:
-            answer = await anyio.to_thread.run_sync(enroll.redeem, node, body)
+            answer = await anyio.to_thread.run_sync(center_enroll.redeem, node, body)
         except enroll.EnrollmentError as exc:
             return _error(403, "enrollment", exc.zh)
         return JSONResponse(answer)
@@ -86,7 +88,7 @@ def create_app(node: Node) -> Starlette:
         proved = await prove(request, "status")
         if isinstance(proved, Response):
             return proved
-        ack = await anyio.to_thread.run_sync(center.ack_for, node, proved[0])
+        ack = await anyio.to_thread.run_sync(ingest.ack_for, node, proved[0])
         return Response(bundlefile.pack([ack]), media_type=BUNDLE,
                         headers={clock.ANSWER_HEADER: clock.stamp()})
 
@@ -95,13 +97,13 @@ def create_app(node: Node) -> Starlette:
         if isinstance(proved, Response):
             return proved
         device, cursor = proved
-        result = center.Ingested()
+        result = ingest.Ingested()
         stream = bundlefile.BundleStream()
         complete = True
         try:
             async for chunk in request.stream():
                 for raw in stream.feed(chunk):
-                    await anyio.to_thread.run_sync(center.ingest, node, raw, result)
+                    await anyio.to_thread.run_sync(ingest.ingest, node, raw, result)
             stream.close()
         except BundleRejected as exc:
             complete = False
@@ -112,7 +114,7 @@ def create_app(node: Node) -> Starlette:
             return Response(status_code=400)
         # Our ack of the requester goes last and signs the position and all before it: the
         # header below is only for older villages, which cannot check it.
-        items, last = await anyio.to_thread.run_sync(center.answer, node, device, result.senders,
+        items, last = await anyio.to_thread.run_sync(ingest.answer, node, device, result.senders,
                                                      cursor)
         headers = {
             "X-Downstream-Last": str(last),

@@ -247,7 +247,7 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
             _take_down_ack(node, issuer, record)
             return
         if record.kind == "revocation" and issuer.role == "township":
-            from sync.revocation import apply_at_center
+            from center.revocation import apply_at_center
 
             with node.session.store.database.write() as db:
                 apply_at_center(db, issuer, body)

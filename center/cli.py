@@ -7,14 +7,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from center import texts as texts  # the center's words, added to the shared catalogue
 from storage import syncstate
 from storage.errors import InvalidRequest
 from storage.operators import manager_role
 from storage.store import Store
-from village_agent import commands
-from village_agent.cli import Context, dispatch
-from village_agent.commands import _kdf_for_tests_or_default, open_session
-from village_agent.i18n import due_text, status_text, t
+from sync import cli as commands
+from sync.cli import Context, dispatch, kdf_for_tests_or_default, open_session
+from sync.i18n import due_text, status_text, t
 
 
 def _node(ctx: Context) -> Any:
@@ -29,7 +29,7 @@ def init(ctx: Context) -> int:
         raise InvalidRequest("--operator is required", "请用 --operator 指定第一位工作人员")
     store = Store.create(
         ctx.home, village_code=ctx.args.code, village_name=ctx.args.name, operator_name=operator,
-        pin=ctx.new_pin(operator, env="VILLAGE_AGENT_PIN"), kdf=_kdf_for_tests_or_default(),
+        pin=ctx.new_pin(operator, env="VILLAGE_AGENT_PIN"), kdf=kdf_for_tests_or_default(),
         node=ctx.args.level,
     )
     from sync.keys import PublicIdentity
@@ -45,8 +45,8 @@ def init(ctx: Context) -> int:
 def serve(ctx: Context) -> int:
     import threading
 
-    from sync.server import serve as run
-    from sync.upstream import forward_loop
+    from center.server import serve as run
+    from center.upstream import forward_loop
 
     node = _node(ctx)
     stop = threading.Event()
@@ -66,10 +66,10 @@ def serve(ctx: Context) -> int:
 
 
 def import_usb(ctx: Context) -> int:
+    from center.usb import ANSWERED_BEFORE, import_center
+    from sync.cli import stick_folder
     from sync.errors import reason_text
-    from sync.usb import ANSWERED_BEFORE, import_center
-    from village_agent.i18n import language
-    from village_agent.syncjobs import stick_folder
+    from sync.i18n import language
 
     folder = stick_folder(ctx.args.folder)
     if not any(folder.glob("up-*.vab")):
@@ -109,8 +109,8 @@ def import_usb(ctx: Context) -> int:
 def enroll_file(ctx: Context) -> int:
     import json
 
+    from center.enroll import redeem
     from forms import strictjson
-    from sync.enroll import redeem
     from sync.usb import write_atomic
 
     try:
@@ -126,9 +126,9 @@ def enroll_file(ctx: Context) -> int:
 
 
 def publish_calendar(ctx: Context) -> int:
+    from center.publish import publish_calendar as publish
     from forms.errors import CatalogError
     from forms.workdays import YearTable
-    from sync.publish import publish_calendar as publish
 
     try:
         table = YearTable.from_file(ctx.args.file)
@@ -141,7 +141,7 @@ def publish_calendar(ctx: Context) -> int:
 
 
 def publish_catalog(ctx: Context) -> int:
-    from sync.publish import publish_catalog as publish
+    from center.publish import publish_catalog as publish
 
     serial, count, version = publish(_node(ctx), ctx.args.folder)
     ctx.emit({"ok": True, "serial": serial, "version": version, "townships": count},
@@ -162,7 +162,7 @@ def catalog_releases(ctx: Context) -> int:
 
 
 def prune(ctx: Context) -> int:
-    from sync.center import prune as prune_queue
+    from center.ingest import prune as prune_queue
 
     if ctx.args.keep_days < 0:
         raise InvalidRequest("keep-days must not be negative", "保留天数不能为负数")
@@ -186,7 +186,7 @@ def link(ctx: Context) -> int:
 
 
 def forward(ctx: Context) -> int:
-    from sync.upstream import forward_once
+    from center.upstream import forward_once
 
     report = forward_once(_node(ctx))
     ctx.emit(report.__dict__,
@@ -197,7 +197,7 @@ def forward(ctx: Context) -> int:
 
 
 def enroll_code(ctx: Context) -> int:
-    from sync.enroll import issue_code
+    from center.enroll import issue_code
 
     code = issue_code(_node(ctx), ctx.args.village_code, hours=ctx.args.hours)
     ctx.emit({"ok": True, "code": code, "village_code": ctx.args.village_code,
@@ -231,7 +231,7 @@ def devices(ctx: Context) -> int:
 
 
 def revoke(ctx: Context) -> int:
-    from sync.revocation import revoke as revoke_device
+    from center.revocation import revoke as revoke_device
 
     version = revoke_device(_node(ctx), ctx.args.device)
     ctx.emit({"ok": True, "revoked": ctx.args.device, "list_version": version},
@@ -277,7 +277,7 @@ def correction_reasons(given: Sequence[tuple[str, str]]) -> list[str | dict[str,
 
 def _decision(kind: str) -> Callable[[Context], int]:
     def run(ctx: Context) -> int:
-        from sync.center import decide
+        from center.ingest import decide
 
         body: dict[str, Any] = {}
         if kind == "correction_requested":

@@ -1,0 +1,195 @@
+"""The language both programs speak: Chinese first, English beside it. `t(key, **values)` picks it.
+
+The machinery and the words both command lines use live here (sync/ is the lowest layer both
+`village-agent` and `service-center` import); each program adds its own catalogue to `MESSAGES`
+(village_agent/i18n.py, center/texts.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from forms.errors import Issue
+from forms.messages import FORM_MESSAGES
+from storage.status import STATUS_ZH
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "usb.need_folder": {"zh": "请填写U盘上的文件夹", "en": "Give a folder on the USB stick"},
+    "usb.missing": {
+        "zh": "文件夹不存在：{folder}。请检查U盘是否插好、路径是否正确",
+        "en": "No such folder: {folder}. Is the stick plugged in?",
+    },
+    "usb.not_dir": {"zh": "{folder} 不是文件夹，请填写文件夹路径", "en": "{folder} is not a folder"},
+    "usb.not_writable": {
+        "zh": "无法写入 {folder}（U盘可能写保护或已满），没有写入任何内容",
+        "en": "Cannot write to {folder} (write-protected or full); nothing was written",
+    },
+    "pin.prompt": {"zh": "请输入 {operator} 的PIN码：", "en": "PIN for {operator}: "},
+    "pin.new": {"zh": "请为 {operator} 设置PIN码（至少6位）：", "en": "New PIN for {operator} (6+ chars): "},
+    "pin.repeat": {"zh": "请再次输入PIN码：", "en": "Repeat the PIN: "},
+    "pin.mismatch": {"zh": "两次输入的PIN码不一致，请重新设置", "en": "The two PINs differ; try again"},
+    "pin.no_tty": {
+        "zh": "需要PIN码：请在终端中运行，或设置环境变量 VILLAGE_AGENT_PIN",
+        "en": "A PIN is needed: run in a terminal or set VILLAGE_AGENT_PIN",
+    },
+    "operator.choose": {
+        "zh": "本服务点有多名操作员，请用 --operator 指定姓名：{names}",
+        "en": "Several operators here; choose one with --operator: {names}",
+    },
+    "operator.added": {"zh": "已添加操作员 {name}（{role}）", "en": "Operator {name} ({role}) added"},
+    "operator.disabled": {"zh": "已停用操作员 {name}", "en": "Operator {name} disabled"},
+    "operator.enabled": {"zh": "已启用操作员 {name}", "en": "Operator {name} enabled"},
+    "operator.pin_set": {"zh": "已更新 {name} 的PIN码", "en": "PIN of {name} changed"},
+    "operator.list_line": {
+        "zh": "{name}\t{role}\t{state}\t上次登录 {last}", "en": "{name}\t{role}\t{state}\tlast login {last}",
+    },
+    "operator.active": {"zh": "启用", "en": "active"},
+    "operator.inactive": {"zh": "停用", "en": "disabled"},
+    "node.township": {"zh": "乡镇中心", "en": "a township center"},
+    "node.county": {"zh": "县级中心", "en": "a county center"},
+    "node.center_home": {
+        "zh": "此数据目录是{center}（{name}），不是村代办点，不能用 village-agent 办理。中心请用 service-center 命令",
+        "en": "This home is {center} ({name}), not a village service point; use service-center there",
+    },
+    "node.village_home": {
+        "zh": "此数据目录是村代办点（{name}），不是乡镇/县级中心。村代办点请用 village-agent 命令",
+        "en": "This home is a village service point ({name}), not a township or county center; use village-agent there",
+    },
+    "apply.invalid": {
+        "zh": "申请数据有{n}处问题，未保存。请逐项修改后重新提交：",
+        "en": "{n} problem(s) in the application; nothing was saved. Fix them and submit again:",
+    },
+    "unknown_item": {
+        "zh": "没有代码为“{code}”的事项。可用 village-agent catalog list 查看全部事项",
+        "en": "No item {code!r}; see `village-agent catalog list`",
+    },
+    "catalog.bad": {
+        "zh": "事项目录文件有误：{detail}。请联系县级中心更新目录",
+        "en": "The catalog is malformed: {detail}",
+    },
+    "verify.ok": {
+        "zh": "校验通过：数据库完整，操作日志链完整（{audit_rows}条），办件{applications}件",
+        "en": "Verified: database sound, audit chain whole ({audit_rows} rows), {applications} applications",
+    },
+    "verify.failed": {"zh": "校验未通过，发现{n}处问题：", "en": "Verification failed, {n} problem(s):"},
+    "list.empty": {"zh": "暂无办件", "en": "No applications"},
+    "error.internal": {
+        "zh": "程序内部错误（{kind}），数据未受影响。请记下此信息并联系技术支持；"
+              "设置 VILLAGE_AGENT_DEBUG=1 可查看详细信息",
+        "en": "Internal error ({kind}); no data was changed. Set VILLAGE_AGENT_DEBUG=1 for details",
+    },
+    "error.interrupted": {"zh": "已取消", "en": "Cancelled"},
+    "due.approximate": {"zh": "≈{due}", "en": "≈{due}"},
+    "due.approximate_note": {
+        "zh": "{due}（约：该年节假日安排尚未公布，日期可能调整）",
+        "en": "{due} (approximate: that year's public holidays are not yet published)",
+    },
+    "role.agent": {"zh": "代办员", "en": "agent"},
+    "role.grid_worker": {"zh": "网格员", "en": "grid worker"},
+    "role.clerk": {"zh": "窗口工作人员", "en": "clerk"},
+    "app.sep.list": {"zh": "、", "en": ", "},
+}
+
+# Statuses and event types: Chinese from storage.status, English here.
+STATUS_EN = {
+    "draft": "draft", "submitted": "to send", "received": "received", "accepted": "accepted",
+    "correction_requested": "to correct", "forwarded": "at county",
+    "rejected": "rejected", "completed": "completed", "delivered": "delivered", "rated": "rated",
+    "recorded": "recorded",
+}
+EVENTS: dict[str, dict[str, str]] = {
+    "created": {"zh": "建档", "en": "created"},
+    "submitted": {"zh": "代办收件", "en": "taken in"},
+    "received": {"zh": "乡镇接收", "en": "received by the township"},
+    "accepted": {"zh": "受理", "en": "accepted"},
+    "correction_requested": {"zh": "要求补正", "en": "correction requested"},
+    "corrected": {"zh": "已补正", "en": "corrected"},
+    "forwarded": {"zh": "转县级", "en": "forwarded to the county"},
+    "rejected": {"zh": "不予受理", "en": "rejected"},
+    "completed": {"zh": "办结", "en": "completed"},
+    "delivered": {"zh": "送达", "en": "delivered"},
+    "rated": {"zh": "评价", "en": "rated"},
+    "inspection_recorded": {"zh": "巡查登记", "en": "inspection"},
+    "material_supplied": {"zh": "补交材料", "en": "material added"},
+    "note": {"zh": "备注", "en": "note"},
+}
+MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import the app)
+
+
+def language() -> str:
+    lang = os.environ.get("VILLAGE_AGENT_LANG", "zh").lower()
+    return "en" if lang.startswith("en") else "zh"
+
+
+def set_language(lang: str) -> None:
+    """Speak `lang` ("zh" or "en") from now on, in this process and the programs it starts."""
+    os.environ["VILLAGE_AGENT_LANG"] = "en" if lang.lower().startswith("en") else "zh"
+
+
+# The language last chosen in the app, kept beside the store (a word, nothing personal), so the
+# next start speaks it too. VILLAGE_AGENT_LANG, when set, wins.
+PREFERENCE_FILE = "language"
+
+
+def use_preference(home: Path) -> None:
+    """Apply the language chosen on this PC, unless VILLAGE_AGENT_LANG says otherwise."""
+    if os.environ.get("VILLAGE_AGENT_LANG"):
+        return
+    try:
+        chosen = (home / PREFERENCE_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return
+    if chosen in ("zh", "en"):
+        set_language(chosen)
+
+
+def save_preference(home: Path, lang: str) -> None:
+    """Remember `lang` for the next start; raises OSError where the folder cannot be written."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / PREFERENCE_FILE).write_text(lang + "\n", encoding="utf-8")
+
+
+def t(key: str, **values: object) -> str:
+    entry = MESSAGES[key]
+    return entry.get(language(), entry["zh"]).format(**values)
+
+
+def t_in(lang: str, key: str, **values: object) -> str:
+    """One message in the language given, whatever the user's: for errors that carry both texts
+    (storage.errors takes the English and the Chinese), so either language shows the whole message."""
+    entry = MESSAGES[key]
+    return entry.get(lang, entry["zh"]).format(**values)
+
+
+def issue_text(issue: Issue) -> str:
+    """A validation problem in the user's language (a catalog rule's own message stays Chinese)."""
+    return issue.text(language())
+
+
+def due_text(due: str | None, approximate: bool, *, long: bool = False) -> str:
+    """A promised date as shown: "—" when none, marked ≈ (or explained) while approximate."""
+    if not due:
+        return "—"
+    if not approximate:
+        return due
+    return t("due.approximate_note" if long else "due.approximate", due=due)
+
+
+def status_text(status: str) -> str:
+    table = STATUS_ZH if language() == "zh" else STATUS_EN
+    return table.get(status, status)
+
+
+def event_text(event_type: str) -> str:
+    entry = EVENTS.get(event_type)
+    return entry[language()] if entry else event_type
+
+
+def error_text(exc: Exception) -> str:
+    """The user's message for one of our errors: Chinese (`zh`) or its English text."""
+    zh = getattr(exc, "zh", None)
+    if language() == "zh" and zh:
+        return str(zh)
+    return str(exc)
+
