@@ -54,12 +54,22 @@ def serve(ctx: Context) -> int:
         threading.Thread(target=forward_loop, args=(node, stop), daemon=True,
                          name="forward-to-county").start()
 
+    cert, key = ctx.args.tls_cert, ctx.args.tls_key
+    if bool(cert) != bool(key):
+        raise InvalidRequest("--tls-cert and --tls-key go together",
+                             "--tls-cert 与 --tls-key 须同时给出（证书和私钥）")
+    for path in (cert, key):
+        if path and not Path(path).is_file():
+            raise InvalidRequest(f"{path} is not a file", f"找不到文件 {path}，请检查路径")
+    scheme = "https" if cert else "http"
+
     def ready() -> None:
-        print(f"READY http://{ctx.args.host}:{ctx.args.port}  "
-              + t("center.ready", fingerprint=node.identity.fingerprint()), flush=True)
+        base = f"{scheme}://{ctx.args.host}:{ctx.args.port}"
+        print(f"READY {base}  " + t("center.ready", fingerprint=node.identity.fingerprint()), flush=True)
+        print(t("console.address", url=f"{base}/console/"), flush=True)
 
     try:
-        run(node, ctx.args.host, ctx.args.port, on_ready=ready)
+        run(node, ctx.args.host, ctx.args.port, on_ready=ready, tls_cert=cert, tls_key=key)
     finally:
         stop.set()
     return 0
@@ -323,8 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", required=True, help="区划代码：乡镇9位，县6位")
     p.add_argument("--name", required=True)
     p = add("serve", serve, "启动服务 serve villages over HTTP")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="监听地址，默认仅本机；办公网内其他窗口访问须明确指定 address to listen on "
+                        "(default: this PC only; give the office network address explicitly)")
     p.add_argument("--port", type=int, default=8600)
+    p.add_argument("--tls-cert", help="HTTPS 证书文件 certificate file (PEM) for HTTPS")
+    p.add_argument("--tls-key", help="HTTPS 私钥文件 private key file (PEM) for HTTPS")
     p = add("enroll-code", enroll_code, "为村代办点生成一次性登记码")
     p.add_argument("--village-code", required=True)
     p.add_argument("--hours", type=int, default=72)

@@ -448,8 +448,20 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
     return seq
 
 
-def decide(node: Node, application_id: str, decision: str, body: dict[str, Any]) -> int:
-    """A clerk's decision (accept, request correction, reject, complete), sent down to the village."""
+def last_event(db: sqlite_utils.Database, application_id: str) -> int:
+    """The newest event of a case (0 for none): what a clerk saw when the page was drawn."""
+    row = db.execute("SELECT MAX(id) FROM events WHERE application_id = ?", [application_id]).fetchone()
+    return int(row[0] or 0)
+
+
+def decide(node: Node, application_id: str, decision: str, body: dict[str, Any], *,
+           expect_last: int | None = None) -> int:
+    """A clerk's decision (accept, request correction, reject, complete), sent down to the village.
+
+    With `expect_last` (the case's newest event when the clerk's page was drawn) the decision is
+    refused if anything happened to the case since: another clerk's decision, a correction that
+    arrived, so nobody decides on what they did not see.
+    """
     if decision not in DECISIONS:
         raise DecisionError(f"unknown decision {decision!r}", "未知的办理决定")
     if decision == "correction_requested" and not body.get("reasons"):
@@ -465,6 +477,11 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any])
                          [application_id]).fetchone()
         if row is None:
             raise DecisionError(f"no application {application_id}", f"没有办件 {application_id}")
+        if expect_last is not None and last_event(db, application_id) != expect_last:
+            raise DecisionError(
+                f"{application_id} changed since the page was drawn",
+                f"办件 {application_id} 在您打开后已有新的办理记录（可能是其他工作人员刚刚办理），"
+                "本次操作未记录。请刷新页面查看最新情况后再办理")
         if row[0] not in DECISIONS[decision]:
             raise DecisionError(f"cannot {decision} from {row[0]}",
                                 f"办件当前状态不能执行此操作（当前：{row[0]}）")

@@ -16,7 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from center import enroll as center_enroll
 from center import ingest
@@ -30,7 +30,8 @@ from sync.node import Node
 BUNDLE = "application/vnd.village-agent.bundle"
 
 
-def create_app(node: Node) -> Starlette:
+def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False) -> Starlette:
+    """The sync API under /v1 and, unless told otherwise, the clerks' console under /console."""
     async def health(request: Request) -> Response:
         return JSONResponse({
             "ok": True, "node": node.kind, "code": node.code, "device": node.keys.device_id,
@@ -126,12 +127,17 @@ def create_app(node: Node) -> Starlette:
         }
         return Response(bundlefile.pack(items), media_type=BUNDLE, headers=headers)
 
-    return Starlette(routes=[
+    routes: list[BaseRoute] = [
         Route("/v1/health", health),
         Route("/v1/enroll", enroll_route, methods=["POST"]),
         Route("/v1/status", status),
         Route("/v1/sync", sync_route, methods=["POST"]),
-    ])
+    ]
+    if console:
+        from center.console.app import console_routes
+
+        routes += console_routes(node, secure_cookies=secure_cookies)
+    return Starlette(routes=routes)
 
 
 def _record_skew(node: Node, device: str, skew_ms: int) -> None:
@@ -158,7 +164,10 @@ class ReadyServer(uvicorn.Server):
             self._on_ready()
 
 
-def serve(node: Node, host: str, port: int, on_ready: Callable[[], None] | None = None) -> None:
-    config = uvicorn.Config(create_app(node), host=host, port=port, log_level="warning",
-                            access_log=False, lifespan="off")
+def serve(node: Node, host: str, port: int, on_ready: Callable[[], None] | None = None, *,
+          tls_cert: str | None = None, tls_key: str | None = None) -> None:
+    """Serve until stopped; HTTPS with uvicorn's own TLS when a certificate and key are given."""
+    config = uvicorn.Config(create_app(node, secure_cookies=bool(tls_cert)), host=host, port=port,
+                            log_level="warning", access_log=False, lifespan="off",
+                            ssl_certfile=tls_cert, ssl_keyfile=tls_key)
     ReadyServer(config, on_ready).run()

@@ -1,0 +1,318 @@
+"""The clerks' console: server-rendered pages over the center's own store, in the same process.
+
+Routes live under /console; every one but the login page and the static files needs a clerk
+session (else a redirect to the login page, nothing shown). Every POST carries the session's
+CSRF token. Store work runs in worker threads, as the sync routes' does. Pages that show an
+applicant's personal data and every scan opened are written to the audit chain (查询留痕).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import anyio
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from center import texts as texts  # the center's words join the catalogue
+from center.console import cases
+from center.console.auth import COOKIE, LOGIN_COOKIE, ClerkSession, Sessions, same
+from center.ingest import DECISIONS, DecisionError, decide, last_event
+from storage import syncstate
+from storage.errors import AuthError, InvalidRequest, StorageError
+from storage.store import Store
+from sync.errors import SyncError
+from sync.i18n import t_in
+from sync.node import Node
+
+HERE = Path(__file__).parent
+PAGE = 50
+
+
+@dataclass
+class Console:
+    node: Node  # the serving center (its store is the one the clerks work in)
+    sessions: Sessions
+    secure_cookies: bool = False
+
+    @property
+    def store(self) -> Store:
+        return self.node.session.store
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+ENV = _env()
+Handler = Callable[[Request, ClerkSession], Awaitable[Response]]
+
+
+def console_routes(node: Node, *, secure_cookies: bool = False,
+                   idle_seconds: float | None = None) -> list[BaseRoute]:
+    console = Console(node, Sessions() if idle_seconds is None else Sessions(idle_seconds),
+                      secure_cookies)
+
+    def render(request: Request, template: str, lang: str, status: int = 200,
+               clerk: ClerkSession | None = None, **values: Any) -> HTMLResponse:
+        def tr(key: str, **kw: Any) -> str:
+            return t_in(lang, key, **kw)
+
+        html = ENV.get_template(template).render(
+            _=tr, lang=lang, clerk=clerk, csrf=clerk.csrf if clerk else "",
+            center_name=console.store.info.village_name, node_kind=console.node.kind,
+            request=request, **values)
+        response = HTMLResponse(html, status_code=status)
+        response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a browser
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+            " frame-ancestors 'none'; form-action 'self'")
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def to_login(request: Request) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/console/login"})
+        return RedirectResponse("/console/login", status_code=303)
+
+    def clerk_only(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            clerk = console.sessions.get(request.cookies.get(COOKIE))
+            if clerk is None:
+                return to_login(request)
+            if request.method == "POST":
+                form = await request.form()
+                if not same(str(form.get("csrf", "")), clerk.csrf):
+                    return render(request, "error.html", clerk.lang, 403, clerk,
+                                  message=t_in(clerk.lang, "console.csrf"))
+            return await handler(request, clerk)
+
+        return run
+
+    async def login_page(request: Request, message: str = "", status: int = 200,
+                         name: str = "") -> Response:
+        lang = _lang_of(request)
+        token = secrets.token_urlsafe(24)
+        operators = await anyio.to_thread.run_sync(console.store.operators)
+        response = render(request, "login.html", lang, status, login_token=token, message=message,
+                          names=[o.name for o in operators if o.active], name=name)
+        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                            secure=console.secure_cookies, path="/console")
+        return response
+
+    async def login_get(request: Request) -> Response:
+        if console.sessions.get(request.cookies.get(COOKIE)) is not None:
+            return RedirectResponse("/console/", status_code=303)
+        return await login_page(request)
+
+    async def login_post(request: Request) -> Response:
+        lang = _lang_of(request)
+        form = await request.form()
+        if not same(str(form.get("login_token", "")), request.cookies.get(LOGIN_COOKIE)):
+            return await login_page(request, t_in(lang, "console.csrf"), 403)
+        name, pin = str(form.get("name", "")).strip(), str(form.get("pin", ""))
+        if not name or not pin:
+            return await login_page(request, t_in(lang, "console.login_missing"), 400, name)
+        try:
+            session = await anyio.to_thread.run_sync(console.store.login, name, pin)
+        except AuthError as exc:
+            return await login_page(request, _said(exc, lang), 401, name)
+        except StorageError as exc:
+            return await login_page(request, _said(exc, lang), 400, name)
+        node = await anyio.to_thread.run_sync(Node.of, session)
+        clerk = console.sessions.open(session, node, lang)
+        response = RedirectResponse("/console/", status_code=303)
+        response.set_cookie(COOKIE, clerk.token, httponly=True, samesite="strict",
+                            secure=console.secure_cookies, path="/console")
+        response.delete_cookie(LOGIN_COOKIE, path="/console")
+        return response
+
+    async def logout(request: Request, clerk: ClerkSession) -> Response:
+        console.sessions.close(clerk.token)
+        response = RedirectResponse("/console/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/console")
+        return response
+
+    async def language(request: Request, clerk: ClerkSession) -> Response:
+        form = await request.form()
+        clerk.lang = "en" if str(form.get("lang", "")).startswith("en") else "zh"
+        back = str(form.get("back", "/console/"))
+        return RedirectResponse(back if back.startswith("/console/") else "/console/",
+                                status_code=303)
+
+    async def worklist(request: Request, clerk: ClerkSession) -> Response:
+        q = request.query_params
+        filters = cases.Filters(
+            status=q.get("status", ""), item=q.get("item", ""), village=q.get("village", ""),
+            since=q.get("since", ""), until=q.get("until", ""), search=q.get("q", "").strip(),
+            page=max(_int(q.get("page", "1")), 1))
+        try:
+            listing = await anyio.to_thread.run_sync(
+                lambda: cases.worklist(clerk.session, filters, since_seen=clerk.looked_at,
+                                       page_size=PAGE))
+        except InvalidRequest as exc:
+            listing, problem = cases.Listing([], 0, [], [], []), _said(exc, clerk.lang)
+        else:
+            problem = ""
+        if not request.headers.get("HX-Request"):
+            clerk.looked_at = cases.now_iso()
+        query = {k: v for k, v in q.items() if k != "page" and v}
+        template = "worklist_rows.html" if request.headers.get("HX-Request") else "worklist.html"
+        return render(request, template, clerk.lang, clerk=clerk, listing=listing, f=filters,
+                      problem=problem, statuses=cases.STATUSES, query=urlencode(query),
+                      status_name=lambda s: cases.status_name(s, clerk.lang))
+
+    async def case_page(request: Request, clerk: ClerkSession, *, message: str = "",
+                        status: int = 200, done: str = "") -> Response:
+        app_id = request.path_params["app_id"]
+        try:
+            case = await anyio.to_thread.run_sync(cases.read, clerk.session, app_id)
+        except InvalidRequest as exc:
+            return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+        done = done or request.query_params.get("done", "")
+        return render(request, "case.html", clerk.lang, status, clerk, case=case, message=message,
+                      done=done, form_token=secrets.token_urlsafe(16),
+                      decisions=[d for d in DECISIONS if case.status in DECISIONS[d]],
+                      status_name=lambda s: cases.status_name(s, clerk.lang))
+
+    async def scan(request: Request, clerk: ClerkSession) -> Response:
+        app_id, address = request.path_params["app_id"], request.path_params["address"]
+        try:
+            content, media_type, name = await anyio.to_thread.run_sync(
+                cases.open_scan, clerk.session, app_id, address)
+        except InvalidRequest as exc:
+            return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+        disposition = "inline" if media_type in cases.INLINE_TYPES else "attachment"
+        return Response(content, media_type=media_type, headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        })
+
+    def _decision_body(form: FormData, decision: str, case: cases.Case) -> dict[str, Any]:
+        if decision == "correction_requested":
+            reasons: list[str | dict[str, str]] = []
+            for target in case.correctable:
+                key = f"{target.kind}:{target.name}"
+                if form.get(f"pick:{key}"):
+                    text = str(form.get(f"text:{key}", "")).strip() or target.default_reason
+                    reasons.append({target.kind: target.name, "text": text})
+            other = str(form.get("other", "")).strip()
+            if other:
+                reasons.append(other)
+            return {"reasons": reasons}
+        if decision == "rejected":
+            return {"reason": str(form.get("reason", "")).strip()}
+        if decision == "completed":
+            return {"result": str(form.get("result", "")).strip()}
+        return {}
+
+    async def confirm(request: Request, clerk: ClerkSession) -> Response:
+        """The decision as it will be recorded, shown once more before it is."""
+        app_id = request.path_params["app_id"]
+        form = await request.form()
+        decision = str(form.get("decision", ""))
+        try:
+            case = await anyio.to_thread.run_sync(cases.read, clerk.session, app_id, False)
+        except InvalidRequest as exc:
+            return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+        if decision not in DECISIONS:
+            return await case_page(request, clerk, message=t_in(clerk.lang, "console.no_decision"),
+                                   status=400)
+        body = _decision_body(form, decision, case)
+        problem = cases.missing_text(decision, body, clerk.lang)
+        if problem:
+            return await case_page(request, clerk, message=problem, status=400)
+        return render(request, "confirm.html", clerk.lang, clerk=clerk, case=case, decision=decision,
+                      body=body, fields=[(k, str(v)) for k, v in form.multi_items()
+                                         if k not in ("csrf",)],
+                      seen=str(form.get("seen", "")), form_token=str(form.get("form_token", "")))
+
+    async def decide_post(request: Request, clerk: ClerkSession) -> Response:
+        app_id = request.path_params["app_id"]
+        form = await request.form()
+        decision, token = str(form.get("decision", "")), str(form.get("form_token", ""))
+        target = f"/console/case/{quote(app_id)}"
+        if token and token in clerk.used_forms:  # a double click or a resubmitted form
+            return RedirectResponse(f"{target}?done={quote(decision)}", status_code=303)
+        try:
+            case = await anyio.to_thread.run_sync(cases.read, clerk.session, app_id, False)
+            body = _decision_body(form, decision, case)
+            seen = _int(str(form.get("seen", "")))
+
+            def record() -> int:
+                return decide(clerk.node, app_id, decision, body, expect_last=seen)
+
+            await anyio.to_thread.run_sync(record)
+        except (DecisionError, SyncError, InvalidRequest) as exc:
+            return await case_page(request, clerk, message=_said(exc, clerk.lang), status=409)
+        if token:
+            clerk.used_forms.add(token)
+        return RedirectResponse(f"{target}?done={quote(decision)}", status_code=303)
+
+    async def alarms(request: Request, clerk: ClerkSession) -> Response:
+        rows = await anyio.to_thread.run_sync(syncstate.alarms, console.store.database)
+        return render(request, "alarms.html", clerk.lang, clerk=clerk, alarms=rows,
+                      meaning=lambda kind: cases.alarm_meaning(kind, clerk.lang))
+
+    async def devices(request: Request, clerk: ClerkSession) -> Response:
+        peers = await anyio.to_thread.run_sync(syncstate.peers, console.store.database, None)
+        return render(request, "devices.html", clerk.lang, clerk=clerk, peers=peers)
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/console/", status_code=303)
+
+    return [
+        Route("/", home),
+        Route("/console", home),
+        Route("/console/login", login_get, methods=["GET"]),
+        Route("/console/login", login_post, methods=["POST"]),
+        Route("/console/logout", clerk_only(logout), methods=["POST"]),
+        Route("/console/lang", clerk_only(language), methods=["POST"]),
+        Route("/console/", clerk_only(worklist)),
+        Route("/console/alarms", clerk_only(alarms)),
+        Route("/console/devices", clerk_only(devices)),
+        Route("/console/case/{app_id}", clerk_only(case_page)),
+        Route("/console/case/{app_id}/scan/{address}", clerk_only(scan)),
+        Route("/console/case/{app_id}/confirm", clerk_only(confirm), methods=["POST"]),
+        Route("/console/case/{app_id}/decide", clerk_only(decide_post), methods=["POST"]),
+        Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def _lang_of(request: Request) -> str:
+    wanted = request.query_params.get("lang") or request.headers.get("Accept-Language", "zh")
+    return "en" if wanted.lower().startswith("en") else "zh"
+
+
+def _said(exc: Exception, lang: str) -> str:
+    zh = getattr(exc, "zh", None)
+    return str(zh) if lang == "zh" and zh else str(exc)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def today() -> date:
+    return date.today()
+
+
+__all__ = ["console_routes", "last_event"]
