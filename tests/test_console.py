@@ -205,3 +205,21 @@ def _status(filed: dict[str, Any]) -> str:
     with sqlite3.connect(filed["node"].session.store.home / "village.db") as db:
         return str(db.execute("SELECT status FROM applications WHERE id = ?",
                               [filed["id"]]).fetchone()[0])
+
+
+def test_a_session_idle_past_the_limit_is_gone(monkeypatch: pytest.MonkeyPatch,
+                                               filed: dict[str, Any]) -> None:
+    """Idle log-out after 15 minutes: the clock is the monotonic one the sessions read."""
+    from center.console import auth
+
+    now = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
+    sessions = auth.Sessions()
+    clerk = sessions.open(filed["node"].session, filed["node"], "zh")
+    now[0] += auth.IDLE_SECONDS - 1
+    assert sessions.get(clerk.token) is clerk  # used within the limit: kept, and touched
+    now[0] += auth.IDLE_SECONDS - 1
+    assert sessions.get(clerk.token) is clerk
+    now[0] += auth.IDLE_SECONDS + 1
+    assert sessions.get(clerk.token) is None
+    assert sessions.get(None) is None and sessions.get("") is None

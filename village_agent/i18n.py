@@ -188,8 +188,11 @@ VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Village point: 石鼓村 (agent {agent}, PIN {pin}; grid worker {grid}, PIN {grid_pin})",
     },
     "demo.township": {
-        "zh": "乡镇中心：兴宁镇（工作人员 {clerk}，PIN码 {pin}），本机 {url}",
-        "en": "Township center: 兴宁镇 (clerk {clerk}, PIN {pin}), at {url}",
+        "zh": "乡镇中心：兴宁镇（工作人员 {clerk}，PIN码 {pin}），本机 {url}\n"
+              "  办件工作台：在浏览器打开 {url}/console/ ，用上面的姓名和PIN码登录办理；村代办点同步后即收到",
+        "en": "Township center: 兴宁镇 (clerk {clerk}, PIN {pin}), at {url}\n"
+              "  Clerks' console: open {url}/console/ in a browser and log in with that name and PIN;"
+              " the village receives the decision at its next sync",
     },
     "demo.enrolled": {"zh": "登记到乡镇中心，乡镇指纹 {fp}", "en": "Enrolled at the township; its fingerprint {fp}"},
     "demo.sync_up": {
