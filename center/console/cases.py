@@ -255,8 +255,16 @@ def read(session: Session, application_id: str, audit: bool = True) -> Case:
                               int(meta_row[0]) if meta_row else 0, str(address)))
         last = int(db.execute("SELECT MAX(id) FROM events WHERE application_id = ?",
                               [summary.id]).fetchone()[0] or 0)
-    timeline = [(e.recorded_at, EVENTS.get(e.type, {}).get("zh", e.type), _event_note(e))
-                for e in history]
+        where = {str(d): (str(r), str(v)) for d, r, v in
+                 db.execute("SELECT device_id, role, village_code FROM peers")}
+    own = {"township": "乡镇", "county": "县级"}
+
+    def by(device: str) -> str:
+        role, code = where.get(device, (session.store.node, session.store.info.village_code))
+        return f"村 {code}" if role == "village" else own.get(role, role)
+
+    timeline = [(_local(e.recorded_at), f"{EVENTS.get(e.type, {}).get('zh', e.type)}（{by(e.device_id)}）",
+                 _event_note(e)) for e in history]
     correctable = [Target("field", f.name, f.label, f"{f.label}需补正") for f in entry.fields] if entry else []
     correctable += [Target("material", m.code, m.name, f"请补交{m.name}") for m in entry.materials] if entry else []
     days_left, colour = _colour(session, summary.due_date, summary.status)
@@ -266,6 +274,14 @@ def read(session: Session, application_id: str, audit: bool = True) -> Case:
     return Case(summary.id, summary.item_code, item_name, summary.status, village, summary.created_at,
                 summary.due_date, summary.due_approximate, days_left, colour, applicant, fields,
                 materials, scans, timeline, last, correctable)
+
+
+def _local(stamp: str) -> str:
+    """A stored UTC stamp as the center's own clock reads it (the hall's wall clock)."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp[:16].replace("T", " ")
 
 
 def _event_note(event: events.Event) -> str:
