@@ -205,8 +205,10 @@ ensure_fonts() {
 }
 
 # The test suite's own tools: libfaketime runs a real village process with its clock
-# set off (the clock-skew test). Not needed to run the product; a failure only warns.
-TEST_PKGS=(faketime)
+# set off (the clock-skew test); Debian's Chromium is the real browser the console's
+# browser tests drive through Playwright (tests/browser.py; Playwright never downloads a
+# browser of its own). Not needed to run the product; a failure only warns.
+TEST_PKGS=(faketime chromium)
 
 ensure_test_tools() {
     [ "$SKIP_SYSTEM" = 1 ] && return 0

@@ -20,6 +20,8 @@ from forms.workdays import WorkingCalendar
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 
+pytest_plugins = ["tests.browser"]  # the `chromium` and `page` fixtures (a real headless browser)
+
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
