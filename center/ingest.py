@@ -386,6 +386,9 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
         item_code=str(body.get("item_code", "")), item_version=str(body.get("item_version", "")),
         kind=str(body.get("kind", "service")), operator_id=node.session.operator.id,
     )
+    if village_code:  # the worklist filters on it (the first filer binds the case, see _authority)
+        db.execute("UPDATE applications SET village_code = ? WHERE id = ? AND village_code = ''",
+                   (village_code, app_id))
     _assemble_waiting(node, db, header.sender, app_id)
     if body["type"] in ("submitted", "corrected", "inspection_recorded"):
         # The promised clock starts from our receipt, never from the village's clock.

@@ -436,3 +436,29 @@ def m011_request_counters(db: Database) -> None:
     above this one, so a captured request cannot be replayed.
     """
     _run(db, "ALTER TABLE peers ADD COLUMN request_counter INTEGER NOT NULL DEFAULT 0")
+
+
+OPEN_STATUSES = ("submitted", "received", "accepted", "correction_requested", "forwarded")
+# The worklist's order: open cases first, then by promised date, then number. The ORDER BY of
+# center/console/cases.py repeats these expressions exactly, so SQLite walks this index and
+# stops after one page instead of sorting every case.
+WORKLIST_ORDER = (
+    "CASE WHEN status IN ('submitted', 'received', 'accepted', 'correction_requested', 'forwarded')"
+    " THEN 0 ELSE 1 END, COALESCE(due_date, '9999-12-31'), id"
+)
+
+
+@migrations()
+def m012_worklist(db: Database) -> None:
+    """The village of each case as a column (a center's worklist filters on it) and the
+    worklist's order as an index, so a page costs a page, not the whole store."""
+    _run(db, f"""
+        ALTER TABLE applications ADD COLUMN village_code TEXT NOT NULL DEFAULT '';
+        UPDATE applications SET village_code = COALESCE((
+            SELECT p.village_code FROM events e JOIN peers p ON p.device_id = e.device_id
+            WHERE e.application_id = applications.id AND p.role = 'village'
+            ORDER BY e.id LIMIT 1), '');
+        CREATE INDEX applications_worklist ON applications({WORKLIST_ORDER});
+        CREATE INDEX applications_village ON applications(village_code, {WORKLIST_ORDER});
+        """)
+

@@ -11,11 +11,14 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from center.enroll import issue_code
 from forms.catalog import Catalog
@@ -223,3 +226,17 @@ def test_a_session_idle_past_the_limit_is_gone(monkeypatch: pytest.MonkeyPatch,
     now[0] += auth.IDLE_SECONDS + 1
     assert sessions.get(clerk.token) is None
     assert sessions.get(None) is None and sessions.get("") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(today=st.dates(min_value=date(2020, 1, 1), max_value=date(2028, 12, 31)),
+       days=st.lists(st.dates(min_value=date(2018, 1, 1), max_value=date(2030, 12, 31)),
+                     min_size=1, max_size=8))
+def test_the_worklists_day_counter_agrees_with_the_calendar(today: date, days: list[date]) -> None:
+    from center.console.cases import DayCounter
+    from forms.workdays import WorkingCalendar
+
+    calendar = WorkingCalendar.default()
+    counter = DayCounter(calendar, days, today)
+    for day in days:
+        assert counter.between(today, day) == calendar.working_days_between(today, day)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from forms.model import ServiceItem
-from storage import attachments, events
+from forms.workdays import WorkingCalendar
+from storage import applicants, attachments, events
 from storage.errors import InvalidRequest
+from storage.schema import WORKLIST_ORDER
 from storage.status import STATUS_ZH
 from storage.store import Session
 from sync.i18n import EVENTS, STATUS_EN, t_in
@@ -76,18 +78,39 @@ def _villages(db: Any) -> dict[str, str]:
         " WHERE p.role = 'village' GROUP BY e.application_id HAVING e.id = MIN(e.id)")}
 
 
-def _colour(session: Session, due: str | None, status: str) -> tuple[int | None, str]:
-    if not due or status not in OPEN:
-        return None, ""
+class DayCounter:
+    """Working days between a day and today, for many days at once: one pass over the span,
+    then each count is a subtraction (an overdue case from years ago costs no more)."""
+
+    def __init__(self, calendar: WorkingCalendar, days: list[date], today: date | None = None) -> None:
+        self.today = today or date.today()
+        self.first = min([self.today, *days])
+        last = max([self.today, *days])
+        self.prefix = [0]
+        day = self.first
+        while day < last:
+            day += timedelta(days=1)
+            self.prefix.append(self.prefix[-1] + int(calendar.is_working_day(day)))
+
+    def between(self, start: date, end: date) -> int:
+        """Working days in (start, end], negative when end is before start (as the calendar's)."""
+        return self.prefix[(end - self.first).days] - self.prefix[(start - self.first).days]
+
+
+def _day(text: str | None) -> date | None:
     try:
-        due_day = date.fromisoformat(due)
+        return date.fromisoformat(text) if text else None
     except ValueError:
+        return None
+
+
+def _colour(counter: DayCounter, due: str | None, status: str) -> tuple[int | None, str]:
+    due_day = _day(due)
+    if due_day is None or status not in OPEN:
         return None, ""
-    today = date.today()
-    calendar = session.calendar()
-    if due_day < today:
-        return -calendar.working_days_between(due_day, today), "red"
-    left = calendar.working_days_between(today, due_day)
+    left = counter.between(counter.today, due_day)
+    if due_day < counter.today:
+        return left, "red"
     return left, "yellow" if left <= YELLOW_DAYS else ""
 
 
@@ -102,45 +125,59 @@ def _parse_day(text: str, what: str) -> date | None:
 
 def worklist(session: Session, filters: Filters, *, since_seen: str = "",
              page_size: int = 50) -> Listing:
-    """待办: the cases filtered and searched, open ones first by promised date, one page of them."""
+    """待办: the cases filtered and searched, open ones first by promised date, one page of them.
+
+    The order is the `applications_worklist` index's (storage/schema.py WORKLIST_ORDER), so a
+    page costs a page: only its rows are read and only their applicants' names decrypted.
+    A search by name is the exception: names are sealed, so it opens every applicant's.
+    """
     since, until = _parse_day(filters.since, "起始"), _parse_day(filters.until, "截止")
-    rows = session.list(status=filters.status or None, item_code=filters.item or None,
-                        since=since, until=until)
+    where, params = ["1 = 1"], []
+    for column, value in (("status", filters.status), ("item_code", filters.item),
+                          ("village_code", filters.village)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since:
+        where.append("created_at >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("created_at < date(?, '+1 day')")
+        params.append(until.isoformat())
+    search = filters.search
     catalog = session.store.catalog()
     with session.store.database.read() as db:
-        villages = _villages(db)
-        wanted_ids: set[str] | None = None
-        search = filters.search
         if search and _ID_NUMBER.match(search):
-            index = session.keys.blind_index("id_number", search.upper())
-            wanted_ids = {str(r[0]) for r in db.execute(
-                "SELECT a.id FROM applications a JOIN applicants p ON p.id = a.applicant_id"
-                " WHERE p.id_index = ?", [index])}
-    out: list[Row] = []
-    for s in rows:
-        village = villages.get(s.id, "")
-        if filters.village and village != filters.village:
-            continue
-        if search:
-            if wanted_ids is not None:
-                if s.id not in wanted_ids:
-                    continue
-            elif search.lower() not in s.id.lower() and search not in (s.applicant_name or ""):
-                continue
-        try:
-            item_name = catalog.get(s.item_code).name
-        except Exception:  # an item the catalog in force no longer has: its code is enough
-            item_name = s.item_code
-        days_left, colour = _colour(session, s.due_date, s.status)
-        out.append(Row(s.id, s.item_code, item_name, village, s.status, s.applicant_name,
-                       s.created_at, s.due_date, s.due_approximate, days_left, colour,
-                       bool(since_seen) and s.created_at > since_seen))
-    out.sort(key=lambda r: (r.status not in OPEN, r.due_date or "9999", r.id))
-    total = len(out)
-    pages = list(range(1, (total + page_size - 1) // page_size + 1)) or [1]
-    start = (min(filters.page, pages[-1]) - 1) * page_size
-    items = sorted({(s.item_code, catalog_name(catalog, s.item_code)) for s in rows})
-    return Listing(out[start:start + page_size], total, items, sorted(set(villages.values())), pages)
+            where.append("applicant_id IN (SELECT id FROM applicants WHERE id_index = ?)")
+            params.append(session.keys.blind_index("id_number", search.upper()))
+        elif search and re.fullmatch(r"[0-9A-Za-z-]+", search):
+            where.append("id LIKE ? ESCAPE '\\'")
+            params.append("%" + search.replace("%", "").replace("_", "\\_") + "%")
+        elif search:  # a name: sealed, so every applicant's is opened (names have no index)
+            ids = [str(r[0]) for r in db.execute("SELECT id FROM applicants")
+                   if search in applicants.name_of(db, session.keys, str(r[0]))]
+            where.append(f"applicant_id IN ({', '.join('?' * len(ids)) or 'NULL'})")
+            params.extend(ids)
+        clause = " AND ".join(where)
+        total = int(db.execute(f"SELECT COUNT(*) FROM applications WHERE {clause}", params).fetchone()[0])
+        pages = list(range(1, (total + page_size - 1) // page_size + 1)) or [1]
+        page = min(filters.page, pages[-1])
+        found = db.execute(
+            "SELECT id, item_code, village_code, status, applicant_id, created_at, due_date,"
+            f" due_approximate FROM applications WHERE {clause} ORDER BY {WORKLIST_ORDER}"
+            " LIMIT ? OFFSET ?", [*params, page_size, (page - 1) * page_size]).fetchall()
+        rows = []
+        counter = DayCounter(session.calendar(), [d for d in (_day(r[6]) for r in found) if d])
+        for app_id, item, village, status, applicant_id, created, due, approx in found:
+            days_left, colour = _colour(counter, due, status)
+            rows.append(Row(str(app_id), str(item), catalog_name(catalog, str(item)), str(village),
+                            str(status), applicants.name_of(db, session.keys, applicant_id),
+                            str(created), due, bool(approx), days_left, colour,
+                            bool(since_seen) and str(created) > since_seen))
+        villages = sorted({str(r[0]) for r in db.execute(
+            "SELECT village_code FROM peers WHERE role = 'village'")})
+    items = sorted((e.code, e.name) for e in catalog.entries() if isinstance(e, ServiceItem))
+    return Listing(rows, total, items, villages, pages)
 
 
 def catalog_name(catalog: Any, code: str) -> str:
@@ -267,7 +304,9 @@ def read(session: Session, application_id: str, audit: bool = True) -> Case:
                  _event_note(e)) for e in history]
     correctable = [Target("field", f.name, f.label, f"{f.label}需补正") for f in entry.fields] if entry else []
     correctable += [Target("material", m.code, m.name, f"请补交{m.name}") for m in entry.materials] if entry else []
-    days_left, colour = _colour(session, summary.due_date, summary.status)
+    due_day = _day(summary.due_date)
+    days_left, colour = _colour(DayCounter(session.calendar(), [due_day] if due_day else []),
+                                summary.due_date, summary.status)
     item_name = entry.name if entry else summary.item_code
     if audit:
         session.log("application.viewed", summary.id, "console")
