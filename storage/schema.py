@@ -460,5 +460,6 @@ def m012_worklist(db: Database) -> None:
             ORDER BY e.id LIMIT 1), '');
         CREATE INDEX applications_worklist ON applications({WORKLIST_ORDER});
         CREATE INDEX applications_village ON applications(village_code, {WORKLIST_ORDER});
+        CREATE INDEX applications_status_worklist ON applications(status, {WORKLIST_ORDER});
         """)
 
