@@ -85,11 +85,16 @@ def _shots(tmp_path: Path) -> Path:
 def _log_in(page: Page, url: str, name: str, pin: str) -> None:
     page.goto(f"{url}/console/")
     assert page.url.endswith("/console/login")  # no session: the login page, nothing else
-    page.keyboard.type(name)  # the name box has the focus
+    assert page.evaluate("document.activeElement.id") == "name"  # autofocus: typing goes there
+    page.keyboard.type(name)
+    page.keyboard.press("Escape")  # close the name suggestions, if the browser showed them
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "pin"
     page.keyboard.type(pin)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{url}/console/")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # Say why when the login was refused, not only that the page did not change.
+    assert page.url == f"{url}/console/", page.inner_text("main")
 
 
 def test_a_clerk_asks_for_two_fields_by_keyboard_and_the_village_gets_exactly_those(
