@@ -14,13 +14,15 @@ from storage.operators import manager_role
 from storage.store import Store
 from sync import cli as commands
 from sync.cli import Context, dispatch, kdf_for_tests_or_default, open_session
-from sync.i18n import due_text, status_text, t
+from sync.i18n import due_text, status_text, t, t_in
 
 
 def _node(ctx: Context) -> Any:
     from sync.node import Node
 
-    return Node.of(open_session(ctx))  # a village point's home is refused before the PIN
+    session = open_session(ctx)  # a village point's home is refused before the PIN
+    syncstate.link_applicants(session.store.database, session.keys)  # once, for older stores
+    return Node.of(session)
 
 
 def init(ctx: Context) -> int:
@@ -252,11 +254,142 @@ def revoke(ctx: Context) -> int:
 def applications(ctx: Context) -> int:
     node = _node(ctx)
     rows = node.session.list(status=ctx.args.status)
-    ctx.emit([r.as_dict() for r in rows],
-             lambda: "\n".join(f"{r.id}  {r.item_code:<10} {status_text(r.status):<6}"
-                               f" {r.applicant_name:<6} " + t("center.due", due=due_text(r.due_date, r.due_approximate))
+    ctx.emit([{**r.as_dict(), "status_text": status_text(r.status, node.kind)} for r in rows],
+             lambda: "\n".join(f"{r.id}  {r.item_code:<10} {status_text(r.status, node.kind):<6}"
+                               f" {r.applicant_name or '—':<6} "
+                               + t("center.due", due=due_text(r.due_date, r.due_approximate))
                                for r in rows)
              or t("list.empty"))
+    return 0
+
+
+def show(ctx: Context) -> int:
+    """One case as a clerk reads it before deciding (center/cases.py assembles it; audited)."""
+    from center.cases import read_case
+
+    case = read_case(_node(ctx).session, ctx.args.id, via="cli")
+    ctx.emit(case.as_dict(), lambda: show_text(case))
+    return 0
+
+
+def show_text(case: Any) -> str:
+    due = t("center.show.due", due=case.due_text)
+    if case.days_left is not None:
+        due += (t("center.show.days_left", n=case.days_left) if case.days_left > 0
+                else t("center.show.due_today") if case.days_left == 0
+                else t("center.show.overdue", n=-case.days_left))
+    lines = [t("center.show.id", id=case.id),
+             t("center.show.item", name=case.item_name, code=case.item_code,
+               version=case.item_version),
+             t("center.show.village", village=case.village_code or "—"),
+             t("center.show.status", status=case.status_text), due]
+    if case.due_approximate:
+        lines.append(t("center.show.approximate"))
+
+    def block(title: str, rows: list[str]) -> None:
+        lines.append(t(title))
+        lines.extend(f"  {row}" for row in rows or [t("center.show.none")])
+
+    block("center.show.applicant",
+          [t("center.show.pair", label=e.label, value=e.value) for e in case.applicant])
+    block("center.show.fields",
+          [t("center.show.pair", label=e.label, value=e.value) for e in case.fields])
+    block("center.show.materials",
+          [t("center.show.material", name=m.name, code=m.code, state=m.state_text)
+           for m in case.materials])
+    if case.owed:
+        lines.append("  " + t("center.show.owed",
+                              names=t("app.sep.list").join(m.name for m in case.owed)))
+    block("center.show.attachments",
+          [t("center.show.attachment", code=a.material, material=a.material_name, name=a.name,
+             size=_size(a.size)) for a in case.attachments])
+    if case.attachments:
+        lines.append("  " + t("center.show.hint", id=case.id))
+    block("center.show.timeline", [f"{s.local_time}  {s.by}  {s.what}" for s in case.timeline])
+    return "\n".join(lines)
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return t("center.size_bytes", n=size)
+    if size < 1024 * 1024:
+        return t("center.size_kb", kb=f"{size / 1024:.1f}")
+    return t("center.size_mb", mb=f"{size / 1048576:.1f}")
+
+
+def _refusal(key: str, **values: object) -> InvalidRequest:
+    """Bad input said in both languages (English as the message, Chinese as `zh`)."""
+    return InvalidRequest(*(t_in(lang, key, **values) for lang in ("en", "zh")))
+
+
+def _out_file(raw: Path, force: bool) -> Path:
+    """Where a scan is to be written, checked before any PIN or decryption."""
+    out = raw.expanduser()
+    if out.is_dir():
+        raise _refusal("center.out_is_dir", path=out)
+    folder = out.parent
+    if not folder.is_dir():
+        raise _refusal("center.out_folder_missing", folder=folder)
+    if out.exists() and not force:
+        raise _refusal("center.out_exists", path=out)
+    return out
+
+
+def _write_new(out: Path, data: bytes, force: bool) -> None:
+    """Write the whole file beside `out`, flush it to the disk, then put it in place.
+
+    Without `force` the file appears only if no other one took its name meanwhile (a hard
+    link never replaces; a folder without hard links, a FAT stick, is checked just before).
+    A failed write leaves neither a torn file nor the temporary one.
+    """
+    import os
+    import secrets
+
+    tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
+    try:
+        with tmp.open("xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, out)
+        else:
+            try:
+                os.link(tmp, out)
+            except FileExistsError:
+                raise _refusal("center.out_exists", path=out) from None
+            except OSError:  # no hard links on this file system
+                if out.exists():
+                    raise _refusal("center.out_exists", path=out) from None
+                os.replace(tmp, out)
+    except OSError as exc:
+        raise _refusal("center.out_failed", path=out, error=exc.strerror or exc) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    try:
+        fd = os.open(out.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def attachment(ctx: Context) -> int:
+    """A case's scan written to a file, decrypted (audited as attachment.opened)."""
+    from center.cases import open_attachment
+
+    out = _out_file(ctx.args.out, ctx.args.force)
+    opened = open_attachment(_node(ctx).session, ctx.args.id, ctx.args.material,
+                             which=ctx.args.which, via="cli")
+    _write_new(out, opened.content, ctx.args.force)
+    scan = opened.attachment
+    ctx.emit({"ok": True, "id": ctx.args.id.strip(), "material": scan.material,
+              "name": scan.name, "size": scan.size, "media_type": scan.media_type,
+              "out": str(out)},
+             lambda: t("center.attachment_written", id=ctx.args.id.strip(), material=scan.material,
+                       name=scan.name, size=_size(scan.size), path=out))
     return 0
 
 
@@ -353,6 +486,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device")
     p = add("applications", applications, "收到的办件 received applications")
     p.add_argument("--status")
+    p = add("show", show, "办件详情（申请人、填报内容、材料、扫描件、办理过程）show one case")
+    p.add_argument("id", help="办件编号 application number")
+    p = add("attachment", attachment, "取出扫描件写入文件 write a case's scan to a file")
+    p.add_argument("id", help="办件编号 application number")
+    p.add_argument("material", help="材料代码（见 show）material code, as show lists it")
+    p.add_argument("--out", type=Path, required=True, help="写入的文件 the file to write")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
+    p.add_argument("--which", type=int, help="同一材料有多份扫描件时取第几份 which scan (1, 2, ...)")
     p = add("accept", _decision("accepted"), "受理 accept")
     p.add_argument("id")
     p = add("request-correction", _decision("correction_requested"), "一次性告知补正 request correction")

@@ -34,6 +34,9 @@ STATUS_ZH = {
     "rated": "已评价",
     "recorded": "已登记",
 }
+# Where a status reads differently at the node that holds the case: at the county, a case
+# `received` was received by the county itself (every case there is one of its own).
+STATUS_ZH_AT = {"county": {"received": "县级已接收"}}
 # Terminal states: nothing moves a case out of them except delivery and rating.
 _FINAL = {"rejected", "completed", "delivered", "rated"}
 _RANK = {

@@ -465,6 +465,8 @@ def order_stamp(db: sqlite_utils.Database, remote: str) -> str:
 
 # The decisions that set a case's promised date: the handling center's, never a village's.
 DECIDED_DUE = frozenset({"received", "accepted"})
+# The village's events that carry what the applicant declared (applicant, fields, materials).
+FILED = frozenset({"submitted", "corrected", "inspection_recorded"})
 
 
 def _is_date(text: str) -> bool:
@@ -491,21 +493,23 @@ def apply_remote_event(
                   (device_id, seq)).fetchone():
         return False
     hlc = order_stamp(db, hlc)
+    # The applicant is declared in the filed event (submitted, corrected, inspection_recorded),
+    # never in `created`, which comes first and opens the case: the case is linked to the
+    # applicant when the filing arrives (一数一源), or its lists would show nobody's name.
+    applicant_id = None
+    applicant = payload.get("applicant")
+    if event_type in FILED and isinstance(applicant, dict) and applicant.get("id_number"):
+        applicant_id = applicants.upsert(db, keys, applicant, payload.get("fields") or {})
     if db.execute("SELECT 1 FROM applications WHERE id = ?", [application_id]).fetchone() is None:
-        applicant_id = None
-        applicant = payload.get("applicant") if isinstance(payload.get("applicant"), dict) else None
-        if applicant and applicant.get("id_number"):
-            applicant_id = applicants.upsert(db, keys, applicant, payload.get("fields") or {})
         stamp = now_iso()
         db.execute(
             "INSERT INTO applications (id, kind, item_code, item_version, applicant_id, status,"
             " operator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
             (application_id, kind, item_code, item_version, applicant_id, operator_id, stamp, stamp),
         )
-    elif event_type in ("submitted", "corrected") and isinstance(payload.get("applicant"), dict):
-        applicant = payload["applicant"]
-        if applicant.get("id_number"):
-            applicants.upsert(db, keys, applicant, payload.get("fields") or {})
+    elif applicant_id is not None:  # a correction may name another person (a corrected ID number)
+        db.execute("UPDATE applications SET applicant_id = ? WHERE id = ?",
+                   (applicant_id, application_id))
     db.execute(
         "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
         " payload) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -520,6 +524,42 @@ def apply_remote_event(
                    (due, int(payload.get("due_approximate") is True), application_id))
     events.refresh_status(db, application_id)
     return True
+
+
+def link_applicants(database: Database, keys: Keys) -> int:
+    """Cases a center filed before their applicant was linked at filing: link them now, once.
+
+    Such a case has its applicant in the registry (its filing was kept there) but no
+    `applicant_id`, so lists showed no name. Each is linked to the person its latest filing
+    declares, found by the blind index; the registry's answers are left as they are (later
+    answers already won there). Returns how many cases were linked; a meta flag makes every
+    later call a single read.
+    """
+    with database.read() as db:
+        if events.meta_get(db, "applicants_linked") == "1":
+            return 0
+    linked = 0
+    with database.write() as db:
+        if events.meta_get(db, "applicants_linked") == "1":
+            return 0
+        latest: dict[str, tuple[str, int, bytes]] = {}
+        for app, device_id, seq, token in db.execute(
+                "SELECT e.application_id, e.device_id, e.seq, e.payload FROM events e"
+                " JOIN applications a ON a.id = e.application_id WHERE a.applicant_id IS NULL"
+                f" AND e.type IN ({','.join('?' * len(FILED))}) ORDER BY e.hlc, e.id",
+                sorted(FILED)).fetchall():
+            latest[str(app)] = (str(device_id), int(seq), token)
+        for app, (device_id, seq, token) in latest.items():
+            applicant = keys.open_json(token, events.event_aad(device_id, seq)).get("applicant")
+            if not isinstance(applicant, dict) or not applicant.get("id_number"):
+                continue
+            row = db.execute("SELECT id FROM applicants WHERE id_index = ?",
+                             [keys.blind_index("id_number", applicant["id_number"])]).fetchone()
+            applicant_id = row[0] if row else applicants.upsert(db, keys, applicant, {})
+            db.execute("UPDATE applications SET applicant_id = ? WHERE id = ?", (applicant_id, app))
+            linked += 1
+        events.meta_set(db, "applicants_linked", "1")
+    return linked
 
 
 # ---- queues going down (center) and coming in (village) -------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from forms.errors import Issue
 from forms.messages import FORM_MESSAGES
-from storage.status import STATUS_ZH
+from storage.status import STATUS_ZH, STATUS_ZH_AT
 
 MESSAGES: dict[str, dict[str, str]] = {
     "usb.need_folder": {"zh": "请填写U盘上的文件夹", "en": "Give a folder on the USB stick"},
@@ -98,6 +98,7 @@ STATUS_EN = {
     "rejected": "rejected", "completed": "completed", "delivered": "delivered", "rated": "rated",
     "recorded": "recorded",
 }
+STATUS_EN_AT = {"county": {"received": "received by the county"}}
 EVENTS: dict[str, dict[str, str]] = {
     "created": {"zh": "建档", "en": "created"},
     "submitted": {"zh": "代办收件", "en": "taken in"},
@@ -176,9 +177,16 @@ def due_text(due: str | None, approximate: bool, *, long: bool = False) -> str:
     return t("due.approximate_note" if long else "due.approximate", due=due)
 
 
-def status_text(status: str) -> str:
-    table = STATUS_ZH if language() == "zh" else STATUS_EN
-    return table.get(status, status)
+def status_text(status: str, node: str = "") -> str:
+    """A status as the user reads it; `node` (village, township, county) is where the case is
+    held: the county's own cases are received by the county, not the township."""
+    return status_in(language(), status, node)
+
+
+def status_in(lang: str, status: str, node: str = "") -> str:
+    """`status_text` in the language given (the console answers each clerk in theirs)."""
+    table, at = (STATUS_ZH, STATUS_ZH_AT) if lang == "zh" else (STATUS_EN, STATUS_EN_AT)
+    return at.get(node, {}).get(status) or table.get(status, status)
 
 
 def event_text(event_type: str) -> str:
