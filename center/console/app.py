@@ -32,7 +32,7 @@ from storage import syncstate
 from storage.errors import AuthError, InvalidRequest, StorageError
 from storage.store import Store
 from sync.errors import SyncError
-from sync.i18n import t_in
+from sync.i18n import status_in, t_in
 from sync.node import Node
 
 HERE = Path(__file__).parent
@@ -173,7 +173,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         template = "worklist_rows.html" if request.headers.get("HX-Request") else "worklist.html"
         return render(request, template, clerk.lang, clerk=clerk, listing=listing, f=filters,
                       problem=problem, statuses=cases.STATUSES, query=urlencode(query),
-                      status_name=lambda s: cases.status_name(s, clerk.lang))
+                      status_name=lambda s: status_in(clerk.lang, s, console.node.kind))
 
     async def case_page(request: Request, clerk: ClerkSession, *, message: str = "",
                         status: int = 200, done: str = "") -> Response:
@@ -186,7 +186,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         return render(request, "case.html", clerk.lang, status, clerk, case=case, message=message,
                       done=done, form_token=secrets.token_urlsafe(16),
                       decisions=[d for d in DECISIONS if case.status in DECISIONS[d]],
-                      status_name=lambda s: cases.status_name(s, clerk.lang))
+                      status_name=lambda s: status_in(clerk.lang, s, console.node.kind))
 
     async def scan(request: Request, clerk: ClerkSession) -> Response:
         app_id, address = request.path_params["app_id"], request.path_params["address"]

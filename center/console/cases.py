@@ -15,9 +15,8 @@ from forms.workdays import WorkingCalendar
 from storage import applicants, attachments, events
 from storage.errors import InvalidRequest
 from storage.schema import WORKLIST_ORDER
-from storage.status import STATUS_ZH
 from storage.store import Session
-from sync.i18n import EVENTS, STATUS_EN, t_in
+from sync.i18n import EVENTS, t_in
 
 STATUSES = ("received", "accepted", "correction_requested", "forwarded", "rejected", "completed",
             "delivered", "rated", "submitted")
@@ -29,10 +28,6 @@ _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def status_name(status: str, lang: str) -> str:
-    return (STATUS_ZH if lang == "zh" else STATUS_EN).get(status, status)
 
 
 @dataclass
