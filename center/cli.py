@@ -429,12 +429,48 @@ def _decision(kind: str) -> Callable[[Context], int]:
             body["reason"] = "；".join(ctx.args.reason)
         elif kind == "completed":
             body["result"] = ctx.args.result
+        elif kind == "forwarded":
+            body["note"] = ctx.args.note
         decide(_node(ctx), ctx.args.id, kind, body)
         ctx.emit({"ok": True, "id": ctx.args.id, "decision": kind},
                  lambda: t("center.decided", decision=t(f"center.decision.{kind}"), id=ctx.args.id))
         return 0
 
     return run
+
+
+def take(ctx: Context) -> int:
+    from storage import windows
+
+    node = _node(ctx)
+    windows.take(node.session.store.database, node.session.keys, ctx.args.id,
+                 node.session.operator.name)
+    ctx.emit({"ok": True, "id": ctx.args.id, "clerk": node.session.operator.name},
+             lambda: t("center.taken", id=ctx.args.id, clerk=node.session.operator.name))
+    return 0
+
+
+def hand_over(ctx: Context) -> int:
+    from storage import windows
+
+    node = _node(ctx)
+    desk = windows.hand_over(node.session.store.database, node.session.keys, ctx.args.id,
+                             window_code=ctx.args.window, clerk=ctx.args.clerk,
+                             note=ctx.args.note, by=node.session.operator.name)
+    ctx.emit({"ok": True, "id": ctx.args.id, "window": desk.window_code, "clerk": desk.clerk},
+             lambda: t("center.handed", id=ctx.args.id, window=desk.window_code,
+                       clerk=desk.clerk or "—"))
+    return 0
+
+
+def list_windows(ctx: Context) -> int:
+    from storage import windows
+
+    found = windows.windows(_node(ctx).session.store.database)
+    ctx.emit([{"code": w.code, "name": w.name, "departments": list(w.departments)} for w in found],
+             lambda: "\n".join(f"{w.code}\t{w.name}\t{'、'.join(w.departments) or '—'}"
+                               for w in found) or t("center.no_windows"))
+    return 0
 
 
 def alarms(ctx: Context) -> int:
@@ -479,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["add", "list", "disable", "enable", "set-pin"])
     p.add_argument("name", nargs="?", help="工作人员姓名 clerk's name")
     # Not argparse choices: the store says in Chinese why an agent or grid worker is not added here.
-    p.add_argument("--role", default="clerk", help="中心只有窗口工作人员 clerk (the default)")
+    p.add_argument("--role", default="clerk",
+                   help="clerk 窗口工作人员 (the default) 或 manager 中心负责人")
     add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
     add("devices", devices, "已登记设备 enrolled devices")
     p = add("revoke", revoke, "注销遗失设备 revoke a lost device")
@@ -511,6 +548,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("complete", _decision("completed"), "办结 complete")
     p.add_argument("id")
     p.add_argument("--result", required=True, help="办理结果 the result")
+    p = add("pass-up", _decision("forwarded"), "乡镇：转报县级审批 forward a case to the county")
+    p.add_argument("id")
+    p.add_argument("--note", required=True, help="转报理由，如 超出乡镇审批额度")
+    p = add("take", take, "认领办件 take a case of your window")
+    p.add_argument("id")
+    p = add("hand-over", hand_over, "转交其他窗口（人员） hand a case to another window")
+    p.add_argument("id")
+    p.add_argument("--window", required=True, help="窗口代码 window code, e.g. MZ")
+    p.add_argument("--clerk", default="", help="接手的工作人员 (optional)")
+    p.add_argument("--note", required=True, help="转交原因 why")
+    add("windows", list_windows, "窗口及其受理部门 the center's windows")
     add("alarms", alarms, "告警 alarms (conflicts, forged or revoked senders)")
     p = add("link", link, "乡镇中心登记到县级中心 enroll this township at its county")
     p.add_argument("--county", required=True, help="县级中心地址 county URL")

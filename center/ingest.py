@@ -11,7 +11,8 @@ from typing import Any
 import sqlite_utils
 
 from forms.workdays import Deadline
-from storage import attachments, audit, events, syncstate
+from storage import attachments, audit, events, syncstate, windows
+from storage.errors import NotPermitted
 from sync import envelope, messages, signed
 from sync.errors import BundleRejected, SyncError
 from sync.items import time_limit
@@ -25,6 +26,8 @@ DECISIONS = {
     "correction_requested": {"received", "accepted", "submitted"},
     "rejected": {"received", "accepted", "submitted"},
     "completed": {"accepted", "forwarded"},
+    # A township passes a case of an item that may go up (sync.items.passes_up) to the county.
+    "forwarded": {"received", "accepted"},
 }
 
 
@@ -201,7 +204,8 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             _record_event(node, db, header, payload, peer.village_code)
         if outcome == "store" and header.kind in ("event", "attachment_chunk"):
             county = node.upstream("county") if node.kind == "township" else None
-            if county is not None and header.get("owner") == "county":
+            if county is not None and (header.get("owner") == "county"
+                                       or _passed_up(db, str(header.get("app")))):
                 # Passed on unchanged: we cannot and need not re-sign the village's words.
                 db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
                            " VALUES (?, ?, ?, ?, ?)",
@@ -390,7 +394,8 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
         db.execute("UPDATE applications SET village_code = ? WHERE id = ? AND village_code = ''",
                    (village_code, app_id))
     _assemble_waiting(node, db, header.sender, app_id)
-    if body["type"] in ("submitted", "corrected", "inspection_recorded"):
+    if body["type"] in ("submitted", "corrected", "inspection_recorded") and not (
+            node.kind == "township" and _passed_up(db, app_id)):  # the county receives it then
         # The promised clock starts from our receipt, never from the village's clock.
         received = date.today()
         limit = time_limit(str(body.get("item_code", "")), node.session.store.catalog())
@@ -398,6 +403,16 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
         _decide_in(node, db, app_id, "received", {
             "received_on": received.isoformat(), "by": node.kind, **_due(deadline)},
             village_code, str(body.get("item_code", "")))
+        windows.assign_received(db, app_id, _department(node, str(body.get("item_code", ""))))
+
+
+def _department(node: Node, item_code: str) -> str:
+    from forms.errors import UnknownItemError
+
+    try:
+        return node.session.store.catalog().item(item_code).department
+    except UnknownItemError:
+        return ""
 
 
 def _due(deadline: Deadline) -> dict[str, Any]:
@@ -418,7 +433,14 @@ def _village_recipients(node: Node, village_code: str) -> list[PublicIdentity]:
 
 def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str,
                body: dict[str, Any], village_code: str, item_code: str) -> int:
-    """Our event on the application and its sealed copy queued down to the village, one transaction."""
+    """Our event on the application and its sealed copy queued down to the village, one transaction.
+
+    Every decision names the center and the clerk (`center`, `center_code`, `clerk`), so the
+    village prints the same decision notice the center does.
+    """
+    info = node.session.store.info
+    body = {"center": info.village_name, "center_code": info.village_code,
+            "clerk": node.session.operator.name, **body}
     device = events.DeviceState(db)
     seq = events.append(db, node.session.keys, device, application_id=app_id, event_type=decision,
                         payload=body, operator_id=node.session.operator.id)
@@ -488,7 +510,22 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
         if row[0] not in DECISIONS[decision]:
             raise DecisionError(f"cannot {decision} from {row[0]}",
                                 f"办件当前状态不能执行此操作（当前：{row[0]}）")
+        if _passed_up(db, application_id) and node.kind == "township":
+            raise DecisionError(f"{application_id} was forwarded to the county",
+                                f"办件 {application_id} 已转报县级中心办理，由县级作出决定")
+        try:  # 一窗受理: the responsible clerk (or their AB 岗 stand-in) decides; deciding takes it
+            windows.claim_for_decision(db, node.session.keys, application_id,
+                                       node.session.operator.name)
+        except NotPermitted as exc:
+            raise DecisionError(str(exc), exc.zh) from None
         village = _village_of(db, application_id)
+        if decision == "forwarded":
+            from center.upstream import pass_up
+
+            body = {**body, "to": "county"}
+            pass_up(node, db, application_id, row[1])
+            windows.record_forward(db, node.session.keys, application_id,
+                                   node.session.operator.name, str(body.get("note", "")))
         if decision == "accepted":
             body = {**body, **_due(node.session.calendar().add_working_days(
                 date.today(), time_limit(row[1], node.session.store.catalog())))}
@@ -507,6 +544,12 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
                 raise DecisionError(str(exc), exc.zh) from None
             body = {**body, "reasons": [r.wire() for r in reasons]}
         return _decide_in(node, db, application_id, decision, body, village, row[1])
+
+
+def _passed_up(db: sqlite_utils.Database, application_id: str) -> bool:
+    """A township case it forwarded to the county: from then on the county decides it."""
+    return db.execute("SELECT 1 FROM events WHERE application_id = ? AND type = 'forwarded'"
+                      " LIMIT 1", [application_id]).fetchone() is not None
 
 
 def _village_of(db: sqlite_utils.Database, application_id: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import sqlite_utils
 
 from center.publish import catalog_at_township, pass_down_at_township
 from forms.errors import FormsError
@@ -22,6 +23,7 @@ from storage.errors import InvalidRequest
 from sync import bundlefile, envelope, messages, position, proof, signed
 from sync.client import proved_request, upload_timeout
 from sync.errors import BundleRejected
+from sync.items import passes_up
 from sync.keys import PublicIdentity
 from sync.node import Node
 from sync.releases import PublishError
@@ -158,6 +160,42 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
             report.refused.append(position.INCOMPLETE)
     report.ok = True
     return report
+
+
+def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_code: str) -> int:
+    """Township: queue the case as the village filed it (its signed, sealed messages, scans
+    included) for the county, inside the `forwarded` decision's transaction. Returns how many.
+
+    The village sealed an item that may pass up to the county as well (sync.items.passes_up),
+    so the county reads the villager's own words under the village's signature; nothing is
+    re-signed here. Later messages of the case follow it (see `ingest`).
+    """
+    from center.ingest import DecisionError
+
+    if node.kind != "township":
+        raise DecisionError("only a township forwards to the county", "只有乡镇中心可以转报县级")
+    if not passes_up(item_code, node.session.store.catalog()):
+        raise DecisionError(f"{item_code} is not passed up to the county",
+                            "该事项不在乡镇可转报县级的范围内（事项目录未允许转报），请在本中心办理")
+    counties = [p for p in syncstate.peers(node.session.store.database, "county") if not p.revoked]
+    if not counties:
+        raise DecisionError("not linked to a county",
+                            "本中心尚未与县级中心建立连接，不能转报。请先完成县级登记（service-center link）")
+    county = counties[-1]
+    reader = PublicIdentity.from_dict(county.identity()).key_id.hex()
+    rows = db.execute("SELECT sender, seq, raw FROM received WHERE app = ? AND kind IN"
+                      " ('event', 'attachment_chunk') ORDER BY sender, seq",
+                      [application_id]).fetchall()
+    for _, _, raw in rows:
+        if reader not in envelope.parse(bytes(raw)).header.recipients:
+            raise DecisionError(
+                f"{application_id} was not sealed to the county",
+                f"办件 {application_id} 上报时未同时加密给县级中心（村代办点软件较旧，或当时县级尚未登记），"
+                "县级无法读取，不能转报。请村代办点更新软件后重新提交此件")
+    for sender, seq, raw in rows:
+        db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
+                   " VALUES (?, ?, ?, ?, ?)", (county.device_id, sender, seq, raw, syncstate.now_iso()))
+    return len(rows)
 
 
 def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> bool:

@@ -38,7 +38,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ITEM_KEYS = {
     "code", "kind", "version", "name", "short_name", "department", "level", "keywords",
     "legal_basis", "eligibility", "process", "time_limit_days", "legal_time_limit_days", "fee",
-    "fee_note", "result", "phone_required",
+    "fee_note", "result", "phone_required", "passes_up",
 }
 _FIELD_KEYS = {
     "name", "label", "type", "required", "required_if", "show_if", "calc", "help", "min_length",
@@ -176,6 +176,8 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
     level = r.text("level")
     if level not in LEVELS:
         raise r.fail("level", f"must be one of {', '.join(LEVELS)}")
+    if r.flag("passes_up") and level != "township":
+        raise r.fail("passes_up", "only a township item may be passed up to the county")
     top = _Reader(origin, doc, {"item", "fields", "materials", "rules", "example"})
     fields = tuple(_field(origin, t) for t in top.tables("fields"))
     _unique([f.name for f in fields], origin, "field")
@@ -218,6 +220,7 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
         legal_time_limit_days=r.whole("legal_time_limit_days"), fee=fee,
         fee_note=r.text("fee_note", ""), result=r.text("result", ""),
         phone_required=r.flag("phone_required", True),
+        passes_up=r.flag("passes_up"),
         example=Example(
             applicant_age=ex.whole("applicant_age"),
             applicant_sex=ex.table.get("applicant_sex"),

@@ -92,6 +92,10 @@ class ServiceItem:
     fee_note: str = ""
     result: str = ""
     phone_required: bool = True
+    # A township item the township may pass up to the county (乡镇初审、县级审批 when a case
+    # is beyond the township's authority, e.g. 临时救助 over its amount): the village seals it
+    # to the county too, so the county can read what the villager filed when it is forwarded.
+    passes_up: bool = False
     example: Example = field(default_factory=Example)
     digest: str = ""  # sha256 of the source file: which exact text an application used
 

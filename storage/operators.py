@@ -28,10 +28,12 @@ from storage.errors import (
     WrongPin,
 )
 
-ROLES = {"agent": "代办员", "grid_worker": "网格员", "clerk": "窗口工作人员"}
+ROLES = {"agent": "代办员", "grid_worker": "网格员", "clerk": "窗口工作人员", "manager": "中心负责人"}
 # The roles each kind of store has. The first manages operators there, and the last active one
-# of it cannot be disabled: a village point's agent, a township or county center's clerk.
-NODE_ROLES = {"village": ("agent", "grid_worker"), "township": ("clerk",), "county": ("clerk",)}
+# of it cannot be disabled: a village point's agent, a township or county center's manager
+# (中心负责人: also decides cases, and manages clerks, windows, devices and enrollment).
+CENTER_ROLES = ("manager", "clerk")
+NODE_ROLES = {"village": ("agent", "grid_worker"), "township": CENTER_ROLES, "county": CENTER_ROLES}
 MAX_TRIES = 5
 BASE_LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
@@ -49,6 +51,9 @@ class Operator:
     active: bool
     created_at: str
     last_login_at: str | None
+    window_code: str = ""  # a center's clerk: the window they sit at
+    standin: str = ""  # AB 岗: who takes this clerk's cases while they are away
+    away: bool = False
 
     @property
     def role_zh(self) -> str:
@@ -86,12 +91,13 @@ def check_role(node: str, role: str) -> None:
             raise InvalidRequest("a village point has no clerks",
                                  f"村代办点不能添加窗口工作人员（clerk），{allowed}")
         raise InvalidRequest(f"unknown role {role!r}", allowed)
+    allowed = "乡镇/县级中心的工作人员角色只能是 clerk（窗口工作人员）或 manager（中心负责人）"
     if role in ROLES:
         raise InvalidRequest(
-            f"a {node} center has clerks only, not {role}s",
-            f"乡镇/县级中心只能添加窗口工作人员（clerk），{ROLES[role]}（{role}）在村代办点添加",
+            f"a {node} center has clerks and managers only, not {role}s",
+            f"{allowed}；{ROLES[role]}（{role}）在村代办点添加",
         )
-    raise InvalidRequest(f"unknown role {role!r}", "乡镇/县级中心的工作人员角色只能是 clerk（窗口工作人员）")
+    raise InvalidRequest(f"unknown role {role!r}", allowed)
 
 
 def _now_iso() -> str:
@@ -103,6 +109,8 @@ def _row_to_operator(row: dict[str, object]) -> Operator:
         id=int(str(row["id"])), name=str(row["name"]), role=str(row["role"]),
         active=bool(row["active"]), created_at=str(row["created_at"]),
         last_login_at=None if row["last_login_at"] is None else str(row["last_login_at"]),
+        window_code=str(row.get("window_code") or ""), standin=str(row.get("standin") or ""),
+        away=bool(row.get("away") or 0),
     )
 
 

@@ -463,3 +463,77 @@ def m012_worklist(db: Database) -> None:
         CREATE INDEX applications_status_worklist ON applications(status, {WORKLIST_ORDER});
         """)
 
+
+
+@migrations()
+def m013_windows(db: Database) -> None:
+    """一窗受理: a center's windows, its manager role, and who answers for each case.
+
+    - `operators` gains the 中心负责人 role (`manager`: also manages clerks, devices and
+      enrollment), the window a clerk sits at, the AB 岗 stand-in who takes over the
+      clerk's cases while the clerk is away, and whether the clerk is away. SQLite cannot
+      change a CHECK, so the table is rebuilt as in m008. At a center the first active
+      clerk (the one `service-center init` made) becomes the manager, audited.
+    - `windows`: each window and the departments whose items it receives.
+    - `applications` gains the window and the clerk responsible for the case.
+    - `assignments`: every assignment, taking, hand-over and stand-in, in order (the case
+      page's timeline shows them beside the events; the audit chain records them too).
+    """
+    from storage import audit
+
+    _run(
+        db,
+        """
+        PRAGMA defer_foreign_keys = ON;
+        CREATE TEMP TABLE operators_before_m013 AS SELECT * FROM operators;
+        DROP TABLE operators;
+        CREATE TABLE operators (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,          -- staff display name, shown at login
+            role TEXT NOT NULL CHECK (role IN ('agent', 'grid_worker', 'clerk', 'manager')),
+            active INTEGER NOT NULL DEFAULT 1,
+            wrapped_key TEXT NOT NULL,          -- data key wrapped under this operator's PIN
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT,
+            window_code TEXT NOT NULL DEFAULT '',  -- the window a center's clerk sits at
+            standin TEXT NOT NULL DEFAULT '',      -- AB 岗: who takes this clerk's cases when away
+            away INTEGER NOT NULL DEFAULT 0        -- 1 while the clerk is away (leave, training)
+        );
+        INSERT INTO operators (id, name, role, active, wrapped_key, failed_attempts, locked_until,
+            created_at, last_login_at)
+            SELECT id, name, role, active, wrapped_key, failed_attempts, locked_until, created_at,
+            last_login_at FROM operators_before_m013 ORDER BY id;
+        DROP TABLE operators_before_m013;
+        CREATE TABLE windows (
+            code TEXT PRIMARY KEY,              -- short code, e.g. MZ
+            name TEXT NOT NULL,                 -- 民政窗口
+            departments TEXT NOT NULL DEFAULT '[]',  -- JSON list of catalog departments it receives
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE applications ADD COLUMN window_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE applications ADD COLUMN clerk TEXT NOT NULL DEFAULT '';
+        CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            action TEXT NOT NULL CHECK (action IN ('assigned', 'taken', 'handed', 'stand_in',
+                                                    'forwarded')),
+            window_code TEXT NOT NULL DEFAULT '',
+            clerk TEXT NOT NULL DEFAULT '',
+            by_operator TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',      -- enc: a hand-over's note may name the villager
+            at TEXT NOT NULL
+        );
+        CREATE INDEX assignments_case ON assignments(application_id, id);
+        CREATE INDEX applications_clerk ON applications(clerk, window_code)
+        """,
+    )
+    node = db.execute("SELECT value FROM meta WHERE key = 'node'").fetchone()
+    if node is None or node[0] not in ("township", "county"):
+        return
+    first = db.execute("SELECT name FROM operators WHERE role = 'clerk' AND active = 1"
+                       " ORDER BY id LIMIT 1").fetchone()
+    if first is not None:
+        db.execute("UPDATE operators SET role = 'manager' WHERE name = ?", [first[0]])
+        audit.append(db, "", "operator.role", first[0], "clerk -> manager (m013_windows)")

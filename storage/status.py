@@ -59,6 +59,8 @@ def derive_status(event_types: Iterable[str]) -> str:
             continue
         if kind == "corrected" and status == "correction_requested":
             status = new
+        elif kind == "correction_requested" and status == "forwarded":
+            status = new  # the county asks the villager for a correction of a forwarded case
         elif status in _FINAL and new not in ("delivered", "rated"):
             continue
         elif _RANK[new] >= _RANK[status]:

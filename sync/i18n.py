@@ -88,6 +88,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "role.agent": {"zh": "代办员", "en": "agent"},
     "role.grid_worker": {"zh": "网格员", "en": "grid worker"},
     "role.clerk": {"zh": "窗口工作人员", "en": "clerk"},
+    "role.manager": {"zh": "中心负责人", "en": "center manager"},
     "app.sep.list": {"zh": "、", "en": ", "},
 }
 

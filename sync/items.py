@@ -24,3 +24,12 @@ def time_limit(item_code: str, catalog: Catalog) -> int:
         return catalog.item(item_code).time_limit_days
     except UnknownItemError:
         return 0
+
+
+def passes_up(item_code: str, catalog: Catalog) -> bool:
+    """A township item the township may forward to the county: sealed to the county as well."""
+    try:
+        item = catalog.item(item_code)
+    except UnknownItemError:
+        return False
+    return item.level == "township" and item.passes_up

@@ -11,7 +11,7 @@ from storage import events, syncstate
 from storage.store import Store
 from sync import bundlefile, envelope, messages, planner, position, signed
 from sync.errors import BundleRejected
-from sync.items import owner_of
+from sync.items import owner_of, passes_up
 from sync.keys import PublicIdentity
 from sync.node import Node
 
@@ -35,6 +35,8 @@ def seal_outbox(node: Node) -> int:
             if county is None:
                 continue  # the county's key arrives with enrollment; wait for it
             recipients.append(county)
+        elif county is not None and passes_up(ev.item_code, catalog):
+            recipients.append(county)  # the township may forward it: the county reads it then
         payload = messages.event_payload({
             "application_id": ev.application_id, "type": ev.event_type, "payload": ev.payload,
             "item_code": ev.item_code, "item_version": ev.item_version, "kind": ev.kind,
@@ -71,7 +73,8 @@ def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdent
     for app_id, item_code, entry, content in syncstate.attachments_to_chunk(database,
                                                                             node.session.keys):
         owner = owner_of(item_code, catalog)
-        recipients = [township] + ([county] if owner == "county" and county else [])
+        readers = owner == "county" or passes_up(item_code, catalog)
+        recipients = [township] + ([county] if readers and county else [])
         if owner == "county" and county is None:
             continue
         digest = hashlib.sha256(content).hexdigest()

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from center import texts as texts  # the center's words join the catalogue
 from center.console import cases
 from center.console.auth import COOKIE, LOGIN_COOKIE, ClerkSession, Sessions, same
+from center.desks import set_up_windows
 from center.ingest import DECISIONS, DecisionError, decide, last_event
 from storage import syncstate
 from storage.errors import AuthError, InvalidRequest, StorageError
@@ -58,12 +59,36 @@ def _env() -> Environment:
 
 ENV = _env()
 Handler = Callable[[Request, ClerkSession], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class Kit:
+    """What a module of console pages needs: the console, page rendering and the guards.
+
+    Each module (`manage.py`, `publishing.py`, `notices.py`, ...) exports
+    `routes(kit) -> list[BaseRoute]`; `console_routes` joins them. `clerk_only` wraps a
+    handler so it runs only for a live session and, for a POST, a matching CSRF token;
+    `manager_only` also requires the 中心负责人 role.
+    """
+
+    console: Console
+    render: Callable[..., HTMLResponse]
+    clerk_only: Callable[[Handler], Endpoint]
+    manager_only: Callable[[Handler], Endpoint]
+    error: Callable[[Request, ClerkSession, str, int], HTMLResponse]
+
+
+def said(exc: Exception, lang: str) -> str:
+    """A typed error's message in the clerk's language."""
+    return _said(exc, lang)
 
 
 def console_routes(node: Node, *, secure_cookies: bool = False,
                    idle_seconds: float | None = None) -> list[BaseRoute]:
     console = Console(node, Sessions() if idle_seconds is None else Sessions(idle_seconds),
                       secure_cookies)
+    set_up_windows(node)
 
     def render(request: Request, template: str, lang: str, status: int = 200,
                clerk: ClerkSession | None = None, **values: Any) -> HTMLResponse:
@@ -101,6 +126,20 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             return await handler(request, clerk)
 
         return run
+
+    def manager_only(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def managed(request: Request, clerk: ClerkSession) -> Response:
+            if clerk.session.operator.role != "manager":
+                return render(request, "error.html", clerk.lang, 403, clerk,
+                              message=t_in(clerk.lang, "console.manager_only"))
+            return await handler(request, clerk)
+
+        return clerk_only(managed)
+
+    def error(request: Request, clerk: ClerkSession, message: str, status: int) -> HTMLResponse:
+        return render(request, "error.html", clerk.lang, status, clerk, message=message)
+
+    kit = Kit(console, render, clerk_only, manager_only, error)
 
     async def login_page(request: Request, message: str = "", status: int = 200,
                          name: str = "") -> Response:
@@ -276,7 +315,11 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
     async def home(request: Request) -> Response:
         return RedirectResponse("/console/", status_code=303)
 
+    extra: list[BaseRoute] = []
+    for module in _page_modules():
+        extra += module.routes(kit)
     return [
+        *extra,
         Route("/", home),
         Route("/console", home),
         Route("/console/login", login_get, methods=["GET"]),
@@ -292,6 +335,11 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         Route("/console/case/{app_id}/decide", clerk_only(decide_post), methods=["POST"]),
         Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
+
+def _page_modules() -> list[Any]:
+    """The console's other page modules, each with `routes(kit)` (imported here: they import Kit)."""
+    return []
 
 
 def _lang_of(request: Request) -> str:
