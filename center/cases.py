@@ -459,3 +459,21 @@ def open_attachment(session: Session, application_id: str, material: str, *,
     app_id = application_id.strip()
     session.log("attachment.opened", app_id, f"{chosen.material} ({via})")
     return OpenedAttachment(chosen, content)
+
+
+def open_by_address(session: Session, application_id: str, address: str, *,
+                    via: str = "console") -> OpenedAttachment:
+    """One scan of a case by its content address (the console's links), decrypted in memory;
+    audited like `open_attachment`. InvalidRequest for a scan the case does not have."""
+    from storage import attachments
+
+    app_id = _known(session, application_id, language())
+    summary, history = session.show(app_id)
+    entry = _entry_of(session, summary.item_code, summary.item_version)
+    with session.store.database.read() as db:
+        found = [a for a in _attachments(session, db, app_id, entry, history) if a.address == address]
+        if not found:
+            raise InvalidRequest(*(t_in(x, "center.no_such_scan", id=app_id) for x in ("en", "zh")))
+        content = attachments.load(db, session.keys, address)
+    session.log("attachment.opened", app_id, f"{found[0].material} ({via})")
+    return OpenedAttachment(found[0], content)

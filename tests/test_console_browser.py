@@ -157,15 +157,23 @@ def test_a_second_clerk_deciding_the_same_case_is_refused(hall: Hall, page: Page
         _log_in(other, hall.url, SECOND, SECOND_PIN)
         for p in (page, other):
             p.goto(f"{hall.url}/console/case/{hall.app_id}")
+        # Both reach the confirmation at once; the first to confirm records, the second is
+        # refused when it confirms (the check on the case's last event, inside the write).
         page.click("#form-accepted button[type=submit]")
-        page.click("#confirm")
-        page.wait_for_selector("#done")
+        page.wait_for_selector("#confirm")
         other.locator("details summary", has_text="不予受理").click()
         other.fill("#reason", "材料不全")
         other.click("#form-rejected button[type=submit]")
+        other.wait_for_selector("#confirm")
+        page.click("#confirm")
+        page.wait_for_selector("#done")
         other.click("#confirm")
         other.wait_for_selector("#problem")
         assert "其他工作人员" in other.inner_text("#problem")
+        # Opened again, the case is the first clerk's now: no decision is offered to the second.
+        other.goto(f"{hall.url}/console/case/{hall.app_id}")
+        assert other.locator("#form-rejected").count() == 0
+        assert CLERK in other.inner_text("#why-not")
     finally:
         other.context.close()
     assert hall.township.status(hall.app_id)[0] == "accepted"

@@ -29,7 +29,7 @@ from center.console import cases
 from center.console.auth import COOKIE, LOGIN_COOKIE, ClerkSession, Sessions, same
 from center.desks import set_up_windows
 from center.ingest import DECISIONS, DecisionError, decide, last_event
-from storage import syncstate
+from storage import syncstate, windows
 from storage.errors import AuthError, InvalidRequest, StorageError
 from storage.store import Store
 from sync.errors import SyncError
@@ -197,7 +197,16 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         filters = cases.Filters(
             status=q.get("status", ""), item=q.get("item", ""), village=q.get("village", ""),
             since=q.get("since", ""), until=q.get("until", ""), search=q.get("q", "").strip(),
-            page=max(_int(q.get("page", "1")), 1))
+            page=max(_int(q.get("page", "1")), 1),
+            scope="all" if q.get("scope") == "all" else "mine", new_only=q.get("new") == "1")
+        full = not request.headers.get("HX-Request")
+        if (full and not filters.new_only) or not clerk.looked_loaded:
+            # New means: arrived since the clerk's previous full look (kept in the store, so it
+            # outlives a log-out); the filters' partial refreshes of this page keep that mark.
+            clerk.looked_at = await anyio.to_thread.run_sync(cases.last_looked, clerk.session)
+            clerk.looked_loaded = True
+            if full and not filters.new_only:
+                await anyio.to_thread.run_sync(cases.looked_now, clerk.session)
         try:
             listing = await anyio.to_thread.run_sync(
                 lambda: cases.worklist(clerk.session, filters, since_seen=clerk.looked_at,
@@ -206,8 +215,6 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             listing, problem = cases.Listing([], 0, [], [], []), _said(exc, clerk.lang)
         else:
             problem = ""
-        if not request.headers.get("HX-Request"):
-            clerk.looked_at = cases.now_iso()
         query = {k: v for k, v in q.items() if k != "page" and v}
         template = "worklist_rows.html" if request.headers.get("HX-Request") else "worklist.html"
         return render(request, template, clerk.lang, clerk=clerk, listing=listing, f=filters,
@@ -218,14 +225,17 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
                         status: int = 200, done: str = "") -> Response:
         app_id = request.path_params["app_id"]
         try:
-            case = await anyio.to_thread.run_sync(cases.read, clerk.session, app_id)
+            page = await anyio.to_thread.run_sync(lambda: read_page(clerk, app_id))
         except InvalidRequest as exc:
             return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
         done = done or request.query_params.get("done", "")
-        return render(request, "case.html", clerk.lang, status, clerk, case=case, message=message,
-                      done=done, form_token=secrets.token_urlsafe(16),
-                      decisions=[d for d in DECISIONS if case.status in DECISIONS[d]],
+        return render(request, "case.html", clerk.lang, status, clerk, page=page, case=page.case,
+                      message=message, done=done, form_token=secrets.token_urlsafe(16),
+                      decisions=page.decisions,
                       status_name=lambda s: status_in(clerk.lang, s, console.node.kind))
+
+    def read_page(clerk: ClerkSession, app_id: str, audit: bool = True) -> cases.CasePage:
+        return cases.read(clerk.session, app_id, audit, lang=clerk.lang, kind=console.node.kind)
 
     async def scan(request: Request, clerk: ClerkSession) -> Response:
         app_id, address = request.path_params["app_id"], request.path_params["address"]
@@ -242,7 +252,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
         })
 
-    def _decision_body(form: FormData, decision: str, case: cases.Case) -> dict[str, Any]:
+    def _decision_body(form: FormData, decision: str, case: cases.CasePage) -> dict[str, Any]:
         if decision == "correction_requested":
             reasons: list[str | dict[str, str]] = []
             for target in case.correctable:
@@ -258,6 +268,8 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             return {"reason": str(form.get("reason", "")).strip()}
         if decision == "completed":
             return {"result": str(form.get("result", "")).strip()}
+        if decision == "forwarded":
+            return {"note": str(form.get("note", "")).strip()}
         return {}
 
     async def confirm(request: Request, clerk: ClerkSession) -> Response:
@@ -266,17 +278,22 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         form = await request.form()
         decision = str(form.get("decision", ""))
         try:
-            case = await anyio.to_thread.run_sync(cases.read, clerk.session, app_id, False)
+            page = await anyio.to_thread.run_sync(lambda: read_page(clerk, app_id, False))
         except InvalidRequest as exc:
             return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+        seen = _int(str(form.get("seen", "")))
+        if seen and seen != page.case.last_event:  # someone decided (or the village wrote) since
+            return await case_page(request, clerk, status=409, message=t_in(
+                clerk.lang, "console.changed_since", id=app_id))
         if decision not in DECISIONS:
             return await case_page(request, clerk, message=t_in(clerk.lang, "console.no_decision"),
                                    status=400)
-        body = _decision_body(form, decision, case)
+        body = _decision_body(form, decision, page)
         problem = cases.missing_text(decision, body, clerk.lang)
         if problem:
             return await case_page(request, clerk, message=problem, status=400)
-        return render(request, "confirm.html", clerk.lang, clerk=clerk, case=case, decision=decision,
+        return render(request, "confirm.html", clerk.lang, clerk=clerk, case=page.case,
+                      decision=decision,
                       body=body, fields=[(k, str(v)) for k, v in form.multi_items()
                                          if k not in ("csrf",)],
                       seen=str(form.get("seen", "")), form_token=str(form.get("form_token", "")))
@@ -289,8 +306,8 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         if token and token in clerk.used_forms:  # a double click or a resubmitted form
             return RedirectResponse(f"{target}?done={quote(decision)}", status_code=303)
         try:
-            case = await anyio.to_thread.run_sync(cases.read, clerk.session, app_id, False)
-            body = _decision_body(form, decision, case)
+            page = await anyio.to_thread.run_sync(lambda: read_page(clerk, app_id, False))
+            body = _decision_body(form, decision, page)
             seen = _int(str(form.get("seen", "")))
 
             def record() -> int:
@@ -302,6 +319,27 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         if token:
             clerk.used_forms.add(token)
         return RedirectResponse(f"{target}?done={quote(decision)}", status_code=303)
+
+    async def take(request: Request, clerk: ClerkSession) -> Response:
+        app_id = request.path_params["app_id"]
+        try:
+            await anyio.to_thread.run_sync(lambda: windows.take(
+                console.store.database, clerk.session.keys, app_id, clerk.name))
+        except StorageError as exc:
+            return await case_page(request, clerk, message=_said(exc, clerk.lang), status=409)
+        return RedirectResponse(f"/console/case/{quote(app_id)}?done=taken", status_code=303)
+
+    async def hand_over(request: Request, clerk: ClerkSession) -> Response:
+        app_id = request.path_params["app_id"]
+        form = await request.form()
+        try:
+            await anyio.to_thread.run_sync(lambda: windows.hand_over(
+                console.store.database, clerk.session.keys, app_id,
+                window_code=str(form.get("window", "")), clerk=str(form.get("clerk", "")),
+                note=str(form.get("note", "")), by=clerk.name))
+        except StorageError as exc:
+            return await case_page(request, clerk, message=_said(exc, clerk.lang), status=409)
+        return RedirectResponse(f"/console/case/{quote(app_id)}?done=handed", status_code=303)
 
     async def alarms(request: Request, clerk: ClerkSession) -> Response:
         rows = await anyio.to_thread.run_sync(syncstate.alarms, console.store.database)
@@ -333,6 +371,8 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         Route("/console/case/{app_id}/scan/{address}", clerk_only(scan)),
         Route("/console/case/{app_id}/confirm", clerk_only(confirm), methods=["POST"]),
         Route("/console/case/{app_id}/decide", clerk_only(decide_post), methods=["POST"]),
+        Route("/console/case/{app_id}/take", clerk_only(take), methods=["POST"]),
+        Route("/console/case/{app_id}/hand-over", clerk_only(hand_over), methods=["POST"]),
         Mount("/console/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

@@ -33,7 +33,8 @@ class ClerkSession:
     lang: str = "zh"
     last_seen: float = field(default_factory=time.monotonic)
     used_forms: set[str] = field(default_factory=set)  # one-time form tokens already recorded
-    looked_at: str = ""  # when the worklist was last opened (ISO), for "new since"
+    looked_at: str = ""  # the clerk's previous full look at the worklist (ISO), for "new since"
+    looked_loaded: bool = False
 
     @property
     def name(self) -> str:

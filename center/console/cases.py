@@ -6,17 +6,18 @@ Pure reading (plus the audit rows of 查询留痕); the pages only format what i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from center import cases as center_cases
 from forms.model import ServiceItem
 from forms.workdays import WorkingCalendar
-from storage import applicants, attachments, events
-from storage.errors import InvalidRequest
+from storage import applicants, windows
+from storage.errors import InvalidRequest, StorageError
 from storage.schema import WORKLIST_ORDER
 from storage.store import Session
-from sync.i18n import EVENTS, t_in
+from sync.i18n import t_in
 
 STATUSES = ("received", "accepted", "correction_requested", "forwarded", "rejected", "completed",
             "delivered", "rated", "submitted")
@@ -39,6 +40,8 @@ class Filters:
     until: str = ""
     search: str = ""
     page: int = 1
+    scope: str = "mine"  # mine (my cases, my window's untaken ones, those I stand in for) | all
+    new_only: bool = False
 
 
 @dataclass
@@ -55,6 +58,8 @@ class Row:
     days_left: int | None
     colour: str  # "", "yellow", "red"
     new: bool
+    window: str = ""
+    clerk: str = ""
 
 
 @dataclass
@@ -64,13 +69,7 @@ class Listing:
     items: list[tuple[str, str]]
     villages: list[str]
     pages: list[int]
-
-
-def _villages(db: Any) -> dict[str, str]:
-    """Application id -> the village that filed it (the first village device on the case)."""
-    return {str(a): str(v) for a, v in db.execute(
-        "SELECT e.application_id, p.village_code FROM events e JOIN peers p ON p.device_id = e.device_id"
-        " WHERE p.role = 'village' GROUP BY e.application_id HAVING e.id = MIN(e.id)")}
+    new_count: int = 0  # arrived since the clerk last looked (whatever the filters)
 
 
 class DayCounter:
@@ -141,7 +140,26 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         params.append(until.isoformat())
     search = filters.search
     catalog = session.store.catalog()
+    me = session.operator
     with session.store.database.read() as db:
+        if filters.scope != "all":
+            mine = ["clerk = ?"]
+            params.append(me.name)
+            window = str((db.execute("SELECT window_code FROM operators WHERE name = ?",
+                                     [me.name]).fetchone() or [""])[0])
+            if window:
+                mine.append("(clerk = '' AND window_code IN (?, ''))")
+                params.append(window)
+            else:
+                mine.append("clerk = ''")
+            covered = windows.covered_by(db, me.name)
+            if covered:
+                mine.append(f"clerk IN ({', '.join('?' * len(covered))})")
+                params.extend(covered)
+            where.append("(" + " OR ".join(mine) + ")")
+        if filters.new_only and since_seen:
+            where.append("created_at > ?")
+            params.append(since_seen)
         if search and _ID_NUMBER.match(search):
             where.append("applicant_id IN (SELECT id FROM applicants WHERE id_index = ?)")
             params.append(session.keys.blind_index("id_number", search.upper()))
@@ -159,20 +177,46 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         page = min(filters.page, pages[-1])
         found = db.execute(
             "SELECT id, item_code, village_code, status, applicant_id, created_at, due_date,"
-            f" due_approximate FROM applications WHERE {clause} ORDER BY {WORKLIST_ORDER}"
-            " LIMIT ? OFFSET ?", [*params, page_size, (page - 1) * page_size]).fetchall()
+            f" due_approximate, window_code, clerk FROM applications WHERE {clause}"
+            f" ORDER BY {WORKLIST_ORDER} LIMIT ? OFFSET ?",
+            [*params, page_size, (page - 1) * page_size]).fetchall()
         rows = []
         counter = DayCounter(session.calendar(), [d for d in (_day(r[6]) for r in found) if d])
-        for app_id, item, village, status, applicant_id, created, due, approx in found:
+        names = {w.code: w.name for w in windows._windows(db)}
+        for app_id, item, village, status, applicant_id, created, due, approx, window, clerk in found:
             days_left, colour = _colour(counter, due, status)
             rows.append(Row(str(app_id), str(item), catalog_name(catalog, str(item)), str(village),
                             str(status), applicants.name_of(db, session.keys, applicant_id),
                             str(created), due, bool(approx), days_left, colour,
-                            bool(since_seen) and str(created) > since_seen))
+                            bool(since_seen) and str(created) > since_seen,
+                            names.get(str(window), str(window)), str(clerk)))
+        new_count = int(db.execute("SELECT COUNT(*) FROM applications WHERE created_at > ?",
+                                   [since_seen]).fetchone()[0]) if since_seen else 0
         villages = sorted({str(r[0]) for r in db.execute(
             "SELECT village_code FROM peers WHERE role = 'village'")})
     items = sorted((e.code, e.name) for e in catalog.entries() if isinstance(e, ServiceItem))
-    return Listing(rows, total, items, villages, pages)
+    return Listing(rows, total, items, villages, pages, new_count)
+
+
+def seen_key(name: str) -> str:
+    return f"worklist_seen:{name}"
+
+
+def last_looked(session: Session) -> str:
+    """When this clerk last opened the worklist (kept in the store: it outlives a log-out)."""
+    from storage import events
+
+    with session.store.database.read() as db:
+        return events.meta_get(db, seen_key(session.operator.name)) or ""
+
+
+def looked_now(session: Session) -> str:
+    from storage import events
+
+    stamp = now_iso()
+    with session.store.database.write() as db:
+        events.meta_set(db, seen_key(session.operator.name), stamp)
+    return stamp
 
 
 def catalog_name(catalog: Any, code: str) -> str:
@@ -192,160 +236,101 @@ class Target:
 
 
 @dataclass
-class Scan:
-    label: str
-    label_text: str
-    name: str
-    media_type: str
-    size: int
-    address: str
+class CasePage:
+    """One case as the console shows it: the case as a clerk reads it (center/cases.py), its
+    colour, what a correction may name, and who answers for it (一窗受理)."""
 
-    @property
-    def image(self) -> bool:
-        return self.media_type.startswith("image/")
-
-
-@dataclass
-class Case:
-    id: str
-    item_code: str
-    item_name: str
-    status: str
-    village: str
-    created_at: str
-    due_date: str | None
-    due_approximate: bool
-    days_left: int | None
+    case: center_cases.Case
     colour: str
-    applicant: list[tuple[str, str]]
-    fields: list[tuple[str, str]]
-    materials: list[tuple[str, str, bool]]  # name, state, still owed
-    scans: list[Scan]
-    timeline: list[tuple[str, str, str]]  # when, what, note
-    last_event: int
-    correctable: list[Target] = field(default_factory=list)
+    correctable: list[Target]
+    window_code: str
+    window_name: str
+    clerk: str
+    timeline: list[tuple[str, str, str]]  # local time, who / where, what
+    decisions: list[str]  # what this clerk may decide now
+    can_take: bool
+    windows: list[windows.Window]
+    staff: list[str]  # active clerks, for a hand-over
+    note: str = ""  # why decisions are not offered (forwarded, another clerk's case)
 
 
-APPLICANT_LABELS = (("name", "姓名", "Name"), ("id_number", "身份证号", "ID number"),
-                    ("phone", "联系电话", "Phone"), ("address", "住址", "Address"))
-MATERIAL_STATES = {"provided": ("已提供", "provided"), "commitment": ("告知承诺", "commitment"),
-                   "missing": ("容缺（后补）", "missing, to follow")}
+def _row_colour(days_left: int | None, status: str) -> str:
+    if days_left is None or status not in OPEN:
+        return ""
+    return "red" if days_left < 0 else "yellow" if days_left <= YELLOW_DAYS else ""
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "；".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        return "，".join(f"{k}：{_text(v)}" for k, v in value.items())
-    return "" if value is None else str(value)
-
-
-def read(session: Session, application_id: str, audit: bool = True) -> Case:
-    """One case as a clerk reads it before deciding; the view is audited (查询留痕)."""
-    summary, history = session.show(application_id)
-    entry: ServiceItem | None = None
-    pinned = session.store.catalog_entry(summary.item_code, summary.item_version)
+def _entry(session: Session, case: center_cases.Case) -> ServiceItem | None:
+    pinned = session.store.catalog_entry(case.item_code, case.item_version)
     if isinstance(pinned, ServiceItem):
-        entry = pinned
-    else:
-        try:
-            found = session.store.catalog().get(summary.item_code)
-            entry = found if isinstance(found, ServiceItem) else None
-        except Exception:
-            entry = None
-    filed: dict[str, Any] = {}
-    for event in history:
-        if event.type in ("submitted", "inspection_recorded", "corrected") and event.payload:
-            filed = {**filed, **{k: v for k, v in event.payload.items() if v not in (None, {}, [])}}
-    applicant_data = filed.get("applicant") or {}
-    applicant = [(zh, _text(applicant_data.get(key))) for key, zh, _ in APPLICANT_LABELS
-                 if applicant_data.get(key)]
-    labels = {f.name: f.label for f in entry.fields} if entry else {}
-    values = filed.get("fields") or {}
-    fields = [(labels.get(name, name), _text(value)) for name, value in values.items()]
-    if entry:  # the form's own order
-        order = {f.name: i for i, f in enumerate(entry.fields)}
-        fields = [(labels.get(n, n), _text(v)) for n, v in
-                  sorted(values.items(), key=lambda kv: order.get(kv[0], 999))]
-    material_names = {m.code: m.name for m in entry.materials} if entry else {}
-    materials = []
-    for code, state in (filed.get("materials") or {}).items():
-        zh = MATERIAL_STATES.get(str(state), (str(state), str(state)))[0]
-        materials.append((material_names.get(code, code), zh, state in ("commitment", "missing")))
-    with session.store.database.read() as db:
-        village = _villages(db).get(summary.id, "")
-        scans = []
-        for label, address in db.execute(
-                "SELECT label, attachment_id FROM application_attachments WHERE application_id = ?"
-                " ORDER BY label", [summary.id]):
-            meta_row = db.execute("SELECT size, meta FROM attachments WHERE id = ?", [address]).fetchone()
-            meta = session.keys.open_json(meta_row[1], f"attachment-meta:{address}") if meta_row else {}
-            scans.append(Scan(str(label), material_names.get(str(label), labels.get(str(label), str(label))),
-                              str(meta.get("name", label)), str(meta.get("media_type", "")),
-                              int(meta_row[0]) if meta_row else 0, str(address)))
-        last = int(db.execute("SELECT MAX(id) FROM events WHERE application_id = ?",
-                              [summary.id]).fetchone()[0] or 0)
-        where = {str(d): (str(r), str(v)) for d, r, v in
-                 db.execute("SELECT device_id, role, village_code FROM peers")}
-    own = {"township": "乡镇", "county": "县级"}
+        return pinned
+    try:
+        found = session.store.catalog().get(case.item_code)
+    except Exception:  # an item this center's catalog does not know
+        return None
+    return found if isinstance(found, ServiceItem) else None
 
-    def by(device: str) -> str:
-        role, code = where.get(device, (session.store.node, session.store.info.village_code))
-        return f"村 {code}" if role == "village" else own.get(role, role)
 
-    timeline = [(_local(e.recorded_at), f"{EVENTS.get(e.type, {}).get('zh', e.type)}（{by(e.device_id)}）",
-                 _event_note(e)) for e in history]
+ACTION_TEXT = {"assigned": "console.desk.assigned", "taken": "console.desk.taken",
+               "handed": "console.desk.handed", "stand_in": "console.desk.stand_in",
+               "forwarded": "console.desk.forwarded"}
+
+
+def read(session: Session, application_id: str, audit: bool = True, lang: str = "zh",
+         kind: str = "township") -> CasePage:
+    """One case for the case page; the view is audited (查询留痕) unless `audit` is False."""
+    from center.ingest import DECISIONS
+
+    try:
+        case = center_cases.read_case(session, application_id, lang=lang, audit=audit,
+                                      via="console")
+    except StorageError as exc:
+        raise InvalidRequest(str(exc), getattr(exc, "zh", str(exc))) from None
+    entry = _entry(session, case)
     correctable = [Target("field", f.name, f.label, f"{f.label}需补正") for f in entry.fields] if entry else []
     correctable += [Target("material", m.code, m.name, f"请补交{m.name}") for m in entry.materials] if entry else []
-    due_day = _day(summary.due_date)
-    days_left, colour = _colour(DayCounter(session.calendar(), [due_day] if due_day else []),
-                                summary.due_date, summary.status)
-    item_name = entry.name if entry else summary.item_code
-    if audit:
-        session.log("application.viewed", summary.id, "console")
-    return Case(summary.id, summary.item_code, item_name, summary.status, village, summary.created_at,
-                summary.due_date, summary.due_approximate, days_left, colour, applicant, fields,
-                materials, scans, timeline, last, correctable)
-
-
-def _local(stamp: str) -> str:
-    """A stored UTC stamp as the center's own clock reads it (the hall's wall clock)."""
-    try:
-        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return stamp[:16].replace("T", " ")
-
-
-def _event_note(event: events.Event) -> str:
-    p = event.payload or {}
-    if event.type == "correction_requested":
-        return "；".join(str(r.get("text", r)) if isinstance(r, dict) else str(r)
-                        for r in p.get("reasons", []))
-    for key in ("reason", "result", "note", "rating"):
-        if p.get(key):
-            return _text(p[key])
-    if p.get("due_date"):
-        return f"承诺办结 {p['due_date']}" + ("（约）" if p.get("due_approximate") else "")
-    return ""
+    database = session.store.database
+    me = session.operator
+    with database.read() as db:
+        desk = windows.desk(db, case.id)
+        names = {w.code: w.name for w in windows._windows(db)}
+        away = {str(n): str(s) for n, s in db.execute(
+            "SELECT name, standin FROM operators WHERE away = 1 AND active = 1")}
+        passed_up = db.execute("SELECT 1 FROM events WHERE application_id = ? AND type = 'forwarded'",
+                               [case.id]).fetchone() is not None
+        staff = [str(r[0]) for r in db.execute(
+            "SELECT name FROM operators WHERE active = 1 AND role IN ('clerk', 'manager') ORDER BY id")]
+    steps = [(s.recorded_at, s.local_time, s.by, s.what) for s in case.timeline]
+    for a in windows.history(database, session.keys, case.id):
+        what = t_in(lang, ACTION_TEXT[a.action], window=names.get(a.window_code, a.window_code or "—"),
+                    clerk=a.clerk or "—")
+        if a.note:
+            what += t_in(lang, "center.sep.clause") + a.note
+        steps.append((a.at, center_cases._local(a.at), a.by or t_in(lang, "console.desk.system"), what))
+    steps.sort(key=lambda s: s[0])
+    note = ""
+    possible = [d for d in DECISIONS if case.status in DECISIONS[d]]
+    if "forwarded" in possible and not (kind == "township" and entry is not None and entry.passes_up):
+        possible.remove("forwarded")
+    mine = desk.clerk in ("", me.name) or away.get(desk.clerk) == me.name
+    if passed_up and kind == "township":
+        possible, note = [], t_in(lang, "console.desk.passed_up")
+    elif not mine and possible:
+        possible, note = [], t_in(lang, "console.desk.not_yours", clerk=desk.clerk)
+    return CasePage(case, _row_colour(case.days_left, case.status), correctable, desk.window_code,
+                    names.get(desk.window_code, desk.window_code), desk.clerk,
+                    [(when, by, what) for _, when, by, what in steps], possible,
+                    not desk.clerk and case.status in OPEN and not passed_up,
+                    windows.windows(database), staff, note)
 
 
 def open_scan(session: Session, application_id: str, address: str) -> tuple[bytes, str, str]:
     """A scan of this case, decrypted in memory only; the opening is audited."""
-    with session.store.database.read() as db:
-        row = db.execute("SELECT label FROM application_attachments WHERE application_id = ?"
-                         " AND attachment_id = ?", [application_id, address]).fetchone()
-        if row is None:
-            raise InvalidRequest("no such scan on this case", "此办件没有这份材料")
-        meta_row = db.execute("SELECT meta FROM attachments WHERE id = ?", [address]).fetchone()
-        meta = session.keys.open_json(meta_row[0], f"attachment-meta:{address}") if meta_row else {}
-        content = attachments.load(db, session.keys, address)
-    session.log("attachment.opened", application_id, str(row[0]))
-    media_type = str(meta.get("media_type") or "application/octet-stream")
+    opened = center_cases.open_by_address(session, application_id, address, via="console")
+    media_type = opened.attachment.media_type
     if media_type not in INLINE_TYPES:
         media_type = "application/octet-stream"
-    return content, media_type, str(meta.get("name", "scan"))
+    return opened.content, media_type, opened.attachment.name
 
 
 def missing_text(decision: str, body: dict[str, Any], lang: str) -> str:
