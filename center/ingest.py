@@ -507,12 +507,14 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
                 f"{application_id} changed since the page was drawn",
                 f"办件 {application_id} 在您打开后已有新的办理记录（可能是其他工作人员刚刚办理），"
                 "本次操作未记录。请刷新页面查看最新情况后再办理")
-        if row[0] not in DECISIONS[decision]:
-            raise DecisionError(f"cannot {decision} from {row[0]}",
-                                f"办件当前状态不能执行此操作（当前：{row[0]}）")
         if _passed_up(db, application_id) and node.kind == "township":
             raise DecisionError(f"{application_id} was forwarded to the county",
                                 f"办件 {application_id} 已转报县级中心办理，由县级作出决定")
+        if row[0] not in DECISIONS[decision]:
+            from storage.status import STATUS_ZH
+
+            raise DecisionError(f"cannot {decision} from {row[0]}",
+                                f"办件当前状态不能执行此操作（当前：{STATUS_ZH.get(row[0], row[0])}）")
         try:  # 一窗受理: the responsible clerk (or their AB 岗 stand-in) decides; deciding takes it
             windows.claim_for_decision(db, node.session.keys, application_id,
                                        node.session.operator.name)
