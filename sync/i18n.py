@@ -90,6 +90,76 @@ MESSAGES: dict[str, dict[str, str]] = {
     "role.clerk": {"zh": "窗口工作人员", "en": "clerk"},
     "role.manager": {"zh": "中心负责人", "en": "center manager"},
     "app.sep.list": {"zh": "、", "en": ", "},
+    # paper both programs print: the PDF (sync/paper/pdf.py, fonts.py) and decision notices
+    # (sync/paper/decisions.py), the same lines at the center and at the village
+    "pdf.page": {"zh": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
+    "pdf.stem.notice": {"zh": "一次性告知书", "en": "notice"},
+    "pdf.stem.receipt": {"zh": "收件回执", "en": "receipt"},
+    "pdf.no_font": {
+        "zh": "找不到中文字体，无法生成 PDF（文字版回执和告知书不受影响）。"
+              "请运行 ./install.sh 安装中文字体（fonts-noto-cjk），或设置 VILLAGE_AGENT_FONT 指向一个中文字体文件",
+        "en": "No Chinese font found, so no PDF (the plain text still works). Run ./install.sh "
+              "to install fonts-noto-cjk, or set VILLAGE_AGENT_FONT to a Chinese font file",
+    },
+    "pdf.font_env_missing": {
+        "zh": "环境变量 {var} 指定的字体文件不存在：{path}。请改正或删除这个设置，或运行 ./install.sh 安装中文字体",
+        "en": "{var} names a font file that does not exist: {path}. Fix or unset it, or run ./install.sh",
+    },
+    "pdf.font_unusable": {
+        "zh": "字体文件无法使用：{path}（{detail}）。请运行 ./install.sh 安装中文字体，或设置 VILLAGE_AGENT_FONT 指向其他中文字体",
+        "en": "The font file cannot be used: {path} ({detail}). Run ./install.sh or set VILLAGE_AGENT_FONT",
+    },
+    "pdf.no_folder": {
+        "zh": "文件夹不存在：{folder}。请先插好U盘或建立这个文件夹，再重新打印",
+        "en": "No such folder: {folder}. Plug in the stick or create the folder, then try again",
+    },
+    "pdf.is_folder": {
+        "zh": "{path} 是一个文件夹，请给出 PDF 文件名，如 {example}",
+        "en": "{path} is a folder; give a PDF file name, e.g. {example}",
+    },
+    "pdf.write_failed": {
+        "zh": "无法写入 {path}：{reason}。请检查U盘是否写保护、空间是否已满",
+        "en": "Cannot write {path}: {reason}. Is the stick write-protected or full?",
+    },
+    "pdf.stem.completed": {"zh": "办结通知书", "en": "completion-notice"},
+    "pdf.stem.rejected": {"zh": "不予受理通知书", "en": "non-acceptance-notice"},
+    "notice.completed.title": {"zh": "办结通知书", "en": "Notice of completion"},
+    "notice.rejected.title": {"zh": "不予受理通知书", "en": "Notice of non-acceptance"},
+    "notice.applicant": {"zh": "申请人：{name}", "en": "Applicant: {name}"},
+    "notice.id": {"zh": "办件编号：{id}", "en": "Application number: {id}"},
+    "notice.item": {"zh": "申请事项：{name}", "en": "Item applied for: {name}"},
+    "notice.completed.lead": {
+        "zh": "您申请的“{item}”事项已办理完毕，现将办理结果告知如下：",
+        "en": "Your application for {item} has been dealt with. The result is as follows:",
+    },
+    "notice.completed.outcome": {"zh": "办理结果：{text}", "en": "Result: {text}"},
+    "notice.rejected.lead": {
+        "zh": "经审查，您申请的“{item}”事项决定不予受理，理由如下：",
+        "en": "Your application for {item} has been examined and is not accepted, for this reason:",
+    },
+    "notice.rejected.outcome": {"zh": "不予受理理由：{text}", "en": "Reason: {text}"},
+    "notice.rights": {
+        "zh": "如不服本决定，可自收到本通知书之日起六十日内依法申请行政复议，"
+              "或者六个月内依法提起行政诉讼。",
+        "en": "If you disagree with this decision, you may apply for administrative reconsideration"
+              " within sixty days of receiving this notice, or bring an administrative lawsuit"
+              " within six months, as the law provides.",
+    },
+    "notice.center": {"zh": "办理机构：{center}", "en": "Decided by: {center}"},
+    "notice.clerk": {"zh": "经办人：{clerk}", "en": "Clerk: {clerk}"},
+    "notice.completed.date": {"zh": "办结日期：{day}", "en": "Completed on: {day}"},
+    "notice.rejected.date": {"zh": "决定日期：{day}", "en": "Decided on: {day}"},
+    "notice.qr": {"zh": "扫描二维码核对办件编号：{id}", "en": "Scan to check the application number: {id}"},
+    "notice.print": {"zh": "打印通知书", "en": "Print the decision notice"},
+    "notice.not_decided": {
+        "zh": "办件 {id} 尚未办结，也未作出不予受理决定，没有可打印的通知书",
+        "en": "Case {id} is neither completed nor rejected: there is no decision notice to print",
+    },
+    "notice.not_arrived": {
+        "zh": "办件 {id} 还没有收到办结或不予受理的决定，没有可打印的通知书。请先同步，收到决定后再打印",
+        "en": "No completion or rejection of {id} has arrived yet, so there is no notice to print."
+              " Sync, then print it once the decision is here",
+    },
 }
 
 # Statuses and event types: Chinese from storage.status, English here.

@@ -594,12 +594,9 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "review.submitting": {"zh": "正在加密保存（附件较大时需要一会儿）……", "en": "Sealing and saving (large scans take a moment)…"},
     "receipt.title": {"zh": "收件回执 · {id}", "en": "Intake receipt · {id}"},
     "receipt.done": {"zh": "完成，回到首页", "en": "Done: home"},
-    # printing: notices and receipts as PDF (village_agent/pdf.py, fonts.py, printer.py)
+    # printing: notices and receipts as PDF (the PDF's own words are sync/i18n.py's; printer.py)
     "pdf.print": {"zh": "打印 PDF", "en": "Print PDF"},
     "pdf.working": {"zh": "正在生成 PDF……", "en": "Making the PDF…"},
-    "pdf.page": {"zh": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
-    "pdf.stem.notice": {"zh": "一次性告知书", "en": "notice"},
-    "pdf.stem.receipt": {"zh": "收件回执", "en": "receipt"},
     "pdf.saved": {"zh": "已保存 PDF：{path}", "en": "PDF saved: {path}"},
     "pdf.printed": {"zh": "已发送到打印机：{path}", "en": "Sent to the printer: {path}"},
     "pdf.no_printer": {
@@ -619,32 +616,6 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "pdf.no_viewer": {
         "zh": "找不到可以打开 PDF 的程序。PDF 已保存在：{path}",
         "en": "No program to open the PDF with. The PDF is at: {path}",
-    },
-    "pdf.no_font": {
-        "zh": "找不到中文字体，无法生成 PDF（文字版回执和告知书不受影响）。"
-              "请运行 ./install.sh 安装中文字体（fonts-noto-cjk），或设置 VILLAGE_AGENT_FONT 指向一个中文字体文件",
-        "en": "No Chinese font found, so no PDF (the plain text still works). Run ./install.sh "
-              "to install fonts-noto-cjk, or set VILLAGE_AGENT_FONT to a Chinese font file",
-    },
-    "pdf.font_env_missing": {
-        "zh": "环境变量 {var} 指定的字体文件不存在：{path}。请改正或删除这个设置，或运行 ./install.sh 安装中文字体",
-        "en": "{var} names a font file that does not exist: {path}. Fix or unset it, or run ./install.sh",
-    },
-    "pdf.font_unusable": {
-        "zh": "字体文件无法使用：{path}（{detail}）。请运行 ./install.sh 安装中文字体，或设置 VILLAGE_AGENT_FONT 指向其他中文字体",
-        "en": "The font file cannot be used: {path} ({detail}). Run ./install.sh or set VILLAGE_AGENT_FONT",
-    },
-    "pdf.no_folder": {
-        "zh": "文件夹不存在：{folder}。请先插好U盘或建立这个文件夹，再重新打印",
-        "en": "No such folder: {folder}. Plug in the stick or create the folder, then try again",
-    },
-    "pdf.is_folder": {
-        "zh": "{path} 是一个文件夹，请给出 PDF 文件名，如 {example}",
-        "en": "{path} is a folder; give a PDF file name, e.g. {example}",
-    },
-    "pdf.write_failed": {
-        "zh": "无法写入 {path}：{reason}。请检查U盘是否写保护、空间是否已满",
-        "en": "Cannot write {path}: {reason}. Is the stick write-protected or full?",
     },
     # drafts
     "drafts.title": {"zh": "未提交的草稿（回车继续填写，Delete 删除）", "en": "Drafts (Enter continues, Delete removes)"},

@@ -1,86 +1,28 @@
 """Printable texts: the one-time notice of all materials (一次性告知书) and the intake receipt (收件回执).
 
 Each is built once as a `Document` (lines that know their role: title, rule, material,
-note); the plain text for the terminal and receipt printers and the PDF (village_agent.pdf)
-are two renderings of the same lines, so they never say different things.
+note; sync/paper/document.py, shared with the centers); the plain text for the terminal and
+receipt printers and the PDF (sync/paper/pdf.py) are two renderings of the same lines, so they
+never say different things. The decision notices both ends print are in sync/paper/decisions.py.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date
+from typing import Any
 
 from forms.model import Bundle, ServiceItem
 from storage.applications import Summary
 from storage.events import Event
 from storage.store import StoreInfo
 from sync.corrections import Reason, label_of, open_request, parse_reasons
+from sync.paper.document import WIDTH, Document, Line, LineKind, local_time
 from village_agent.i18n import status_text, t
 
-WIDTH = 40  # full-width characters on a receipt printer line
-
-LineKind = Literal["title", "heavy_rule", "rule", "text", "item", "detail", "entry"]
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of a printable document and its role, which each renderer lays out its own way.
-
-    title       centred heading            heavy_rule / rule   separators
-    text        a paragraph                item                a numbered material (`number`)
-    detail      the note under a material  entry               an indented line of a list
-    """
-
-    kind: LineKind
-    text: str = ""
-    number: int = 0
-
-    def plain(self) -> str:
-        """The line as the plain text shows it (40 full-width characters wide)."""
-        if self.kind == "title":  # a full-width character takes two columns
-            return self.text.center(WIDTH - sum(_wide(ch) for ch in self.text))
-        if self.kind == "heavy_rule":
-            return "═" * WIDTH
-        if self.kind == "rule":
-            return "─" * WIDTH
-        if self.kind == "item":
-            return f"{self.number:>2}. {self.text}"
-        if self.kind == "detail":
-            return f"    {self.text}"
-        if self.kind == "entry":
-            return f"  {self.text}"
-        return self.text
-
-
-@dataclass(frozen=True)
-class Document:
-    """A printable document: its lines, and what a page header and a file name need."""
-
-    kind: Literal["notice", "receipt"]
-    title: str
-    service_point: str  # printed in the PDF's page header
-    reference: str  # the item code of a notice, the application number of a receipt
-    lines: tuple[Line, ...]
-
-    def text(self) -> str:
-        return "\n".join(line.plain() for line in self.lines) + "\n"
-
-
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def local_time(stamp: str, *, with_time: bool = False) -> str:
-    """A stored UTC timestamp as the agent's own clock shows it (China is UTC+8: 07:00 is still yesterday in UTC)."""
-    try:
-        moment = datetime.fromisoformat(stamp).astimezone()
-    except ValueError:
-        return stamp[:16 if with_time else 10]
-    return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
+__all__ = ["WIDTH", "Document", "Line", "LineKind", "delivery_text", "event_zh", "local_time",
+           "mask_id", "notice", "notice_document", "progress_lines", "rating_text", "reason_text",
+           "receipt", "receipt_document"]
 
 _EVENTS = ("created", "submitted", "inspection_recorded", "accepted", "correction_requested",
            "corrected", "rejected", "completed", "delivered", "rated", "forwarded",

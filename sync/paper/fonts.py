@@ -2,7 +2,8 @@
 
 install.sh installs Debian's fonts-noto-cjk (NotoSansCJK-*.ttc: OpenType collections
 with CFF outlines), which fpdf2 embeds as a subset. Any TrueType or CFF font with
-the Chinese characters works as well (WenQuanYi, Microsoft YaHei, SimHei).
+the Chinese characters works as well (WenQuanYi, Microsoft YaHei, SimHei). The village point
+and the centers find it the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.errors import InvalidRequest
-from village_agent.i18n import t
+from sync.i18n import t
 
 ENV_VAR = "VILLAGE_AGENT_FONT"
 FC_REGULAR = 80  # fontconfig's weights: regular 80, bold 200

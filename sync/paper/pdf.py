@@ -1,13 +1,15 @@
-"""Notices and receipts as A4 PDF: the same lines as the plain text, a Chinese font embedded as a subset.
+"""Documents as A4 PDF: the same lines as the plain text, a Chinese font embedded as a subset.
 
+The village's notices and receipts and the centers' decision notices are all drawn here.
 fpdf2 does the PDF (it embeds OpenType CFF collections such as install.sh's Noto
 Sans CJK, subset by fontTools); this module does the layout: Chinese-aware line
-breaking, the materials as a numbered table, a header with the service point and
-"第 1 页 / 共 2 页" under every page. Laying out is pure (`layout` over a `measure`
-function); only `render` touches fpdf2 and only `write_pdf` touches the disk.
+breaking, the materials as a numbered table, QR codes as filled squares, a header with
+the service point or center and "第 1 页 / 共 2 页" under every page. Laying out is pure
+(`layout` over a `measure` function); only `render` touches fpdf2 and only `write_pdf`
+touches the disk (`render` alone gives the bytes, for a center that must not keep them).
 
 Errors (all InvalidRequest, each with a Chinese message):
-    FontNotFound    no Chinese font (village_agent.fonts): run install.sh
+    FontNotFound    no Chinese font (sync.paper.fonts): run install.sh
     FontUnusable    a font file fpdf2 cannot load
     PdfOutputError  the folder does not exist, the name is a folder, the disk refused
 """
@@ -26,9 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from storage.errors import InvalidRequest
-from village_agent.fonts import CjkFont, find_cjk_font
-from village_agent.i18n import t
-from village_agent.printing import Document, Line
+from sync.i18n import language, t, t_in
+from sync.paper import qr
+from sync.paper.document import Document, Line
+from sync.paper.fonts import CjkFont, find_cjk_font
 
 if TYPE_CHECKING:
     from fpdf import FPDF  # imported when rendering: the command line stays quick
@@ -48,6 +51,8 @@ HEADER_Y, HEADER_RULE_Y, FOOTER_Y = 10.0, 17.0, PAGE_HEIGHT - 15.0
 TITLE_HEIGHT, LINE_HEIGHT, DETAIL_HEIGHT, RULE_HEIGHT = 13.0, 6.2, 5.4, 4.0
 NUMBER_WIDTH, NUMBER_GAP = 9.0, 2.0  # the material table's number column
 ENTRY_INDENT = 6.0
+QR_MODULE = 1.0  # millimetres a module: a 21-module code is 21 mm, easy for a phone
+QR_GAP = 6.0  # between the code and its caption
 GRAY_TEXT, GRAY_LINE = 90, 170
 
 
@@ -133,7 +138,17 @@ class Stroke:
     gray: int = 0
 
 
-Piece = Run | Stroke
+@dataclass(frozen=True)
+class Box:
+    """A filled black rectangle (a run of a QR code's dark modules)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+Piece = Run | Stroke | Box
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,8 @@ def blocks_of(documents: Sequence[Document], measure: Measure) -> Iterator[Block
                     i += 1
                     details.append(lines[i])
                 rows = _material_rows(line, details, measure, first=previous != "item")
+            elif line.kind == "qr":
+                rows = [qr_row(line, measure)]
             elif line.kind == "entry":
                 rows = _text_rows(line.text, MARGIN + ENTRY_INDENT, BODY_WIDTH - ENTRY_INDENT,
                                   "body", LINE_HEIGHT, measure)
@@ -224,6 +241,22 @@ def _material_rows(item: Line, details: Sequence[Line], measure: Measure, *,
                    (*last.pieces, Stroke(MARGIN, MARGIN + BODY_WIDTH, last.height + 1.0, 0.1,
                                          GRAY_LINE)))
     return rows
+
+
+def qr_row(line: Line, measure: Measure) -> Row:
+    """The QR code of `line.data` at the left margin with its quiet zone above and below, the
+    caption beside it, centred on it."""
+    matrix = qr.modules(line.data)
+    size = len(matrix) * QR_MODULE
+    top = qr.QUIET * QR_MODULE
+    boxes = [Box(MARGIN + run.column * QR_MODULE, top + run.row * QR_MODULE,
+                 run.length * QR_MODULE, QR_MODULE) for run in qr.runs(matrix)]
+    x = MARGIN + size + QR_GAP
+    caption = _text_rows(line.text, x, MARGIN + BODY_WIDTH - x, "detail", DETAIL_HEIGHT, measure)
+    y = top + (size - DETAIL_HEIGHT * len(caption)) / 2
+    texts = [_moved(piece, y + n * DETAIL_HEIGHT) for n, row in enumerate(caption)
+             for piece in row.pieces]
+    return Row(size + 2 * top, (*boxes, *texts))
 
 
 def paginate(blocks: Sequence[Block] | Iterator[Block]) -> list[Page]:
@@ -268,6 +301,8 @@ def render(documents: Sequence[Document], font: CjkFont) -> bytes:
     with _opened(font) as (pdf, use):
         if documents:
             pdf.set_title(documents[0].title)
+            if _lang(documents[0]) == "en":
+                pdf.set_lang("en")
         pages = layout(documents, _measure(pdf, use))
         for number, page in enumerate(pages, 1):
             pdf.add_page()
@@ -278,8 +313,13 @@ def render(documents: Sequence[Document], font: CjkFont) -> bytes:
             for piece in page.pieces:
                 _draw(pdf, use, piece)
             _draw(pdf, use, Run(MARGIN, FOOTER_Y, BODY_WIDTH, 6,
-                                t("pdf.page", page=number, pages=len(pages)), "small", "C"))
+                                t_in(_lang(doc), "pdf.page", page=number, pages=len(pages)),
+                                "small", "C"))
         return bytes(pdf.output())
+
+
+def _lang(document: Document) -> str:
+    return document.lang or language()
 
 
 @contextmanager
@@ -340,6 +380,10 @@ def _measure(pdf: FPDF, use: Callable[[Style], None]) -> Measure:
 
 
 def _draw(pdf: FPDF, use: Callable[[Style], None], piece: Piece) -> None:
+    if isinstance(piece, Box):
+        pdf.set_fill_color(0)
+        pdf.rect(piece.x, piece.y, piece.width, piece.height, style="F")
+        return
     if isinstance(piece, Stroke):
         pdf.set_draw_color(piece.gray)
         pdf.set_line_width(piece.weight)
@@ -355,7 +399,7 @@ def _draw(pdf: FPDF, use: Callable[[Style], None], piece: Piece) -> None:
 # ------------------------------------------------------------------------- files --
 
 def file_name(documents: Sequence[Document], day: date) -> str:
-    """收件回执-<number>-2026-11-23.pdf, 一次性告知书-MZ-GLJT-2026-11-23.pdf."""
+    """收件回执-<number>-2026-11-23.pdf, 一次性告知书-MZ-GLJT-2026-11-23.pdf, 办结通知书-<number>-…."""
     kind = documents[0].kind if documents else "notice"
     reference = "_".join(re.sub(r"[^\w-]", "_", d.reference) for d in documents)
     return f"{t('pdf.stem.' + kind)}-{reference}-{day.isoformat()}.pdf"
