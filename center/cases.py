@@ -270,6 +270,11 @@ def _what(event: store_events.Event, entry: ServiceItem | None, lang: str) -> st
     if kind == "material_supplied":
         return t_in(lang, "center.event.material_supplied",
                     material=_material_name(entry, str(p.get("material") or "")))
+    if kind == "note" and p.get("kind") == "passed_up":
+        return t_in(lang, "center.event.passed_up", center=str(p.get("center") or "—"),
+                    clerk=str(p.get("clerk") or "—"), note=str(p.get("note") or "—"))
+    if kind == "forwarded":
+        return t_in(lang, "center.event.forwarded_note", note=str(p.get("note") or "—"))
     if kind == "submitted":
         scans = len(p.get("attachments") or [])
         return t_in(lang, "center.event.submitted", n=scans)

@@ -109,6 +109,14 @@ def _authority(db: sqlite_utils.Database, peer: syncstate.Peer, kind: str,
     PAYLOAD_REFUSALS are for good; "not_yet" means the case has not reached the status the
     event follows (its `created` still to come): nothing is stored, the sender keeps it.
     """
+    if peer.role == "township" and kind == "decision":
+        # A township passing a case of its own village up to us: the only decision it files here.
+        row = db.execute("SELECT village_code FROM applications WHERE id = ?", [app]).fetchone()
+        if row is None:
+            return "not_yet", "forwarded before the village's messages of the case"
+        if not str(row[0]).startswith(peer.village_code):
+            return "foreign_application", f"application {app} is not of township {peer.village_code}"
+        return None
     if peer.role != "village" or kind not in ("event", "attachment_chunk"):
         return "not_permitted", f"a {peer.role} device does not send {kind} messages here"
     if kind == "event" and payload["type"] not in VILLAGE_EVENTS:
@@ -160,6 +168,8 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
                 raise BundleRejected("malformed_payload", "application id differs from header")
         else:
             payload = messages.loads(opened)
+            if header.kind == "decision" and peer.role == "township":
+                _check_passed_up(payload, header)
             if header.kind == "event":
                 messages.check_event(payload, header.hlc)
                 messages.check_village_event(payload)
@@ -202,6 +212,13 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             _record_chunk(node, db, header.sender, *chunk)
         if outcome == "store" and header.kind == "event":
             _record_event(node, db, header, payload, peer.village_code)
+        if outcome == "store" and header.kind == "decision":
+            syncstate.apply_remote_event(
+                db, node.session.keys, device_id=header.sender, seq=header.seq, hlc=header.hlc,
+                recorded_at=str(payload.get("recorded_at", "")), application_id=app_id,
+                # A note here, not a status: at the county the case is one it received.
+                event_type="note", payload={"kind": "passed_up", **dict(payload.get("payload") or {})},
+                item_code=str(payload.get("item_code", "")), operator_id=node.session.operator.id)
         if outcome == "store" and header.kind in ("event", "attachment_chunk"):
             county = node.upstream("county") if node.kind == "township" else None
             if county is not None and (header.get("owner") == "county"
@@ -219,6 +236,16 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         result.duplicates.append(header.seq)
     else:
         result.stored.append(header.seq)
+
+
+def _check_passed_up(payload: dict[str, Any], header: envelope.Header) -> None:
+    """A township's `forwarded` decision, the one decision a county files from a township."""
+    if payload.get("type") != "forwarded" or str(payload.get("application_id")) != header.get("app"):
+        raise BundleRejected("not_permitted", "a township files only its forwarded decisions here")
+    body = payload.get("payload")
+    if not isinstance(body, dict) or not all(isinstance(v, str) and len(v) <= 2000
+                                             for v in body.values()):
+        raise BundleRejected("malformed_payload", "forwarded decision body")
 
 
 def _held_back(db: sqlite_utils.Database, header: envelope.Header, result: Ingested) -> bool:
@@ -460,6 +487,9 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
             recipients = [*recipients[: envelope.MAX_STANZAS - 1],
                           PublicIdentity.from_dict(township[-1].identity())]
             queue = township[-1].village_code
+    county = node.upstream("county") if decision == "forwarded" else None
+    if county is not None:  # the county reads why the case came (its timeline shows it)
+        recipients = [*recipients[: envelope.MAX_STANZAS - 1], county]
     if recipients:
         raw = envelope.seal(
             messages.decision_payload(app_id, decision, body, seq=seq, hlc=hlc[0],
@@ -468,6 +498,10 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
             recipients=recipients, created=hlc[1], meta={"app": app_id, "to": village_code},
         )
         syncstate.queue_downstream(db, queue, "decision", raw)
+        if county is not None:
+            db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       (county.device_id, node.keys.device_id, seq, raw, syncstate.now_iso()))
     audit.append(db, node.session.operator.name, f"decision.{decision}", app_id, item_code,
                  node.session.keys)
     return seq

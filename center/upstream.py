@@ -100,6 +100,11 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                     if ack.subject == node.keys.device_id:
                         if ack.down_through is not None:
                             found = (at, ack)
+                        for seq in done:  # our own words the county holds (a case passed up)
+                            report.acknowledged += db.execute(
+                                "UPDATE relay SET state = 'done', acked_at = ? WHERE"
+                                " destination = ? AND sender = ? AND seq = ? AND state = 'pending'",
+                                (syncstate.now_iso(), county.device_id, ack.subject, seq)).rowcount
                         continue
                     for seq in done:
                         report.acknowledged += db.execute(

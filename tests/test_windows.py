@@ -146,10 +146,19 @@ def test_a_township_passes_a_case_up_and_the_countys_decision_comes_back_down(
         held = {bytes(r[0]) for r in db.execute("SELECT raw FROM received WHERE app = ?", [app_id])}
         village_code = db.execute("SELECT village_code FROM applications WHERE id = ?",
                                   [app_id]).fetchone()[0]
-    assert held == sent and village_code == VILLAGE_CODE
+    # ... and the township's own signed `forwarded` decision, saying why.
+    assert sent < held and len(held - sent) == 1 and village_code == VILLAGE_CODE
     assert statuses(county.session)[app_id] == "received"
     shown = county.session.show(app_id)[1]
     assert any(e.type == "submitted" and e.payload.get("fields") for e in shown)
+    # The county's case page says who passed it up and why (the township's signed decision).
+    from center.cases import read_case
+
+    steps = [s.what for s in read_case(county.session, app_id, lang="zh", audit=False).timeline]
+    assert any("兴宁镇便民服务中心" in w and "救助金额超出乡镇审批额度" in w for w in steps), steps
+    with township.session.store.database.read() as db:
+        pending = db.execute("SELECT COUNT(*) FROM relay WHERE state = 'pending'").fetchone()[0]
+    assert pending == 0  # everything passed up, the township's own decision too, is acknowledged
 
     # From now on the county decides: the township's own decisions are refused.
     with pytest.raises(ingest.DecisionError) as passed:
@@ -165,7 +174,7 @@ def test_a_township_passes_a_case_up_and_the_countys_decision_comes_back_down(
     assert statuses(township.session)[app_id] == "completed"
     assert sync_once(session.store, session=session).ok
     assert statuses(session)[app_id] == "completed"
-    done = [e for e in session.show(app_id)[1] if e.type == "completed"][0]
+    done = next(e for e in session.show(app_id)[1] if e.type == "completed")
     assert done.payload["center"] == "资兴市政务服务中心" and done.payload["clerk"]
 
 
