@@ -80,11 +80,18 @@ def build(home: Path, cases: int, detailed: int, seed: int) -> tuple[Store, list
                         now, now))
             status = rng.choice(STATUSES)
             due = (day + timedelta(days=20)).isoformat()
+            # 一窗受理: five windows, each case taken by one of fifteen clerks once it is accepted
+            # (received ones wait untaken at their window), so "mine" is a small share of all.
+            window = f"W{n % 5}"
+            clerk = "" if status == "received" else f"{window}-{rng.randrange(3)}"
+            if clerk == "W0-0":
+                clerk = CLERK
             db.execute(
                 "INSERT INTO applications (id, kind, item_code, item_version, applicant_id, status,"
-                " operator_id, created_at, due_date, due_approximate, updated_at, village_code)"
-                " VALUES (?, 'service', 'MZ-GLJT', '1', ?, ?, ?, ?, ?, 0, ?, ?)",
-                (app_id, applicant_id, status, session.operator.id, day.isoformat(), due, now, village))
+                " operator_id, created_at, due_date, due_approximate, updated_at, village_code,"
+                " window_code, clerk) VALUES (?, 'service', 'MZ-GLJT', '1', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                (app_id, applicant_id, status, session.operator.id, day.isoformat(), due, now, village,
+                 window, clerk))
             if n % max(cases // detailed, 1) == 0 and len(sample) < detailed:
                 device = events.DeviceState(db)
                 for kind, payload in (
@@ -97,6 +104,9 @@ def build(home: Path, cases: int, detailed: int, seed: int) -> tuple[Store, list
                                   payload=payload, operator_id=session.operator.id)
                 device.save()
                 sample.append(app_id)
+        db.execute("INSERT OR IGNORE INTO windows (code, name, departments, created_at)"
+                   " VALUES ('W0', '民政窗口', '[\"民政\"]', ?)", [now])
+        db.execute("UPDATE operators SET window_code = 'W0' WHERE name = ?", [CLERK])
     session.store.close()
     return Store.open(home), sample
 
@@ -148,9 +158,14 @@ def main() -> None:
         rng = random.Random(args.seed)
         results: dict[str, Any] = {}
         shapes: dict[str, tuple[dict[str, str], str, list[Any]]] = {
-            "worklist": ({}, "1 = 1", []),
-            "worklist_by_village": ({"village": VILLAGES[3]}, "village_code = ?", [VILLAGES[3]]),
-            "worklist_by_status": ({"status": "received"}, "status = ?", ["received"]),
+            # The default view: my cases, my window's untaken ones (the console's "mine").
+            "worklist": ({}, "(clerk = ? OR (clerk = '' AND window_code IN (?, '')))",
+                         [CLERK, "W0"]),
+            "worklist_all": ({"scope": "all"}, "1 = 1", []),
+            "worklist_by_village": ({"village": VILLAGES[3], "scope": "all"}, "village_code = ?",
+                                    [VILLAGES[3]]),
+            "worklist_by_status": ({"status": "received", "scope": "all"}, "status = ?",
+                                   ["received"]),
         }
         for name, (params, clause, args_sql) in shapes.items():
             client.get("/console/", params=params)  # warm
