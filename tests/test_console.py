@@ -191,17 +191,39 @@ def test_a_correction_names_the_fields_picked_and_the_village_gets_exactly_those
 
 
 def test_no_applicant_name_or_id_number_in_plaintext_under_the_centers_home(
-        filed: dict[str, Any], tmp_path: Path) -> None:
+        filed: dict[str, Any], tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import tempfile
+    import time
+
+    began = time.time() - 1
     with log_in(filed["url"]) as clerk:
         page = clerk.get(f"/console/case/{filed['id']}").text
-        clerk.get(re.search(r'src="(/console/case/[^"]+/scan/[^"]+)"', page).group(1))  # type: ignore[union-attr]
+        scan = clerk.get(re.search(r'src="(/console/case/[^"]+/scan/[^"]+)"', page).group(1))  # type: ignore[union-attr]
+        assert scan.status_code == 200 and scan.content
     applicant = filed["data"]["applicant"]
+    secrets = [applicant["name"].encode(), applicant["id_number"].encode()]
     home = filed["node"].session.store.home
+    # The store, its -wal and -shm, and anything else under the center's home.
     for path in home.rglob("*"):
         if path.is_file():
             raw = path.read_bytes()
-            for secret in (applicant["name"], applicant["id_number"]):
-                assert secret.encode() not in raw, f"{secret} in {path.name}"
+            for secret in secrets:
+                assert secret not in raw, f"{secret.decode()} in {path.name}"
+    # No temporary file written while the case and its scan were shown.
+    for path in Path(tempfile.gettempdir()).rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime >= began and path.stat().st_size < 50_000_000:
+                raw = path.read_bytes()
+            else:
+                continue
+        except OSError:
+            continue
+        for secret in secrets:
+            assert secret not in raw, f"{secret.decode()} in {path}"
+    # Nor in what the server logged.
+    out, err = capfd.readouterr()
+    for secret in secrets:
+        assert secret.decode() not in out + err
 
 
 def _status(filed: dict[str, Any]) -> str:
