@@ -262,3 +262,19 @@ def test_the_worklists_day_counter_agrees_with_the_calendar(today: date, days: l
     counter = DayCounter(calendar, days, today)
     for day in days:
         assert counter.between(today, day) == calendar.working_days_between(today, day)
+
+
+def test_an_alarm_says_what_it_means_and_what_to_do_in_the_clerks_language(
+        filed: dict[str, Any]) -> None:
+    from storage import syncstate
+
+    database = filed["node"].session.store.database
+    with database.write() as db:
+        syncstate.alarm(db, "conflict", "abcdef0123456789", 7, "test")
+    with log_in(filed["url"]) as clerk:
+        zh = clerk.get("/console/alarms").text
+        assert "备份恢复" in zh and "核对此办件" in zh
+        csrf = _token(zh, "csrf")
+        en = clerk.post("/console/lang", data={"csrf": csrf, "lang": "en",
+                                               "back": "/console/alarms"}).text
+        assert "restored from a backup" in en and "ask the village to check the case" in en

@@ -17,7 +17,8 @@ from storage import applicants, windows
 from storage.errors import InvalidRequest, StorageError
 from storage.schema import WORKLIST_ORDER
 from storage.store import Session
-from sync.i18n import t_in
+from sync.errors import reason_text
+from sync.i18n import MESSAGES, t_in
 
 STATUSES = ("received", "accepted", "correction_requested", "forwarded", "rejected", "completed",
             "delivered", "rated", "submitted")
@@ -344,16 +345,16 @@ def missing_text(decision: str, body: dict[str, Any], lang: str) -> str:
     return ""
 
 
-ALARMS = {
-    "malformed_payload": ("一条消息内容不合规，已拒收", "请联系该村代办点，核对其软件版本后重新同步"),
-    "not_permitted": ("有设备发送了它无权发送的内容，已拒收", "核实该设备是否被冒用，必要时注销该设备"),
-    "foreign_application": ("有设备试图修改其他村的办件，已拒收", "核实该设备，必要时注销"),
-    "downstream_incomplete": ("下发内容不完整，未确认", "下次同步会自动补齐；多次出现请检查网络"),
-    "clash": ("同一编号收到了不同内容", "联系该村核对此办件"),
-    "restored_copy": ("该设备从备份恢复过", "核对该村最近的办件是否齐全"),
-}
-
-
 def alarm_meaning(kind: str, lang: str) -> tuple[str, str]:
-    zh = ALARMS.get(kind, (kind, "请联系县级技术人员"))
-    return zh if lang == "zh" else (kind, "see docs/sync-protocol.md")
+    """What an alarm means and what to do about it, in the clerk's language."""
+    from sync.errors import REASONS_ZH
+
+    own = f"console.alarm.{kind}"
+    if own in MESSAGES:
+        what = t_in(lang, own)
+    elif kind in REASONS_ZH:
+        what = reason_text(kind, lang)
+    else:
+        what = kind
+    do = f"console.alarm_do.{kind}"
+    return what, t_in(lang, do if do in MESSAGES else "console.alarm_do.other")
