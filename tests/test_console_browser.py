@@ -105,7 +105,22 @@ def test_a_clerk_asks_for_two_fields_by_keyboard_and_the_village_gets_exactly_th
     _log_in(page, hall.url, CLERK, CLERK_PIN)
     row = page.locator("table.cases tbody tr", has_text=hall.app_id)
     assert row.count() == 1 and "高龄津贴" in row.inner_text()
+    assert hall.name in row.inner_text()  # the applicant, decrypted for the row shown
+    assert row.locator(".badge").count() == 0  # a first look ever: nothing to compare with
+
+    # A case arrives while the clerk works: the next look marks it, and only it, as new.
+    catalog = load_catalog()
+    later = intake.take(hall.village, catalog, hall.village.calendar(), "MZ-GLJT",
+                        example(catalog.get("MZ-GLJT"))).application_ids[0]
+    assert sync_once(hall.village.store, session=hall.village, force=True).ok
+    page.reload()
+    fresh = page.locator("table.cases tbody tr", has_text=later)
+    assert fresh.locator(".badge").count() == 1 and row.locator(".badge").count() == 0
+    assert "新到 1 件" in page.inner_text("#new-count")
     page.screenshot(path=str(shots / "worklist-1366.png"), full_page=True)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.screenshot(path=str(shots / "worklist-1024.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
 
     page.locator(f"a[href='/console/case/{hall.app_id}']").focus()
     page.keyboard.press("Enter")
@@ -144,7 +159,7 @@ def test_a_clerk_asks_for_two_fields_by_keyboard_and_the_village_gets_exactly_th
     reasons = [e for e in history if e.type == "correction_requested"][-1].payload["reasons"]
     assert [r["field"] for r in reasons] == [str(n).split(":")[-1] for n in picked]
     assert reasons[0]["text"] == "与身份证不一致"
-    assert hall.village.list()[0].status == "correction_requested"
+    assert {a.id: a.status for a in hall.village.list()}[hall.app_id] == "correction_requested"
 
 
 def test_a_second_clerk_deciding_the_same_case_is_refused(hall: Hall, page: Page) -> None:

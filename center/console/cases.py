@@ -159,8 +159,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
                 params.extend(covered)
             where.append("(" + " OR ".join(mine) + ")")
         if filters.new_only and since_seen:
-            where.append("created_at > ?")
-            params.append(since_seen)
+            where.append("rowid > ?")  # arrival order: exact, where stamps are to the second
+            params.append(int(since_seen))
         if search and _ID_NUMBER.match(search):
             where.append("applicant_id IN (SELECT id FROM applicants WHERE id_index = ?)")
             params.append(session.keys.blind_index("id_number", search.upper()))
@@ -178,21 +178,23 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         page = min(filters.page, pages[-1])
         found = db.execute(
             "SELECT id, item_code, village_code, status, applicant_id, created_at, due_date,"
-            f" due_approximate, window_code, clerk FROM applications WHERE {clause}"
+            f" due_approximate, window_code, clerk, rowid FROM applications WHERE {clause}"
             f" ORDER BY {WORKLIST_ORDER} LIMIT ? OFFSET ?",
             [*params, page_size, (page - 1) * page_size]).fetchall()
         rows = []
         counter = DayCounter(session.calendar(), [d for d in (_day(r[6]) for r in found) if d])
         names = {w.code: w.name for w in windows._windows(db)}
-        for app_id, item, village, status, applicant_id, created, due, approx, window, clerk in found:
+        seen = int(since_seen) if since_seen else None
+        for (app_id, item, village, status, applicant_id, created, due, approx, window, clerk,
+             arrived) in found:
             days_left, colour = _colour(counter, due, status)
             rows.append(Row(str(app_id), str(item), catalog_name(catalog, str(item)), str(village),
                             str(status), applicants.name_of(db, session.keys, applicant_id),
                             str(created), due, bool(approx), days_left, colour,
-                            bool(since_seen) and str(created) > since_seen,
+                            seen is not None and int(arrived) > seen,
                             names.get(str(window), str(window)), str(clerk)))
-        new_count = int(db.execute("SELECT COUNT(*) FROM applications WHERE created_at > ?",
-                                   [since_seen]).fetchone()[0]) if since_seen else 0
+        new_count = int(db.execute("SELECT COUNT(*) FROM applications WHERE rowid > ?",
+                                   [seen]).fetchone()[0]) if seen is not None else 0
         villages = sorted({str(r[0]) for r in db.execute(
             "SELECT village_code FROM peers WHERE role = 'village'")})
     items = sorted((e.code, e.name) for e in catalog.entries() if isinstance(e, ServiceItem))
@@ -204,7 +206,8 @@ def seen_key(name: str) -> str:
 
 
 def last_looked(session: Session) -> str:
-    """When this clerk last opened the worklist (kept in the store: it outlives a log-out)."""
+    """How far this clerk had seen at their last look ("" never; kept in the store: it outlives
+    a log-out). A number of arrival order, not a time: cases arrive many a second."""
     from storage import events
 
     with session.store.database.read() as db:
@@ -212,12 +215,14 @@ def last_looked(session: Session) -> str:
 
 
 def looked_now(session: Session) -> str:
+    """Remember how far this clerk has seen: the newest case's arrival number (rowid)."""
     from storage import events
 
-    stamp = now_iso()
     with session.store.database.write() as db:
-        events.meta_set(db, seen_key(session.operator.name), stamp)
-    return stamp
+        newest = str(int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM applications")
+                         .fetchone()[0]))
+        events.meta_set(db, seen_key(session.operator.name), newest)
+    return newest
 
 
 def catalog_name(catalog: Any, code: str) -> str:
