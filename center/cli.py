@@ -393,6 +393,28 @@ def attachment(ctx: Context) -> int:
     return 0
 
 
+def notice(ctx: Context) -> int:
+    """The decision notice of a completed or rejected case as an A4 PDF (audited as notice.printed).
+
+    The same builder and layout as the village's (sync/paper/decisions.py). The file is checked
+    before the PIN, written whole or not at all, and replaced only with --force.
+    """
+    from sync.paper.decisions import read_notice
+    from sync.paper.fonts import find_cjk_font
+    from sync.paper.pdf import render
+
+    out = _out_file(ctx.args.out, ctx.args.force)
+    session = _node(ctx).session
+    document = read_notice(session, ctx.args.id)
+    data = render([document], find_cjk_font())
+    _write_new(out, data, ctx.args.force)
+    session.log("notice.printed", document.reference, "cli")
+    ctx.emit({"ok": True, "id": document.reference, "kind": document.kind, "out": str(out),
+              "size": len(data)},
+             lambda: t("notice.written", title=document.title, id=document.reference, path=out))
+    return 0
+
+
 def _tagged(kind: str) -> Callable[[str], tuple[str, str]]:
     return lambda value: (kind, value)
 
@@ -531,6 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="写入的文件 the file to write")
     p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
     p.add_argument("--which", type=int, help="同一材料有多份扫描件时取第几份 which scan (1, 2, ...)")
+    p = add("notice", notice, "打印办结通知书或不予受理通知书（PDF）print a case's decision notice")
+    p.add_argument("id", help="办件编号 application number")
+    p.add_argument("--out", type=Path, required=True, help="写入的PDF文件 the PDF file to write")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
     p = add("accept", _decision("accepted"), "受理 accept")
     p.add_argument("id")
     p = add("request-correction", _decision("correction_requested"), "一次性告知补正 request correction")

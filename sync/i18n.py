@@ -151,6 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notice.rejected.date": {"zh": "决定日期：{day}", "en": "Decided on: {day}"},
     "notice.qr": {"zh": "扫描二维码核对办件编号：{id}", "en": "Scan to check the application number: {id}"},
     "notice.print": {"zh": "打印通知书", "en": "Print the decision notice"},
+    "notice.written": {"zh": "已写入{title}（{id}）：{path}", "en": "{title} ({id}) written: {path}"},
     "notice.not_decided": {
         "zh": "办件 {id} 尚未办结，也未作出不予受理决定，没有可打印的通知书",
         "en": "Case {id} is neither completed nor rejected: there is no decision notice to print",

@@ -82,21 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", command("show"), "办件详情 show one application")
     p.add_argument("id")
 
-    p = add("notice", command("notice"), "打印一次性告知书 print the one-time notice")
-    p.add_argument("code")
-    p.add_argument("--out", type=Path, help="写入文件 write to a file")
-    p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
-    p.add_argument("--print", dest="print_pdf", action="store_true",
-                   help="用默认打印机打印PDF print the PDF (CUPS lp)")
-    p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
-
-    p = add("receipt", command("receipt"), "打印收件回执 print the intake receipt")
-    p.add_argument("id")
-    p.add_argument("--out", type=Path, help="写入文件 write to a file")
-    p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
-    p.add_argument("--print", dest="print_pdf", action="store_true",
-                   help="用默认打印机打印PDF print the PDF (CUPS lp)")
-    p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
+    for name, subject, help_text in (
+            ("notice", "code", "打印一次性告知书 print the one-time notice"),
+            ("receipt", "id", "打印收件回执 print the intake receipt"),
+            ("decision-notice", "id", "打印办结通知书或不予受理通知书（决定到达后）"
+                                      " print the decision notice once the decision has arrived")):
+        p = add(name, command(name.replace("-", "_")), help_text)
+        p.add_argument(subject)
+        p.add_argument("--out", type=Path, help="写入文件 write to a file")
+        p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
+        p.add_argument("--print", dest="print_pdf", action="store_true",
+                       help="用默认打印机打印PDF print the PDF (CUPS lp)")
+        p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
 
     p = add("calendar", command("calendar_cmd"), "节假日与工作日 holiday tables and deadlines")
     p.add_argument("action", choices=["show", "import", "deadline"])

@@ -282,6 +282,17 @@ def receipt(ctx: Context) -> int:
     return code
 
 
+def decision_notice(ctx: Context) -> int:
+    """The 办结通知书 or 不予受理通知书 once the decision has arrived: the very lines the center prints."""
+    from sync.paper.decisions import read_notice
+
+    session = open_session(ctx)
+    doc = read_notice(session, ctx.args.id)
+    code = _output_document(ctx, {"id": doc.reference, "kind": doc.kind}, doc)
+    session.log("notice.printed", doc.reference, "cli")
+    return code
+
+
 def demo(ctx: Context) -> int:
     """A throw-away village point and township center on loopback, with a morning's work."""
     from village_agent import demo as demo_module

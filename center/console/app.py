@@ -379,7 +379,9 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
 
 def _page_modules() -> list[Any]:
     """The console's other page modules, each with `routes(kit)` (imported here: they import Kit)."""
-    return []
+    from center.console import notices
+
+    return [notices]
 
 
 def _lang_of(request: Request) -> str:

@@ -18,6 +18,7 @@ from forms.errors import UnknownItemError
 from forms.idnumber import normalize as normalize_id_number
 from storage.applications import Summary
 from storage.events import Event
+from sync.paper.decisions import notice_of
 from village_agent import printing, worklist
 from village_agent.app.base import BaseScreen
 from village_agent.i18n import due_text, event_text, status_text, t
@@ -218,6 +219,7 @@ class Detail:
     summary: Summary
     events: list[Event]
     receipt: printing.Document
+    notice: printing.Document | None = None  # 办结/不予受理通知书, once the decision has arrived
 
 
 class DetailScreen(BaseScreen):
@@ -226,6 +228,7 @@ class DetailScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "nav.back", id="detail.back"),
         Binding("r", "receipt", "detail.receipt", id="detail.receipt"),
+        Binding("n", "decision_notice", "notice.print", id="detail.decision_notice"),
         Binding("c", "correct", "detail.correct", id="detail.correct"),
         Binding("d", "deliver", "detail.deliver", id="detail.deliver"),
         Binding("g", "rate", "detail.rate", id="detail.rate"),
@@ -258,7 +261,8 @@ class DetailScreen(BaseScreen):
         summary, events = session.show(self.application_id)
         item = app.catalog.item(summary.item_code)
         return Detail(summary, events,
-                      printing.receipt_document(summary, events, item, session.store.info))
+                      printing.receipt_document(summary, events, item, session.store.info),
+                      notice_of(session, summary, events))
 
     def work_done(self, group: str, result: Any) -> None:
         if group == "deliver":
@@ -269,6 +273,9 @@ class DetailScreen(BaseScreen):
         if group == "rate":
             self.notify(t("rate.saved"), timeout=4)
             self.load()
+            return
+        if group == "notice":
+            self.show_printout(result)
             return
         assert isinstance(result, Detail)
         self.detail = result
@@ -310,6 +317,8 @@ class DetailScreen(BaseScreen):
         """Casework keys show in the footer only when the case is at that step."""
         wanted = {"correct": ("correction_requested",), "deliver": worklist.HAND_OVER,
                   "rate": ("delivered",)}.get(action)
+        if action == "decision_notice":
+            return self.detail is not None and self.detail.notice is not None
         if wanted is None:
             return True
         return self.detail is not None and self.detail.summary.status in wanted
@@ -376,11 +385,27 @@ class DetailScreen(BaseScreen):
 
     def action_receipt(self) -> None:
         if self.detail is not None:
-            from village_agent.app.printout import PrintoutScreen
+            self.show_printout(self.detail.receipt)
 
-            self.app.push_screen(PrintoutScreen(t("receipt.title", id=self.application_id),
-                                                [self.detail.receipt], button=t("nav.back"),
-                                                ident="receipt"))
+    def action_decision_notice(self) -> None:
+        """The decision's notice, as the center prints it; showing it is audited (it names the
+        applicant), so it is recorded in a worker first."""
+        if self.detail is not None and self.detail.notice is not None:
+            self.print_notice(self.detail.notice)
+
+    @work(thread=True, group="notice", exit_on_error=False, description="audit the notice")
+    def print_notice(self, notice: printing.Document) -> printing.Document:
+        self.village.require_session().log("notice.printed", notice.reference, "app")
+        return notice
+
+    def show_printout(self, document: printing.Document) -> None:
+        from village_agent.app.printout import PrintoutScreen
+
+        title = (t("receipt.title", id=self.application_id) if document.kind == "receipt"
+                 else f"{document.title} · {document.reference}")
+        self.app.push_screen(PrintoutScreen(title, [document], button=t("nav.back"),
+                                            ident="receipt" if document.kind == "receipt"
+                                            else "decision"))
 
     def action_back(self) -> None:
         self.dismiss(None)
