@@ -537,3 +537,20 @@ def m013_windows(db: Database) -> None:
     if first is not None:
         db.execute("UPDATE operators SET role = 'manager' WHERE name = ?", [first[0]])
         audit.append(db, "", "operator.role", first[0], "clerk -> manager (m013_windows)")
+
+
+@migrations()
+def m014_outbox_chunked(db: Database) -> None:
+    """Which filed events have had their scans cut into chunks, so a submit reads only new ones.
+
+    Outbox rows stay (as `done`) after they are acknowledged, and finding the scans still to
+    chunk opened every filed event of the store's history on every submit. Rows are marked
+    once every scan they list is in chunk rows; rows from before this version are looked at
+    once more (their manifests are sealed: no key here) and marked then.
+    """
+    _run(db, """
+        ALTER TABLE outbox ADD COLUMN chunked INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_to_chunk ON outbox(event_id) WHERE kind = 'event' AND chunked = 0;
+        CREATE INDEX outbox_chunks_of ON outbox(application_id, attachment)
+            WHERE kind = 'attachment_chunk'
+        """)

@@ -143,24 +143,47 @@ def mark_sealed(database: Database, sealed: Iterable[tuple[int, bytes, str, str]
 
 
 def attachments_to_chunk(database: Database, keys: Keys) -> list[tuple[str, str, dict[str, Any], bytes]]:
-    """(application id, item code, manifest entry, content) for each scan not yet cut into chunks."""
+    """(application id, item code, manifest entry, content) for each scan not yet cut into chunks.
+
+    Only filed events not yet marked `chunked` are opened: a row is marked once every scan
+    it lists is in chunk rows (so the cost of a submit does not grow with the store's history).
+    A row whose scans are returned now is marked at the next call, after the caller has
+    committed their chunks: a crash in between chunks them again, it never loses them.
+    """
     from storage.attachments import load
 
+    filed = ("submitted", "corrected", "inspection_recorded")
     out = []
+    finished: list[int] = []
     with database.read() as db:
         rows = db.execute(
-            "SELECT e.application_id, e.device_id, e.seq, e.payload, a.item_code FROM outbox o"
-            " JOIN events e ON e.id = o.event_id JOIN applications a ON a.id = e.application_id"
-            " WHERE o.kind = 'event'"
-            " AND e.type IN ('submitted', 'corrected', 'inspection_recorded')").fetchall()
-        done = {(r[0], r[1]) for r in db.execute(
-            "SELECT DISTINCT application_id, attachment FROM outbox WHERE kind = 'attachment_chunk'")}
-        for app_id, device_id, seq, token, item_code in rows:
+            "SELECT o.seq, e.application_id, e.device_id, e.seq, e.payload, a.item_code, e.type"
+            " FROM outbox o JOIN events e ON e.id = o.event_id"
+            " JOIN applications a ON a.id = e.application_id"
+            " WHERE o.kind = 'event' AND o.chunked = 0").fetchall()
+        wanted = {r[1] for r in rows if r[6] in filed}
+        done: set[tuple[str, str]] = set()
+        for app_id in wanted:
+            done |= {(app_id, str(r[0])) for r in db.execute(
+                "SELECT DISTINCT attachment FROM outbox WHERE kind = 'attachment_chunk'"
+                " AND application_id = ?", [app_id])}
+        for outbox_seq, app_id, device_id, seq, token, item_code, kind in rows:
+            if kind not in filed:
+                finished.append(outbox_seq)
+                continue
             payload = keys.open_json(token, events.event_aad(device_id, seq))
+            owed = False
             for entry in payload.get("attachments", []):
                 if (app_id, entry["address"]) not in done:
                     out.append((app_id, item_code, entry, load(db, keys, entry["address"])))
                     done.add((app_id, entry["address"]))
+                    owed = True
+            if not owed:  # every scan it lists is in chunk rows already
+                finished.append(outbox_seq)
+    if finished:
+        with database.write() as db:
+            for outbox_seq in finished:
+                db.execute("UPDATE outbox SET chunked = 1 WHERE seq = ?", [outbox_seq])
     return out
 
 
@@ -354,6 +377,8 @@ def renumber_clashes(database: Database, keys: Keys, operator: str) -> list[Rena
             db.execute("DELETE FROM outbox WHERE kind = 'attachment_chunk' AND application_id = ?"
                        " AND attachment = ?", (app, address))
         chunks -= {r[0] for r in db.execute("SELECT seq FROM outbox WHERE kind = 'attachment_chunk'")}
+        # Scans whose chunks went are cut again: look at every filed event once more (rare).
+        db.execute("UPDATE outbox SET chunked = 0 WHERE kind = 'event'")
         events.retire(db, seqs | chunks)
         device.save()
     return [Renamed(old, new) for old, new in new_ids.items()]
