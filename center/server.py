@@ -80,9 +80,10 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
         except proof.ProofError as exc:
             extra = {} if exc.next_counter is None else {"next_counter": exc.next_counter}
             return _error(401, exc.reason, exc.zh, **extra)
+        # Proved: the device was here (last contact, even with nothing to send) and the skew
+        # figure is its own.
         skew = clock.offset_ms(request.headers.get(clock.REQUEST_HEADER))
-        if skew is not None:  # proved: the figure is the device's own
-            await anyio.to_thread.run_sync(_record_skew, node, device, skew)
+        await anyio.to_thread.run_sync(_seen, node, device, skew)
         return device, cursor
 
     async def status(request: Request) -> Response:
@@ -140,9 +141,11 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
     return Starlette(routes=routes)
 
 
-def _record_skew(node: Node, device: str, skew_ms: int) -> None:
+def _seen(node: Node, device: str, skew_ms: int | None) -> None:
     with node.session.store.database.write() as db:
-        syncstate.record_skew(db, device, skew_ms)
+        syncstate.touch_peer(db, device, None)
+        if skew_ms is not None:
+            syncstate.record_skew(db, device, skew_ms)
 
 
 def _error(code: int, kind: str, zh: str, **extra: Any) -> JSONResponse:

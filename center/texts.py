@@ -23,8 +23,8 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{decision}: {id}; the village point gets it at its next sync",
     },
     "center.init_done": {
-        "zh": "已建立{center}：{name}（{code}），窗口工作人员 {operator}，指纹 {fingerprint}",
-        "en": "Created {center}: {name} ({code}), clerk {operator}, fingerprint {fingerprint}",
+        "zh": "已建立{center}：{name}（{code}），中心负责人 {operator}，指纹 {fingerprint}",
+        "en": "Created {center}: {name} ({code}), center manager {operator}, fingerprint {fingerprint}",
     },
     "center.reason_format": {
         "zh": "--{option} 应写成 名称=理由，如 --field bank_name=开户行名称有误（收到：{value}）",
@@ -241,6 +241,7 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
     "console.nav.alarms": {"zh": "告警", "en": "Alarms"},
     "console.nav.devices": {"zh": "设备", "en": "Devices"},
     "console.nav.staff": {"zh": "窗口与人员", "en": "Windows and staff"},
+    "console.nav.me": {"zh": "我的在岗状态", "en": "My status"},
     "console.nav.enroll": {"zh": "设备登记码", "en": "Enrollment codes"},
     "console.nav.publish": {"zh": "发布事项与日历", "en": "Publish catalog and calendar"},
     "console.manager_only": {

@@ -183,8 +183,9 @@ def claim_for_decision(db: sqlite_utils.Database, keys: Keys, application_id: st
     """
     current = desk(db, application_id)
     me = _operator(db, operator)
-    if me is None:
-        return ""  # the store's own checks refuse inactive operators; nothing to add
+    if me is None:  # disabled since they logged in (a console session may still be open)
+        raise NotPermitted(f"operator {operator!r} is disabled",
+                           f"操作员“{operator}”已停用，不能办理。请联系中心负责人")
     role, my_window, _, _ = me
     if current.clerk == operator:
         return ""

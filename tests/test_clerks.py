@@ -196,8 +196,6 @@ def test_service_center_init_makes_the_first_operator_the_manager(tmp_path: Path
     assert roles(tmp_path / "township") == {CLERK: ("manager", True)}
 
 
-@pytest.mark.xfail(strict=True, reason="center.init_done (center/texts.py) still calls the first "
-                   "operator 窗口工作人员; since m013 they are the 中心负责人")
 def test_service_center_init_names_the_first_operator_as_the_manager(tmp_path: Path) -> None:
     made = run("service-center", tmp_path / "county", "init", "--level", "county", "--code",
                COUNTY_CODE, "--name", "资兴市政务服务中心", "--operator", CLERK)

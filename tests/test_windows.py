@@ -226,3 +226,18 @@ def test_a_case_sealed_before_the_county_was_known_is_not_passed_up(
         assert syncstate.alarms(township_session.store.database) == before
     township_session.store.close()
     county_session.store.close()
+
+
+def test_a_clerk_disabled_after_logging_in_decides_nothing(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
+) -> None:
+    township, township_url, _, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    app_id = _file(session, catalog, TOWNSHIP_ONLY)
+    assert sync_once(session.store, session=session).ok
+    staff = _staff(township)  # A is logged in
+    township.session.disable_operator(A)
+    with pytest.raises(ingest.DecisionError) as refused:
+        ingest.decide(staff[A], app_id, "accepted", {})
+    assert "已停用" in refused.value.zh
+    assert statuses(township.session)[app_id] == "received"

@@ -118,6 +118,9 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             clerk = console.sessions.get(request.cookies.get(COOKIE))
             if clerk is None:
                 return to_login(request)
+            if not await anyio.to_thread.run_sync(active, clerk.name):
+                console.sessions.close(clerk.token)  # disabled since they logged in
+                return to_login(request)
             if request.method == "POST":
                 form = await request.form()
                 if not same(str(form.get("csrf", "")), clerk.csrf):
@@ -126,6 +129,11 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             return await handler(request, clerk)
 
         return run
+
+    def active(name: str) -> bool:
+        with console.store.database.read() as db:
+            row = db.execute("SELECT active FROM operators WHERE name = ?", [name]).fetchone()
+        return bool(row and row[0])
 
     def manager_only(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def managed(request: Request, clerk: ClerkSession) -> Response:

@@ -127,7 +127,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
     A search by name is the exception: names are sealed, so it opens every applicant's.
     """
     since, until = _parse_day(filters.since, "起始"), _parse_day(filters.until, "截止")
-    where, params = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
     for column, value in (("status", filters.status), ("item_code", filters.item),
                           ("village_code", filters.village)):
         if value:

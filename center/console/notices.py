@@ -8,6 +8,7 @@ written to the center's disk: it carries the applicant's name. Each opening is a
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import quote
 
 import anyio
@@ -22,6 +23,10 @@ from sync.i18n import t_in
 from sync.paper.decisions import NotDecided, read_notice
 from sync.paper.document import Document
 
+# Laying out a notice loads the CJK font (about 180 MB while it renders): one at a time, so
+# a hall of windows printing at once queues for seconds instead of exhausting a small PC.
+RENDERS = threading.BoundedSemaphore(1)
+
 
 def routes(kit: Kit) -> list[BaseRoute]:
     async def notice_pdf(request: Request, clerk: ClerkSession) -> Response:
@@ -32,7 +37,8 @@ def routes(kit: Kit) -> list[BaseRoute]:
             from sync.paper.pdf import render
 
             document = read_notice(clerk.session, app_id, lang=clerk.lang)
-            data = render([document], find_cjk_font())
+            with RENDERS:
+                data = render([document], find_cjk_font())
             clerk.session.log("notice.printed", document.reference, "console")
             return document, data
 
