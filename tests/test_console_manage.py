@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -31,28 +29,13 @@ from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.helpers import db_path
-from tests.sync_helpers import CLERK, CLERK_PIN, statuses
+from tests.sync_helpers import CLERK, statuses
+from tests.test_console import _token, log_in
 from village_agent import intake
 
 A, B, C = "王建国", "赵丽", "钱明"
 PINS = {A: "730192", B: "730293", C: "730394"}
 ITEM = "MZ-GLJT"  # 高龄津贴: a 民政 item the township decides
-
-
-def _token(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert found, f"no {name} in the page"
-    return found.group(1)
-
-
-@contextmanager
-def log_in(url: str, name: str = CLERK, pin: str = CLERK_PIN) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=True) as client:
-        page = client.get("/console/login")
-        got = client.post("/console/login", data={"login_token": _token(page.text, "login_token"),
-                                                  "name": name, "pin": pin})
-        assert got.status_code == 200 and "/console/login" not in str(got.url), got.text
-        yield client
 
 
 def _csrf(client: httpx.Client) -> str:
