@@ -6,17 +6,48 @@ village believes only the county's key.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from forms.catalog import catalog_files
-from forms.errors import FormsError
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from forms.catalog import Catalog, catalog_files, catalog_from_files
+from forms.errors import CatalogError, FormsError
 from forms.workdays import YearTable
 from storage import audit, catalogs, syncstate
+from storage.errors import InvalidRequest
 from sync import signed
 from sync.node import Node
 from sync.releases import PublishError, install_catalog, pack_files
+
+
+class ReleaseRefused(InvalidRequest):
+    """A catalog release (a folder's files or an upload's) that does not load: nothing is signed.
+
+    `file` names the file at fault ('' when the release as a whole is, e.g. it has no items);
+    `detail` is the loader's complaint, which starts with that file's name.
+    """
+
+    def __init__(self, file: str, detail: str) -> None:
+        super().__init__(f"catalog release refused: {detail}", f"事项目录有错误，未安装：{detail}")
+        self.file = file
+        self.detail = detail
+
+
+def read_calendar(name: str, data: bytes) -> YearTable:
+    """A year's table from a file's bytes, read as `YearTable.from_file` reads the file
+    publish-calendar is given (text-mode newlines too); CatalogError naming the file."""
+    try:
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        return YearTable.from_mapping(tomllib.loads(text), name)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{name}: cannot read the table ({exc})") from None
 
 
 def publish_calendar(node: Node, table: YearTable) -> int:
@@ -49,22 +80,53 @@ def pass_down_at_township(node: Node, raw: bytes, body: dict[str, Any]) -> None:
 # ---- the catalog ---------------------------------------------------------------------------------
 
 
+def check_release(files: Mapping[str, bytes]) -> Catalog:
+    """The check-and-load step of publishing, for a folder's files and an upload's alike.
+
+    Strict, as every node's install is: unknown keys, bad types, a code that is not its file's
+    name, a file that is not CODE.toml are refused with a `ReleaseRefused` naming the file.
+    """
+    try:
+        return catalog_from_files(files)
+    except FormsError as exc:
+        detail = str(exc)
+        named = detail.split(": ", 1)[0]
+        raise ReleaseRefused(named if named in files else "", detail) from None
+
+
 def publish_catalog(node: Node, directory: Path) -> tuple[int, int, str]:
     """County: check a catalog folder strictly, sign it as the next release, use it here, send it down.
 
     Returns (serial, townships queued, catalog version). A malformed file stops
     everything with its name; nothing is signed or queued.
     """
-    if node.kind != "county":
-        raise PublishError("only the county publishes the catalog", "事项目录只能由县级中心发布")
+    _county_only(node)
     try:
         files = catalog_files(directory)
     except FormsError as exc:
         raise PublishError(str(exc), f"找不到事项目录文件夹或其中没有事项文件：{directory}") from None
-    catalog = catalogs.check_files(files)
+    return publish_catalog_files(node, files)
+
+
+def publish_catalog_files(node: Node, files: Mapping[str, bytes], *,
+                          expect_serial: int | None = None) -> tuple[int, int, str]:
+    """County: publish a release given as {file name: bytes} (a folder's, or the console's upload).
+
+    `expect_serial` is the release in force when the release was previewed: if another was
+    published since, nothing is, inside the same write transaction (the preview was of a
+    different change). Returns (serial, townships queued, catalog version).
+    """
+    _county_only(node)
+    files = dict(files)
+    catalog = check_release(files)
     database = node.session.store.database
     with database.write() as db:
-        serial = catalogs.installed_serial(db) + 1
+        current = catalogs.installed_serial(db)
+        if expect_serial is not None and current != expect_serial:
+            raise PublishError(
+                f"release {current} was published after the preview of {expect_serial}",
+                f"预览之后已有新的事项目录发布（现为第{current}版），本次未发布。请重新上传并预览")
+        serial = current + 1
         published = datetime.now(timezone.utc).isoformat(timespec="seconds")
         record = signed.sign("catalog", {
             "serial": serial, "version": catalog.version, "published_at": published,
@@ -77,6 +139,11 @@ def publish_catalog(node: Node, directory: Path) -> tuple[int, int, str]:
         audit.append(db, node.session.operator.name, "catalog.publish", str(serial),
                      catalog.version, node.session.keys)
     return serial, len(townships), catalog.version
+
+
+def _county_only(node: Node) -> None:
+    if node.kind != "county":
+        raise PublishError("only the county publishes the catalog", "事项目录只能由县级中心发布")
 
 
 def catalog_at_township(node: Node, raw: bytes, body: dict[str, Any]) -> bool:

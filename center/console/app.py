@@ -387,9 +387,9 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
 
 def _page_modules() -> list[Any]:
     """The console's other page modules, each with `routes(kit)` (imported here: they import Kit)."""
-    from center.console import manage, notices
+    from center.console import manage, notices, publishing
 
-    return [notices, manage]
+    return [notices, manage, publishing]
 
 
 def _lang_of(request: Request) -> str:
