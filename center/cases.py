@@ -168,7 +168,8 @@ def _section(filed: dict[str, Any], key: str) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _local(stamp: str) -> str:
+def local_time(stamp: str) -> str:
+    """A stored UTC stamp on this center's clock."""
     try:
         return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
@@ -388,7 +389,7 @@ def read_case(session: Session, application_id: str, *, lang: str | None = None,
             role, who = "", ""
             place = t_in(lang, "center.by.device", device=event.device_id[:6].upper())
         by = t_in(lang, "center.by.person", place=place, person=who) if who else place
-        timeline.append(Step(event.type, event.recorded_at, _local(event.recorded_at), role,
+        timeline.append(Step(event.type, event.recorded_at, local_time(event.recorded_at), role,
                              place, who, by, _what(event, entry, lang), event.device_id))
 
     if audit:

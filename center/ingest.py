@@ -222,7 +222,7 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         if outcome == "store" and header.kind in ("event", "attachment_chunk"):
             county = node.upstream("county") if node.kind == "township" else None
             if county is not None and (header.get("owner") == "county"
-                                       or _passed_up(db, str(header.get("app")))):
+                                       or passed_up(db, str(header.get("app")))):
                 # Passed on unchanged: we cannot and need not re-sign the village's words.
                 db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
                            " VALUES (?, ?, ?, ?, ?)",
@@ -422,7 +422,7 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
                    (village_code, app_id))
     _assemble_waiting(node, db, header.sender, app_id)
     if body["type"] in ("submitted", "corrected", "inspection_recorded") and not (
-            node.kind == "township" and _passed_up(db, app_id)):  # the county receives it then
+            node.kind == "township" and passed_up(db, app_id)):  # the county receives it then
         # The promised clock starts from our receipt, never from the village's clock.
         received = date.today()
         limit = time_limit(str(body.get("item_code", "")), node.session.store.catalog())
@@ -541,7 +541,7 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
                 f"{application_id} changed since the page was drawn",
                 f"办件 {application_id} 在您打开后已有新的办理记录（可能是其他工作人员刚刚办理），"
                 "本次操作未记录。请刷新页面查看最新情况后再办理")
-        if _passed_up(db, application_id) and node.kind == "township":
+        if passed_up(db, application_id) and node.kind == "township":
             raise DecisionError(f"{application_id} was forwarded to the county",
                                 f"办件 {application_id} 已转报县级中心办理，由县级作出决定")
         if row[0] not in DECISIONS[decision]:
@@ -582,7 +582,7 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
         return _decide_in(node, db, application_id, decision, body, village, row[1])
 
 
-def _passed_up(db: sqlite_utils.Database, application_id: str) -> bool:
+def passed_up(db: sqlite_utils.Database, application_id: str) -> bool:
     """A township case it forwarded to the county: from then on the county decides it."""
     return db.execute("SELECT 1 FROM events WHERE application_id = ? AND type = 'forwarded'"
                       " LIMIT 1", [application_id]).fetchone() is not None

@@ -70,6 +70,11 @@ def _windows(db: sqlite_utils.Database) -> list[Window]:
             for c, n, d in db.execute("SELECT code, name, departments FROM windows ORDER BY code")]
 
 
+def names(db: sqlite_utils.Database) -> dict[str, str]:
+    """Window code -> its name."""
+    return {w.code: w.name for w in _windows(db)}
+
+
 def check_code(code: str) -> str:
     code = code.strip().upper()
     if not code or len(code) > 12 or not set(code) <= _CODE_CHARS:

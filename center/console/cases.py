@@ -184,7 +184,7 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
             [*params, page_size, (page - 1) * page_size]).fetchall()
         rows = []
         counter = DayCounter(session.calendar(), [d for d in (_day(r[6]) for r in found) if d])
-        names = {w.code: w.name for w in windows._windows(db)}
+        names = windows.names(db)
         seen = int(since_seen) if since_seen else None
         for (app_id, item, village, status, applicant_id, created, due, approx, window, clerk,
              arrived) in found:
@@ -286,7 +286,7 @@ ACTION_TEXT = {"assigned": "console.desk.assigned", "taken": "console.desk.taken
 def read(session: Session, application_id: str, audit: bool = True, lang: str = "zh",
          kind: str = "township") -> CasePage:
     """One case for the case page; the view is audited (查询留痕) unless `audit` is False."""
-    from center.ingest import DECISIONS
+    from center import ingest
 
     try:
         case = center_cases.read_case(session, application_id, lang=lang, audit=audit,
@@ -300,11 +300,10 @@ def read(session: Session, application_id: str, audit: bool = True, lang: str = 
     me = session.operator
     with database.read() as db:
         desk = windows.desk(db, case.id)
-        names = {w.code: w.name for w in windows._windows(db)}
+        names = windows.names(db)
         away = {str(n): str(s) for n, s in db.execute(
             "SELECT name, standin FROM operators WHERE away = 1 AND active = 1")}
-        passed_up = db.execute("SELECT 1 FROM events WHERE application_id = ? AND type = 'forwarded'",
-                               [case.id]).fetchone() is not None
+        passed_up = ingest.passed_up(db, case.id)
         staff = [str(r[0]) for r in db.execute(
             "SELECT name FROM operators WHERE active = 1 AND role IN ('clerk', 'manager') ORDER BY id")]
     steps = [(s.recorded_at, s.local_time, s.by, s.what) for s in case.timeline]
@@ -313,10 +312,10 @@ def read(session: Session, application_id: str, audit: bool = True, lang: str = 
                     clerk=a.clerk or "—")
         if a.note:
             what += t_in(lang, "center.sep.clause") + a.note
-        steps.append((a.at, center_cases._local(a.at), a.by or t_in(lang, "console.desk.system"), what))
+        steps.append((a.at, center_cases.local_time(a.at), a.by or t_in(lang, "console.desk.system"), what))
     steps.sort(key=lambda s: s[0])
     note = ""
-    possible = [d for d in DECISIONS if case.status in DECISIONS[d]]
+    possible = [d for d in ingest.DECISIONS if case.status in ingest.DECISIONS[d]]
     if "forwarded" in possible and not (kind == "township" and entry is not None and entry.passes_up):
         possible.remove("forwarded")
     mine = desk.clerk in ("", me.name) or away.get(desk.clerk) == me.name
