@@ -15,12 +15,14 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from forms import priority
 from forms.model import FieldSpec, ServiceItem
 from storage import events as store_events
+from storage import owed as owed_table
 from storage.errors import InvalidRequest, NotFound
 from storage.store import Session
 from sync.corrections import parse_reasons
-from sync.i18n import language, status_in, t_in
+from sync.i18n import language, priority_words, status_in, t_in
 
 # Statuses in which the promised date still runs (a working-day count is shown).
 OPEN = frozenset({"submitted", "received", "accepted", "correction_requested", "forwarded"})
@@ -47,8 +49,10 @@ class Material:
     name: str
     state: str  # provided | commitment (告知承诺) | missing (容缺), as filed
     state_text: str
-    owed: bool  # missing (容缺) and not supplied since
-    supplied_on: str | None  # when a missing material was supplied, if it was
+    owed: bool  # missing (容缺) or signed for (告知承诺), and not supplied since
+    supplied_on: str | None  # when an owed material was supplied, if it was
+    due_date: str | None = None  # when an owed material is due (our calendar)
+    overdue: bool = False  # owed and past its due date
 
 
 @dataclass(frozen=True)
@@ -100,11 +104,18 @@ class Case:
     attachments: tuple[Attachment, ...]
     timeline: tuple[Step, ...]
     last_event: int  # the newest event's row id (what `ingest.decide(expect_last=)` compares)
+    priority: tuple[str, ...] = ()  # 绿色通道 grounds the village filed (forms/priority.py)
+    priority_text: str = ""  # 绿色通道（老、残）, in the reader's language; "" for everyone else
 
     @property
     def owed(self) -> tuple[Material, ...]:
-        """Materials still to be handed in (容缺 not yet supplied)."""
+        """Materials still to be handed in (容缺 or 告知承诺 not yet supplied)."""
         return tuple(m for m in self.materials if m.owed)
+
+    @property
+    def had_commitment(self) -> bool:
+        """Filed with a signed commitment in place of a material: a false one revokes the result."""
+        return any(m.state == "commitment" for m in self.materials)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -122,7 +133,8 @@ def _lang(lang: str | None) -> str:
     return lang if lang in ("zh", "en") else language()
 
 
-def _entry_of(session: Session, code: str, version: str) -> ServiceItem | None:
+def filed_item(session: Session, code: str, version: str) -> ServiceItem | None:
+    """The item at the version filed, else as in force here, else None (unknown here)."""
     pinned = session.store.catalog_entry(code, version)
     if isinstance(pinned, ServiceItem):
         return pinned
@@ -256,6 +268,8 @@ def _what(event: store_events.Event, entry: ServiceItem | None, lang: str) -> st
         return t_in(lang, "center.event.rejected", reason=str(p.get("reason") or "—"))
     if kind == "completed":
         return t_in(lang, "center.event.completed", result=str(p.get("result") or "—"))
+    if kind == "revoked":
+        return t_in(lang, "center.event.revoked", reason=str(p.get("reason") or "—"))
     if kind == "delivered":
         how = str(p.get("how") or "in_person")
         how_text = t_in(lang, f"center.how.{how}") if how in ("in_person", "family",
@@ -318,14 +332,17 @@ def read_case(session: Session, application_id: str, *, lang: str | None = None,
     filed: dict[str, Any] = {}
     version = summary.item_version
     supplied: dict[str, str] = {}
+    grounds: tuple[str, ...] = ()
     for event in history:
+        if event.type == "submitted":  # the grounds travel with the filing, not its corrections
+            grounds = priority.of_filing(event.payload or {})
         if event.type in FILED:
             filed = event.payload or {}
             version = str(filed.get("item_version") or version)
         elif event.type == "material_supplied" and event.payload.get("material"):
             supplied[str(event.payload["material"])] = str(
                 event.payload.get("supplied_on") or event.recorded_at[:10])
-    entry = _entry_of(session, summary.item_code, version)
+    entry = filed_item(session, summary.item_code, version)
     specs = {f.name: f for f in entry.fields} if entry is not None else {}
 
     person: dict[str, Any] = _section(filed, "applicant")
@@ -347,17 +364,30 @@ def read_case(session: Session, application_id: str, *, lang: str | None = None,
     states: dict[str, Any] = _section(filed, "materials")
     codes = [m.code for m in entry.materials] if entry is not None else []
     codes += sorted(c for c in states if c not in codes)
+    with session.store.database.read() as db:
+        tracked = {o.material: o for o in owed_table.of_case(db, app_id)}
+    today = date.today()
     materials = []
     for code in codes:
         if code not in states:
             continue
         state = str(states[code])
         text = (t_in(lang, f"center.material.{state}") if state in MATERIAL_STATES else state)
-        owed = state == "missing" and code not in supplied
-        if state == "missing" and not owed:
-            text = t_in(lang, "center.material.supplied", on=supplied[code])
-        materials.append(Material(code, _material_name(entry, code), state, text, owed,
-                                  supplied.get(code)))
+        row = tracked.get(code)
+        on = row.supplied_on if row is not None and row.supplied_on else supplied.get(code)
+        owed = state in owed_table.OWED_STATES and on is None
+        late = False
+        if state in owed_table.OWED_STATES and on is not None:
+            text = t_in(lang, "center.material.supplied" if state == "missing"
+                        else "center.material.commitment_supplied", on=on)
+        elif owed and row is not None:
+            late = row.overdue(today) and summary.status not in owed_table.NOT_OWING
+            text = t_in(lang, f"center.material.{state}_owed",
+                        due=_due(row.due_date, row.due_approximate, lang))
+            if late:
+                text += t_in(lang, "center.material.overdue")
+        materials.append(Material(code, _material_name(entry, code), state, text, owed, on,
+                                  row.due_date if row is not None else None, late))
 
     with session.store.database.read() as db:
         scans = _attachments(session, db, app_id, entry, history)
@@ -403,7 +433,9 @@ def read_case(session: Session, application_id: str, *, lang: str | None = None,
         due_text=_due_text(summary.due_date, summary.due_approximate, lang),
         days_left=_days_left(session, summary.due_date, summary.status),
         applicant=tuple(applicant), fields=tuple(fields), materials=tuple(materials),
-        attachments=tuple(scans), timeline=tuple(timeline), last_event=last,
+        attachments=tuple(scans), timeline=tuple(timeline), last_event=last, priority=grounds,
+        priority_text=t_in(lang, "priority.grounds", grounds=priority_words(grounds, lang))
+        if grounds else "",
     )
 
 
@@ -424,7 +456,7 @@ def attachments_of(session: Session, application_id: str, material: str, *,
     summary, history = session.show(app_id)
     version = next((str(e.payload["item_version"]) for e in reversed(history)
                     if e.type in FILED and e.payload.get("item_version")), summary.item_version)
-    entry = _entry_of(session, summary.item_code, version)
+    entry = filed_item(session, summary.item_code, version)
     with session.store.database.read() as db:
         scans = _attachments(session, db, app_id, entry, history)
     wanted = material.strip()
@@ -475,7 +507,7 @@ def open_by_address(session: Session, application_id: str, address: str, *,
 
     app_id = _known(session, application_id, language())
     summary, history = session.show(app_id)
-    entry = _entry_of(session, summary.item_code, summary.item_version)
+    entry = filed_item(session, summary.item_code, summary.item_version)
     with session.store.database.read() as db:
         found = [a for a in _attachments(session, db, app_id, entry, history) if a.address == address]
         if not found:

@@ -14,7 +14,7 @@ from storage.operators import manager_role
 from storage.store import Store
 from sync import cli as commands
 from sync.cli import Context, dispatch, kdf_for_tests_or_default, open_session
-from sync.i18n import due_text, status_text, t, t_in
+from sync.i18n import due_text, language, status_text, t, t_in
 
 
 def _node(ctx: Context) -> Any:
@@ -252,11 +252,19 @@ def revoke(ctx: Context) -> int:
 
 
 def applications(ctx: Context) -> int:
+    from sync.items import decided_at
+
     node = _node(ctx)
-    rows = node.session.list(status=ctx.args.status)
-    ctx.emit([{**r.as_dict(), "status_text": status_text(r.status, node.kind)} for r in rows],
+    rows = node.session.list(status=ctx.args.status, priority_first=True)  # 绿色通道 first
+    catalog = node.session.store.catalog()
+    # 放权下沉: cases the village decided, filed here for supervision (counted like the rest).
+    village = {r.id for r in rows if decided_at(r.item_code, catalog) == "village"}
+    ctx.emit([{**r.as_dict(), "status_text": status_text(r.status, node.kind),
+               "decided_at": "village" if r.id in village else node.kind} for r in rows],
              lambda: "\n".join(f"{r.id}  {r.item_code:<10} {status_text(r.status, node.kind):<6}"
                                f" {r.applicant_name or '—':<6} "
+                               + (t("priority.badge") + " " if r.priority else "")
+                               + (t("center.village_decided_badge") + " " if r.id in village else "")
                                + t("center.due", due=due_text(r.due_date, r.due_approximate))
                                for r in rows)
              or t("list.empty"))
@@ -283,6 +291,8 @@ def show_text(case: Any) -> str:
                version=case.item_version),
              t("center.show.village", village=case.village_code or "—"),
              t("center.show.status", status=case.status_text), due]
+    if case.priority_text:
+        lines.append(case.priority_text)
     if case.due_approximate:
         lines.append(t("center.show.approximate"))
 
@@ -404,8 +414,10 @@ def notice(ctx: Context) -> int:
     from sync.paper.pdf import render
 
     out = _out_file(ctx.args.out, ctx.args.force)
+    from sync.receipts import vouch
+
     session = _node(ctx).session
-    document = read_notice(session, ctx.args.id)
+    document = vouch(session, read_notice(session, ctx.args.id))  # signed by this center
     data = render([document], find_cjk_font())
     _write_new(out, data, ctx.args.force)
     session.log("notice.printed", document.reference, "cli")
@@ -413,6 +425,18 @@ def notice(ctx: Context) -> int:
               "size": len(data)},
              lambda: t("notice.written", title=document.title, id=document.reference, path=out))
     return 0
+
+
+def check_receipt(ctx: Context) -> int:
+    """Whether a receipt's or notice's code is genuine, who issued it, and whether it matches the
+    case held here (audited as receipt.checked). Exit 0 genuine, 4 not."""
+    from sync.cli import EXIT_VERIFY
+    from sync.receipts import check, checked_lines
+
+    session = _node(ctx).session
+    checked = check(session.store, " ".join(ctx.args.text), session)
+    ctx.emit(checked.as_dict(), lambda: "\n".join(checked_lines(checked)))
+    return 0 if checked.verdict.outcome == "genuine" else EXIT_VERIFY
 
 
 def _tagged(kind: str) -> Callable[[str], tuple[str, str]]:
@@ -447,7 +471,7 @@ def _decision(kind: str) -> Callable[[Context], int]:
         body: dict[str, Any] = {}
         if kind == "correction_requested":
             body["reasons"] = correction_reasons(ctx.args.reasons_given or [])
-        elif kind == "rejected":
+        elif kind in ("rejected", "revoked"):
             body["reason"] = "；".join(ctx.args.reason)
         elif kind == "completed":
             body["result"] = ctx.args.result
@@ -498,8 +522,15 @@ def list_windows(ctx: Context) -> int:
 def alarms(ctx: Context) -> int:
     node = _node(ctx)
     rows = syncstate.alarms(node.session.store.database)
-    ctx.emit(rows, lambda: "\n".join(f"{a['at']}  {a['kind']}  {a['sender']}  #{a['seq']}"
-                                     for a in rows) or t("center.no_alarms"))
+
+    def line(a: dict[str, Any]) -> str:
+        # What it means and what to do, as the console's alarm list says it.
+        from center.console.cases import alarm_meaning
+
+        what, do = alarm_meaning(str(a["kind"]), language(), str(a["detail"] or ""))
+        return f"{a['at']}  {a['kind']}  {a['sender']}  #{a['seq']}  {what}  {do}"
+
+    ctx.emit(rows, lambda: "\n".join(line(a) for a in rows) or t("center.no_alarms"))
     return 0
 
 
@@ -557,6 +588,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="办件编号 application number")
     p.add_argument("--out", type=Path, required=True, help="写入的PDF文件 the PDF file to write")
     p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
+    p = add("check-receipt", check_receipt,
+            "核验回执或通知书上的核验码 check the verification code of a receipt or notice")
+    p.add_argument("text", nargs="+", help="核验码，可分组输入 the code, in its groups or whole")
     p = add("accept", _decision("accepted"), "受理 accept")
     p.add_argument("id")
     p = add("request-correction", _decision("correction_requested"), "一次性告知补正 request correction")
@@ -574,6 +608,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("complete", _decision("completed"), "办结 complete")
     p.add_argument("id")
     p.add_argument("--result", required=True, help="办理结果 the result")
+    p = add("revoke-result", _decision("revoked"),
+            "撤销办理结果（申请人作出不实承诺）revoke a result given on a false commitment")
+    p.add_argument("id")
+    p.add_argument("--reason", action="append", required=True, help="撤销理由 why")
     p = add("pass-up", _decision("forwarded"), "乡镇：转报县级审批 forward a case to the county")
     p.add_argument("id")
     p.add_argument("--note", required=True, help="转报理由，如 超出乡镇审批额度")

@@ -10,12 +10,18 @@ from typing import Any
 
 import sqlite_utils
 
+from center import auditheads
+from center import texts as _texts  # noqa: F401  (the center's words, for the errors below)
+from forms import priority
+from forms.catalog import Catalog
 from forms.workdays import Deadline
-from storage import attachments, audit, events, syncstate, windows
+from storage import attachments, audit, events, owed, syncstate, windows
 from storage.errors import NotPermitted
+from storage.status import REVOCABLE, VILLAGE_DECISIONS, village_may_record
 from sync import envelope, messages, signed
 from sync.errors import BundleRejected, SyncError
-from sync.items import time_limit
+from sync.i18n import t_in
+from sync.items import decided_at, time_limit
 from sync.keys import PublicIdentity
 from sync.node import Node
 from sync.position import covers
@@ -28,6 +34,8 @@ DECISIONS = {
     "completed": {"accepted", "forwarded"},
     # A township passes a case of an item that may go up (sync.items.passes_up) to the county.
     "forwarded": {"received", "accepted"},
+    # A result given on a commitment that proved false (作出不实承诺的，撤销相应审批服务结果).
+    "revoked": set(REVOCABLE),
 }
 
 
@@ -102,7 +110,8 @@ def _owner_village(db: sqlite_utils.Database, application_id: str) -> str | None
 
 
 def _authority(db: sqlite_utils.Database, peer: syncstate.Peer, kind: str,
-               app: str, payload: dict[str, Any]) -> tuple[str, str] | None:
+               app: str, payload: dict[str, Any], catalog: Catalog | None = None,
+               ) -> tuple[str, str] | None:
     """Why `peer` may not file this message here (reason, detail), or None if it may.
 
     Checked before anything is written, inside the transaction that files it. Reasons in
@@ -119,7 +128,10 @@ def _authority(db: sqlite_utils.Database, peer: syncstate.Peer, kind: str,
         return None
     if peer.role != "village" or kind not in ("event", "attachment_chunk"):
         return "not_permitted", f"a {peer.role} device does not send {kind} messages here"
-    if kind == "event" and payload["type"] not in VILLAGE_EVENTS:
+    # 放权下沉: a village records its own decisions on a village-decided item (checked below).
+    village_decision = (kind == "event" and payload["type"] in VILLAGE_DECISIONS
+                        and _decided_at_village(db, app, payload, catalog))
+    if kind == "event" and payload["type"] not in VILLAGE_EVENTS and not village_decision:
         return "not_permitted", f"{payload['type']} is the handling center's to record"
     row = db.execute("SELECT status, kind FROM applications WHERE id = ?", [app]).fetchone()
     if row is None:
@@ -129,19 +141,37 @@ def _authority(db: sqlite_utils.Database, peer: syncstate.Peer, kind: str,
     owner = _owner_village(db, app)
     if owner != peer.village_code:
         return "foreign_application", f"application {app} belongs to village {owner}"
+    if village_decision:
+        try:
+            messages.check_village_decision(payload)
+        except BundleRejected as exc:
+            return "malformed_payload", exc.detail or exc.reason
+        if not village_may_record("village", str(payload["type"]), str(row[0])):
+            return "not_yet", f"{payload['type']} while the case is {row[0]}"
     if kind == "event":
         follows = VILLAGE_EVENT_FOLLOWS.get(str(payload["type"]))
         if follows is not None and row[0] not in follows:
             return "not_yet", f"{payload['type']} while the case is {row[0]}"
         if payload["type"] == "material_supplied" and row[0] == "draft":
             return "not_yet", "material_supplied before the application was submitted"
+        if payload["type"] == "material_supplied" and row[0] in owed.NOT_OWING:
+            return "not_permitted", f"material_supplied while the case is {row[0]}"
     return None
+
+
+def _decided_at_village(db: sqlite_utils.Database, app: str, payload: dict[str, Any],
+                        catalog: Catalog | None) -> bool:
+    """Whether the case's item (as filed here, else as the message names it) is decided at
+    the village by this center's catalog."""
+    row = db.execute("SELECT item_code FROM applications WHERE id = ?", [app]).fetchone()
+    code = str(row[0]) if row is not None else str(payload.get("item_code", ""))
+    return catalog is not None and decided_at(code, catalog) == "village"
 
 
 def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> None:
     """One message: check, file once, record, acknowledge later. Never raises for bad input."""
     if signed.is_record(raw):
-        _ingest_record(node, raw, result)
+        _ingest_record(node, raw, result, via)
         return
     try:
         parsed = envelope.parse(raw)
@@ -188,7 +218,7 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         held_back = not known and _held_back(db, header, result)
         # Filed before: the usual duplicate or conflict, whatever the case's status is now.
         refusal = None if known or held_back else _authority(db, peer, header.kind, app_id,
-                                                             payload)
+                                                             payload, node.session.store.catalog())
         if refusal is not None:
             reason, detail = refusal
             if reason == "not_yet":
@@ -267,7 +297,7 @@ def _held_back(db: sqlite_utils.Database, header: envelope.Header, result: Inges
     return True
 
 
-def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
+def _ingest_record(node: Node, raw: bytes, result: Ingested, via: str = "http") -> None:
     """A village device's certificate, passed up by its township so we can check its messages."""
     try:
         claim = signed.peek(raw)
@@ -276,6 +306,9 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested) -> None:
         body = record.body
         if record.kind == "down_ack":
             _take_down_ack(node, issuer, record)
+            return
+        if record.kind == "audit_head":
+            auditheads.take(node, issuer, record, via)
             return
         if record.kind == "revocation" and issuer.role == "township":
             from center.revocation import apply_at_center
@@ -421,16 +454,80 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
         db.execute("UPDATE applications SET village_code = ? WHERE id = ? AND village_code = ''",
                    (village_code, app_id))
     _assemble_waiting(node, db, header.sender, app_id)
-    if body["type"] in ("submitted", "corrected", "inspection_recorded") and not (
+    _track_owed(node, db, app_id, body)
+    flagged = _mark_priority(db, app_id, body)
+    item_code = str(body.get("item_code", ""))
+    if body["type"] == "submitted" and decided_at(item_code, node.session.store.catalog()) == "village":
+        # 放权下沉: decided at the village; filed here for supervision. No receipt of ours and
+        # no window takes it, but the promised date counts from our receipt all the same.
+        limit = time_limit(item_code, node.session.store.catalog(), flagged)
+        due = _due(node.session.calendar().add_working_days(date.today(), limit))
+        db.execute("UPDATE applications SET due_date = ?, due_approximate = ? WHERE id = ?",
+                   (due["due_date"], int(due["due_approximate"]), app_id))
+    elif body["type"] in ("submitted", "corrected", "inspection_recorded") and not (
             node.kind == "township" and passed_up(db, app_id)):  # the county receives it then
         # The promised clock starts from our receipt, never from the village's clock.
         received = date.today()
-        limit = time_limit(str(body.get("item_code", "")), node.session.store.catalog())
+        limit = time_limit(item_code, node.session.store.catalog(), flagged)
         deadline = node.session.calendar().add_working_days(received, limit)
         _decide_in(node, db, app_id, "received", {
             "received_on": received.isoformat(), "by": node.kind, **_due(deadline)},
             village_code, str(body.get("item_code", "")))
         windows.assign_received(db, app_id, _department(node, str(body.get("item_code", ""))))
+
+
+def _mark_priority(db: sqlite_utils.Database, app_id: str, body: dict[str, Any]) -> bool:
+    """绿色通道: a filing that names grounds marks the case (the worklist sorts on the mark; the
+    grounds stay in the sealed payload). Whether the case is marked, for its promised time."""
+    if body["type"] == "submitted" and priority.of_filing(dict(body.get("payload") or {})):
+        db.execute("UPDATE applications SET priority = 1 WHERE id = ?", [app_id])
+    found = db.execute("SELECT priority FROM applications WHERE id = ?", [app_id]).fetchone()
+    return bool(found and found[0])
+
+
+def _track_owed(node: Node, db: sqlite_utils.Database, app_id: str, body: dict[str, Any]) -> None:
+    """Keep the case's owed materials (容缺, 告知承诺) as the village's filings and supplies say.
+
+    Due dates are ours: the item's working days on our calendar from the day the village
+    filed, but never from a day after our receipt (a village clock running ahead would
+    otherwise push the due date out).
+    """
+    payload = dict(body.get("payload") or {})
+    kind = str(body["type"])
+    if kind == "material_supplied":
+        owed.supplied(db, app_id, str(payload.get("material", "")),
+                      str(payload.get("supplied_on") or date.today().isoformat()))
+        return
+    if kind not in ("submitted", "corrected"):
+        return
+    materials = payload.get("materials")
+    if not isinstance(materials, dict):
+        return
+    from center.cases import filed_item
+
+    item = filed_item(node.session, str(body.get("item_code", "")),
+                      str(body.get("item_version", "")) or str(payload.get("item_version", "")))
+    if item is None:
+        return
+    start = date.today()
+    filed = _filed_day(db, node, app_id) if kind == "submitted" else None
+    if filed is not None and filed < start:
+        start = filed
+    owed.file(db, app_id, owed.plan(item, materials, start, node.session.calendar()),
+              provided=owed.provided_codes(materials), on=date.today())
+
+
+def _filed_day(db: sqlite_utils.Database, node: Node, app_id: str) -> date | None:
+    """The day the village says it took the case in (its `created` event's intake date)."""
+    for (sealed, device, seq) in db.execute(
+            "SELECT payload, device_id, seq FROM events WHERE application_id = ? AND type ="
+            " 'created' ORDER BY id LIMIT 1", [app_id]).fetchall():
+        text = node.session.keys.open_json(sealed, events.event_aad(device, seq)).get("intake_date")
+        try:
+            return date.fromisoformat(str(text))
+        except ValueError:
+            return None
+    return None
 
 
 def _department(node: Node, item_code: str) -> str:
@@ -530,9 +627,11 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
         raise DecisionError("a rejection needs a reason", "不予受理须说明理由")
     if decision == "completed" and not body.get("result"):
         raise DecisionError("a completion needs its result", "办结须填写办理结果")
+    if decision == "revoked" and not str(body.get("reason") or "").strip():
+        raise DecisionError("a revocation needs its reason", t_in("zh", "center.revoke.need_reason"))
     database = node.session.store.database
     with database.write() as db:
-        row = db.execute("SELECT status, item_code FROM applications WHERE id = ?",
+        row = db.execute("SELECT status, item_code, priority FROM applications WHERE id = ?",
                          [application_id]).fetchone()
         if row is None:
             raise DecisionError(f"no application {application_id}", f"没有办件 {application_id}")
@@ -544,6 +643,13 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
         if passed_up(db, application_id) and node.kind == "township":
             raise DecisionError(f"{application_id} was forwarded to the county",
                                 f"办件 {application_id} 已转报县级中心办理，由县级作出决定")
+        if decided_at(str(row[1]), node.session.store.catalog()) == "village":
+            raise DecisionError(f"{application_id} is decided at the village point",
+                                t_in("zh", "center.village_decided", id=application_id))
+        if decision == "revoked" and row[0] in DECISIONS[decision] and not owed.had_commitment(
+                db, application_id):
+            raise DecisionError(f"{application_id} was not given on a commitment",
+                                t_in("zh", "center.revoke.no_commitment", id=application_id))
         if row[0] not in DECISIONS[decision]:
             from storage.status import STATUS_ZH
 
@@ -564,7 +670,7 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
                                    node.session.operator.name, str(body.get("note", "")))
         if decision == "accepted":
             body = {**body, **_due(node.session.calendar().add_working_days(
-                date.today(), time_limit(row[1], node.session.store.catalog())))}
+                date.today(), time_limit(row[1], node.session.store.catalog(), bool(row[2]))))}
         if decision == "correction_requested":
             # Reasons may name the field or material they concern; only the item's own may be named.
             from forms.errors import UnknownItemError
@@ -618,6 +724,7 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
             f"SELECT DISTINCT kind, seq FROM alarms WHERE sender = ? AND seq IS NOT NULL"
             f" AND kind IN ({','.join('?' * len(PAYLOAD_REFUSALS))})",
             [device_id, *PAYLOAD_REFUSALS]).fetchall()
+        head = auditheads.latest(db, device_id)
     custody = {r[0] for r in rows} - clashes
     e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")} - clashes
     refused: dict[str, set[int]] = {}
@@ -630,7 +737,8 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
                        high=max((r[0] for r in rows), default=0), clash=frozenset(clashes),
                        down_from=position[0] if position else None,
                        down_through=position[1] if position else None,
-                       covers=position[2] if position else "")
+                       covers=position[2] if position else "",
+                       audit_seq=head.seq if head else 0, audit_hash=head.hash if head else "")
     return signed.sign("ack", messages.loads(ack.payload()), node.keys)
 
 

@@ -320,6 +320,15 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
     "console.alarm_do.malformed_payload": {"zh": "联系该村代办点，核对其软件版本后重新同步", "en": "ask the village to check its software version and sync again"},
     "console.alarm_do.downstream_incomplete": {"zh": "下次同步会自动补齐；多次出现请检查网络", "en": "the next sync fills the gap; if it repeats check the network"},
     "console.alarm_do.other": {"zh": "如不清楚如何处理，请联系县级技术人员", "en": "if unsure, contact the county's technical staff"},
+    "console.alarm.audit_rewritten": {"zh": "该村电脑的操作日志被改写：本次同步报来的日志与以前报来的对不上（有记录被改动、删除或整段重写）", "en": "the village PC's audit log was rewritten: what this sync reports does not continue what it reported before (rows altered, removed or rewritten)"},
+    "console.alarm.audit_behind": {"zh": "该村电脑的操作日志比上次同步时短（编号倒退）：电脑可能从备份恢复过，也可能最近的记录被删掉", "en": "the village PC's audit log is shorter than at an earlier sync: restored from a backup, or its latest rows were cut"},
+    "console.alarm.audit_gap": {"zh": "该村电脑报来的操作日志接不上本中心保存的记录，无法核对（本中心可能从备份恢复过）", "en": "the village PC's audit log cannot be followed from what this center holds (was this center restored from a backup?)"},
+    "console.alarm_do.audit_rewritten": {"zh": "不要再信任该电脑上的办件记录：向代办员核实情况，以乡镇中心的记录为准核对该村办件，保全该电脑并报告县级电子监察；查明前可在“设备”页注销该设备。（电脑从备份恢复后未同步就又办了业务，也会出现此告警：先问清楚）", "en": "stop trusting that PC's records: ask the agent, check the village's cases against the township's own, keep the PC as it is and tell the county's supervision; revoke the device on the Devices page until it is cleared up. (A PC restored from a backup that took in new work before its first sync shows this too: ask first)"},
+    "console.alarm_do.audit_behind": {"zh": "向代办员核实是否从备份恢复过电脑：是，则核对恢复后缺少的办件是否都已在乡镇中心；否，则按日志被篡改处理并报告县级电子监察", "en": "ask the agent whether the PC was restored from a backup: if so, check the cases lost with it are all here; if not, treat it as tampering and tell the county's supervision"},
+    "console.alarm_do.audit_gap": {"zh": "本中心从备份恢复过则无需处理，下次同步会接续；否则请县级技术人员检查该设备", "en": "nothing if this center was restored from a backup (the next sync goes on from here); otherwise have the county's technical staff check the device"},
+    "console.alarm.village_recovered": {"zh": "服务点 {village} 的操作员 {operator} 于 {at} 用恢复码重置了PIN", "en": "at village service point {village}, operator {operator} reset their PIN with the recovery code at {at}"},
+    "console.alarm.village_recovered_unsaid": {"zh": "某服务点的一名操作员用恢复码重置了PIN", "en": "an operator of a village service point reset their PIN with the recovery code"},
+    "console.alarm_do.village_recovered": {"zh": "打电话向该服务点代办员核实是不是本人所为：是，则提醒其记牢新PIN、妥善保管恢复码；不是，则恢复码可能已泄露，请在“设备”页注销该设备，并报告县级技术人员", "en": "phone the service point's agent and confirm it was them: if so, remind them to remember the new PIN and keep the recovery code safe; if not, the code may have leaked: revoke the device on the Devices page and tell the county's technical staff"},
     "console.changed_since": {
         "zh": "办件 {id} 在您打开后已有新的办理记录（可能是其他工作人员刚刚办理），本次操作未记录。请查看下方最新情况后再办理",
         "en": "Case {id} changed after you opened it (perhaps another clerk decided it); nothing was recorded. Check it below and decide again",
@@ -376,3 +385,45 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
     "console.address": {"zh": "办件工作台：{url}", "en": "Clerks' console: {url}"},
 }
 MESSAGES.update(CENTER_MESSAGES)
+
+# Owed materials (容缺, 告知承诺) and revoking a result given on a false commitment.
+OWED_MESSAGES: dict[str, dict[str, str]] = {
+    "center.decision.revoked": {"zh": "已撤销办理结果", "en": "Result revoked"},
+    "console.action.revoked": {"zh": "撤销办理结果（不实承诺）", "en": "Revoke the result (false commitment)"},
+    "console.revoke_reason": {"zh": "撤销理由（经核查承诺不实的情况）",
+                              "en": "Reason (what the check found untrue)"},
+    "console.revoke_hint": {
+        "zh": "申请人作出不实承诺的，撤销相应审批服务结果。撤销后村代办点将打印撤销决定通知书交申请人，此操作不可恢复。",
+        "en": "A result given on a false commitment is revoked. The village prints the notice of "
+              "revocation for the applicant; this cannot be undone."},
+    "console.need_revoke_reason": {"zh": "请写明撤销的理由", "en": "Write the reason for the revocation"},
+    "center.revoke.need_reason": {"zh": "撤销办理结果须写明理由", "en": "A revocation needs its reason"},
+    "center.revoke.no_commitment": {
+        "zh": "办件 {id} 未以告知承诺方式办理，不能以不实承诺为由撤销",
+        "en": "Case {id} was not given on a commitment; it cannot be revoked for a false one"},
+    "center.event.revoked": {"zh": "撤销办理结果：{reason}", "en": "result revoked: {reason}"},
+    "center.material.commitment_owed": {"zh": "告知承诺，应于{due}前补交", "en": "signed commitment, due {due}"},
+    "center.material.missing_owed": {"zh": "容缺，应于{due}前补交", "en": "missing, due {due}"},
+    "center.material.overdue": {"zh": "（已逾期）", "en": " (overdue)"},
+    "center.material.commitment_supplied": {"zh": "告知承诺，已于{on}补交", "en": "signed commitment, supplied {on}"},
+    "console.owed": {"zh": "待补{n}项", "en": "{n} owed"},
+    "console.owed_overdue": {"zh": "补交逾期", "en": "owed, overdue"},
+    "console.col.owed": {"zh": "待补材料", "en": "Owed"},
+    "console.owed_alarms": {"zh": "逾期未补交的材料", "en": "Owed materials past their due date"},
+    "console.owed_alarm_line": {"zh": "{material}（{state}）应于{due}前补交", "en": "{material} ({state}) was due {due}"},
+    "console.owed_alarm_do": {"zh": "联系村代办点催交；承诺不实的可撤销办理结果",
+                              "en": "Ask the village point to chase it; a false commitment may be revoked"},
+    "console.owed_state.missing": {"zh": "容缺", "en": "missing"},
+    "console.owed_state.commitment": {"zh": "告知承诺", "en": "commitment"},
+}
+MESSAGES.update(OWED_MESSAGES)
+
+# 放权下沉: village-decided items (catalog level "village") as the township files them.
+VILLAGE_LEVEL_MESSAGES: dict[str, dict[str, str]] = {
+    "center.village_decided": {
+        "zh": "办件 {id} 是村级办理事项（放权下沉），由村便民服务站作出决定，乡镇中心只备案监督，不能办理",
+        "en": "Case {id} is an item decided at the village point; the township keeps its record"
+              " for supervision and cannot decide it"},
+    "center.village_decided_badge": {"zh": "村级办理", "en": "village-decided"},
+}
+MESSAGES.update(VILLAGE_LEVEL_MESSAGES)

@@ -20,6 +20,7 @@ from forms.engine import APPLICANT_KEYS, DERIVED_APPLICANT_KEYS
 from forms.errors import CatalogError, ExpressionError, UnknownItemError
 from forms.expr import Expression
 from forms.model import (
+    DEFAULT_SUPPLY_DAYS,
     FIELD_TYPES,
     KINDS,
     LEVELS,
@@ -38,14 +39,17 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ITEM_KEYS = {
     "code", "kind", "version", "name", "short_name", "department", "level", "keywords",
     "legal_basis", "eligibility", "process", "time_limit_days", "legal_time_limit_days", "fee",
-    "fee_note", "result", "phone_required", "passes_up",
+    "fee_note", "result", "phone_required", "passes_up", "supply_within_days",
+    "priority_time_limit_days",
 }
 _FIELD_KEYS = {
     "name", "label", "type", "required", "required_if", "show_if", "calc", "help", "min_length",
     "max_length", "pattern", "pattern_message", "min", "max", "integer", "choices", "min_items",
     "max_items", "fields",
 }
-_MATERIAL_KEYS = {"code", "name", "form", "commitment_allowed", "may_be_missing", "required_if", "note"}
+_MATERIAL_KEYS = {"code", "name", "form", "commitment_allowed", "may_be_missing", "required_if", "note",
+                  "supply_within_days"}
+MAX_SUPPLY_DAYS = 60  # working days: about three months, longer than any item's own time limit
 _RULE_KEYS = {"check", "message", "field"}
 _EXAMPLE_KEYS = {"applicant_age", "applicant_sex", "fields", "materials"}
 _BUNDLE_KEYS = {"code", "version", "name", "short_name", "description", "items", "keywords"}
@@ -80,6 +84,16 @@ class _Reader:
         value = self.table.get(key, default)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise self.fail(key, "must be a whole number >= 0")
+        return value
+
+    def supply_days(self, key: str) -> int | None:
+        """Working days to hand in an owed material: a whole number 1..MAX_SUPPLY_DAYS, or absent."""
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if (not isinstance(value, int) or isinstance(value, bool)
+                or not 1 <= value <= MAX_SUPPLY_DAYS):
+            raise self.fail(key, f"must be a whole number of working days from 1 to {MAX_SUPPLY_DAYS}")
         return value
 
     def texts(self, key: str) -> tuple[str, ...]:
@@ -161,6 +175,22 @@ def _unique(names: Iterable[str], origin: str, what: str) -> None:
         seen.add(n)
 
 
+def _priority_limit(r: _Reader, kind: str, time_limit: int) -> int | None:
+    """绿色通道's promised time: a whole number of working days shorter than `time_limit_days`
+    (0: done on the spot, 老年即办), on a service item only; absent: the same for everyone."""
+    key = "priority_time_limit_days"
+    value = r.table.get(key)
+    if value is None:
+        return None
+    if kind != "service":
+        raise r.fail(key, "only a service item promises a time")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < time_limit:
+        raise r.fail(key, f"must be a whole number of working days from 0 to {time_limit - 1},"
+                          " shorter than time_limit_days" if time_limit else
+                     "an immediate item (time_limit_days = 0) cannot be shorter")
+    return value
+
+
 def parse_item(text: bytes, origin: str) -> ServiceItem:
     try:
         doc = tomllib.loads(text.decode("utf-8"))
@@ -187,10 +217,12 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
         mcode = m.text("code")
         if not _NAME.match(mcode):
             raise m.fail("code", "must be snake_case English")
+        m.origin = f"{origin} material {mcode!r}"
         materials.append(MaterialSpec(
             code=mcode, name=m.text("name"), form=m.text("form", ""),
             commitment_allowed=m.flag("commitment_allowed"), may_be_missing=m.flag("may_be_missing"),
             required_if=m.expr("required_if"), note=m.text("note", ""),
+            supply_within_days=m.supply_days("supply_within_days"),
         ))
     _unique([m.code for m in materials], origin, "material")
     if kind == "service" and not materials:
@@ -206,6 +238,7 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
     time_limit = r.whole("time_limit_days")
     if time_limit is None:
         raise r.fail("time_limit_days", "required (0 for an immediate item)")
+    priority_limit = _priority_limit(r, kind, time_limit)
     fee_text = str(r.table.get("fee", "0"))
     try:
         fee = Decimal(fee_text)
@@ -221,6 +254,8 @@ def parse_item(text: bytes, origin: str) -> ServiceItem:
         fee_note=r.text("fee_note", ""), result=r.text("result", ""),
         phone_required=r.flag("phone_required", True),
         passes_up=r.flag("passes_up"),
+        supply_within_days=r.supply_days("supply_within_days") or DEFAULT_SUPPLY_DAYS,
+        priority_time_limit_days=priority_limit,
         example=Example(
             applicant_age=ex.whole("applicant_age"),
             applicant_sex=ex.table.get("applicant_sex"),

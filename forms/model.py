@@ -13,6 +13,7 @@ FIELD_TYPES = frozenset({
 })
 LEVELS = {"village": "村级", "township": "乡镇", "county": "县级"}
 KINDS = frozenset({"service", "inspection"})
+DEFAULT_SUPPLY_DAYS = 5  # working days to hand in an owed material, unless the item says otherwise
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class MaterialSpec:
     may_be_missing: bool = False
     required_if: Expression | None = None
     note: str = ""
+    # Working days after intake to hand in this material when it was accepted missing (容缺)
+    # or replaced by a commitment (告知承诺); None: the item's `supply_within_days`.
+    supply_within_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,28 @@ class ServiceItem:
     passes_up: bool = False
     example: Example = field(default_factory=Example)
     digest: str = ""  # sha256 of the source file: which exact text an application used
+    # Working days after intake within which an owed material (容缺, 告知承诺) is handed in.
+    supply_within_days: int = DEFAULT_SUPPLY_DAYS
+    # 绿色通道: the shorter promised time for an applicant flagged 老/弱/病/残/军 (forms/priority.py),
+    # fewer working days than `time_limit_days`; None: the same time for everyone.
+    priority_time_limit_days: int | None = None
 
     @property
     def is_immediate(self) -> bool:
         return self.time_limit_days == 0
+
+    def promised_days(self, priority: bool = False) -> int:
+        """Working days promised: the 绿色通道 time for a flagged applicant where the item has one."""
+        if priority and self.priority_time_limit_days is not None:
+            return self.priority_time_limit_days
+        return self.time_limit_days
+
+    def supply_days(self, material_code: str) -> int:
+        """Working days to hand in `material_code` when it is owed: its own, else the item's."""
+        for m in self.materials:
+            if m.code == material_code and m.supply_within_days is not None:
+                return m.supply_within_days
+        return self.supply_within_days
 
     @property
     def member_codes(self) -> tuple[str, ...]:

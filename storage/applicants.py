@@ -1,30 +1,94 @@
-"""Applicants registry (一数一源): found by ID number through a blind index, prefilled next time."""
+"""Applicants registry (一数一源): found by ID number through a blind index, prefilled next time.
+
+The registry keeps history. Every filing (and every explicit update) adds a sealed
+*version*: what the person declared then. A case points at the version it was filed
+with, so its lists and pages keep showing that, whatever later filings or updates
+say; the registry entry itself holds the latest declaration, which prefill uses.
+A change of name or address is never a side effect on old cases: `update` is the
+explicit, audited way to correct the registry.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlite_utils
 
+from forms.engine import applicant_label
+from forms.fieldtypes import FieldError, check_person_name, check_phone
 from forms.idnumber import normalize as normalize_id_number
+from storage import audit
 from storage.crypto import Keys
 from storage.db import Database
+from storage.errors import InvalidRequest, NotFound
 
 _PREFILL_SKIP_TYPES = {"attachment"}
+# Details whose change on a filing is worth a line in the audit chain (which names no values).
+WATCHED = ("name", "address")
+# What `update` may change, with the longest text each may be (the form's own limits).
+UPDATABLE = {"name": 30, "address": 100, "phone": 20, "village_group": 30}
+# A version migrated by m015 is the registry record as it was, copied sealed (no key then).
+VERSION_AAD_SQL = ("CASE v.source WHEN 'm015' THEN 'applicant:' || v.applicant_id"
+                   " ELSE 'applicant-version:' || v.id END")
 
 
 def _aad(applicant_id: str) -> str:
     return f"applicant:{applicant_id}"
 
 
-def upsert(
-    db: sqlite_utils.Database, keys: Keys, applicant: dict[str, Any], fields: dict[str, Any]
+def _version_aad(version_id: str, applicant_id: str, source: str) -> str:
+    return _aad(applicant_id) if source == "m015" else f"applicant-version:{version_id}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The outcome of filing a declaration: who, the version the case keeps, what changed."""
+
+    applicant_id: str
+    version_id: str
+    changed: tuple[str, ...]  # WATCHED details that differ from the registry's latest
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    source: str  # filed | corrected | update | m015
+    created_at: str
+    applicant: dict[str, Any]
+    applications: tuple[str, ...]
+
+
+def add_version(
+    db: sqlite_utils.Database, keys: Keys, applicant_id: str, applicant: dict[str, Any],
+    fields: dict[str, Any], source: str,
 ) -> str:
-    """Record what this person declared; later answers win. Call inside a write transaction."""
+    """Keep one declaration as it was; returns its id. Call inside a write transaction."""
+    version_id = uuid.uuid4().hex
+    body = {"applicant": {k: v for k, v in applicant.items() if k != "age"}, "fields": fields}
+    db.execute(
+        "INSERT INTO applicant_versions (id, applicant_id, payload, source, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (version_id, applicant_id, keys.seal_json(body, _version_aad(version_id, applicant_id,
+                                                                      source)), source, _now()),
+    )
+    return version_id
+
+
+def declare(
+    db: sqlite_utils.Database, keys: Keys, applicant: dict[str, Any], fields: dict[str, Any],
+    *, source: str = "filed",
+) -> Declared:
+    """Record what this person declared on a filing: a version for the case, and the registry's
+    latest (later answers win there, for prefill). Call inside a write transaction."""
     index = keys.blind_index("id_number", applicant["id_number"])
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = _now()
     row = db.execute("SELECT id, payload FROM applicants WHERE id_index = ?", [index]).fetchone()
     if row is None:
         applicant_id = uuid.uuid4().hex
@@ -32,7 +96,10 @@ def upsert(
     else:
         applicant_id = row[0]
         payload = keys.open_json(row[1], _aad(applicant_id))
-    payload["applicant"].update({k: v for k, v in applicant.items() if k != "age"})
+    before = payload["applicant"]
+    changed = tuple(k for k in WATCHED
+                    if before.get(k) and applicant.get(k) and before[k] != applicant[k])
+    payload["applicant"] = {**before, **{k: v for k, v in applicant.items() if k != "age"}}
     payload["fields"].update(fields)
     sealed = keys.seal_json(payload, _aad(applicant_id))
     if row is None:
@@ -42,15 +109,65 @@ def upsert(
             (applicant_id, index, sealed, now, now),
         )
     else:
-        db.execute(
-            "UPDATE applicants SET payload = ?, updated_at = ? WHERE id = ?",
-            (sealed, now, applicant_id),
-        )
-    return applicant_id
+        db.execute("UPDATE applicants SET payload = ?, updated_at = ? WHERE id = ?",
+                   (sealed, now, applicant_id))
+    version_id = add_version(db, keys, applicant_id, applicant, fields, source)
+    return Declared(applicant_id, version_id, changed)
+
+
+def _checked(changes: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, raw in changes.items():
+        if key not in UPDATABLE:
+            raise InvalidRequest(f"applicant detail {key!r} cannot be updated",
+                                 "只能更正办事人的：" + "、".join(applicant_label(k).zh
+                                                                  for k in UPDATABLE))
+        text = str(raw).strip()
+        try:
+            if key == "name":
+                text = check_person_name(text)
+            elif key == "phone":
+                text = check_phone(text)
+        except FieldError as exc:
+            raise InvalidRequest(exc.en, exc.message) from None
+        if not text or len(text) > UPDATABLE[key]:
+            label = applicant_label(key)
+            raise InvalidRequest(f"{label.en} must be 1-{UPDATABLE[key]} characters",
+                                 f"{label.zh}须为1至{UPDATABLE[key]}个字")
+        out[key] = text
+    if not out:
+        raise InvalidRequest("nothing to update", "请给出要更正的内容，如 --name 或 --address")
+    return out
+
+
+def update(
+    database: Database, keys: Keys, id_number: str, changes: dict[str, str], *, by: str
+) -> Version:
+    """Correct the registry's details of a person (name, address...), explicitly and audited.
+
+    The cases already filed keep what they were filed with; the next filing is prefilled
+    with the correction. The audit row names the registry entry and the details changed,
+    never their values.
+    """
+    checked = _checked(changes)
+    index = keys.blind_index("id_number", normalize_id_number(id_number))
+    with database.write() as db:
+        row = db.execute("SELECT id, payload FROM applicants WHERE id_index = ?", [index]).fetchone()
+        if row is None:
+            raise NotFound("no applicant with that ID number",
+                           "登记簿中没有这个身份证号的办事人，请核对号码")
+        applicant_id = str(row[0])
+        payload = keys.open_json(row[1], _aad(applicant_id))
+        payload["applicant"].update(checked)
+        db.execute("UPDATE applicants SET payload = ?, updated_at = ? WHERE id = ?",
+                   (keys.seal_json(payload, _aad(applicant_id)), _now(), applicant_id))
+        version_id = add_version(db, keys, applicant_id, payload["applicant"], {}, "update")
+        audit.append(db, by, "applicant.update", applicant_id, ",".join(sorted(checked)), keys)
+    return next(v for v in history(database, keys, id_number) if v.id == version_id)
 
 
 def find(database: Database, keys: Keys, id_number: str) -> dict[str, Any] | None:
-    """{"applicant": {...}, "fields": {...latest answers by field name}} or None."""
+    """{"applicant": {...latest}, "fields": {...latest answers by field name}} or None."""
     # The same normalisation the form applied when the number was recorded (spaces, lower-case x).
     index = keys.blind_index("id_number", normalize_id_number(id_number))
     with database.read() as db:
@@ -61,13 +178,67 @@ def find(database: Database, keys: Keys, id_number: str) -> dict[str, Any] | Non
     return found
 
 
+def history(database: Database, keys: Keys, id_number: str) -> list[Version]:
+    """Every declaration kept for this person, oldest first, with the cases filed with each."""
+    index = keys.blind_index("id_number", normalize_id_number(id_number))
+    with database.read() as db:
+        rows = db.execute(
+            "SELECT v.id, v.applicant_id, v.source, v.created_at, v.payload,"
+            " (SELECT group_concat(a.id) FROM applications a WHERE a.applicant_version = v.id)"
+            " FROM applicant_versions v JOIN applicants p ON p.id = v.applicant_id"
+            " WHERE p.id_index = ? ORDER BY v.created_at, v.rowid", [index]).fetchall()
+    return [Version(str(vid), str(source), str(at),
+                    dict(keys.open_json(token, _version_aad(vid, aid, source))["applicant"]),
+                    tuple(sorted(str(apps).split(","))) if apps else ())
+            for vid, aid, source, at, token, apps in rows]
+
+
 def name_of(db: sqlite_utils.Database, keys: Keys, applicant_id: str | None) -> str:
+    """The registry's latest name of a person (not what a case shows: see `filed_name`)."""
     if applicant_id is None:
         return ""
     row = db.execute("SELECT payload FROM applicants WHERE id = ?", [applicant_id]).fetchone()
     if row is None:
         return ""
     return str(keys.open_json(row[0], _aad(applicant_id))["applicant"].get("name", ""))
+
+
+def filed_name(
+    db: sqlite_utils.Database, keys: Keys, version_id: str | None, applicant_id: str | None
+) -> str:
+    """The name a case was filed with: its own version (the registry's only for a case without)."""
+    if version_id is None:
+        return name_of(db, keys, applicant_id)
+    row = db.execute("SELECT applicant_id, source, payload FROM applicant_versions WHERE id = ?",
+                     [version_id]).fetchone()
+    if row is None:
+        return name_of(db, keys, applicant_id)
+    opened = keys.open_json(row[2], _version_aad(version_id, str(row[0]), str(row[1])))
+    return str(opened["applicant"].get("name", ""))
+
+
+def versions_named(db: sqlite_utils.Database, keys: Keys, search: str) -> list[str]:
+    """The versions whose declared name contains `search` (names are sealed: each is opened)."""
+    return [str(vid) for vid, aid, source, token in db.execute(
+                "SELECT id, applicant_id, source, payload FROM applicant_versions").fetchall()
+            if search in str(keys.open_json(token, _version_aad(vid, aid, source))["applicant"]
+                             .get("name", ""))]
+
+
+def link(db: sqlite_utils.Database, application_id: str, declared: Declared) -> None:
+    """Point a case at the person and the declaration it was (re)filed with."""
+    db.execute("UPDATE applications SET applicant_id = ?, applicant_version = ? WHERE id = ?",
+               (declared.applicant_id, declared.version_id, application_id))
+
+
+def audit_changes(
+    db: sqlite_utils.Database, keys: Keys, operator: str, application_id: str,
+    declared: Declared | None,
+) -> None:
+    """A filing that declares another name or address than the registry had says so in the audit."""
+    if declared is not None and declared.changed:
+        audit.append(db, operator, "applicant.declared_changed", application_id,
+                     ",".join(declared.changed), keys)
 
 
 def id_numbers(database: Database, keys: Keys) -> dict[str, str]:

@@ -10,11 +10,12 @@ from typing import Any
 
 from forms.engine import CleanApplication
 from forms.workdays import Deadline
-from storage import applicants, attachments, audit, events
+from storage import applicants, attachments, audit, events, owed
 from storage.crypto import Keys
 from storage.db import Database
 from storage.errors import NotFound
 from storage.operators import Operator
+from storage.status import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Planned:
     clean: CleanApplication
     kind: str  # service | inspection
     deadline: Deadline | None
+    owed: tuple[owed.Due, ...] = ()  # materials accepted missing or signed for, with due dates
+    priority: tuple[str, ...] = ()  # 绿色通道 grounds (forms/priority.py); () for everyone else
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Summary:
     due_date: str | None
     due_approximate: bool
     operator: str
+    priority: bool = False  # 绿色通道 (the grounds are in the sealed `submitted` payload)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -66,21 +70,24 @@ def record(
         manifest = [s.manifest() for s in stored]
         for plan in planned:
             clean = plan.clean
-            applicant_id = None
+            declared = None
             if clean.applicant.get("id_number"):
-                applicant_id = applicants.upsert(db, keys, clean.applicant, clean.fields)
+                declared = applicants.declare(db, keys, clean.applicant, clean.fields)
             seq = device.next_seq()
             app_id = f"{today:%Y%m%d}-{device_tag}-{seq:05d}"
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             db.execute(
                 "INSERT INTO applications (id, kind, item_code, item_version, bundle_code, bundle_id,"
-                " applicant_id, status, operator_id, created_at, due_date, due_approximate,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+                " applicant_id, applicant_version, status, operator_id, created_at, due_date,"
+                " due_approximate, updated_at, priority)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
                 (app_id, plan.kind, clean.item_code, clean.item_version, bundle_code, bundle_id,
-                 applicant_id, operator.id, now,
+                 declared.applicant_id if declared else None, declared.version_id if declared else None,
+                 operator.id, now,
                  plan.deadline.due.isoformat() if plan.deadline else None,
-                 int(plan.deadline.approximate) if plan.deadline else 0, now),
+                 int(plan.deadline.approximate) if plan.deadline else 0, now, int(bool(plan.priority))),
             )
+            owed.file(db, app_id, plan.owed)
             labels = {s.label for s in stored}
             for s in stored:
                 db.execute(
@@ -104,10 +111,13 @@ def record(
                 "due_estimate": plan.deadline.due.isoformat() if plan.deadline else None,
                 "attachment_labels": sorted(labels),
             }
+            if plan.priority:  # travels sealed to the township (and the county) with the filing
+                body["priority"] = list(plan.priority)
             kind = "submitted" if plan.kind == "service" else "inspection_recorded"
             events.append(db, keys, device, application_id=app_id, event_type=kind,
                           operator_id=operator.id, payload=body)
             audit.append(db, operator.name, f"application.{kind}", app_id, clean.item_code, keys)
+            applicants.audit_changes(db, keys, operator.name, app_id, declared)
             ids.append(app_id)
         device.save()
     return ids
@@ -123,7 +133,9 @@ def summaries(
     since: date | None = None,
     until: date | None = None,
     application_id: str | None = None,
+    priority_first: bool = False,
 ) -> list[Summary]:
+    """Cases newest first; with `priority_first`, open 绿色通道 cases before all others."""
     where, params = ["1 = 1"], []
     for column, value in (
         ("a.status", status), ("a.item_code", item_code), ("a.kind", kind), ("a.id", application_id)
@@ -139,17 +151,24 @@ def summaries(
         params.append(until.isoformat())
     sql = (
         "SELECT a.id, a.kind, a.item_code, a.item_version, a.bundle_code, a.bundle_id, a.status,"
-        " a.applicant_id, a.created_at, a.due_date, a.due_approximate, o.name"
-        " FROM applications a JOIN operators o ON o.id = a.operator_id"
-        f" WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, a.id DESC"
+        " a.applicant_id, a.created_at, a.due_date, a.due_approximate, o.name, a.applicant_version,"
+        " a.priority FROM applications a JOIN operators o ON o.id = a.operator_id"
+        f" WHERE {' AND '.join(where)} ORDER BY"
+        + (f" a.priority = 1 AND a.status IN ({', '.join('?' * len(OPEN_STATUSES))}) DESC," if priority_first
+           else "")
+        + " a.created_at DESC, a.id DESC"
     )
+    if priority_first:
+        params.extend(OPEN_STATUSES)
     out = []
     with database.read() as db:
         for row in db.execute(sql, params).fetchall():
             out.append(Summary(
                 id=row[0], kind=row[1], item_code=row[2], item_version=row[3], bundle_code=row[4],
-                bundle_id=row[5], status=row[6], applicant_name=applicants.name_of(db, keys, row[7]),
+                bundle_id=row[5], status=row[6],
+                applicant_name=applicants.filed_name(db, keys, row[12], row[7]),
                 created_at=row[8], due_date=row[9], due_approximate=bool(row[10]), operator=row[11],
+                priority=bool(row[13]),
             ))
     return out
 

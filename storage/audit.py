@@ -110,3 +110,39 @@ def _checkpoint_problem(db: sqlite_utils.Database, keys: Keys) -> str | None:
     if found is None or found[0] != digest:
         return f"audit rows up to {seq_text} were rewritten or removed"
     return None
+
+
+def head(db: sqlite_utils.Database) -> tuple[int, str, str]:
+    """The chain's last row: (seq, hash, at); (0, GENESIS, "") for an empty chain."""
+    row = db.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return (0, GENESIS, "") if row is None else (int(row[0]), str(row[1]), str(row[2]))
+
+
+def row_at(db: sqlite_utils.Database, seq: int) -> tuple[str, str] | None:
+    """(hash, at) of row `seq`; (GENESIS, "") for 0; None if the chain has no such row."""
+    if seq == 0:
+        return GENESIS, ""
+    row = db.execute("SELECT hash, at FROM audit WHERE seq = ?", [seq]).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def hashes(db: sqlite_utils.Database, after: int, through: int) -> list[str]:
+    """The row hashes after `after` up to `through`, in order: what a center needs to follow the chain."""
+    return [str(r[0]) for r in db.execute(
+        "SELECT hash FROM audit WHERE seq > ? AND seq <= ? ORDER BY seq", (after, through))]
+
+
+def row_hash(prev: str, seq: int, at: str, operator: str, action: str, target: str, detail: str) -> str:
+    """A row's hash from the one before it and its fields: how a center checks a row it was sent."""
+    return _row_hash(prev, seq, at, operator, action, target, detail)
+
+
+def rows_of(
+    db: sqlite_utils.Database, actions: tuple[str, ...], after: int, through: int, limit: int
+) -> list[dict[str, object]]:
+    """The whole rows of these actions after `after` up to `through` (at most `limit`), in order."""
+    marks = ", ".join("?" for _ in actions)
+    return [dict(r) for r in db.query(
+        "SELECT seq, at, operator, action, target, detail FROM audit"
+        f" WHERE seq > ? AND seq <= ? AND action IN ({marks}) ORDER BY seq LIMIT ?",
+        [after, through, *actions, limit])]

@@ -4,7 +4,8 @@ One random 256-bit data key per store. Everything personal is sealed with
 AES-256-GCM under a subkey derived from it (HKDF-SHA256), with associated data
 naming the record it belongs to, so a ciphertext cannot be moved to another row.
 The data key itself is stored only wrapped, once per operator, under a key
-derived from that operator's PIN with Argon2id. Every failure to open is the
+derived from that operator's PIN with Argon2id (and once under the store's
+recovery code, the same way). Every failure to open is the
 same opaque error, as in `cryptography`'s Fernet.
 """
 
@@ -74,22 +75,38 @@ class WrappedKey:
             raise DecryptionFailed("wrapped key record is malformed") from exc
 
 
-def wrap_data_key(data_key: bytes, pin: str, params: KdfParams, *, operator: str) -> WrappedKey:
+def _wrap(data_key: bytes, secret: str, params: KdfParams, label: str) -> WrappedKey:
     salt = os.urandom(16)
-    kek = params.derive(pin, salt)
+    kek = params.derive(secret, salt)
     nonce = os.urandom(_NONCE)
-    blob = nonce + AESGCM(kek).encrypt(nonce, data_key, f"wrap:{operator}".encode())
+    blob = nonce + AESGCM(kek).encrypt(nonce, data_key, label.encode())
     return WrappedKey(salt, params, blob)
 
 
-def unwrap_data_key(wrapped: WrappedKey, pin: str, *, operator: str) -> bytes:
-    kek = wrapped.params.derive(pin, wrapped.salt)
+def _unwrap(wrapped: WrappedKey, secret: str, label: str) -> bytes:
+    kek = wrapped.params.derive(secret, wrapped.salt)
     try:
-        return AESGCM(kek).decrypt(
-            wrapped.blob[:_NONCE], wrapped.blob[_NONCE:], f"wrap:{operator}".encode()
-        )
+        return AESGCM(kek).decrypt(wrapped.blob[:_NONCE], wrapped.blob[_NONCE:], label.encode())
     except InvalidTag:
-        raise DecryptionFailed("wrong PIN or damaged key record") from None
+        raise DecryptionFailed("wrong secret or damaged key record") from None
+
+
+def wrap_data_key(data_key: bytes, pin: str, params: KdfParams, *, operator: str) -> WrappedKey:
+    return _wrap(data_key, pin, params, f"wrap:{operator}")
+
+
+def unwrap_data_key(wrapped: WrappedKey, pin: str, *, operator: str) -> bytes:
+    return _unwrap(wrapped, pin, f"wrap:{operator}")
+
+
+# The recovery code's wrap: the same KDF and AEAD as a PIN's, under its own label, so the
+# code (high entropy, kept by the township) opens the data key when every PIN is forgotten.
+def wrap_for_recovery(data_key: bytes, code: str, params: KdfParams) -> WrappedKey:
+    return _wrap(data_key, code, params, "recovery:v1")
+
+
+def unwrap_recovery(wrapped: WrappedKey, code: str) -> bytes:
+    return _unwrap(wrapped, code, "recovery:v1")
 
 
 def new_data_key() -> bytes:

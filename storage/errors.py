@@ -10,6 +10,7 @@ StorageError
  │    ├── UnknownOperator
  │    ├── OperatorDisabled
  │    ├── WrongPin        carries tries_left
+ │    ├── WrongRecoveryCode  a well-formed recovery code that does not open the key (counted)
  │    └── LockedOut       carries seconds left
  ├── NotPermitted        the operator's role may not do this
  ├── NotFound            no such application
@@ -69,6 +70,17 @@ class WrongPin(AuthError):
         else:
             zh = f"PIN码错误，还可尝试{tries_left}次"
         super().__init__(f"wrong PIN ({tries_left} tries left)", zh)
+        self.tries_left = tries_left
+        self.lock_seconds = lock_seconds
+
+
+class WrongRecoveryCode(AuthError):
+    def __init__(self, tries_left: int, lock_seconds: int = 0) -> None:
+        if lock_seconds:
+            zh = f"恢复码不对。错误次数过多，已锁定{_duration_zh(lock_seconds)}，请稍后再试"
+        else:
+            zh = f"恢复码不对，没有做任何更改。请向乡镇核对恢复码，还可尝试{tries_left}次"
+        super().__init__(f"wrong recovery code ({tries_left} tries left)", zh)
         self.tries_left = tries_left
         self.lock_seconds = lock_seconds
 

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from storage.crypto import Keys
 from storage.hlc import Hlc, tick
-from storage.status import EVENT_TYPES, derive_status
+from storage.status import EVENT_TYPES, VILLAGE_DECISIONS, derive_status
 
 # Events the village writes that the township must see travel through the outbox.
 UPSTREAM = frozenset({
@@ -122,11 +122,14 @@ def append(
     operator_id: int | None,
     seq: int | None = None,
     refresh: bool = True,
+    report: bool = False,
 ) -> int:
     """Write one local event (and its outbox row) and refresh the application's cached status.
 
     `refresh=False` when the caller appends another event in the same transaction
     and refreshes once at the end. The caller saves `device` before committing.
+    `report=True`: a village's own decision on a village-decided item (放权下沉) travels up
+    too, so the township files it for supervision (other decisions are a center's).
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
@@ -141,7 +144,7 @@ def append(
         (application_id, event_type, device_id, seq, stamp.encode(), now, operator_id,
          keys.seal_json(payload, event_aad(device_id, seq))),
     )
-    if event_type in UPSTREAM:
+    if event_type in UPSTREAM or (report and event_type in VILLAGE_DECISIONS):
         db.execute(
             "INSERT INTO outbox (seq, event_id, created_at) VALUES (?, ?, ?)",
             (seq, cursor.lastrowid, now),

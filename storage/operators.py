@@ -181,6 +181,45 @@ def set_pin(database: Database, keys: Keys, name: str, pin: str, kdf: KdfParams,
         audit.append(db, by, "operator.set_pin", name, "", keys)
 
 
+def may_try(db: sqlite_utils.Database, name: str, now: float) -> tuple[dict[str, object], Operator]:
+    """The operator's row, if they exist, are active and not locked out (inside the write lock)."""
+    rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
+    if not rows:
+        raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
+    row = rows[0]
+    operator = _row_to_operator(row)
+    if not operator.active:
+        manager = ROLES[manager_role(node_kind(db))]
+        raise OperatorDisabled(
+            f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系{manager}启用"
+        )
+    locked_until = float(str(row["locked_until"]))
+    if locked_until > now:
+        # A clock set back must not lock someone out for days.
+        raise LockedOut(int(min(locked_until - now, MAX_LOCK_SECONDS)) + 1)
+    return row, operator
+
+
+def count_failure(
+    db: sqlite_utils.Database, row: dict[str, object], now: float, action: str
+) -> tuple[int, int]:
+    """One more failed try (a wrong PIN or recovery code): (attempt number, lock seconds).
+
+    The caller raises only after its transaction commits, so the count is never rolled back.
+    """
+    name = str(row["name"])
+    attempt = int(str(row["failed_attempts"])) + 1
+    lock = 0
+    if attempt >= MAX_TRIES:
+        lock = min(BASE_LOCK_SECONDS * 2 ** (attempt - MAX_TRIES), MAX_LOCK_SECONDS)
+    db.execute(
+        "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
+        (attempt, now + lock if lock else 0, name),
+    )
+    audit.append(db, name, action, name, f"attempt {attempt}")
+    return attempt, lock
+
+
 def unlock(database: Database, name: str, pin: str, *, now: float | None = None) -> tuple[Operator, Keys]:
     """Check the PIN, counting failures; returns the operator and the store's keys.
 
@@ -202,20 +241,7 @@ def unlock(database: Database, name: str, pin: str, *, now: float | None = None)
     """
     now = time.time() if now is None else now
     with database.write() as db:
-        rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
-        if not rows:
-            raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
-        row = rows[0]
-        operator = _row_to_operator(row)
-        if not operator.active:
-            manager = ROLES[manager_role(node_kind(db))]
-            raise OperatorDisabled(
-                f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系{manager}启用"
-            )
-        locked_until = float(str(row["locked_until"]))
-        if locked_until > now:
-            # A clock set back must not lock someone out for days.
-            raise LockedOut(int(min(locked_until - now, MAX_LOCK_SECONDS)) + 1)
+        row, operator = may_try(db, name, now)
         try:
             data_key: bytes | None = unwrap_data_key(
                 WrappedKey.from_json(str(row["wrapped_key"])), pin, operator=name
@@ -223,15 +249,7 @@ def unlock(database: Database, name: str, pin: str, *, now: float | None = None)
         except DecryptionFailed:
             data_key = None
         if data_key is None:
-            attempt = int(str(row["failed_attempts"])) + 1
-            lock = 0
-            if attempt >= MAX_TRIES:
-                lock = min(BASE_LOCK_SECONDS * 2 ** (attempt - MAX_TRIES), MAX_LOCK_SECONDS)
-            db.execute(
-                "UPDATE operators SET failed_attempts = ?, locked_until = ? WHERE name = ?",
-                (attempt, now + lock if lock else 0, name),
-            )
-            audit.append(db, name, "operator.login_failed", name, f"attempt {attempt}")
+            attempt, lock = count_failure(db, row, now, "operator.login_failed")
         else:
             keys = Keys(data_key)
             db.execute(

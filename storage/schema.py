@@ -439,10 +439,10 @@ def m011_request_counters(db: Database) -> None:
 
 
 OPEN_STATUSES = ("submitted", "received", "accepted", "correction_requested", "forwarded")
-# The worklist's order: open cases first, then by promised date, then number. The ORDER BY of
-# center/console/cases.py repeats these expressions exactly, so SQLite walks this index and
-# stops after one page instead of sorting every case.
-WORKLIST_ORDER = (
+# The worklist's order as m012 indexed it: open cases first, then by promised date, then number.
+# m018_priority replaced it with WORKLIST_ORDER (at the end of this file); m012 keeps its own so
+# a new store is built step by step as an old one was.
+_M012_WORKLIST_ORDER = (
     "CASE WHEN status IN ('submitted', 'received', 'accepted', 'correction_requested', 'forwarded')"
     " THEN 0 ELSE 1 END, COALESCE(due_date, '9999-12-31'), id"
 )
@@ -458,9 +458,9 @@ def m012_worklist(db: Database) -> None:
             SELECT p.village_code FROM events e JOIN peers p ON p.device_id = e.device_id
             WHERE e.application_id = applications.id AND p.role = 'village'
             ORDER BY e.id LIMIT 1), '');
-        CREATE INDEX applications_worklist ON applications({WORKLIST_ORDER});
-        CREATE INDEX applications_village ON applications(village_code, {WORKLIST_ORDER});
-        CREATE INDEX applications_status_worklist ON applications(status, {WORKLIST_ORDER});
+        CREATE INDEX applications_worklist ON applications({_M012_WORKLIST_ORDER});
+        CREATE INDEX applications_village ON applications(village_code, {_M012_WORKLIST_ORDER});
+        CREATE INDEX applications_status_worklist ON applications(status, {_M012_WORKLIST_ORDER});
         """)
 
 
@@ -553,4 +553,157 @@ def m014_outbox_chunked(db: Database) -> None:
         CREATE INDEX outbox_to_chunk ON outbox(event_id) WHERE kind = 'event' AND chunked = 0;
         CREATE INDEX outbox_chunks_of ON outbox(application_id, attachment)
             WHERE kind = 'attachment_chunk'
+        """)
+
+
+@migrations()
+def m015_applicant_versions(db: Database) -> None:
+    """The applicant registry keeps history: what a case showed stays what it was filed with.
+
+    Filing used to overwrite the registry entry, so an older case showed whatever name a later
+    filing (or correction) for the same ID number declared. Now each declaration is kept as a
+    sealed version and each case points at its own. There is no key at migration time, so an
+    existing case gets, as its version, the registry record it shows now, copied sealed as it is
+    (its associated data stays `applicant:<id>`, which is why such versions say `m015`).
+    """
+    _run(db, """
+        CREATE TABLE applicant_versions (
+            id TEXT PRIMARY KEY,
+            applicant_id TEXT NOT NULL REFERENCES applicants(id),
+            payload BLOB NOT NULL,              -- enc: the applicant's details and answers as declared
+            source TEXT NOT NULL CHECK (source IN ('filed', 'corrected', 'update', 'm015')),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX applicant_versions_of ON applicant_versions(applicant_id);
+        ALTER TABLE applications ADD COLUMN applicant_version TEXT REFERENCES applicant_versions(id);
+        INSERT INTO applicant_versions (id, applicant_id, payload, source, created_at)
+            SELECT 'm015-' || id, id, payload, 'm015', updated_at FROM applicants
+            WHERE id IN (SELECT applicant_id FROM applications);
+        UPDATE applications SET applicant_version = 'm015-' || applicant_id
+            WHERE applicant_id IS NOT NULL
+        """)
+
+
+@migrations()
+def m016_recovery_wrap(db: Database) -> None:
+    """A forgotten PIN must not lose the store: the data key may also be wrapped by a recovery code.
+
+    One row at most: the data key wrapped under a key derived from the recovery code (salt, KDF
+    cost, AES-GCM blob, as the operators' PIN wraps), never the code or a hash of it. A new code
+    replaces the row, so the old code opens nothing any more. Stores from before have no row
+    until `village-agent recovery-code --new` makes one.
+    """
+    _run(db, """
+        CREATE TABLE recovery_wrap (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            wrapped_key TEXT NOT NULL,          -- data key wrapped under the recovery code
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        )
+        """)
+
+
+@migrations()
+def m017_audit_heads(db: Database) -> None:
+    """The audit-chain heads each village device sent (`sync.audithead`), kept at the center.
+
+    A village's own chain check uses a key the village holds, so whoever holds a PIN could
+    rewrite its whole history unseen; the center keeps every new head, and a later one that
+    does not extend the earlier is an alarm. Row numbers and hashes only: nothing personal.
+    """
+    _run(db, """
+        CREATE TABLE audit_heads (
+            id INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            village_code TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            at TEXT NOT NULL DEFAULT '',        -- the village's clock at that row: shown, not trusted
+            received_at TEXT NOT NULL,
+            via TEXT NOT NULL DEFAULT 'http',
+            verdict TEXT NOT NULL CHECK (verdict IN ('first', 'extends', 'behind', 'rewritten',
+                                                     'gap'))
+        );
+        CREATE INDEX audit_heads_device ON audit_heads(device_id, id)
+        """)
+
+
+# The worklist's order: open cases first, among them 绿色通道 (priority) cases first, then by
+# promised date, then number. The ORDER BY of center/console/cases.py repeats these expressions
+# exactly, so SQLite walks the index and stops after one page instead of sorting every case.
+WORKLIST_ORDER = (
+    "CASE WHEN status IN ('submitted', 'received', 'accepted', 'correction_requested', 'forwarded')"
+    " THEN 0 ELSE 1 END, priority DESC, COALESCE(due_date, '9999-12-31'), id"
+)
+
+
+@migrations()
+def m018_priority(db: Database) -> None:
+    """绿色通道: a case of an applicant flagged 老/弱/病/残/军 is marked, and sorts first.
+
+    `applications.priority` is 1 for such a case, at the village (its lists show a badge) and at
+    the centers (the worklist sorts on it). Only the mark is plain: the grounds (病 and 残 are
+    health data) stay sealed in the `submitted` event's payload. The worklist's three indexes
+    are rebuilt on the new order (WORKLIST_ORDER), so a page still costs a page.
+    """
+    _run(db, f"""
+        ALTER TABLE applications ADD COLUMN priority INTEGER NOT NULL DEFAULT 0
+            CHECK (priority IN (0, 1));
+        DROP INDEX IF EXISTS applications_worklist;
+        DROP INDEX IF EXISTS applications_village;
+        DROP INDEX IF EXISTS applications_status_worklist;
+        CREATE INDEX applications_worklist ON applications({WORKLIST_ORDER});
+        CREATE INDEX applications_village ON applications(village_code, {WORKLIST_ORDER});
+        CREATE INDEX applications_status_worklist ON applications(status, {WORKLIST_ORDER})
+        """)
+
+
+@migrations()
+def m019_owed_materials(db: Database) -> None:
+    """Materials an application still owes (容缺, 告知承诺), when each is due and when it came.
+
+    Kept in a table of its own, at the village and at the center, so home, the lists, the
+    worklist and the alarms find what is owed and overdue without opening every filed event.
+    Only material codes, states and dates: nothing personal. Cases filed before this version
+    have their owed materials in their sealed events only (no key here) and show none.
+    """
+    _run(db, """
+        CREATE TABLE owed_materials (
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            material TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('missing', 'commitment')),
+            due_date TEXT NOT NULL,
+            due_approximate INTEGER NOT NULL DEFAULT 0,
+            supplied_on TEXT,
+            PRIMARY KEY (application_id, material)
+        );
+        CREATE INDEX owed_open ON owed_materials(due_date) WHERE supplied_on IS NULL
+        """)
+
+
+@migrations()
+def m020_audit_entries(db: Database) -> None:
+    """Security-relevant audit rows (a PIN reset with the recovery code, ...) a village reported.
+
+    Only hashes told the township that a village's chain grew; a recovery must be known
+    upstream too. The head record carries those rows whole (`sync.audithead.SECURITY_ACTIONS`:
+    operators' names and actions, no villager's data), each checked against the chain's hashes,
+    and the center keeps them here, once each: the alarm of a recovery is raised once.
+    """
+    _run(db, """
+        CREATE TABLE audit_entries (
+            id INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            village_code TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,                   -- the village's clock at that row: shown, not trusted
+            operator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            hash TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            UNIQUE (device_id, seq, at, action)
+        );
+        CREATE INDEX audit_entries_village ON audit_entries(village_code, id)
         """)

@@ -18,6 +18,8 @@ EVENT_STATUS = {
     "delivered": "delivered",
     "rated": "rated",
     "inspection_recorded": "recorded",
+    # A completed result withdrawn by the center (a false commitment, 不实承诺: 撤销审批服务结果).
+    "revoked": "revoked",
 }
 EVENT_TYPES = frozenset(EVENT_STATUS) | {"material_supplied", "note"}
 
@@ -33,6 +35,7 @@ STATUS_ZH = {
     "delivered": "已送达",
     "rated": "已评价",
     "recorded": "已登记",
+    "revoked": "已撤销",
 }
 # Where a status reads differently at the node that holds the case: at the county, a case
 # `received` was received by the county itself (every case there is one of its own).
@@ -42,7 +45,10 @@ _FINAL = {"rejected", "completed", "delivered", "rated"}
 _RANK = {
     "draft": 0, "submitted": 1, "received": 2, "accepted": 3, "correction_requested": 3,
     "forwarded": 4, "rejected": 5, "completed": 5, "delivered": 6, "rated": 7, "recorded": 1,
+    "revoked": 8,
 }
+# A result that may be revoked (it was given; it may have been handed over and rated since).
+REVOCABLE = frozenset({"completed", "delivered", "rated"})
 
 
 def derive_status(event_types: Iterable[str]) -> str:
@@ -55,9 +61,11 @@ def derive_status(event_types: Iterable[str]) -> str:
     status = "draft"
     for kind in event_types:
         new = EVENT_STATUS.get(kind)
-        if new is None:
+        if new is None or status == "revoked":  # a revoked result stays revoked
             continue
-        if kind == "corrected" and status == "correction_requested":
+        if kind == "revoked":
+            status = new if status in REVOCABLE else status
+        elif kind == "corrected" and status == "correction_requested":
             status = new
         elif kind == "correction_requested" and status == "forwarded":
             status = new  # the county asks the villager for a correction of a forwarded case
@@ -70,3 +78,28 @@ def derive_status(event_types: Iterable[str]) -> str:
 
 # How a result is handed over to the villager (intake.deliver, the CLI's --how, the app's choice).
 DELIVERY_METHODS = ("in_person", "family", "home_visit")
+
+# A case still being worked on at a center (its worklist puts these first, 绿色通道 among them first).
+OPEN_STATUSES = ("submitted", "received", "accepted", "correction_requested", "forwarded")
+
+# 放权下沉 (village-decided items, catalog level "village"): the decisions the village point
+# itself records, and the statuses each may follow. The same at the village that records them
+# and at the township that files them for supervision; a township never decides these items,
+# and a village decides no other item (its decisions come down from the center).
+VILLAGE_DECISIONS: dict[str, frozenset[str]] = {
+    "accepted": frozenset({"submitted"}),
+    "completed": frozenset({"accepted"}),
+    "rejected": frozenset({"submitted", "accepted"}),
+}
+
+
+def decided_by(level: str) -> str:
+    """Which node decides an item of this catalog level: village | township | county."""
+    return level if level in ("village", "county") else "township"
+
+
+def village_may_record(level: str, event_type: str, status: str) -> bool:
+    """Whether a village device may record (or file upward) `event_type` on a case now at
+    `status`: its decisions only on a village-decided item, and only in their order."""
+    follows = VILLAGE_DECISIONS.get(event_type)
+    return follows is not None and decided_by(level) == "village" and status in follows

@@ -23,6 +23,8 @@ from storage import (
     drafts,
     events,
     operators,
+    owed,
+    recovery,
 )
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
@@ -71,6 +73,7 @@ class Store:
         kdf: KdfParams = DEFAULT_KDF,
         node: str = "village",
         device_id: str | None = None,
+        recovery_code: str | None = None,
     ) -> Store:
         """A new store. `node` is what this machine is: a village point or a township/county center.
 
@@ -82,6 +85,9 @@ class Store:
 
         The first operator is the one who manages the others: a village point's agent, a
         center's clerk. `role`, if given, must be that one.
+
+        `recovery_code` (from `recovery.new_code()`, shown to the person once by the caller)
+        also wraps the data key, so a forgotten PIN does not lose the store.
         """
         if node == "village":
             try:
@@ -117,6 +123,7 @@ class Store:
         data_key = new_data_key()
         keys = Keys(data_key)
         wrapped = wrap_data_key(data_key, pin, kdf, operator=operator_name.strip())
+        spare = recovery.wrap(keys, recovery_code, kdf) if recovery_code is not None else None
         database = Database(path)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with database.write() as db:
@@ -135,6 +142,8 @@ class Store:
             )
             devicekeys.ensure(db, keys)
             audit.append(db, operator_name.strip(), "store.init", village_code, "", keys)
+            if spare is not None:
+                recovery.save(db, keys, spare, by=operator_name.strip(), at=now)
         return cls(database, home)
 
     @classmethod
@@ -177,6 +186,14 @@ class Store:
             with self.database.write() as db:
                 devicekeys.ensure(db, keys)
         return Session(self, operator, keys)
+
+    def recover(self, name: str, code: str, new_pin: str) -> Operator:
+        """A forgotten PIN: the recovery code sets a new one (audited `operator.recovered`)."""
+        return recovery.recover(self.database, name.strip(), code, new_pin, self.kdf)
+
+    def has_recovery_code(self) -> bool:
+        with self.database.read() as db:
+            return recovery.has_code(db)
 
     def device_public(self) -> dict[str, str]:
         """This device's id and public keys (no PIN needed): for enrollment and fingerprints."""
@@ -235,6 +252,16 @@ class Session:
         self._require_manager()
         operators.set_active(self.store.database, self.keys, name, True, by=self.operator.name)
 
+    def new_recovery_code(self) -> str:
+        """Make (or replace) the store's recovery code; returns it, to be shown once, grouped."""
+        self._require_manager()
+        code = recovery.new_code()
+        wrapped = recovery.wrap(self.keys, code, self.store.kdf)  # slow: outside the lock
+        with self.store.database.write() as db:
+            recovery.save(db, self.keys, wrapped, by=self.operator.name,
+                          at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return code
+
     def set_pin(self, name: str, pin: str) -> None:
         if name != self.operator.name:
             self._require_manager()
@@ -245,6 +272,14 @@ class Session:
     # applicants
     def find_applicant(self, id_number: str) -> dict[str, Any] | None:
         return applicants.find(self.store.database, self.keys, id_number)
+
+    def applicant_history(self, id_number: str) -> builtins.list[applicants.Version]:
+        return applicants.history(self.store.database, self.keys, id_number)
+
+    def update_applicant(self, id_number: str, **changes: str) -> applicants.Version:
+        """Correct a person's details in the registry (explicit, audited); filed cases keep theirs."""
+        return applicants.update(self.store.database, self.keys, id_number, changes,
+                                 by=self.operator.name)
 
     # applications
     def record(
@@ -272,6 +307,14 @@ class Session:
 
     def show(self, application_id: str) -> tuple[Summary, builtins.list[events.Event]]:
         return applications.detail(self.store.database, self.keys, application_id)
+
+    def owed_materials(self, application_id: str | None = None) -> builtins.list[owed.Owed]:
+        """Materials owed (容缺, 告知承诺): still outstanding on every case that still owes, or
+        every one of one case's, supplied or not."""
+        if application_id is None:
+            return owed.outstanding(self.store.database)
+        with self.store.database.read() as db:
+            return owed.of_case(db, application_id.strip())
 
     # drafts: forms being filled in, kept until submitted or thrown away
     def save_draft(
@@ -322,6 +365,7 @@ class Session:
         *,
         files: Sequence[IncomingFile] = (),
         expect: Callable[[str], None] | None = None,
+        then: Callable[[Any], None] | None = None,
     ) -> int:
         """A local event on an existing application (corrected, delivered, rated, ...), with its outbox row.
 
@@ -329,6 +373,8 @@ class Session:
         raises to refuse, so two clicks (or the app and the CLI) cannot both pass
         the check. `files` are stored in the same transaction; their manifest
         joins the payload as `attachments`, which sync sends on like intake's.
+        `then(db)` runs in the same transaction after the event is written (what the event
+        changes beside the log, e.g. the owed materials it closes).
         """
         summary, _ = self.show(application_id)
         with self.store.database.write() as db:
@@ -342,15 +388,50 @@ class Session:
                                " attachment_id) VALUES (?, ?, ?)", (summary.id, s.label, s.address))
                 payload = {**payload, "attachments": [s.manifest() for s in stored]}
             applicant = payload.get("applicant")
+            declared = None
             if event_type == "corrected" and isinstance(applicant, dict) and applicant.get("id_number"):
-                applicants.upsert(db, self.keys, applicant, payload.get("fields") or {})  # 一数一源
+                # 一数一源: the corrected filing is what this case shows from now on.
+                declared = applicants.declare(db, self.keys, applicant, payload.get("fields") or {},
+                                              source="corrected")
+                applicants.link(db, summary.id, declared)
             device = events.DeviceState(db)
             seq = events.append(db, self.keys, device, application_id=summary.id,
                                 event_type=event_type, payload=payload, operator_id=self.operator.id)
+            if then is not None:
+                then(db)
             device.save()
             audit.append(db, self.operator.name, f"application.{event_type}", summary.id,
                          summary.item_code, self.keys)
+            applicants.audit_changes(db, self.keys, self.operator.name, summary.id, declared)
         return seq
+
+    def decide_here(
+        self,
+        application_id: str,
+        steps: Callable[[str], Sequence[tuple[str, dict[str, Any]]]],
+    ) -> builtins.list[int]:
+        """放权下沉: the village point's own decision on a village-decided item (accepted then
+        completed, or rejected), in one transaction.
+
+        `steps(status)` sees the case's status inside the write transaction and returns the
+        events to record (or raises to refuse, so two clicks cannot both decide). Each is an
+        event in the case's log with its outbox row (`report`): the township files them as the
+        record of a case decided here.
+        """
+        summary, _ = self.show(application_id)
+        seqs: builtins.list[int] = []
+        with self.store.database.write() as db:
+            row = db.execute("SELECT status FROM applications WHERE id = ?", [summary.id]).fetchone()
+            planned = steps(str(row[0]))
+            device = events.DeviceState(db)
+            for event_type, payload in planned:
+                seqs.append(events.append(db, self.keys, device, application_id=summary.id,
+                                          event_type=event_type, payload=payload,
+                                          operator_id=self.operator.id, report=True))
+                audit.append(db, self.operator.name, f"application.{event_type}", summary.id,
+                             summary.item_code, self.keys)
+            device.save()
+        return seqs
 
     def device_private(self) -> tuple[bytes, bytes]:
         """The device's private keys (raw), for sync to sign and open with. Never logged."""

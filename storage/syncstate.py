@@ -152,7 +152,8 @@ def attachments_to_chunk(database: Database, keys: Keys) -> list[tuple[str, str,
     """
     from storage.attachments import load
 
-    filed = ("submitted", "corrected", "inspection_recorded")
+    # Events that carry scans: the filings, and an owed material supplied later.
+    filed = ("submitted", "corrected", "inspection_recorded", "material_supplied")
     out = []
     finished: list[int] = []
     with database.read() as db:
@@ -521,20 +522,23 @@ def apply_remote_event(
     # The applicant is declared in the filed event (submitted, corrected, inspection_recorded),
     # never in `created`, which comes first and opens the case: the case is linked to the
     # applicant when the filing arrives (一数一源), or its lists would show nobody's name.
-    applicant_id = None
+    declared = None
     applicant = payload.get("applicant")
     if event_type in FILED and isinstance(applicant, dict) and applicant.get("id_number"):
-        applicant_id = applicants.upsert(db, keys, applicant, payload.get("fields") or {})
+        source = "corrected" if event_type == "corrected" else "filed"
+        declared = applicants.declare(db, keys, applicant, payload.get("fields") or {},
+                                      source=source)
     if db.execute("SELECT 1 FROM applications WHERE id = ?", [application_id]).fetchone() is None:
         stamp = now_iso()
         db.execute(
-            "INSERT INTO applications (id, kind, item_code, item_version, applicant_id, status,"
-            " operator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
-            (application_id, kind, item_code, item_version, applicant_id, operator_id, stamp, stamp),
+            "INSERT INTO applications (id, kind, item_code, item_version, applicant_id,"
+            " applicant_version, status, operator_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+            (application_id, kind, item_code, item_version, declared.applicant_id if declared else None,
+             declared.version_id if declared else None, operator_id, stamp, stamp),
         )
-    elif applicant_id is not None:  # a correction may name another person (a corrected ID number)
-        db.execute("UPDATE applications SET applicant_id = ? WHERE id = ?",
-                   (applicant_id, application_id))
+    elif declared is not None:  # a correction may name another person (a corrected ID number)
+        applicants.link(db, application_id, declared)
     db.execute(
         "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
         " payload) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -580,8 +584,12 @@ def link_applicants(database: Database, keys: Keys) -> int:
                 continue
             row = db.execute("SELECT id FROM applicants WHERE id_index = ?",
                              [keys.blind_index("id_number", applicant["id_number"])]).fetchone()
-            applicant_id = row[0] if row else applicants.upsert(db, keys, applicant, {})
-            db.execute("UPDATE applications SET applicant_id = ? WHERE id = ?", (applicant_id, app))
+            if row is None:
+                applicants.link(db, app, applicants.declare(db, keys, applicant, {}))
+            else:  # the case keeps what it was filed with; the registry's answers stay as they are
+                version = applicants.add_version(db, keys, str(row[0]), applicant, {}, "filed")
+                db.execute("UPDATE applications SET applicant_id = ?, applicant_version = ?"
+                           " WHERE id = ?", (row[0], version, app))
             linked += 1
         events.meta_set(db, "applicants_linked", "1")
     return linked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from storage import audit
+from storage import applicants, audit
 from storage.crypto import DecryptionFailed, Keys
 from storage.db import Database
 from storage.events import meta_get, retired_seqs
@@ -60,6 +60,8 @@ def verify(database: Database, keys: Keys) -> VerifyReport:
         sealed = [
             ("events", "SELECT 'event:' || device_id || ':' || seq, payload FROM events"),
             ("applicants", "SELECT 'applicant:' || id, payload FROM applicants"),
+            ("applicant_versions",
+             f"SELECT {applicants.VERSION_AAD_SQL}, v.payload FROM applicant_versions v"),
             ("attachments", "SELECT 'attachment:' || id, content FROM attachments"),
         ]
         for table, sql in sealed:

@@ -19,7 +19,7 @@ import httpx
 
 from storage import events, syncstate
 from storage.store import Session, Store
-from sync import bundlefile, clock, enroll, planner, proof, village
+from sync import audithead, bundlefile, clock, enroll, planner, proof, village
 from sync.errors import BundleRejected
 from sync.node import Node
 
@@ -88,6 +88,7 @@ def sync_once(
         proof.ensure_request_key(store.database, node.keys)
         report.renamed = [(r.old, r.new) for r in village.renumber(node)]
         report.sealed = village.seal_outbox(node)
+        audithead.sign(node, township.device_id)
     own_client = client is None
     http = client or httpx.Client(timeout=TIMEOUT)
     seqs: list[int] = []
@@ -101,7 +102,8 @@ def sync_once(
             _absorb(store, answer.content, device, None, report)
         seqs, batch = village.due_messages(
             store, max_bytes=max_bytes, now=float("inf") if force else None)
-        body = bundlefile.pack([*village.down_acks(store, township.device_id), *batch])
+        body = bundlefile.pack([*village.down_acks(store, township.device_id),
+                                *audithead.records(store, township.device_id), *batch])
         syncstate.mark_sent(store.database, seqs)
         cursor = syncstate.inbox_cursor(store.database, township.device_id)
         answer = proved_request(

@@ -150,6 +150,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notice.completed.date": {"zh": "办结日期：{day}", "en": "Completed on: {day}"},
     "notice.rejected.date": {"zh": "决定日期：{day}", "en": "Decided on: {day}"},
     "notice.qr": {"zh": "扫描二维码核对办件编号：{id}", "en": "Scan to check the application number: {id}"},
+    # 撤销决定通知书: a result given on a commitment that proved false (不实承诺) is revoked.
+    "pdf.stem.revoked": {"zh": "撤销决定通知书", "en": "revocation-notice"},
+    "notice.revoked.title": {"zh": "撤销决定通知书", "en": "Notice of revocation"},
+    "notice.revoked.lead": {
+        "zh": "您申请的“{item}”事项系以告知承诺方式办理。经核查，您作出的承诺与实际情况不符，"
+              "根据“作出不实承诺的，撤销相应审批服务结果”的规定，决定撤销该事项的办理结果，理由如下：",
+        "en": "Your application for {item} was dealt with on your signed commitment. A check found"
+              " the commitment untrue, so the result given is revoked, for this reason:",
+    },
+    "notice.revoked.outcome": {"zh": "撤销理由：{text}", "en": "Reason: {text}"},
+    "notice.revoked.date": {"zh": "撤销日期：{day}", "en": "Revoked on: {day}"},
     "notice.print": {"zh": "打印通知书", "en": "Print the decision notice"},
     "notice.written": {"zh": "已写入{title}（{id}）：{path}", "en": "{title} ({id}) written: {path}"},
     "notice.not_decided": {
@@ -168,7 +179,7 @@ STATUS_EN = {
     "draft": "draft", "submitted": "to send", "received": "received", "accepted": "accepted",
     "correction_requested": "to correct", "forwarded": "at county",
     "rejected": "rejected", "completed": "completed", "delivered": "delivered", "rated": "rated",
-    "recorded": "recorded",
+    "recorded": "recorded", "revoked": "revoked",
 }
 STATUS_EN_AT = {"county": {"received": "received by the county"}}
 EVENTS: dict[str, dict[str, str]] = {
@@ -185,9 +196,32 @@ EVENTS: dict[str, dict[str, str]] = {
     "rated": {"zh": "评价", "en": "rated"},
     "inspection_recorded": {"zh": "巡查登记", "en": "inspection"},
     "material_supplied": {"zh": "补交材料", "en": "material added"},
+    "revoked": {"zh": "撤销办理结果", "en": "result revoked"},
     "note": {"zh": "备注", "en": "note"},
 }
 MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import the app)
+
+# 绿色通道 (forms/priority.py): the grounds' words and the mark both ends show.
+PRIORITY_MESSAGES: dict[str, dict[str, str]] = {
+    "priority.ground.elderly": {"zh": "老", "en": "elderly"},
+    "priority.ground.frail": {"zh": "弱", "en": "frail"},
+    "priority.ground.ill": {"zh": "病", "en": "ill"},
+    "priority.ground.disabled": {"zh": "残", "en": "disabled"},
+    "priority.ground.military": {"zh": "军", "en": "serviceman"},
+    "priority.name": {"zh": "绿色通道", "en": "Green channel"},
+    "priority.badge": {"zh": "【绿色通道】", "en": "[green channel]"},
+    "priority.mark": {"zh": "★", "en": "★"},
+    "priority.grounds": {"zh": "绿色通道（{grounds}）", "en": "Green channel ({grounds})"},
+    "priority.sep": {"zh": "、", "en": ", "},
+    "pdf.stem.authorisation": {"zh": "授权委托书", "en": "authorisation"},
+}
+MESSAGES.update(PRIORITY_MESSAGES)
+
+
+def priority_words(grounds: list[str] | tuple[str, ...], lang: str = "") -> str:
+    """老、残 (or "elderly, disabled"): the grounds in the language given, else the user's."""
+    say = (lambda key: t_in(lang, key)) if lang else t
+    return say("priority.sep").join(say(f"priority.ground.{g}") for g in grounds)
 
 
 def language() -> str:

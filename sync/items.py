@@ -8,20 +8,32 @@ from __future__ import annotations
 
 from forms.catalog import Catalog
 from forms.errors import UnknownItemError
+from storage.status import decided_by
 
 
 def owner_of(item_code: str, catalog: Catalog) -> str:
-    """Who decides, and so who acknowledges end to end: the county for county-level items."""
+    """Who acknowledges end to end: the county for county-level items, else the township.
+
+    A village-decided item (放权下沉) is decided at the village (`decided_at`), and its
+    record, decisions included, goes to the township, which files it for supervision:
+    the township's receipt is the end of its journey.
+    """
+    return "county" if decided_at(item_code, catalog) == "county" else "township"
+
+
+def decided_at(item_code: str, catalog: Catalog) -> str:
+    """Which node decides an item: village | township | county (an unknown item: the township)."""
     try:
-        return "county" if catalog.item(item_code).level == "county" else "township"
+        return decided_by(catalog.item(item_code).level)
     except UnknownItemError:
         return "township"
 
 
-def time_limit(item_code: str, catalog: Catalog) -> int:
-    """Promised working days (0 for an immediate item or an item this catalog does not know)."""
+def time_limit(item_code: str, catalog: Catalog, priority: bool = False) -> int:
+    """Promised working days (0 for an immediate item or an item this catalog does not know);
+    for a 绿色通道 case, the item's shorter time where it has one."""
     try:
-        return catalog.item(item_code).time_limit_days
+        return catalog.item(item_code).promised_days(priority)
     except UnknownItemError:
         return 0
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from forms import strictjson
+from forms import priority, strictjson
 from storage.status import DELIVERY_METHODS, EVENT_TYPES
 from sync.errors import BundleRejected
 
@@ -77,6 +77,9 @@ class Ack:
     (`sync.position.covers`) of every message before this ack in the answer, in order. The
     receiver saves `down_through` as its cursor only if they match what it got. The three
     travel together, written only when set; an older reader ignores them.
+
+    `audit_seq`, `audit_hash`: the head of the subject's audit chain the signer holds
+    (`sync.audithead`), so the subject's next head starts there. Written only when set.
     """
 
     subject: str
@@ -89,6 +92,8 @@ class Ack:
     down_from: int | None = None
     down_through: int | None = None
     covers: str = ""
+    audit_seq: int = 0
+    audit_hash: str = ""
 
     def payload(self) -> bytes:
         body: dict[str, Any] = {"subject": self.subject, "custody": to_ranges(self.custody),
@@ -103,6 +108,8 @@ class Ack:
         if self.down_through is not None:
             body.update(down_from=self.down_from, down_through=self.down_through,
                         covers=self.covers)
+        if self.audit_seq:
+            body.update(audit_seq=self.audit_seq, audit_hash=self.audit_hash)
         return dumps(body)
 
     @classmethod
@@ -118,11 +125,16 @@ class Ack:
         if not isinstance(high, int) or isinstance(high, bool) or high < 0:
             raise BundleRejected("malformed", "ack high")
         down_from, down_through, covers = _position(d)
+        audit_seq, audit_hash = d.get("audit_seq", 0), d.get("audit_hash", "")
+        if (not isinstance(audit_seq, int) or isinstance(audit_seq, bool) or audit_seq < 0
+                or not isinstance(audit_hash, str)
+                or (audit_seq and not _DIGEST.fullmatch(audit_hash))):
+            raise BundleRejected("malformed", "ack audit head")
         return cls(subject, frozenset(from_ranges(d.get("custody", []))),
                    frozenset(from_ranges(d.get("e2e", []))), str(d.get("received_at", "")),
                    {reason: frozenset(from_ranges(seqs)) for reason, seqs in refused.items()},
                    high, frozenset(from_ranges(d.get("clash", []))),
-                   down_from, down_through, covers)
+                   down_from, down_through, covers, audit_seq, audit_hash)
 
 
 _POSITION = ("down_from", "down_through", "covers")
@@ -271,6 +283,10 @@ def check_village_event(body: Mapping[str, Any]) -> None:
         if days is not None and (not isinstance(days, int) or isinstance(days, bool)
                                  or not 0 <= days <= 3650):
             raise _bad("promised_days is not a number of working days")
+        try:  # 绿色通道: known grounds, each once (forms/priority.py)
+            priority.from_wire(payload.get("priority"))
+        except ValueError as exc:
+            raise _bad(str(exc)) from None
         labels = payload.get("attachment_labels")
         if labels is not None and (not isinstance(labels, list)
                                    or not all(isinstance(x, str) for x in labels)):
@@ -289,10 +305,30 @@ def check_village_event(body: Mapping[str, Any]) -> None:
         _date_or_absent(payload, "rated_on")
     elif event_type == "material_supplied":
         _short_text(payload, "material", 200)
+        if not str(payload.get("material") or "").strip():
+            raise _bad("material_supplied names no material")
+        if payload.get("state", "missing") not in ("missing", "commitment"):
+            raise _bad("state is not an owed material's state")
         _date_or_absent(payload, "supplied_on")
     for key in ("due_date", "due_approximate"):
         if key in payload:
             raise _bad(f"{key} is the deciding center's to set")
+
+
+def check_village_decision(body: Mapping[str, Any]) -> None:
+    """放权下沉: a village's own decision on a village-decided item, as a center files it.
+
+    Run once the center knows the item is decided at the village (any other item's decision
+    is not the village's to send at all): short texts, a date, and the result of a completion
+    or the reason of a rejection, as a center's own decisions need them.
+    """
+    payload = body.get("payload") or {}
+    for key in ("center", "center_code", "clerk", "by", "result", "reason", "note"):
+        _short_text(payload, key)
+    _date_or_absent(payload, "decided_on")
+    needs = {"completed": "result", "rejected": "reason"}.get(str(body.get("type")))
+    if needs and not str(payload.get(needs) or "").strip():
+        raise _bad(f"a village's {body.get('type')} decision gives no {needs}")
 
 
 def event_payload(event: dict[str, Any]) -> bytes:

@@ -39,7 +39,7 @@ from typing import Any
 
 from forms import strictjson
 from storage import syncstate
-from sync import bundlefile, envelope, messages, position, proof, signed, village
+from sync import audithead, bundlefile, envelope, messages, position, proof, signed, village
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -215,9 +215,12 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
     renamed = [(r.old, r.new) for r in village.renumber(node)]
     village.seal_outbox(node)
     store = node.session.store
+    for township in syncstate.peers(store.database, "township")[-1:]:
+        audithead.sign(node, township.device_id)
     rows = [r for r in syncstate.outbox_rows(store.database) if r["state"] in ("pending", "custody")]
     townships = syncstate.peers(store.database, "township")
-    acks = village.down_acks(store, townships[-1].device_id) if townships else []
+    acks = [*village.down_acks(store, townships[-1].device_id),
+            *audithead.records(store, townships[-1].device_id)] if townships else []
     data = bundlefile.pack([*acks, *syncstate.outbox_messages(store.database,
                                                               [r["seq"] for r in rows])])
     cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0

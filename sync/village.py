@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from forms.catalog import Catalog
 from storage import events, syncstate
 from storage.store import Store
-from sync import bundlefile, envelope, messages, planner, position, signed
+from sync import audithead, bundlefile, envelope, messages, planner, position, signed
 from sync.errors import BundleRejected
 from sync.items import owner_of, passes_up
 from sync.keys import PublicIdentity
@@ -190,6 +190,8 @@ def absorb(store: Store, response: bytes, my_device: str,
                 ack = messages.Ack.parse(messages.dumps(record.body))
                 if ack.subject != my_device or role not in ("township", "county"):
                     continue
+                if ack.audit_seq:  # the audit head the center holds: our next one starts there
+                    audithead.remember(store, claim.signer, ack.audit_seq, ack.audit_hash)
                 if cursor is not None and claim.signer == cursor[0] and ack.down_through is not None:
                     found = (at, ack)
                 # Believe end to end only from the owner; the planner moves states forward only.

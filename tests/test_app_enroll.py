@@ -43,6 +43,8 @@ async def create_service_point(pilot: Pilot[Any]) -> None:
     screen.query_one("#setup-pin2", Input).focus()
     await pilot.press("enter")
     await settle(pilot)
+    await pilot.press("enter")  # the recovery code, shown once: written down
+    await settle(pilot)
     assert isinstance(pilot.app.screen, EnrollScreen)
 
 

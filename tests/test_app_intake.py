@@ -20,6 +20,7 @@ from forms.idnumber import InvalidIdNumber, make, parse
 from forms.model import Bundle
 from storage import attachments
 from storage.store import Session, Store
+from sync.receipts import vouch
 from tests.app_helpers import (
     SIZE,
     applicant_field,
@@ -154,7 +155,8 @@ class TestNewApplication:
         assert len(latest) == 2
         summary = next(s for s in latest if s.id in receipt)
         got, events = session.show(summary.id)
-        assert receipt == printing.receipt(got, events, catalog.item("MZ-GLJT"), session.store.info)
+        assert receipt == vouch(session, printing.receipt_document(  # signed: sync/receipts.py
+            got, events, catalog.item("MZ-GLJT"), session.store.info), got, events).text()
         submitted = next(e.payload for e in events if e.type == "submitted")
         created = next(e.payload for e in events if e.type == "created")
         assert submitted["fields"]["institution_name"] == "资兴市福利院"
@@ -555,7 +557,8 @@ class TestBundle:
         assert title == t("receipt.title", id="、".join(s.id for s in stored))
         shown = [session.show(s.id) for s in stored]
         assert receipt == "\n".join(
-            printing.receipt(got, events, catalog.item(got.item_code), session.store.info)
+            vouch(session, printing.receipt_document(got, events, catalog.item(got.item_code),
+                                                     session.store.info), got, events).text()
             for got, events in shown)
         assert receipt.count("办件编号：") == 2
 

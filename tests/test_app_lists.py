@@ -15,6 +15,7 @@ from forms.catalog import Catalog
 from forms.idnumber import make as make_id_number
 from forms.templates import attachment_names
 from storage.store import Session
+from sync.receipts import vouch
 from tests.app_helpers import (
     SIZE,
     enter_text,
@@ -138,8 +139,9 @@ class TestApplications:
             assert status_text(summary.status) in text_of(app, "#detail-summary")
             await pilot.press("r")
             await settle(pilot)
-            assert text_of(app, "#receipt-text") == printing.receipt(
-                summary, events, catalog.item("RS-CXJMYLDY"), session.store.info)
+            assert text_of(app, "#receipt-text") == vouch(session, printing.receipt_document(
+                summary, events, catalog.item("RS-CXJMYLDY"), session.store.info),
+                summary, events).text()  # signed by this device (sync/receipts.py)
 
 
 def take_for(session: Session, catalog: Catalog, code: str, day: date, name: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.helpers import raw_db
 from village_agent.app.enroll import EnrollScreen
 from village_agent.app.home import HomeScreen
 from village_agent.app.login import LoginScreen, SetupScreen
+from village_agent.app.recoverycode import RecoveryCodeScreen
 from village_agent.i18n import APP_MESSAGES, MESSAGES, t
 
 pytestmark = pytest.mark.anyio  # Pilot tests are coroutines; anyio's plugin runs them on asyncio
@@ -32,6 +34,12 @@ class TestFirstRun:
             # Keyboard only: each box, Enter moves on; Enter in the last one creates.
             for value in (VILLAGE_CODE, VILLAGE_NAME, AGENT, PIN, PIN):
                 await pilot.press(*value, "enter")
+            await settle(pilot)
+            # The recovery code, shown once in groups of four, for the township to keep.
+            assert isinstance(app.screen, RecoveryCodeScreen)
+            shown = text_of(app, "#recovery-code")
+            assert re.search(r"(\d{4} ){6}\d{4}", shown)
+            await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, EnrollScreen)  # the optional last step: enroll later
             await pilot.press("escape")

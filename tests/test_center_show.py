@@ -246,7 +246,9 @@ class TestShow:
             assert f"  {labels[name]}：{value}" in lines, name
         names = {m.code: m.name for m in item.materials}
         assert f"  {names['id_card']}（id_card）：已提供" in lines
-        assert f"  {names['household_register']}（household_register）：容缺，尚欠" in lines
+        [owed] = node.session.owed_materials(app_id)  # 容缺: owed, due on the center's calendar
+        assert (f"  {names['household_register']}（household_register）：容缺，应于{owed.due_date}"
+                "前补交") in [line.removesuffix("（已逾期）") for line in lines]
         assert f"  尚欠材料：{names['household_register']}" in lines
         assert f"  id_card  {names['id_card']}  id-front.pdf  {len(FRONT) / 1024:.1f} KB" in lines
         assert f"  id_card  {names['id_card']}  id-back.jpg  {len(BACK)}字节" in lines

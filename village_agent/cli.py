@@ -69,10 +69,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="附件（材料代码=文件）attachment, repeatable")
         p.add_argument("--authorization", choices=["signed", "in_person"], default="signed",
                        help="授权方式：signed=已签委托书, in_person=本人到场")
+        p.add_argument("--priority", action="append", default=[], metavar="GROUND",
+                       help="绿色通道：老 弱 病 残 军（elderly frail ill disabled military），可重复或用逗号分隔；"
+                            "年满60周岁按身份证号自动认定 green channel grounds, repeatable;"
+                            " 60 or older is found from the ID number")
         p.add_argument("--date", type=date.fromisoformat, help=argparse.SUPPRESS)
 
-    p = add("applicant", command("applicant"), "按身份证号查找办事人 find an applicant")
-    p.add_argument("id_number")
+    p = add("applicant", command("applicant"),
+            "按身份证号查找办事人；update 更正登记信息，history 查看历次登记"
+            " find an applicant; update corrects the registry; history lists every declaration")
+    p.add_argument("id_number", metavar="ID_NUMBER|update|history")
+    p.add_argument("--id-number", dest="person", help="update/history：办事人身份证号 the ID number")
+    for detail, zh in (("name", "姓名"), ("address", "住址"), ("phone", "电话"),
+                       ("village-group", "村民小组")):
+        p.add_argument(f"--{detail}", dest=detail.replace("-", "_"), help=f"update：新的{zh}")
+
+    p = add("recover", command("recover"),
+            "忘记PIN码：用恢复码重设 forgot the PIN: set a new one with the recovery code"
+            " (VILLAGE_AGENT_RECOVERY_CODE, VILLAGE_AGENT_NEW_PIN)")
+    p = add("recovery-code", command("recovery_code"),
+            "恢复码：是否已设置；--new 生成新的（旧的作废） the recovery code: is there one; --new")
+    p.add_argument("--new", action="store_true", help="生成新的恢复码 make a new code")
 
     p = add("list", command("list_applications"), "办件列表 list applications")
     p.add_argument("--status")
@@ -85,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, subject, help_text in (
             ("notice", "code", "打印一次性告知书 print the one-time notice"),
             ("receipt", "id", "打印收件回执 print the intake receipt"),
+            ("authorisation", "id", "打印授权委托书（申请人委托代办员办理） print the letter of"
+                                    " authorisation for the proxy agent"),
             ("decision-notice", "id", "打印办结通知书或不予受理通知书（决定到达后）"
                                       " print the decision notice once the decision has arrived")):
         p = add(name, command(name.replace("-", "_")), help_text)
@@ -94,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--print", dest="print_pdf", action="store_true",
                        help="用默认打印机打印PDF print the PDF (CUPS lp)")
         p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
+
+    p = add("check-receipt", command("check_receipt"),
+            "核验回执或通知书上的核验码（无需PIN）check the verification code of a receipt or notice")
+    p.add_argument("text", nargs="+", help="核验码，可分组输入 the code, in its groups or whole")
 
     p = add("calendar", command("calendar_cmd"), "节假日与工作日 holiday tables and deadlines")
     p.add_argument("action", choices=["show", "import", "deadline"])
@@ -122,12 +145,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, type=Path, help="修改后的完整申请数据 corrected data file")
     p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH")
 
+    p = add("supply", command("supply"),
+            "登记补交容缺或告知承诺材料 record an owed material handed in later")
+    p.add_argument("id")
+    p.add_argument("--material", required=True, help="材料代码（见 show）material code")
+    p.add_argument("--attach", action="append", default=[], metavar="PATH", required=True,
+                   help="补交材料的扫描件 the scan, repeatable")
+    p.add_argument("--date", type=date.fromisoformat, help=argparse.SUPPRESS)
+
     p = add("deliver", command("deliver"), "登记办理结果已送达 record that the result was handed over")
     p.add_argument("id")
     p.add_argument("--how", choices=list(DELIVERY_METHODS), default="in_person",
                    help="送达方式：in_person=本人领取, family=家属代领, home_visit=上门送达")
     p.add_argument("--to", help="领取人姓名（家属代领时必填）who received it")
     p.add_argument("--note", help="备注 a note")
+
+    p = add("decide", command("decide"),
+            "村级办理事项（放权下沉）：办结或不予受理，报乡镇备案"
+            " decide a village-decided item here: completed or rejected")
+    p.add_argument("id")
+    p.add_argument("decision", choices=["completed", "rejected"],
+                   help="completed=办结, rejected=不予受理")
+    p.add_argument("--note", required=True,
+                   help="办结：办理结果；不予受理：理由 the result, or the reason for a rejection")
 
     p = add("rate", command("rate"), "记录申请人评价（好差评）record the villager's rating")
     p.add_argument("id")

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import sys
 from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from forms.catalog import Catalog
+from forms.errors import UnknownItemError
 from forms.model import Bundle, ServiceItem
 from forms.templates import template
+from storage import recovery
 from storage.errors import InvalidRequest
 from storage.lobby import STORE_FILE
 from storage.store import Store
 from sync.cli import kdf_for_tests_or_default, open_session, open_store
 from sync.cli import operator as operator
 from sync.cli import verify as verify
-from village_agent import intake, printing
-from village_agent.i18n import due_text, status_text, t
+from sync.i18n import priority_words
+from sync.receipts import vouch
+from village_agent import intake, printing, worklist
+from village_agent.i18n import due_text, status_text, t, t_in
 
 if TYPE_CHECKING:
     from sync.cli import Context
@@ -42,16 +49,57 @@ def init(ctx: Context) -> int:
     if not operator:
         raise InvalidRequest("--operator is required", "请用 --operator 指定第一位代办员的姓名")
     pin = ctx.new_pin(operator, env="VILLAGE_AGENT_PIN")
+    code = recovery.new_code()
     store = Store.create(
         ctx.home, village_code=ctx.args.village_code, village_name=ctx.args.village_name,
-        operator_name=operator, pin=pin, kdf=kdf_for_tests_or_default(),
+        operator_name=operator, pin=pin, kdf=kdf_for_tests_or_default(), recovery_code=code,
     )
     info = store.info
     ctx.emit(
-        {"ok": True, "home": str(ctx.home), **asdict(info), "device_tag": info.device_tag},
+        {"ok": True, "home": str(ctx.home), **asdict(info), "device_tag": info.device_tag,
+         "recovery_code": recovery.grouped(code)},
         lambda: t("init.done", village_name=info.village_name, village_code=info.village_code,
-                  device_tag=info.device_tag, operator=operator),
+                  device_tag=info.device_tag, operator=operator)
+        + "\n\n" + t("recovery.show", code=recovery.grouped(code)),
     )
+    return 0
+
+
+def _recovery_code_input() -> str:
+    value = os.environ.get("VILLAGE_AGENT_RECOVERY_CODE")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidRequest(t_in("en", "recovery.no_tty"), t_in("zh", "recovery.no_tty"))
+    return getpass.getpass(t("recovery.prompt"))
+
+
+def recover(ctx: Context) -> int:
+    """A forgotten PIN: the code the township keeps, then a new PIN; nothing else changes."""
+    name = getattr(ctx.args, "operator", None) or os.environ.get("VILLAGE_AGENT_OPERATOR")
+    if not name:
+        raise InvalidRequest(t_in("en", "recovery.need_operator"),
+                             t_in("zh", "recovery.need_operator"))
+    store = open_store(ctx)
+    code = _recovery_code_input()
+    recovery.normalize(code)  # a mistyped code is said before the new PIN is asked
+    operator = store.recover(name, code, ctx.new_pin(name))
+    ctx.emit({"ok": True, "operator": operator.name},
+             lambda: t("recovery.done", name=operator.name))
+    return 0
+
+
+def recovery_code(ctx: Context) -> int:
+    if not ctx.args.new:
+        store = open_store(ctx)
+        has = store.has_recovery_code()
+        ctx.emit({"ok": True, "recovery_code": has},
+                 lambda: t("recovery.has" if has else "recovery.none"))
+        return 0
+    session = open_session(ctx)
+    code = session.new_recovery_code()
+    ctx.emit({"ok": True, "recovery_code": recovery.grouped(code)},
+             lambda: t("recovery.replaced") + "\n\n" + t("recovery.show", code=recovery.grouped(code)))
     return 0
 
 
@@ -144,14 +192,17 @@ def apply(ctx: Context) -> int:
     data = intake.load_data_file(ctx.args.data)
     files = intake.parse_attach_args(ctx.args.attach)
     entry = catalog(ctx).get(ctx.args.item)  # unknown item: fail before asking for a PIN
+    chosen = priority_args(ctx.args.priority)  # so is an unknown 绿色通道 ground
     session = open_session(ctx)
     result = intake.take(
         session, catalog(session.store), session.calendar(), entry.code, data, files,
-        authorization=ctx.args.authorization, today=ctx.args.date,
+        authorization=ctx.args.authorization, today=ctx.args.date, priority=chosen,
     )
 
     def text() -> str:
         lines = []
+        if result.priority:
+            lines.append(t("priority.taken", grounds=priority_words(result.priority)))
         for app_id, code, d in zip(result.application_ids, result.item_codes, result.deadlines, strict=True):
             item = catalog(ctx).item(code)
             if d is None or d.working_days == 0:
@@ -167,7 +218,17 @@ def apply(ctx: Context) -> int:
     return 0
 
 
+def priority_args(values: list[str]) -> list[str]:
+    """`--priority 残 --priority military` or `--priority 残,军`: the grounds as keys, checked."""
+    words = [w for v in values for w in v.replace(t_in("zh", "priority.sep"), ",").split(",") if w.strip()]
+    chosen = [intake.priority_ground(w) for w in words]
+    intake.priority_grounds({}, chosen, date.today())  # refuses an unknown one in the user's words
+    return chosen
+
+
 def applicant(ctx: Context) -> int:
+    if ctx.args.id_number in ("update", "history"):
+        return _applicant_registry(ctx, ctx.args.id_number)
     session = open_session(ctx)
     found = session.find_applicant(ctx.args.id_number)
     if found is None:
@@ -182,27 +243,71 @@ def applicant(ctx: Context) -> int:
     return 0
 
 
+def _applicant_registry(ctx: Context, action: str) -> int:
+    """`applicant update --id-number N --name ...` (explicit, audited) and `applicant history`."""
+    person = ctx.args.person
+    if not person:
+        raise InvalidRequest(t_in("en", "applicant.need_id"), t_in("zh", "applicant.need_id"))
+    changes = {k: getattr(ctx.args, k) for k in ("name", "address", "phone", "village_group")
+               if getattr(ctx.args, k) is not None}
+    session = open_session(ctx)
+    if action == "update":
+        version = session.update_applicant(person, **changes)
+        ctx.emit({"ok": True, "changed": sorted(changes), "applicant": version.applicant},
+                 lambda: t("applicant.updated", name=version.applicant.get("name", "")))
+        return 0
+    versions = session.applicant_history(person)
+    ctx.emit(
+        [{"source": v.source, "at": v.created_at, "applicant": v.applicant,
+          "applications": list(v.applications)} for v in versions],
+        lambda: "\n".join(
+            t("applicant.version", at=printing.local_time(v.created_at, with_time=True),
+              source=t(f"applicant.source.{v.source}"), name=v.applicant.get("name", ""),
+              address=v.applicant.get("address", "") or "—",
+              cases=t("app.sep.list").join(v.applications) or "—")
+            for v in versions) or t("applicant.none"),
+    )
+    return 0
+
+
 def list_applications(ctx: Context) -> int:
     session = open_session(ctx)
     rows = session.list(status=ctx.args.status, item_code=ctx.args.item, kind=ctx.args.kind)
 
+    owing = worklist.owed_by_case(session.owed_materials())
+    today = date.today()
+
     def text() -> str:
         if not rows:
             return t("list.empty")
-        return "\n".join(
-            f"{r.id}  {r.item_code:<10} {status_text(r.status):<6} {r.applicant_name:<6} "
-            + t("cli.list_dates", day=printing.local_time(r.created_at), due=due_text(r.due_date, r.due_approximate))
-            for r in rows
-        )
+        lines = []
+        for r in rows:
+            lines.append(
+                f"{r.id}  {r.item_code:<10} {status_text(r.status):<6} {r.applicant_name:<6} "
+                + (t("priority.badge") + " " if r.priority else "")
+                + t("cli.list_dates", day=printing.local_time(r.created_at),
+                    due=due_text(r.due_date, r.due_approximate)))
+            entry = _entry_or_none(ctx, r.item_code)
+            lines += ["    " + printing.owed_text(o, entry, today) for o in owing.get(r.id, [])]
+        return "\n".join(lines)
 
-    ctx.emit([r.as_dict() for r in rows], text)
+    ctx.emit([{**r.as_dict(), "owed": [o.as_dict() for o in owing.get(r.id, [])]} for r in rows],
+             text)
     return 0
+
+
+def _entry_or_none(ctx: Context, code: str) -> ServiceItem | Bundle | None:
+    try:
+        return catalog(ctx).get(code)
+    except UnknownItemError:
+        return None
 
 
 def show(ctx: Context) -> int:
     session = open_session(ctx)
     summary, events = session.show(ctx.args.id)
-    data = {**summary.as_dict(), "events": [
+    owed = session.owed_materials(summary.id)
+    data = {**summary.as_dict(), "owed": [o.as_dict() for o in owed], "events": [
         {"type": e.type, "seq": e.seq, "device_id": e.device_id, "hlc": e.hlc,
          "recorded_at": e.recorded_at, "payload": e.payload} for e in events
     ]}
@@ -214,8 +319,14 @@ def show(ctx: Context) -> int:
             t("cli.show.applicant", name=summary.applicant_name or "—"),
             t("cli.show.status", status=status_text(summary.status)),
             t("cli.show.due", due=due_text(summary.due_date, summary.due_approximate, long=True)),
-            t("cli.show.events"),
         ]
+        grounds = printing.filed_priority(events)
+        if grounds:
+            lines.append(t("priority.grounds", grounds=priority_words(grounds)))
+        if owed:
+            lines.append(t("cli.show.owed"))
+            lines += ["  " + printing.owed_text(o, item, date.today()) for o in owed]
+        lines.append(t("cli.show.events"))
         lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload, item)}"
                   for e in events]
         return "\n".join(lines)
@@ -275,10 +386,22 @@ def notice(ctx: Context) -> int:
 def receipt(ctx: Context) -> int:
     session = open_session(ctx)
     summary, events = session.show(ctx.args.id)
-    doc = printing.receipt_document(summary, events, catalog(ctx).item(summary.item_code),
-                                    session.store.info)
+    doc = vouch(session, printing.receipt_document(summary, events, catalog(ctx).item(
+        summary.item_code), session.store.info), summary, events)  # signed: the villager's proof
     code = _output_document(ctx, {"id": summary.id}, doc)  # a PDF that failed was not printed
     session.log("application.receipt_printed", summary.id)
+    return code
+
+
+def authorisation(ctx: Context) -> int:
+    """授权委托书 for one case, filled from its filing, to be signed (or thumbprinted) and kept."""
+    session = open_session(ctx)
+    summary, events = session.show(ctx.args.id)
+    entry = intake.filed_on(session, catalog(session.store), summary.item_code, summary.item_version)
+    doc = vouch(session, printing.authorisation_document(summary, events, entry, session.store.info),
+                summary, events)
+    code = _output_document(ctx, {"id": summary.id}, doc)
+    session.log("application.authorisation_printed", summary.id)
     return code
 
 
@@ -287,10 +410,20 @@ def decision_notice(ctx: Context) -> int:
     from sync.paper.decisions import read_notice
 
     session = open_session(ctx)
-    doc = read_notice(session, ctx.args.id)
+    doc = vouch(session, read_notice(session, ctx.args.id))
     code = _output_document(ctx, {"id": doc.reference, "kind": doc.kind}, doc)
     session.log("notice.printed", doc.reference, "cli")
     return code
+
+
+def check_receipt(ctx: Context) -> int:
+    """真实 / 不符 / 不是本服务点开具: a code checked against this device's own key (no PIN needed)."""
+    from sync.cli import EXIT_VERIFY
+    from sync.receipts import check, checked_lines
+
+    checked = check(open_store(ctx), " ".join(ctx.args.text))
+    ctx.emit(checked.as_dict(), lambda: "\n".join(checked_lines(checked)))
+    return 0 if checked.verdict.outcome == "genuine" else EXIT_VERIFY
 
 
 def demo(ctx: Context) -> int:
@@ -400,6 +533,21 @@ def correct(ctx: Context) -> int:
     return 0
 
 
+def supply(ctx: Context) -> int:
+    """An owed material (容缺, 告知承诺) handed in: its scan attached, sent up at the next sync."""
+    files = intake.parse_attach_args(ctx.args.attach)
+    session = open_session(ctx)
+    day = ctx.args.date or date.today()
+    seq = intake.supply(session, catalog(session.store), ctx.args.id, ctx.args.material, files,
+                        today=day)
+    summary, _ = session.show(ctx.args.id)
+    what = printing.material_name(_entry_or_none(ctx, summary.item_code), ctx.args.material.strip())
+    ctx.emit({"ok": True, "id": summary.id, "seq": seq, "material": ctx.args.material.strip(),
+              "supplied_on": day.isoformat()},
+             lambda: t("supply.done", id=summary.id, what=what, day=day.isoformat()))
+    return 0
+
+
 def deliver(ctx: Context) -> int:
     """The result (or the rejection notice) handed to the villager; once."""
     session = open_session(ctx)
@@ -409,6 +557,20 @@ def deliver(ctx: Context) -> int:
     ctx.emit({"ok": True, "id": summary.id, "seq": seq, "status": summary.status,
               "how": ctx.args.how},
              lambda: t("deliver.done", id=summary.id, how=t(f"deliver.how.{ctx.args.how}")))
+    return 0
+
+
+def decide(ctx: Context) -> int:
+    """放权下沉: a village-decided case completed or rejected here, reported to the township."""
+    from village_agent import deciding
+
+    note = deciding.check_decision(ctx.args.decision, ctx.args.note)  # before asking for a PIN
+    session = open_session(ctx)
+    seqs = deciding.decide(session, catalog(session.store), ctx.args.id, ctx.args.decision, note)
+    summary, _ = session.show(ctx.args.id)
+    ctx.emit({"ok": True, "id": summary.id, "seqs": list(seqs), "status": summary.status,
+              "decision": ctx.args.decision},
+             lambda: t(f"decide.done.{ctx.args.decision}", id=summary.id))
     return 0
 
 

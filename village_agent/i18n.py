@@ -834,8 +834,99 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "app.sep.clause": {"zh": "；", "en": "; "},
     "app.sep.comma": {"zh": "，", "en": ", "},
 }
+# Owed materials (容缺, 告知承诺) handed in later: `village-agent supply`, home, lists, casework.
+OWED_MESSAGES: dict[str, dict[str, str]] = {
+    "supply.unknown_material": {
+        "zh": "办件 {id} 没有材料“{material}”。尚待补交：{owed}",
+        "en": "Case {id} has no material \"{material}\". Still owed: {owed}"},
+    "supply.not_owed": {
+        "zh": "办件 {id} 的“{what}”收件时已提交，无需补交。尚待补交：{owed}",
+        "en": "Case {id}: \"{what}\" was provided at intake; nothing to supply. Still owed: {owed}"},
+    "supply.already": {
+        "zh": "办件 {id} 的“{what}”已于 {day} 补交，不能重复登记",
+        "en": "Case {id}: \"{what}\" was already supplied on {day}"},
+    "supply.no_scan": {
+        "zh": "请附上补交的“{what}”扫描件（--attach 文件）",
+        "en": "Attach the scan of \"{what}\" being supplied (--attach FILE)"},
+    "supply.closed": {
+        "zh": "办件 {id} 当前状态为“{status}”，不再接收补交材料",
+        "en": "Case {id} is {status}; it takes no more materials"},
+    "supply.nothing_owed": {"zh": "无", "en": "nothing"},
+    "supply.done": {
+        "zh": "已登记补交：{id} 的“{what}”（{day}），将随下次同步报送乡镇",
+        "en": "Recorded: \"{what}\" supplied for {id} ({day}); it goes to the township at the next sync"},
+    "owed.state.missing": {"zh": "容缺", "en": "missing"},
+    "owed.state.commitment": {"zh": "告知承诺", "en": "commitment"},
+    "owed.line": {"zh": "待补交：{what}（{state}，{due}前）", "en": "Owed: {what} ({state}, by {due})"},
+    "owed.line_overdue": {
+        "zh": "待补交：{what}（{state}，应于{due}前，已逾期）",
+        "en": "Owed: {what} ({state}, due {due}, overdue)"},
+    "owed.line_supplied": {"zh": "已补交：{what}（{day}）", "en": "Supplied: {what} ({day})"},
+    "owed.cell": {"zh": "{n}项{due}前", "en": "{n} by {due}"},
+    "owed.cell_overdue": {"zh": "{n}项·已逾期", "en": "{n} overdue"},
+    "col.owed": {"zh": "待补", "en": "Owed"},
+    "col.material": {"zh": "材料", "en": "Material"},
+    "col.supply_by": {"zh": "补交期限", "en": "Due by"},
+    "home.owed": {"zh": "待补交材料（容缺、告知承诺）", "en": "Materials still owed (missing, commitment)"},
+    "home.owed_count": {"zh": "待补交材料 {n} 项 · 逾期 {late} 项", "en": "{n} materials owed · {late} overdue"},
+    "home.owed_overdue": {"zh": "逾期{n}个工作日", "en": "{n} late"},
+    "home.owed_left": {"zh": "剩{n}个工作日", "en": "{n} left"},
+    "case.supply": {"zh": "登记补交材料", "en": "Record a material supplied"},
+    "case.supply_title": {"zh": "补交材料：{what}", "en": "Material supplied: {what}"},
+    "case.supply_choose": {"zh": "补交哪一项材料？", "en": "Which material was supplied?"},
+    "case.supply_scan": {"zh": "扫描件文件路径", "en": "Path of the scan"},
+    "case.supply_none": {"zh": "本办件没有待补交的材料", "en": "This case owes no materials"},
+    "case.supply_saved": {"zh": "已登记补交", "en": "Supply recorded"},
+    "print.event.revoked": {"zh": "办理结果已撤销", "en": "result revoked"},
+    "cli.show.owed": {"zh": "容缺、告知承诺材料：", "en": "Owed materials:"},
+}
 MESSAGES.update(VILLAGE_MESSAGES)
 MESSAGES.update(APP_MESSAGES)
+MESSAGES.update(OWED_MESSAGES)
+# The registry's history (applicant update/history) and the recovery code (init, recover).
+KEEP_MESSAGES: dict[str, dict[str, str]] = {
+    "applicant.need_id": {"zh": "请用 --id-number 给出办事人的身份证号",
+                          "en": "Give the applicant's ID number with --id-number"},
+    "applicant.updated": {
+        "zh": "已更正登记簿中 {name} 的信息（已记入操作日志）。已办的办件仍显示当时登记的信息，"
+              "下次办件时带出更正后的信息",
+        "en": "Registry entry of {name} corrected (audited). Cases already filed keep what they "
+              "were filed with; the next application is prefilled with the correction"},
+    "applicant.version": {"zh": "{at}  {source}  {name}  {address}  办件：{cases}",
+                          "en": "{at}  {source}  {name}  {address}  cases: {cases}"},
+    "applicant.source.filed": {"zh": "办件登记", "en": "filed"},
+    "applicant.source.corrected": {"zh": "补正登记", "en": "corrected"},
+    "applicant.source.update": {"zh": "更正登记簿", "en": "registry update"},
+    "applicant.source.m015": {"zh": "升级前登记", "en": "before the upgrade"},
+    "recovery.show": {
+        "zh": "恢复码（只显示这一次）：\n\n    {code}\n\n请抄在纸上，交乡镇中心保管。"
+              "所有人都忘记PIN码时，凭它找回全部数据（village-agent recover）。"
+              "不要拍照，不要存在这台电脑里",
+        "en": "Recovery code (shown this once only):\n\n    {code}\n\nWrite it on paper for the "
+              "township to keep. If every PIN is forgotten, it brings all the data back "
+              "(village-agent recover). Do not photograph it or keep it on this PC"},
+    "recovery.prompt": {"zh": "请输入恢复码（28位数字，可带空格）：",
+                        "en": "Recovery code (28 digits, spaces allowed): "},
+    "recovery.no_tty": {"zh": "需要恢复码：请在终端中运行，或设置环境变量 VILLAGE_AGENT_RECOVERY_CODE",
+                        "en": "A recovery code is needed: run in a terminal or set "
+                              "VILLAGE_AGENT_RECOVERY_CODE"},
+    "recovery.need_operator": {"zh": "请用 --operator 指定要找回PIN码的操作员",
+                               "en": "Name the operator whose PIN is forgotten with --operator"},
+    "recovery.done": {"zh": "已为 {name} 重设PIN码（已记入操作日志），数据完好，请用新PIN码登录",
+                      "en": "New PIN set for {name} (audited); the data is intact: log in with it"},
+    "recovery.has": {"zh": "本服务点已设置恢复码（由乡镇保管）",
+                     "en": "This service point has a recovery code (kept by the township)"},
+    "recovery.none": {"zh": "本服务点还没有恢复码：忘记PIN码将无法找回数据。"
+                            "请运行 village-agent recovery-code --new 生成一个，交乡镇保管",
+                      "en": "This service point has no recovery code: a forgotten PIN would lose "
+                            "the data. Run village-agent recovery-code --new and give it to the "
+                            "township"},
+    "recovery.replaced": {"zh": "已生成新的恢复码，旧的恢复码从此作废（已记入操作日志）",
+                          "en": "New recovery code made; the old one no longer works (audited)"},
+    "setup.recovery.title": {"zh": "请抄下恢复码", "en": "Write down the recovery code"},
+    "setup.recovery.done": {"zh": "我已抄好，交乡镇保管", "en": "Written down for the township"},
+}
+MESSAGES.update(KEEP_MESSAGES)
 
 
 def notice_text(kind: str, seq: int | None, detail: str) -> str:
@@ -856,3 +947,85 @@ def notice_text(kind: str, seq: int | None, detail: str) -> str:
     return t("notice.other", kind=kind, seq="—" if seq is None else seq)
 
 
+
+
+# 绿色通道 (forms/priority.py) at intake, and the 授权委托书 (printing.authorisation_document).
+PRIORITY_TEXTS: dict[str, dict[str, str]] = {
+    "priority.choice": {"zh": "{word}（{code}）", "en": "{code}"},
+    "priority.unknown": {"zh": "“{ground}”不是绿色通道的类别，可选：{choices}",
+                         "en": "“{ground}” is not a green-channel ground; choose from: {choices}"},
+    "priority.taken": {"zh": "绿色通道：{grounds}，优先办理", "en": "Green channel: {grounds}, served first"},
+    "priority.review": {"zh": "绿色通道（老、弱、病、残、军优先办理）",
+                        "en": "Green channel (elderly, frail, ill, disabled, servicemen first)"},
+    "priority.review_elderly": {
+        "zh": "申请人年满{age}周岁，按老年人优先自动走绿色通道",
+        "en": "The applicant is {age} or older: the green channel applies by age"},
+    "priority.review_days": {"zh": "本事项绿色通道承诺时限：{days}个工作日（一般{normal}个）",
+                             "en": "Green channel promised time for this item: {days} working days"
+                                   " ({normal} otherwise)"},
+    "detail.authorisation": {"zh": "委托书", "en": "Authorisation"},
+    "print.auth.title": {"zh": "授权委托书", "en": "Letter of Authorisation"},
+    "print.auth.principal": {"zh": "委托人（申请人）：{name}", "en": "Principal (applicant): {name}"},
+    "print.auth.id_number": {"zh": "委托人身份证号：{id_number}", "en": "Principal's ID number: {id_number}"},
+    "print.auth.agent": {"zh": "受托人（代办员）：{name}", "en": "Agent (village proxy agent): {name}"},
+    "print.auth.point": {"zh": "受托人单位：{point}（{code}）", "en": "Agent's service point: {point} ({code})"},
+    "print.auth.item": {"zh": "委托事项：{name}（{code}）", "en": "Item: {name} ({code})"},
+    "print.auth.case": {"zh": "办件编号：{id}", "en": "Application number: {id}"},
+    "print.auth.department": {"zh": "办理部门：{department}", "en": "Deciding office: {department}"},
+    "print.auth.body": {
+        "zh": "本人{name}委托{agent}代为办理上述事项。",
+        "en": "I, {name}, authorise {agent} to handle the item above on my behalf."},
+    "print.auth.scope": {
+        "zh": "委托权限：代为填写申请表，提交和补交申请材料，接收补正通知，领取办理结果并转交本人。",
+        "en": "The agent may fill in the form, hand in and add materials, receive requests for"
+              " correction, and collect the result and hand it to me."},
+    "print.auth.term": {"zh": "委托期限：自签署之日起至本事项办结并送达本人止。",
+                        "en": "This authorisation lasts from signing until the result is handed to me."},
+    "print.auth.declaration": {
+        "zh": "委托人声明：以上委托出于本人真实意愿；所提交的材料真实有效，由本人承担相应责任。",
+        "en": "I give this authorisation freely; the materials are true, and I answer for them."},
+    "print.auth.priority": {"zh": "本件按绿色通道优先办理（{grounds}）。",
+                            "en": "This case takes the green channel ({grounds})."},
+    "print.auth.sign_principal": {"zh": "委托人签名：＿＿＿＿＿＿＿＿　（不能签名的请按手印）",
+                                  "en": "Principal's signature: ________  (or thumbprint)"},
+    "print.auth.sign_agent": {"zh": "受托人签名：＿＿＿＿＿＿＿＿", "en": "Agent's signature: ________"},
+    "print.auth.date": {"zh": "日期：{day}", "en": "Date: {day}"},
+    "print.receipt.priority": {"zh": "绿色通道：{grounds}，优先办理", "en": "Green channel: {grounds}, served first"},
+    "print.notice.priority_days": {"zh": "{prefix}绿色通道（老、弱、病、残、军）：{days}个工作日",
+                                   "en": "{prefix}Green channel (elderly, frail, ill, disabled,"
+                                         " servicemen): {days} working days"},
+}
+MESSAGES.update(PRIORITY_TEXTS)
+
+# 放权下沉: the village point decides its village-decided items (village_agent/deciding.py).
+DECIDE_TEXTS: dict[str, dict[str, str]] = {
+    "decide.bad_decision": {"zh": "办理决定只能是 completed（办结）或 rejected（不予受理）",
+                            "en": "The decision is completed or rejected"},
+    "decide.note.completed": {"zh": "办理结果", "en": "The result"},
+    "decide.note.rejected": {"zh": "不予受理理由", "en": "The reason"},
+    "decide.need.completed": {"zh": "办结须填写办理结果", "en": "A completion needs its result"},
+    "decide.need.rejected": {"zh": "不予受理须说明理由", "en": "A rejection needs its reason"},
+    "decide.not_agent": {"zh": "村级办理事项由代办员作出决定，{role}不能办理",
+                         "en": "Village-decided items are decided by an agent, not a {role}"},
+    "decide.not_village": {
+        "zh": "办件 {id}（{item}）不是村级办理事项，由{who}中心作出决定，村代办点不能办理",
+        "en": "{id} ({item}) is not decided at the village: its {who} center decides it"},
+    "decide.not_now": {"zh": "办件 {id} 当前状态不能办理（当前：{status}）",
+                       "en": "{id} cannot be decided now (it is {status})"},
+    "decide.done.completed": {"zh": "已办结：{id}（村级办理），将在下次同步时报乡镇备案",
+                              "en": "Completed: {id} (decided here); reported to the township at the next sync"},
+    "decide.done.rejected": {"zh": "已决定不予受理：{id}（村级办理），将在下次同步时报乡镇备案",
+                             "en": "Rejected: {id} (decided here); reported to the township at the next sync"},
+    "decide.badge": {"zh": "村级办理", "en": "decided here"},
+    "decide.title": {"zh": "村级办理：{id}", "en": "Decide here: {id}"},
+    "decide.question": {"zh": "本事项为村级办理事项（放权下沉），由本服务站办结或不予受理，并报乡镇备案。",
+                        "en": "This item is decided at the village point and reported to the township."},
+    "decide.completed": {"zh": "办结", "en": "Complete"},
+    "decide.rejected": {"zh": "不予受理", "en": "Reject"},
+    "decide.note_ph": {"zh": "办理结果（办结时）或不予受理理由", "en": "The result, or the reason for a rejection"},
+    "decide.cancel": {"zh": "取消", "en": "Cancel"},
+    "decide.action": {"zh": "村级办理", "en": "Decide here"},
+    "decide.hint": {"zh": "本事项由本服务站办理：按 v 办结或不予受理，结果报乡镇备案",
+                    "en": "Decided here: press v to complete or reject; the township keeps the record"},
+}
+MESSAGES.update(DECIDE_TEXTS)

@@ -8,13 +8,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from forms import strictjson
+from forms import priority, strictjson
 from forms.catalog import Catalog
 from forms.engine import APPLICANT_KEYS, CleanApplication, split_bundle, validate
 from forms.errors import Issue, ValidationFailed
 from forms.model import Bundle, ServiceItem
 from forms.workdays import Deadline, WorkingCalendar
-from storage import syncstate
+from storage import owed, syncstate
 from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
@@ -22,7 +22,7 @@ from storage.events import Event
 from storage.status import DELIVERY_METHODS
 from storage.store import Session
 from sync import corrections
-from village_agent.i18n import status_text, t
+from village_agent.i18n import status_text, t, t_in
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,11 @@ class IntakeResult:
     application_ids: list[str]
     item_codes: list[str]
     deadlines: list[Deadline | None]
+    priority: tuple[str, ...] = ()  # 绿色通道 grounds, the same for every application of a bundle
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "priority": list(self.priority),
             "applications": [
                 {
                     "id": app_id, "item_code": code,
@@ -103,8 +105,12 @@ def take(
     today: date | None = None,
     entry: ServiceItem | Bundle | None = None,
     draft_id: str | None = None,
+    priority: Collection[str] = (),
 ) -> IntakeResult:
     """Validate everything first; record only if all of it is good (nothing half-written).
+
+    `priority`: the 绿色通道 grounds the agent chose (forms/priority.py); 老 is added from the
+    ID number. A flagged case is promised the item's shorter time where it has one.
 
     `entry` pins the item version a draft was started on (a catalog update since
     changes nothing for it); `draft_id` is forgotten in the same transaction.
@@ -114,22 +120,47 @@ def take(
     names = {f.label for f in files} | {f.name for f in files}
     clean = validate(entry, data, today=today, attachments=names)
     _check_labels(entry, files)
+    grounds = priority_grounds(clean.applicant, priority, today) if entry.kind != "inspection" else ()
     if isinstance(entry, Bundle):
         parts = split_bundle(entry, clean)
         kinds = ["service"] * len(parts)
-        limits = [i.time_limit_days for i in entry.items]
+        members = list(entry.items)
     else:
-        parts, kinds, limits = [clean], [entry.kind], [entry.time_limit_days]
+        parts, kinds, members = [clean], [entry.kind], [entry]
     planned = [
-        Planned(part, kind, calendar.add_working_days(today, days))
-        for part, kind, days in zip(parts, kinds, limits, strict=True)
+        Planned(part, kind, calendar.add_working_days(today, item.promised_days(bool(grounds))),
+                owed.plan(item, part.materials, today, calendar), grounds)
+        for part, kind, item in zip(parts, kinds, members, strict=True)
     ]
     ids = session.record(
         planned, files, bundle_code=entry.code if isinstance(entry, Bundle) else None,
         authorization=authorization, today=today, draft_id=draft_id,
     )
     seal_for_sync(session)
-    return IntakeResult(ids, [p.clean.item_code for p in planned], [p.deadline for p in planned])
+    return IntakeResult(ids, [p.clean.item_code for p in planned], [p.deadline for p in planned],
+                        grounds)
+
+
+def priority_grounds(applicant: dict[str, Any], chosen: Collection[str], today: date) -> tuple[str, ...]:
+    """The 绿色通道 grounds for this applicant: the agent's, and 老 by the ID number (a bad ground
+    is refused in the user's words before anything is recorded)."""
+    try:
+        return priority.grounds(applicant, chosen, today)
+    except priority.UnknownGround as exc:
+        raise InvalidRequest(f"unknown priority ground {exc.ground!r}", t(
+            "priority.unknown", ground=exc.ground, choices=priority_choices())) from None
+
+
+def priority_choices() -> str:
+    """老（elderly）、弱（frail）…: what `--priority` accepts."""
+    return t("app.sep.list").join(t("priority.choice", word=t(f"priority.ground.{g}"), code=g)
+                                  for g in priority.GROUNDS)
+
+
+def priority_ground(text: str) -> str:
+    """A ground as the agent types it: its key (disabled) or its word (残); anything else as typed."""
+    text = text.strip()
+    return next((g for g in priority.GROUNDS if text in (g, t_in("zh", f"priority.ground.{g}"))), text)
 
 
 def _check_labels(entry: Any, files: Sequence[IncomingFile]) -> None:
@@ -236,11 +267,16 @@ def correct(
     ]
     if issues:
         raise ValidationFailed(issues)
+    dues = owed.plan(entry, clean.materials, today, session.calendar())
+
+    def owing(db: Any) -> None:  # a material now provided is no longer owed; a new gap is
+        owed.file(db, summary.id, dues, provided=owed.provided_codes(clean.materials), on=today)
+
     seq = session.add_event(summary.id, "corrected", {
         "applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials,
         "item_version": clean.item_version, "corrected_on": today.isoformat(),
         "attachment_labels": sorted(earlier | {f.label for f in files}),
-    }, files=files, expect=expect)
+    }, files=files, expect=expect, then=owing)
     seal_for_sync(session)
     return seq
 
@@ -297,6 +333,70 @@ def _no_longer_accepted(entry: ServiceItem, data: Any, section: str, key: str, o
         return any(i.path == path or i.path.startswith((path + "[", path + "."))
                    for i in exc.issues)
     return False
+
+
+# Owed materials (容缺 accepted missing, 告知承诺 signed for) handed in later.
+#
+# The scan is the proof: a material is supplied with at least one scan of it, filed under the
+# material's code, in the same transaction as the `material_supplied` event and the owed row
+# it closes. A case that ended without its result (rejected, revoked) takes nothing more.
+SUPPLY_CLOSED = frozenset({"draft", *owed.NOT_OWING})
+
+
+def supply(
+    session: Session,
+    catalog: Catalog,
+    application_id: str,
+    material: str,
+    files: Sequence[IncomingFile],
+    *,
+    today: date | None = None,
+) -> int:
+    """Record an owed material arriving: its scans, the owed row closed, one event sent up."""
+    today = today or date.today()
+    summary, _ = session.show(application_id)
+    entry = filed_on(session, catalog, summary.item_code, summary.item_version)
+    code = material.strip()
+    with session.store.database.read() as db:
+        rows = {o.material: o for o in owed.of_case(db, summary.id)}
+    owing = [o.material for o in rows.values() if o.supplied_on is None]
+    if code not in {m.code for m in entry.materials}:
+        raise InvalidRequest(f"{summary.id} has no material {code!r}", t(
+            "supply.unknown_material", id=summary.id, material=code,
+            owed=_owed_list(entry, owing)))
+    if code not in rows:
+        raise InvalidRequest(f"{summary.id} does not owe {code}", t(
+            "supply.not_owed", id=summary.id, what=_label(entry, code), owed=_owed_list(entry, owing)))
+    if rows[code].supplied_on is not None:
+        raise InvalidRequest(f"{summary.id}: {code} already supplied", t(
+            "supply.already", id=summary.id, what=_label(entry, code), day=rows[code].supplied_on))
+    if not files:
+        raise InvalidRequest("a supplied material needs its scan",
+                             t("supply.no_scan", what=_label(entry, code)))
+    scans = [IncomingFile(code, f.name, f.content) for f in files]  # filed under the material
+
+    def expect(status: str) -> None:
+        if status in SUPPLY_CLOSED:
+            raise InvalidRequest(f"{summary.id} is {status}", t(
+                "supply.closed", id=summary.id, status=status_text(status)))
+
+    def close(db: Any) -> None:  # inside the write transaction: a second click finds it closed
+        if not owed.supplied(db, summary.id, code, today.isoformat()):
+            raise InvalidRequest(f"{summary.id}: {code} already supplied", t(
+                "supply.already", id=summary.id, what=_label(entry, code), day=today.isoformat()))
+
+    expect(summary.status)
+    seq = session.add_event(summary.id, "material_supplied", {
+        "material": code, "state": rows[code].state, "supplied_on": today.isoformat(),
+    }, files=scans, expect=expect, then=close)
+    seal_for_sync(session)
+    return seq
+
+
+def _owed_list(entry: ServiceItem, codes: Sequence[str]) -> str:
+    if not codes:
+        return t("supply.nothing_owed")
+    return t("app.sep.list").join(t("app.name_code", name=_label(entry, c), code=c) for c in codes)
 
 
 # Handing the result over, and the villager's rating (好差评).

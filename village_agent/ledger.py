@@ -21,7 +21,7 @@ from storage.errors import InvalidRequest
 # Column order: the way a case moves, so the sheet reads left to right like the job.
 STATUS_ORDER = (
     "draft", "submitted", "received", "accepted", "correction_requested", "forwarded",
-    "rejected", "completed", "delivered", "rated", "recorded",
+    "rejected", "completed", "delivered", "rated", "recorded", "revoked",
 )
 
 

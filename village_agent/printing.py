@@ -12,21 +12,24 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from forms import priority
 from forms.model import Bundle, ServiceItem
 from storage.applications import Summary
 from storage.events import Event
+from storage.owed import Owed
 from storage.store import StoreInfo
 from sync.corrections import Reason, label_of, open_request, parse_reasons
+from sync.i18n import priority_words
 from sync.paper.document import WIDTH, Document, Line, LineKind, local_time
 from village_agent.i18n import status_text, t
 
-__all__ = ["WIDTH", "Document", "Line", "LineKind", "delivery_text", "event_zh", "local_time",
-           "mask_id", "notice", "notice_document", "progress_lines", "rating_text", "reason_text",
-           "receipt", "receipt_document"]
+__all__ = ["WIDTH", "Document", "Line", "LineKind", "authorisation_document", "delivery_text",
+           "event_zh", "filed_priority", "local_time", "mask_id", "notice", "notice_document",
+           "progress_lines", "rating_text", "reason_text", "receipt", "receipt_document"]
 
 _EVENTS = ("created", "submitted", "inspection_recorded", "accepted", "correction_requested",
            "corrected", "rejected", "completed", "delivered", "rated", "forwarded",
-           "material_supplied", "note")
+           "material_supplied", "note", "revoked")
 
 
 def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | None = None) -> str:
@@ -47,11 +50,32 @@ def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | N
         text = t("print.event.detail", text=text, detail=payload["reason"])
     elif kind == "completed" and payload.get("result"):
         text = t("print.event.detail", text=text, detail=payload["result"])
+    elif kind == "revoked" and payload.get("reason"):
+        text = t("print.event.detail", text=text, detail=payload["reason"])
+    elif kind == "material_supplied" and payload.get("material"):
+        text = t("print.event.detail", text=text,
+                 detail=material_name(entry, str(payload["material"])))
     elif kind == "delivered":
         text = delivery_text(payload)
     elif kind == "rated":
         text = rating_text(payload)
     return text
+
+
+def material_name(entry: ServiceItem | Bundle | None, code: str) -> str:
+    """A material's name as the item filed gives it, else its code."""
+    found = next((m.name for m in entry.materials if m.code == code), None) if entry else None
+    return found or code
+
+
+def owed_text(owed: Owed, entry: ServiceItem | Bundle | None, today: date) -> str:
+    """One owed material on one line: what, why (容缺 or 告知承诺), by when, or when it came."""
+    what = material_name(entry, owed.material)
+    if owed.supplied_on is not None:
+        return t("owed.line_supplied", what=what, day=owed.supplied_on)
+    due = t("due.approximate", due=owed.due_date) if owed.due_approximate else owed.due_date
+    key = "owed.line_overdue" if owed.overdue(today) else "owed.line"
+    return t(key, what=what, state=t(f"owed.state.{owed.state}"), due=due)
 
 
 def reason_text(reason: Reason, entry: ServiceItem | Bundle | None) -> str:
@@ -150,6 +174,9 @@ def notice_document(entry: ServiceItem | Bundle, info: StoreInfo, *, today: date
         fee = i.fee_note or (t("print.notice.free") if i.fee == 0 else t("print.notice.fee", fee=i.fee))
         prefix = t("print.notice.prefix", name=i.short_name) if len(items) > 1 else ""
         lines.append(Line("text", t("print.notice.limit_fee", prefix=prefix, limit=limit, fee=fee)))
+        if i.priority_time_limit_days is not None:
+            lines.append(Line("text", t("print.notice.priority_days", prefix=prefix,
+                                        days=i.priority_time_limit_days)))
         if i.result:
             lines.append(Line("text", t("print.notice.result", prefix=prefix, result=i.result)))
         if i.process and len(items) == 1:
@@ -213,10 +240,14 @@ def receipt_document(
         if any(s == "commitment" for s in materials.values()):
             lines.append(Line("entry", t("print.receipt.commitment")))
     lines.append(Line("rule"))
-    if entry.is_immediate:
+    grounds = priority.of_filing(submitted)
+    if grounds:
+        lines.append(Line("text", t("print.receipt.priority", grounds=priority_words(grounds))))
+    days = entry.promised_days(bool(grounds))
+    if days == 0:
         lines.append(Line("text", t("print.receipt.immediate")))
     else:
-        lines.append(Line("text", t("print.receipt.days", days=entry.time_limit_days)))
+        lines.append(Line("text", t("print.receipt.days", days=days)))
         if summary.due_date:
             note = t("print.receipt.due_approximate") if summary.due_approximate else ""
             lines.append(Line("text", t("print.receipt.due", due=summary.due_date, note=note)))
@@ -230,3 +261,59 @@ def receipt_document(
         Line("text", t("print.receipt.keep")),
     ]
     return Document("receipt", title, point, summary.id, tuple(lines))
+
+
+def filed_priority(events: Sequence[Event]) -> tuple[str, ...]:
+    """The 绿色通道 grounds the case was filed with (none for everyone else)."""
+    return priority.of_filing(_filing(events))
+
+
+def _filing(events: Sequence[Event]) -> dict[str, Any]:
+    return next((e.payload for e in events if e.type in ("submitted", "inspection_recorded")), {})
+
+
+def authorisation_document(
+    summary: Summary,
+    events: Sequence[Event],
+    entry: ServiceItem,
+    info: StoreInfo,
+) -> Document:
+    """授权委托书: the applicant authorises the proxy agent to act for them on this item.
+
+    Filled from the filing: who (the applicant, the ID number masked as on the receipt), whom
+    (the agent who took it in, at this service point), for which item and case; the lines to
+    sign or thumbprint, and the day of intake. The signed paper stays in the village's file.
+    """
+    applicant = _filing(events).get("applicant", {})
+    name = str(applicant.get("name", ""))
+    created = next((e.payload for e in events if e.type == "created"), {})
+    day = created.get("intake_date") or summary.created_at[:10]
+    point = t("print.point_name", village=info.village_name)
+    title = t("print.auth.title")
+    lines = [
+        Line("title", title),
+        Line("heavy_rule"),
+        Line("text", t("print.auth.principal", name=name)),
+        Line("text", t("print.auth.id_number", id_number=mask_id(str(applicant.get("id_number", ""))))),
+        Line("text", t("print.auth.agent", name=summary.operator)),
+        Line("text", t("print.auth.point", point=point, code=info.village_code)),
+        Line("rule"),
+        Line("text", t("print.auth.item", name=entry.name, code=entry.code)),
+        Line("text", t("print.auth.department", department=entry.department)),
+        Line("text", t("print.auth.case", id=summary.id)),
+        Line("rule"),
+        Line("text", t("print.auth.body", name=name, agent=summary.operator)),
+        Line("text", t("print.auth.scope")),
+        Line("text", t("print.auth.term")),
+        Line("text", t("print.auth.declaration")),
+    ]
+    grounds = filed_priority(events)
+    if grounds:
+        lines.append(Line("text", t("print.auth.priority", grounds=priority_words(grounds))))
+    lines += [
+        Line("rule"),
+        Line("text", t("print.auth.sign_principal")),
+        Line("text", t("print.auth.sign_agent")),
+        Line("text", t("print.auth.date", day=day)),
+    ]
+    return Document("authorisation", title, point, summary.id, tuple(lines))

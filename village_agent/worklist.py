@@ -9,9 +9,10 @@ from datetime import date
 
 from forms.workdays import WorkingCalendar
 from storage.applications import Summary
+from storage.owed import Owed
 
 # Cases no deadline can still hurt: decided, handed over, rated.
-CLOSED = frozenset({"rejected", "completed", "delivered", "rated"})
+CLOSED = frozenset({"rejected", "completed", "delivered", "rated", "revoked"})
 HAND_OVER = ("completed", "rejected")
 YELLOW_WORKING_DAYS = 3  # 电子监察: a case turns yellow this many working days before it is due
 
@@ -24,10 +25,29 @@ class Flagged:
 
 
 @dataclass(frozen=True)
+class OwedFlag:
+    """A material a villager still owes (容缺, 告知承诺), with the working days left to hand it in."""
+
+    owed: Owed
+    summary: Summary
+    working_days_left: int  # negative once past due
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left < 0
+
+
+@dataclass(frozen=True)
 class Overview:
     by_status: dict[str, int] = field(default_factory=dict)
     flagged: tuple[Flagged, ...] = ()
     total: int = 0
+    owed: tuple[OwedFlag, ...] = ()  # outstanding owed materials, overdue first
+
+    @property
+    def owed_overdue(self) -> list[OwedFlag]:
+        """The alarm: owed materials past their due date."""
+        return [o for o in self.owed if o.overdue]
 
     @property
     def red(self) -> list[Flagged]:
@@ -70,7 +90,36 @@ def urgency(summary: Summary, today: date, calendar: WorkingCalendar) -> Flagged
     return None
 
 
-def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalendar) -> Overview:
+def owed_flags(owed: Iterable[Owed], summaries: Iterable[Summary], today: date,
+               calendar: WorkingCalendar) -> tuple[OwedFlag, ...]:
+    """Outstanding owed materials of the cases listed, most overdue first (pure)."""
+    by_id = {s.id: s for s in summaries}
+    out = []
+    for o in owed:
+        if o.supplied_on is not None or o.application_id not in by_id:
+            continue
+        try:
+            due = date.fromisoformat(o.due_date)
+        except ValueError:
+            continue
+        left = (-calendar.working_days_between(due, today) if due < today
+                else calendar.working_days_between(today, due))
+        out.append(OwedFlag(o, by_id[o.application_id], left))
+    out.sort(key=lambda f: (f.working_days_left, f.owed.application_id, f.owed.material))
+    return tuple(out)
+
+
+def owed_by_case(owed: Iterable[Owed]) -> dict[str, list[Owed]]:
+    """Outstanding owed materials per application, earliest due first (pure)."""
+    out: dict[str, list[Owed]] = {}
+    for o in sorted(owed, key=lambda o: (o.due_date, o.material)):
+        if o.supplied_on is None:
+            out.setdefault(o.application_id, []).append(o)
+    return out
+
+
+def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalendar,
+             owed: Iterable[Owed] = ()) -> Overview:
     flagged = [f for s in summaries if (f := urgency(s, today, calendar)) is not None]
     # Most overdue first, then the ones due soonest.
     flagged.sort(key=lambda f: (f.colour != "red", f.working_days_left, f.summary.id))
@@ -78,6 +127,7 @@ def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalenda
         by_status=dict(Counter(s.status for s in summaries)),
         flagged=tuple(flagged),
         total=len(summaries),
+        owed=owed_flags(owed, summaries, today, calendar),
     )
 
 

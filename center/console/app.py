@@ -272,7 +272,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             if other:
                 reasons.append(other)
             return {"reasons": reasons}
-        if decision == "rejected":
+        if decision in ("rejected", "revoked"):
             return {"reason": str(form.get("reason", "")).strip()}
         if decision == "completed":
             return {"result": str(form.get("result", "")).strip()}
@@ -351,8 +351,10 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
 
     async def alarms(request: Request, clerk: ClerkSession) -> Response:
         rows = await anyio.to_thread.run_sync(syncstate.alarms, console.store.database)
-        return render(request, "alarms.html", clerk.lang, clerk=clerk, alarms=rows,
-                      meaning=lambda kind: cases.alarm_meaning(kind, clerk.lang))
+        late = await anyio.to_thread.run_sync(cases.owed_alarms, clerk.session)
+        return render(request, "alarms.html", clerk.lang, clerk=clerk, alarms=rows, owed=late,
+                      meaning=lambda kind, detail="": cases.alarm_meaning(
+                          kind, clerk.lang, detail or ""))
 
     async def devices(request: Request, clerk: ClerkSession) -> Response:
         peers = await anyio.to_thread.run_sync(syncstate.peers, console.store.database, None)
@@ -387,9 +389,9 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
 
 def _page_modules() -> list[Any]:
     """The console's other page modules, each with `routes(kit)` (imported here: they import Kit)."""
-    from center.console import manage, notices, publishing
+    from center.console import manage, notices, publishing, receipts
 
-    return [notices, manage, publishing]
+    return [notices, manage, publishing, receipts]
 
 
 def _lang_of(request: Request) -> str:

@@ -5,6 +5,7 @@ Pure reading (plus the audit rows of 查询留痕); the pages only format what i
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -13,15 +14,16 @@ from typing import Any
 from center import cases as center_cases
 from forms.model import ServiceItem
 from forms.workdays import WorkingCalendar
-from storage import applicants, windows
+from storage import applicants, owed, windows
 from storage.errors import InvalidRequest, StorageError
 from storage.schema import WORKLIST_ORDER
+from storage.status import decided_by
 from storage.store import Session
 from sync.errors import reason_text
 from sync.i18n import MESSAGES, t_in
 
 STATUSES = ("received", "accepted", "correction_requested", "forwarded", "rejected", "completed",
-            "delivered", "rated", "submitted")
+            "delivered", "rated", "submitted", "revoked")
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
 YELLOW_DAYS = 3  # due within this many working days: yellow
 OPEN = {"submitted", "received", "accepted", "correction_requested", "forwarded"}
@@ -61,6 +63,9 @@ class Row:
     new: bool
     window: str = ""
     clerk: str = ""
+    owed: int = 0  # materials still owed (容缺, 告知承诺)
+    owed_overdue: bool = False  # one of them is past its due date
+    priority: bool = False  # 绿色通道: sorts first among the open cases (WORKLIST_ORDER)
 
 
 @dataclass
@@ -169,9 +174,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
             where.append("id LIKE ? ESCAPE '\\'")
             params.append("%" + search.replace("%", "").replace("_", "\\_") + "%")
         elif search:  # a name: sealed, so every applicant's is opened (names have no index)
-            ids = [str(r[0]) for r in db.execute("SELECT id FROM applicants")
-                   if search in applicants.name_of(db, session.keys, str(r[0]))]
-            where.append(f"applicant_id IN ({', '.join('?' * len(ids)) or 'NULL'})")
+            ids = applicants.versions_named(db, session.keys, search)  # the names cases were filed with
+            where.append(f"applicant_version IN ({', '.join('?' * len(ids)) or 'NULL'})")
             params.extend(ids)
         clause = " AND ".join(where)
         total = int(db.execute(f"SELECT COUNT(*) FROM applications WHERE {clause}", params).fetchone()[0])
@@ -179,7 +183,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         page = min(filters.page, pages[-1])
         found = db.execute(
             "SELECT id, item_code, village_code, status, applicant_id, created_at, due_date,"
-            f" due_approximate, window_code, clerk, rowid FROM applications WHERE {clause}"
+            " due_approximate, window_code, clerk, rowid, applicant_version, priority FROM applications"
+            f" WHERE {clause}"
             f" ORDER BY {WORKLIST_ORDER} LIMIT ? OFFSET ?",
             [*params, page_size, (page - 1) * page_size]).fetchall()
         rows = []
@@ -187,19 +192,65 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         names = windows.names(db)
         seen = int(since_seen) if since_seen else None
         for (app_id, item, village, status, applicant_id, created, due, approx, window, clerk,
-             arrived) in found:
+             arrived, version, flagged) in found:
             days_left, colour = _colour(counter, due, status)
             rows.append(Row(str(app_id), str(item), catalog_name(catalog, str(item)), str(village),
-                            str(status), applicants.name_of(db, session.keys, applicant_id),
+                            str(status), applicants.filed_name(db, session.keys, version, applicant_id),
                             str(created), due, bool(approx), days_left, colour,
                             seen is not None and int(arrived) > seen,
-                            names.get(str(window), str(window)), str(clerk)))
+                            names.get(str(window), str(window)), str(clerk),
+                            priority=bool(flagged)))
+        _mark_owed(db, rows, counter.today)
         new_count = int(db.execute("SELECT COUNT(*) FROM applications WHERE rowid > ?",
                                    [seen]).fetchone()[0]) if seen is not None else 0
         villages = sorted({str(r[0]) for r in db.execute(
             "SELECT village_code FROM peers WHERE role = 'village'")})
     items = sorted((e.code, e.name) for e in catalog.entries() if isinstance(e, ServiceItem))
     return Listing(rows, total, items, villages, pages, new_count)
+
+
+def _mark_owed(db: Any, rows: list[Row], today: date) -> None:
+    """Mark the page's cases that still owe materials, and those owing one past its due date."""
+    if not rows:
+        return
+    found = db.execute(
+        "SELECT application_id, COUNT(*), MIN(due_date) FROM owed_materials WHERE supplied_on IS"
+        f" NULL AND application_id IN ({', '.join('?' * len(rows))}) GROUP BY application_id",
+        [r.id for r in rows]).fetchall()
+    owing = {str(a): (int(n), str(first)) for a, n, first in found}
+    for r in rows:
+        if r.id in owing and r.status not in owed.NOT_OWING:
+            r.owed, first = owing[r.id]
+            r.owed_overdue = first < today.isoformat()
+
+
+@dataclass(frozen=True)
+class OwedAlarm:
+    """An owed material past its due date: the center's alarm beside the sync alarms."""
+
+    application_id: str
+    village: str
+    material: str  # its name, as the item filed gives it
+    state: str
+    due_date: str
+
+
+def owed_alarms(session: Session, today: date | None = None) -> list[OwedAlarm]:
+    """Every owed material past its due date on a case that still owes, earliest first."""
+    today = today or date.today()
+    late = owed.overdue(session.store.database, today)
+    with session.store.database.read() as db:
+        filed = {str(i): (str(c), str(v), str(vc)) for i, c, v, vc in db.execute(
+            "SELECT id, item_code, item_version, village_code FROM applications WHERE id IN"
+            f" ({', '.join('?' * len(late)) or 'NULL'})", [o.application_id for o in late])}
+    out = []
+    for o in late:
+        code, version, village = filed.get(o.application_id, ("", "", ""))
+        item = center_cases.filed_item(session, code, version) if code else None
+        name = next((m.name for m in item.materials if m.code == o.material),
+                    o.material) if item else o.material
+        out.append(OwedAlarm(o.application_id, village, name, o.state, o.due_date))
+    return out
 
 
 def seen_key(name: str) -> str:
@@ -318,15 +369,20 @@ def read(session: Session, application_id: str, audit: bool = True, lang: str = 
     possible = [d for d in ingest.DECISIONS if case.status in ingest.DECISIONS[d]]
     if "forwarded" in possible and not (kind == "township" and entry is not None and entry.passes_up):
         possible.remove("forwarded")
+    if "revoked" in possible and not case.had_commitment:
+        possible.remove("revoked")  # only a result given on a commitment is revoked for a false one
     mine = desk.clerk in ("", me.name) or away.get(desk.clerk) == me.name
-    if passed_up and kind == "township":
+    village_decided = entry is not None and decided_by(entry.level) == "village"
+    if village_decided:  # 放权下沉: decided at the village point; the center keeps the record
+        possible, note = [], t_in(lang, "center.village_decided", id=case.id)
+    elif passed_up and kind == "township":
         possible, note = [], t_in(lang, "console.desk.passed_up")
     elif not mine and possible:
         possible, note = [], t_in(lang, "console.desk.not_yours", clerk=desk.clerk)
     return CasePage(case, _row_colour(case.days_left, case.status), correctable, desk.window_code,
                     names.get(desk.window_code, desk.window_code), desk.clerk,
                     [(when, by, what) for _, when, by, what in steps], possible,
-                    not desk.clerk and case.status in OPEN and not passed_up,
+                    not desk.clerk and case.status in OPEN and not passed_up and not village_decided,
                     windows.windows(database), staff, note)
 
 
@@ -347,19 +403,37 @@ def missing_text(decision: str, body: dict[str, Any], lang: str) -> str:
         return t_in(lang, "console.need_reason")
     if decision == "completed" and not body.get("result"):
         return t_in(lang, "console.need_result")
+    if decision == "revoked" and not body.get("reason"):
+        return t_in(lang, "console.need_revoke_reason")
     return ""
 
 
-def alarm_meaning(kind: str, lang: str) -> tuple[str, str]:
-    """What an alarm means and what to do about it, in the clerk's language."""
+def alarm_meaning(kind: str, lang: str, detail: str = "") -> tuple[str, str]:
+    """What an alarm means and what to do about it, in the clerk's language.
+
+    An alarm whose words name who and when (`village_recovered`) keeps those values in its
+    detail as a JSON object; without them it says `<key>_unsaid`.
+    """
     from sync.errors import REASONS_ZH
 
     own = f"console.alarm.{kind}"
     if own in MESSAGES:
-        what = t_in(lang, own)
+        try:
+            what = t_in(lang, own, **_alarm_values(detail))
+        except KeyError:
+            what = t_in(lang, own + "_unsaid") if own + "_unsaid" in MESSAGES else kind
     elif kind in REASONS_ZH:
         what = reason_text(kind, lang)
     else:
         what = kind
     do = f"console.alarm_do.{kind}"
     return what, t_in(lang, do if do in MESSAGES else "console.alarm_do.other")
+
+
+def _alarm_values(detail: str) -> dict[str, str]:
+    """The values an alarm's detail names (a JSON object of texts), or none."""
+    try:
+        values = json.loads(detail) if detail.startswith("{") else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}

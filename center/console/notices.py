@@ -22,6 +22,7 @@ from storage.errors import NotFound, StorageError
 from sync.i18n import t_in
 from sync.paper.decisions import NotDecided, read_notice
 from sync.paper.document import Document
+from sync.receipts import vouch
 
 # Laying out a notice loads the CJK font (about 180 MB while it renders): one at a time, so
 # a hall of windows printing at once queues for seconds instead of exhausting a small PC.
@@ -36,7 +37,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
             from sync.paper.fonts import find_cjk_font
             from sync.paper.pdf import render
 
-            document = read_notice(clerk.session, app_id, lang=clerk.lang)
+            document = vouch(clerk.session, read_notice(clerk.session, app_id, lang=clerk.lang))
             with RENDERS:
                 data = render([document], find_cjk_font())
             clerk.session.log("notice.printed", document.reference, "console")

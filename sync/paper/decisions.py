@@ -25,8 +25,9 @@ from storage.store import Session
 from sync.i18n import language, t_in
 from sync.paper.document import Document, Line, local_time
 
-DecisionKind = Literal["completed", "rejected"]
-DECISIONS: tuple[DecisionKind, ...] = ("completed", "rejected")
+DecisionKind = Literal["completed", "rejected", "revoked"]
+DECISIONS: tuple[DecisionKind, ...] = ("completed", "rejected", "revoked")
+REASONED = ("rejected", "revoked")  # notices that give a reason and the right to appeal
 FILINGS = ("submitted", "corrected", "inspection_recorded")
 
 
@@ -71,7 +72,8 @@ def decision_facts(summary: Summary, events: Sequence[Event], item_name: str, *,
         filed = next((e.payload for e in reversed(events) if e.type in FILINGS), {})
         person = filed.get("applicant") if isinstance(filed, dict) else None
         applicant = str(person.get("name") or "") if isinstance(person, dict) else ""
-    kind: DecisionKind = "completed" if decision.type == "completed" else "rejected"
+    kind: DecisionKind = ("completed" if decision.type == "completed"
+                          else "revoked" if decision.type == "revoked" else "rejected")
     outcome = str(body.get("result" if kind == "completed" else "reason") or "")
     return DecisionFacts(kind, summary.id, item_name, applicant, outcome, center, clerk,
                          local_time(decision.recorded_at))
@@ -96,7 +98,7 @@ def notice_document(facts: DecisionFacts, lang: str | None = None) -> Document:
         Line("text", say(f"notice.{kind}.lead", item=facts.item_name)),
         Line("text", say(f"notice.{kind}.outcome", text=facts.outcome or "—")),
     ]
-    if kind == "rejected":
+    if kind in REASONED:
         lines.append(Line("text", say("notice.rights")))
     lines.append(Line("rule"))
     if facts.center:

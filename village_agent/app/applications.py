@@ -18,8 +18,11 @@ from forms.errors import UnknownItemError
 from forms.idnumber import normalize as normalize_id_number
 from storage.applications import Summary
 from storage.events import Event
+from storage.owed import Owed
+from sync.i18n import priority_words
 from sync.paper.decisions import notice_of
-from village_agent import printing, worklist
+from sync.receipts import vouch
+from village_agent import intake, printing, worklist
 from village_agent.app.base import BaseScreen
 from village_agent.i18n import due_text, event_text, status_text, t
 from village_agent.ledger import STATUS_ORDER
@@ -82,6 +85,24 @@ def short_date(day: str | None, this_year: str) -> str | None:
     return day
 
 
+def owed_cell(owed: list[Owed], today: date, this_year: str) -> Text:
+    """What a case still owes, for the list: how many and by when; red once overdue."""
+    if not owed:
+        return Text("")
+    first = owed[0]  # earliest due first (worklist.owed_by_case)
+    if first.overdue(today):
+        return Text(t("owed.cell_overdue", n=len(owed)), style="bold red")
+    return Text(t("owed.cell", n=len(owed), due=short_date(first.due_date, this_year)))
+
+
+def applicant_cell(summary: Summary) -> Text | str:
+    """The applicant's name, marked ★ for a 绿色通道 case."""
+    name = summary.applicant_name or "—"
+    if summary.priority:
+        return Text(t("priority.mark") + name, style="bold green")
+    return name
+
+
 class ApplicationsScreen(BaseScreen):
     """Every case at this point (a grid worker: their own), newest first."""
 
@@ -97,6 +118,7 @@ class ApplicationsScreen(BaseScreen):
         self.summaries: list[Summary] = []
         self.flags: dict[str, worklist.Flagged] = {}
         self.id_numbers: dict[str, str] = {}  # application id -> applicant's ID number, in memory only
+        self.owed: dict[str, list[Owed]] = {}  # application id -> materials still owed (容缺, 告知承诺)
 
     def compose(self) -> ComposeResult:
         yield self.header()
@@ -119,7 +141,7 @@ class ApplicationsScreen(BaseScreen):
         self.sub_title = t("list.subtitle_mine" if mine else "list.subtitle")
         table = self.query_one("#list-table", DataTable)
         table.add_columns(t("col.id"), t("col.item"), t("col.applicant"), t("col.status"),
-                          t("col.taken"), t("col.due"))
+                          t("col.taken"), t("col.due"), t("col.owed"))
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -128,7 +150,8 @@ class ApplicationsScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False,
           description="read the applications")
-    def load(self) -> tuple[list[Summary], dict[str, worklist.Flagged], dict[str, str]]:
+    def load(self) -> tuple[list[Summary], dict[str, worklist.Flagged], dict[str, str],
+                            dict[str, list[Owed]]]:
         from storage.applicants import id_numbers
 
         app = self.village
@@ -138,12 +161,13 @@ class ApplicationsScreen(BaseScreen):
             rows = worklist.mine(rows, session.operator.name)
         calendar = session.calendar()
         flags = {s.id: f for s in rows if (f := worklist.urgency(s, app.today, calendar))}
-        return rows, flags, id_numbers(session.store.database, session.keys)
+        return (rows, flags, id_numbers(session.store.database, session.keys),
+                dict(worklist.owed_by_case(session.owed_materials())))
 
     def work_done(self, group: str, result: Any) -> None:
         if group != "load":
             return
-        self.summaries, self.flags, self.id_numbers = result
+        self.summaries, self.flags, self.id_numbers, self.owed = result
         items = sorted({s.item_code for s in self.summaries})
         select = self.query_one("#list-item", Select)
         current = select.value
@@ -185,9 +209,10 @@ class ApplicationsScreen(BaseScreen):
             due = Text(due_text(short_date(s.due_date, year), s.due_approximate),
                        style="bold red" if flag and flag.colour == "red"
                        else "bold yellow" if flag else "")
-            table.add_row(s.id, self.item_name(s.item_code), s.applicant_name or "—",
+            table.add_row(s.id, self.item_name(s.item_code), applicant_cell(s),
                           status_text(s.status), short_date(printing.local_time(s.created_at), year),
-                          due, key=s.id)
+                          due, owed_cell(self.owed.get(s.id, []), self.village.today, year),
+                          key=s.id)
         self.query_one("#list-count", Static).update(
             t("list.count", shown=len(rows), total=len(self.summaries)))
 
@@ -220,6 +245,8 @@ class Detail:
     events: list[Event]
     receipt: printing.Document
     notice: printing.Document | None = None  # 办结/不予受理通知书, once the decision has arrived
+    owed: tuple[Owed, ...] = ()  # its owed materials (容缺, 告知承诺), supplied or not
+    authorisation: printing.Document | None = None  # 授权委托书, filled from the filing
 
 
 class DetailScreen(BaseScreen):
@@ -232,6 +259,9 @@ class DetailScreen(BaseScreen):
         Binding("c", "correct", "detail.correct", id="detail.correct"),
         Binding("d", "deliver", "detail.deliver", id="detail.deliver"),
         Binding("g", "rate", "detail.rate", id="detail.rate"),
+        Binding("m", "supply", "case.supply", id="detail.supply"),
+        Binding("w", "authorisation", "detail.authorisation", id="detail.authorisation"),
+        Binding("v", "decide", "decide.action", id="detail.decide"),
     ]
 
     def __init__(self, application_id: str) -> None:
@@ -260,9 +290,17 @@ class DetailScreen(BaseScreen):
         session = app.require_session()
         summary, events = session.show(self.application_id)
         item = app.catalog.item(summary.item_code)
+        filed = intake.filed_on(session, app.catalog, summary.item_code, summary.item_version)
+        notice = notice_of(session, summary, events)
+        # Every paper of the case carries a code this device signed (sync/receipts.py).
         return Detail(summary, events,
-                      printing.receipt_document(summary, events, item, session.store.info),
-                      notice_of(session, summary, events))
+                      vouch(session, printing.receipt_document(summary, events, item,
+                                                               session.store.info), summary, events),
+                      vouch(session, notice, summary, events) if notice else None,
+                      tuple(session.owed_materials(summary.id)),
+                      vouch(session, printing.authorisation_document(
+                          summary, events, filed, session.store.info), summary, events)
+                      if summary.kind == "service" else None)
 
     def work_done(self, group: str, result: Any) -> None:
         if group == "deliver":
@@ -272,6 +310,14 @@ class DetailScreen(BaseScreen):
             return
         if group == "rate":
             self.notify(t("rate.saved"), timeout=4)
+            self.load()
+            return
+        if group == "supply":
+            self.notify(t("case.supply_saved"), timeout=4)
+            self.load()
+            return
+        if group == "decide":
+            self.notify(t(f"decide.done.{result}", id=self.application_id), timeout=4)
             self.load()
             return
         if group == "notice":
@@ -287,6 +333,9 @@ class DetailScreen(BaseScreen):
             t("detail.status", status=status_text(s.status)),
             t("detail.due", due=due_text(s.due_date, s.due_approximate, long=True)),
             t("detail.operator", name=s.operator),
+            *([t("priority.grounds", grounds=priority_words(grounds))]
+              if (grounds := printing.filed_priority(result.events)) else []),
+            *(printing.owed_text(o, item, self.village.today) for o in result.owed),
         ]
         self.query_one("#detail-summary", Static).update("\n".join(lines))
         casework = self.query_one("#detail-casework", Static)
@@ -311,6 +360,8 @@ class DetailScreen(BaseScreen):
         lines = [line.plain().strip() for line in printing.progress_lines(detail.events, entry)]
         hint = {"correction_requested": "detail.correct_hint", "completed": "detail.hand_over",
                 "rejected": "detail.hand_over", "delivered": "detail.ask_rating"}.get(status)
+        if hint is None and detail is self.detail and self.decidable():
+            hint = "decide.hint"  # 放权下沉: this village point decides it
         return [*lines, t(hint)] if hint else lines
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -319,6 +370,13 @@ class DetailScreen(BaseScreen):
                   "rate": ("delivered",)}.get(action)
         if action == "decision_notice":
             return self.detail is not None and self.detail.notice is not None
+        if action == "authorisation":
+            return self.detail is not None and self.detail.authorisation is not None
+        if action == "decide":
+            return self.decidable()
+        if action == "supply":
+            return self.detail is not None and bool(self.owing()) and (
+                self.detail.summary.status not in intake.SUPPLY_CLOSED)
         if wanted is None:
             return True
         return self.detail is not None and self.detail.summary.status in wanted
@@ -383,9 +441,74 @@ class DetailScreen(BaseScreen):
         return intake.rate(self.village.require_session(), self.application_id, rating.good,
                            rating.reason, today=self.village.today)
 
+    def decidable(self) -> bool:
+        """放权下沉: a village-decided case waiting for this village point's own decision."""
+        from village_agent import deciding
+
+        if self.detail is None:
+            return False
+        try:
+            item = self.village.catalog.item(self.detail.summary.item_code)
+        except UnknownItemError:
+            return False
+        return deciding.decides_here(item, self.detail.summary.status)
+
+    def action_decide(self) -> None:
+        from village_agent.app.casework import DecideScreen
+
+        if self.decidable():
+            self.app.push_screen(DecideScreen(self.application_id), self.decision_chosen)
+
+    def decision_chosen(self, choice: Any) -> None:
+        if choice is not None:
+            self.decide(choice)
+
+    @work(thread=True, group="decide", exit_on_error=False, description="record the village's decision")
+    def decide(self, choice: Any) -> str:
+        from village_agent import deciding
+
+        deciding.decide(self.village.require_session(), self.village.catalog, self.application_id,
+                        choice.decision, choice.note, today=self.village.today)
+        return str(choice.decision)
+
+    def owing(self) -> list[Owed]:
+        return [o for o in (self.detail.owed if self.detail else ()) if o.supplied_on is None]
+
+    def action_supply(self) -> None:
+        from village_agent.app.casework import SupplyScreen
+
+        owing = self.owing()
+        if self.detail is None or not owing:
+            self.notify(t("case.supply_none"), timeout=4)
+            return
+        entry = self.village.catalog.get(self.detail.summary.item_code)
+        choices = [(o.material, printing.owed_text(o, entry, self.village.today)) for o in owing]
+        self.app.push_screen(SupplyScreen(self.application_id, choices), self.supplying)
+
+    def supplying(self, choice: Any) -> None:
+        if choice is not None:
+            self.supply(choice)
+
+    @work(thread=True, group="supply", exit_on_error=False, description="record a material supplied")
+    def supply(self, choice: Any) -> int:
+        session = self.village.require_session()
+        return intake.supply(session, self.village.catalog, self.application_id, choice.material,
+                             [choice.scan], today=self.village.today)
+
     def action_receipt(self) -> None:
         if self.detail is not None:
             self.show_printout(self.detail.receipt)
+
+    def action_authorisation(self) -> None:
+        """授权委托书: printing it is audited (it names the applicant), so recorded in a worker first."""
+        if self.detail is not None and self.detail.authorisation is not None:
+            self.print_authorisation(self.detail.authorisation)
+
+    @work(thread=True, group="notice", exit_on_error=False, description="audit the authorisation")
+    def print_authorisation(self, document: printing.Document) -> printing.Document:
+        self.village.require_session().log("application.authorisation_printed", document.reference,
+                                           "app")
+        return document
 
     def action_decision_notice(self) -> None:
         """The decision's notice, as the center prints it; showing it is audited (it names the
@@ -404,7 +527,8 @@ class DetailScreen(BaseScreen):
         title = (t("receipt.title", id=self.application_id) if document.kind == "receipt"
                  else f"{document.title} · {document.reference}")
         self.app.push_screen(PrintoutScreen(title, [document], button=t("nav.back"),
-                                            ident="receipt" if document.kind == "receipt"
+                                            ident=document.kind
+                                            if document.kind in ("receipt", "authorisation")
                                             else "decision"))
 
     def action_back(self) -> None:

@@ -3,7 +3,8 @@
 `CorrectionScreen` is the application form opened on the case's current answers,
 with the township's reasons above it; when the reasons name fields or materials,
 only those can be edited. `DeliverScreen` and `RatingScreen` are the two dialogs
-of the hand-over. The records themselves are `village_agent.intake`'s.
+of the hand-over; `DecideScreen` decides a village-decided item here (放权下沉). The
+records themselves are `village_agent.intake`'s and `village_agent.deciding`'s.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from textual.widgets import Button, Input, OptionList, RadioButton, RadioSet, Se
 from textual.widgets.option_list import Option
 
 from forms.engine import APPLICANT_KEYS, CleanApplication
-from storage.attachments import read_file
+from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
 from storage.status import DELIVERY_METHODS
 from sync.corrections import Reason, scope_of
-from village_agent import intake, printing
+from village_agent import deciding, intake, printing
 from village_agent.app.base import ConfirmScreen, localize_bindings
 from village_agent.app.form import FormScreen
 from village_agent.formstate import Entry
@@ -284,6 +285,57 @@ class DeliverScreen(_Dialog):
         self.query_one("#deliver-ok", Button).press()
 
 
+@dataclass(frozen=True)
+class Supplied:
+    material: str
+    scan: IncomingFile
+
+
+class SupplyScreen(_Dialog):
+    """An owed material handed in: which one, and the path of its scan (read here, checked
+    by the store's rules for scans; recorded by `intake.supply` in the detail's worker)."""
+
+    def __init__(self, application_id: str, owed: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.application_id = application_id
+        self.owed = owed  # (material code, what the agent reads: name, state, due)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="case-box"):
+            yield Static(t("case.supply"), classes="dialog-title")
+            yield Static(t("case.supply_choose"), classes="field-label")
+            yield Select([(text, code) for code, text in self.owed], id="supply-material",
+                         allow_blank=False, value=self.owed[0][0], compact=True)
+            yield Input(placeholder=t("case.supply_scan"), id="supply-scan", compact=True)
+            yield Static("", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("case.supply"), id="supply-ok", variant="success")
+                yield Button(t("nav.cancel"), id="supply-cancel")
+
+    def on_mount(self) -> None:
+        self.say("")
+        self.query_one("#supply-scan", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "supply-cancel":
+            self.dismiss(None)
+            return
+        code = str(self.query_one("#supply-material", Select).value)
+        path = self.query_one("#supply-scan", Input).value.strip()
+        if not path:
+            self.say(t("supply.no_scan", what=dict(self.owed).get(code, code)))
+            return
+        try:
+            scan = read_file(code, Path(path).expanduser())
+        except InvalidRequest as exc:
+            self.say(error_text(exc))
+            return
+        self.dismiss(Supplied(code, scan))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#supply-ok", Button).press()
+
+
 class RatingScreen(_Dialog):
     """The villager's verdict: good or bad; a bad one says why (a common reason or their words)."""
 
@@ -346,3 +398,54 @@ class RatingScreen(_Dialog):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#rate-ok", Button).press()
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str  # completed | rejected
+    note: str  # the result, or the reason
+
+
+class DecideScreen(_Dialog):
+    """放权下沉: a village-decided case completed or rejected here (checked as `deciding` does;
+    recorded by `deciding.decide` in the detail's worker, then reported to the township)."""
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__()
+        self.application_id = application_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="case-box"):
+            yield Static(t("decide.title", id=self.application_id), classes="dialog-title")
+            yield Static(t("decide.question"), id="decide-question", markup=False)
+            with RadioSet(id="decide-choice", classes="control", compact=True):
+                for n, decision in enumerate(deciding.DECIDABLE):
+                    yield RadioButton(t(f"decide.{decision}"), value=n == 0, id=f"decide-{decision}")
+            yield Input(placeholder=t("decide.note_ph"), id="decide-note", compact=True)
+            yield Static("", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("decide.action"), id="decide-ok", variant="success")
+                yield Button(t("nav.cancel"), id="decide-cancel")
+
+    def on_mount(self) -> None:
+        self.say("")
+        self.query_one("#decide-note", Input).focus()
+
+    def choice(self) -> str:
+        pressed = self.query_one("#decide-choice", RadioSet).pressed_button
+        return pressed.id.removeprefix("decide-") if pressed is not None and pressed.id else "completed"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "decide-cancel":
+            self.dismiss(None)
+            return
+        decision = self.choice()
+        try:
+            note = deciding.check_decision(decision, self.query_one("#decide-note", Input).value)
+        except InvalidRequest as exc:
+            self.say(error_text(exc))
+            return
+        self.dismiss(Decision(decision, note))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#decide-ok", Button).press()

@@ -61,6 +61,8 @@ class HomeScreen(BaseScreen):
         yield Static("", id="home-drafts")
         yield Static(t("home.flagged"), classes="section")
         yield DataTable(id="home-flagged", cursor_type="row", zebra_stripes=True)
+        yield Static(t("home.owed"), classes="section", id="home-owed-title")
+        yield DataTable(id="home-owed", cursor_type="row", zebra_stripes=True)
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -76,6 +78,8 @@ class HomeScreen(BaseScreen):
         table = self.query_one("#home-flagged", DataTable)
         table.add_columns(t("col.id"), t("col.item"), t("col.applicant"), t("col.due"),
                           t("col.left"))
+        self.query_one("#home-owed", DataTable).add_columns(
+            t("col.id"), t("col.applicant"), t("col.material"), t("col.supply_by"), t("col.left"))
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -98,7 +102,8 @@ class HomeScreen(BaseScreen):
 
         view = overview(session.store)
         online = link_state(view, app.link)
-        return Today(worklist.overview(summaries, app.today, session.calendar()),
+        return Today(worklist.overview(summaries, app.today, session.calendar(),
+                                       session.owed_materials()),
                      len(session.drafts(mine=mine)),
                      sync_lines(view, online, this_run=app.link is not None),
                      (online is False or view.unseen_notices > 0) and view.enrolled
@@ -114,6 +119,8 @@ class HomeScreen(BaseScreen):
         lines = [t("home.total", n=view.total)]
         lines += ["  " + t("app.label_value", label=status_text(s), value=view.by_status[s]) for s in order]
         lines.append(t("home.red_yellow", red=len(view.red), yellow=len(view.yellow)))
+        if view.owed:
+            lines.append(t("home.owed_count", n=len(view.owed), late=len(view.owed_overdue)))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         self.query_one("#home-sync", Static).update(result.sync)
         self.query_one("#home-sync", Static).set_class(result.attention, "-offline")
@@ -136,10 +143,26 @@ class HomeScreen(BaseScreen):
                           due_text(s.due_date, s.due_approximate), Text(left, style=style),
                           key=s.id)
         table.display = bool(view.flagged)
+        self.show_owed(view)
+
+    def show_owed(self, view: worklist.Overview) -> None:
+        """What villagers still owe and by when; overdue ones in red (the alarm)."""
+        table = self.query_one("#home-owed", DataTable)
+        table.clear()
+        for f in view.owed:
+            s, o = f.summary, f.owed
+            entry = self.village.catalog.get(s.item_code)
+            what = next((m.name for m in entry.materials if m.code == o.material), o.material)
+            left = (Text(t("home.owed_overdue", n=-f.working_days_left), style="bold red")
+                    if f.overdue else Text(t("home.owed_left", n=f.working_days_left)))
+            table.add_row(s.id, s.applicant_name or "—", what,
+                          due_text(o.due_date, o.due_approximate), left, key=f"{s.id}#{o.material}")
+        table.display = bool(view.owed)
+        self.query_one("#home-owed-title", Static).display = bool(view.owed)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.village.open_application(event.row_key.value)
+            self.village.open_application(event.row_key.value.partition("#")[0])
 
     def action_new(self) -> None:
         self.village.start_new()

@@ -78,22 +78,25 @@ class SetupScreen(BaseScreen):
 
     @work(thread=True, group="setup", exit_on_error=False,
           description="create the store (Argon2id wraps the key: slow on purpose)")
-    def create_store(self, code: str, name: str, operator: str, pin: str) -> Session:
+    def create_store(self, code: str, name: str, operator: str, pin: str) -> tuple[Session, str]:
+        from storage import recovery
         from storage.store import Store
 
         app = self.village
+        spare = recovery.new_code()  # also wraps the data key: a forgotten PIN loses nothing
         store = Store.create(app.home, village_code=code, village_name=name,
-                             operator_name=operator, pin=pin, kdf=app.kdf)
+                             operator_name=operator, pin=pin, kdf=app.kdf, recovery_code=spare)
         app.store = store
-        return store.login(operator, pin)
+        return store.login(operator, pin), spare
 
     def work_done(self, group: str, result: Any) -> None:
         from storage.store import Session
-        from village_agent.app.enroll import EnrollScreen
+        from village_agent.app.recoverycode import RecoveryCodeScreen
 
-        assert isinstance(result, Session)
-        # The service point exists now; enrolling at the township is the optional last step.
-        self.village.switch_screen(EnrollScreen(result, first_run=True))
+        session, spare = result
+        assert isinstance(session, Session)
+        # Shown once, then enrollment at the township, the optional last step.
+        self.village.switch_screen(RecoveryCodeScreen(session, spare))
 
     def work_failed(self, group: str, error: BaseException) -> bool:
         if isinstance(error, (InvalidRequest, StorageError)):

@@ -11,11 +11,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Static
 
+from forms import priority
 from forms.engine import CleanApplication
 from forms.model import Bundle, FieldSpec
 from storage.attachments import read_file
+from sync.receipts import vouch
 from village_agent import formstate, intake, printing
 from village_agent.app.base import BaseScreen
 from village_agent.app.materials import Attached
@@ -98,6 +100,7 @@ class ReviewScreen(BaseScreen):
                 with RadioSet(id="review-authorization"):
                     yield RadioButton(t("review.auth_signed"), value=True, id="auth-signed")
                     yield RadioButton(t("review.auth_in_person"), id="auth-in_person")
+                yield from self.priority_choices()
         yield Static("", id="review-progress")
         with Horizontal(id="review-buttons"):
             yield Button(t("review.submit_button"), id="review-submit", variant="success")
@@ -115,6 +118,26 @@ class ReviewScreen(BaseScreen):
         pressed = self.query_one("#review-authorization", RadioSet).pressed_button
         return "in_person" if pressed is not None and pressed.id == "auth-in_person" else "signed"
 
+    def priority_choices(self) -> ComposeResult:
+        """绿色通道: 老 ticked (and fixed) when the ID number says 60 or older; the rest the agent ticks."""
+        yield Static(t("priority.review"), classes="section")
+        elderly = priority.is_elderly(str(self.clean.applicant.get("id_number") or ""), self.village.today)
+        if elderly:
+            yield Static(t("priority.review_elderly", age=priority.ELDERLY_AGE), id="review-elderly")
+        with Horizontal(id="review-priority"):
+            for ground in priority.GROUNDS:
+                yield Checkbox(t(f"priority.ground.{ground}"), value=ground == "elderly" and elderly,
+                               disabled=ground == "elderly" and elderly, id=f"priority-{ground}")
+        for item in (self.entry.items if isinstance(self.entry, Bundle) else (self.entry,)):
+            if item.priority_time_limit_days is not None:
+                yield Static(t("priority.review_days", days=item.priority_time_limit_days,
+                               normal=item.time_limit_days), classes="hint")
+
+    def priority(self) -> list[str]:
+        """The grounds ticked (老 by the ID number is added at intake whether ticked or not)."""
+        return [g for g in priority.GROUNDS
+                if any(box.value for box in self.query(f"#priority-{g}").results(Checkbox))]
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "review-submit":
             self.action_submit()
@@ -130,22 +153,23 @@ class ReviewScreen(BaseScreen):
             return
         button.disabled = True
         self.query_one("#review-progress", Static).update(t("review.submitting"))
-        self.submit(self.authorization())
+        self.submit(self.authorization(), self.priority())
 
     @work(thread=True, group="submit", exit_on_error=False,
           description="read scans, seal and record the application")
-    def submit(self, authorization: str) -> Submitted:
+    def submit(self, authorization: str, grounds: Sequence[str] = ()) -> Submitted:
         app = self.village
         session = app.require_session()
         files = [a.file or read_file(a.label, Path(a.path).expanduser()) for a in self.attached]
         result = intake.take(session, app.catalog, session.calendar(), self.entry.code, self.data,
                              files, authorization=authorization, today=app.today,
-                             entry=self.entry, draft_id=self.draft_id)
+                             entry=self.entry, draft_id=self.draft_id, priority=grounds)
         receipts = []
         for app_id in result.application_ids:
             summary, events = session.show(app_id)
-            receipts.append(printing.receipt_document(
-                summary, events, app.catalog.item(summary.item_code), session.store.info))
+            receipts.append(vouch(session, printing.receipt_document(
+                summary, events, app.catalog.item(summary.item_code), session.store.info),
+                summary, events))  # signed by this device: the villager's proof
         return Submitted(result.application_ids, tuple(receipts))
 
     def work_done(self, group: str, result: Any) -> None:
