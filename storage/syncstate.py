@@ -389,14 +389,17 @@ def _rename_application(db: sqlite_utils.Database, me: str, old: str, new: str) 
     """Move our application `old` to id `new`: its row, our events, its scans, its unsent pieces."""
     db.execute(
         "INSERT INTO applications (id, kind, item_code, item_version, bundle_code, bundle_id,"
-        " applicant_id, status, operator_id, created_at, due_date, due_approximate, updated_at)"
-        " SELECT ?, kind, item_code, item_version, bundle_code, bundle_id, applicant_id, status,"
-        " operator_id, created_at, due_date, due_approximate, updated_at FROM applications"
+        " applicant_id, applicant_version, priority, status, operator_id, created_at, due_date,"
+        " due_approximate, updated_at)"
+        " SELECT ?, kind, item_code, item_version, bundle_code, bundle_id, applicant_id,"
+        " applicant_version, priority, status, operator_id, created_at, due_date,"
+        " due_approximate, updated_at FROM applications"
         " WHERE id = ?", (new, old))
     db.execute("UPDATE events SET application_id = ? WHERE application_id = ? AND device_id = ?",
                (new, old, me))
     db.execute("UPDATE application_attachments SET application_id = ? WHERE application_id = ?",
                (new, old))
+    db.execute("UPDATE owed_materials SET application_id = ? WHERE application_id = ?", (new, old))
     # Pieces not yet held by a center were sealed naming the old id: cut again under the new one.
     db.execute("DELETE FROM outbox WHERE kind = 'attachment_chunk' AND application_id = ?"
                " AND state IN ('unsealed', 'pending', 'clash')", [old])
@@ -407,8 +410,8 @@ def _rename_application(db: sqlite_utils.Database, me: str, old: str, new: str) 
     else:
         # Decisions a center sent about the lost store's case under this id: they stay, on a
         # bare record of it, as for any decision about an application this store never had.
-        db.execute("UPDATE applications SET applicant_id = NULL, bundle_code = NULL,"
-                   " bundle_id = NULL WHERE id = ?", [old])
+        db.execute("UPDATE applications SET applicant_id = NULL, applicant_version = NULL,"
+                   " priority = 0, bundle_code = NULL, bundle_id = NULL WHERE id = ?", [old])
         events.refresh_status(db, old)
     events.refresh_status(db, new)
 

@@ -141,7 +141,7 @@ class TestApplications:
         node, _, data = filed
         home = _home(node)
         with node.session.store.database.write() as db:
-            db.execute("UPDATE applications SET applicant_id = NULL")
+            db.execute("UPDATE applications SET applicant_id = NULL, applicant_version = NULL")
             db.execute("DELETE FROM meta WHERE key = 'applicants_linked'")
         assert node.session.list()[0].applicant_name == ""
         listed = center_cli(home, "--json", "applications")

@@ -106,7 +106,7 @@ def test_a_clerk_asks_for_two_fields_by_keyboard_and_the_village_gets_exactly_th
     row = page.locator("table.cases tbody tr", has_text=hall.app_id)
     assert row.count() == 1 and "高龄津贴" in row.inner_text()
     assert hall.name in row.inner_text()  # the applicant, decrypted for the row shown
-    assert row.locator(".badge").count() == 0  # a first look ever: nothing to compare with
+    assert row.locator(".badge.new").count() == 0  # a first look ever: nothing to compare with
 
     # A case arrives while the clerk works: the next look marks it, and only it, as new.
     catalog = load_catalog()
@@ -115,7 +115,7 @@ def test_a_clerk_asks_for_two_fields_by_keyboard_and_the_village_gets_exactly_th
     assert sync_once(hall.village.store, session=hall.village, force=True).ok
     page.reload()
     fresh = page.locator("table.cases tbody tr", has_text=later)
-    assert fresh.locator(".badge").count() == 1 and row.locator(".badge").count() == 0
+    assert fresh.locator(".badge.new").count() == 1 and row.locator(".badge.new").count() == 0
     assert "新到 1 件" in page.inner_text("#new-count")
     page.screenshot(path=str(shots / "worklist-1366.png"), full_page=True)
     page.set_viewport_size({"width": 1024, "height": 768})

@@ -950,7 +950,7 @@ def notice_text(kind: str, seq: int | None, detail: str) -> str:
 
 
 # 绿色通道 (forms/priority.py) at intake, and the 授权委托书 (printing.authorisation_document).
-PRIORITY_TEXTS: dict[str, dict[str, str]] = {
+PRIORITY_MESSAGES: dict[str, dict[str, str]] = {
     "priority.choice": {"zh": "{word}（{code}）", "en": "{code}"},
     "priority.unknown": {"zh": "“{ground}”不是绿色通道的类别，可选：{choices}",
                          "en": "“{ground}” is not a green-channel ground; choose from: {choices}"},
@@ -995,10 +995,10 @@ PRIORITY_TEXTS: dict[str, dict[str, str]] = {
                                    "en": "{prefix}Green channel (elderly, frail, ill, disabled,"
                                          " servicemen): {days} working days"},
 }
-MESSAGES.update(PRIORITY_TEXTS)
+MESSAGES.update(PRIORITY_MESSAGES)
 
 # 放权下沉: the village point decides its village-decided items (village_agent/deciding.py).
-DECIDE_TEXTS: dict[str, dict[str, str]] = {
+DECIDE_MESSAGES: dict[str, dict[str, str]] = {
     "decide.bad_decision": {"zh": "办理决定只能是 completed（办结）或 rejected（不予受理）",
                             "en": "The decision is completed or rejected"},
     "decide.note.completed": {"zh": "办理结果", "en": "The result"},
@@ -1028,4 +1028,4 @@ DECIDE_TEXTS: dict[str, dict[str, str]] = {
     "decide.hint": {"zh": "本事项由本服务站办理：按 v 办结或不予受理，结果报乡镇备案",
                     "en": "Decided here: press v to complete or reject; the township keeps the record"},
 }
-MESSAGES.update(DECIDE_TEXTS)
+MESSAGES.update(DECIDE_MESSAGES)
