@@ -29,6 +29,7 @@ from tests.conftest import TODAY, VILLAGE_CODE, Cli
 from tests.forms_helpers import example
 from tests.helpers import table_counts
 from tests.test_center_show import center_cli, without_login
+from tests.test_console import log_in
 from village_agent import deciding, intake
 
 VILLAGE_ITEM = "RS-DYRZ"  # 城乡居民养老保险待遇领取资格认证: decided at the village
@@ -198,6 +199,10 @@ def test_the_township_files_a_village_decided_case_and_may_not_decide_it(
     assert row["status"] == "completed" and row["status_text"] == "已办结"
     assert row["decided_at"] == "village"
     assert "村级办理" in center_cli(home, "applications").stdout
+    with log_in(township[1]) as client:  # the console's worklist marks it too
+        page = client.get("/console/", params={"scope": "all"})
+    [shown] = [tr for tr in page.text.split("<tr")[1:] if app_id in tr]
+    assert "村级办理" in shown and "已办结" in shown
     # Every outbox row of the case reached its end: the township holds the whole record.
     assert sync_once(session.store, session=session, force=True).ok
     with session.store.database.read() as db:

@@ -19,6 +19,7 @@ from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving, statuses
+from tests.test_priority import take as priority_take
 from village_agent import intake
 
 COUNTY_CODE = "430481"
@@ -241,3 +242,23 @@ def test_a_clerk_disabled_after_logging_in_decides_nothing(
         ingest.decide(staff[A], app_id, "accepted", {})
     assert "已停用" in refused.value.zh
     assert statuses(township.session)[app_id] == "received"
+
+
+def test_a_green_channel_case_passed_up_is_marked_at_the_county_too(
+    session: Session, centers: tuple[Node, str, Node, str], catalog: Catalog
+) -> None:
+    """绿色通道 at every level: the county reads the mark from the village's own filing."""
+    township, township_url, county, _ = centers
+    enroll_online(session, township_url, issue_code(township, VILLAGE_CODE))
+    app_id = priority_take(session, catalog, PASSES_UP, 40, ("disabled",)).application_ids[0]
+    plain = priority_take(session, catalog, PASSES_UP, 40, serial=13).application_ids[0]
+    assert sync_once(session.store, session=session).ok
+    for case in (app_id, plain):
+        ingest.decide(township, case, "forwarded", {"note": "救助金额超出乡镇审批额度"})
+    assert forward_once(township).ok
+    marks = {}
+    for node in (township, county):
+        with node.session.store.database.read() as db:
+            marks[node.kind] = dict(db.execute(
+                "SELECT id, priority FROM applications WHERE id IN (?, ?)", [app_id, plain]))
+    assert marks["township"] == marks["county"] == {app_id: 1, plain: 0}

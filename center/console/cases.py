@@ -21,6 +21,7 @@ from storage.status import decided_by
 from storage.store import Session
 from sync.errors import reason_text
 from sync.i18n import MESSAGES, t_in
+from sync.items import decided_at
 
 STATUSES = ("received", "accepted", "correction_requested", "forwarded", "rejected", "completed",
             "delivered", "rated", "submitted", "revoked")
@@ -66,6 +67,7 @@ class Row:
     owed: int = 0  # materials still owed (容缺, 告知承诺)
     owed_overdue: bool = False  # one of them is past its due date
     priority: bool = False  # 绿色通道: sorts first among the open cases (WORKLIST_ORDER)
+    village_decided: bool = False  # 放权下沉: decided at the village; kept here for supervision
 
 
 @dataclass
@@ -199,7 +201,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
                             str(created), due, bool(approx), days_left, colour,
                             seen is not None and int(arrived) > seen,
                             names.get(str(window), str(window)), str(clerk),
-                            priority=bool(flagged)))
+                            priority=bool(flagged),
+                            village_decided=decided_at(str(item), catalog) == "village"))
         _mark_owed(db, rows, counter.today)
         new_count = int(db.execute("SELECT COUNT(*) FROM applications WHERE rowid > ?",
                                    [seen]).fetchone()[0]) if seen is not None else 0
