@@ -100,6 +100,8 @@ def _notes(a: Entry, b: Entry) -> Iterable[Note]:
     if a.time_limit_days != b.time_limit_days:
         yield Note("publish.change.time_limit",
                    {"old": str(a.time_limit_days), "new": str(b.time_limit_days)})
+    if isinstance(a, ServiceItem) and isinstance(b, ServiceItem):
+        yield from _item_notes(a, b)
     if isinstance(a, ServiceItem) and isinstance(b, ServiceItem) and a.level != b.level:
         yield Note("publish.change.level",
                    {"old": LEVELS.get(a.level, a.level), "new": LEVELS.get(b.level, b.level)})
@@ -110,6 +112,20 @@ def _notes(a: Entry, b: Entry) -> Iterable[Note]:
                                               "new": "、".join(b.member_codes)})
     yield from _named("fields", _fields(a.fields), _fields(b.fields))
     yield from _named("materials", _materials(a.materials), _materials(b.materials))
+
+
+def _item_notes(a: ServiceItem, b: ServiceItem) -> Iterable[Note]:
+    """The item's own promises: the green channel's time and the days to supply owed materials."""
+    if a.priority_time_limit_days != b.priority_time_limit_days:
+        yield Note("publish.change.priority_time_limit",
+                   {"old": _days(a.priority_time_limit_days), "new": _days(b.priority_time_limit_days)})
+    if a.supply_within_days != b.supply_within_days:
+        yield Note("publish.change.supply_within",
+                   {"old": str(a.supply_within_days), "new": str(b.supply_within_days)})
+
+
+def _days(value: int | None) -> str:
+    return "—" if value is None else str(value)
 
 
 def _fields(specs: Iterable[FieldSpec], prefix: str = "") -> dict[str, tuple[str, str]]:

@@ -18,7 +18,7 @@ import httpx
 
 from center.enroll import issue_code
 from center.upstream import forward_once
-from forms.catalog import catalog_files
+from forms.catalog import Catalog, catalog_files
 from storage import catalogs
 from storage.store import Session
 from sync.client import enroll_online, sync_once
@@ -241,3 +241,26 @@ def test_a_calendar_upload_previews_the_days_and_the_open_cases_it_moves_then_pu
     assert published == 1
     assert forward_once(township).ok
     assert township.session.calendar().tables[due.year].version == "2099.1"
+
+
+def test_the_preview_names_a_changed_green_channel_time_and_supply_days(catalog: Catalog) -> None:
+    """The item's own promises change the villagers' dates: the preview says so, item by item."""
+    from dataclasses import replace
+
+    from center.changes import catalog_changes
+    from sync.i18n import t
+
+    item = catalog.item("MZ-LSJZ")
+    changed = Catalog({**catalog.items, item.code: replace(
+        item, priority_time_limit_days=3, supply_within_days=item.supply_within_days + 2,
+        digest="changed")},
+        catalog.bundles)
+    [entry] = catalog_changes(catalog, changed).changed
+    notes = {n.key: n.values for n in entry.notes}
+    assert notes["publish.change.priority_time_limit"] == {
+        "old": str(item.priority_time_limit_days), "new": "3"}
+    assert notes["publish.change.supply_within"] == {
+        "old": str(item.supply_within_days), "new": str(item.supply_within_days + 2)}
+    assert t("publish.change.priority_time_limit", **notes["publish.change.priority_time_limit"]
+             ).startswith("绿色通道承诺时限")
+    assert catalog_changes(catalog, catalog).changed == ()

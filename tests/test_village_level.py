@@ -30,7 +30,7 @@ from tests.forms_helpers import example
 from tests.helpers import table_counts
 from tests.test_center_show import center_cli, without_login
 from tests.test_console import log_in
-from village_agent import deciding, intake
+from village_agent import deciding, intake, worklist
 
 VILLAGE_ITEM = "RS-DYRZ"  # 城乡居民养老保险待遇领取资格认证: decided at the village
 TOWNSHIP_ITEM = "MZ-GLJT"  # 高龄津贴申领: decided by the township
@@ -109,8 +109,12 @@ def test_a_village_item_completes_here_with_no_township_decision(
     session: Session, catalog: Catalog
 ) -> None:
     app_id = _take(session, catalog, VILLAGE_ITEM)
+    here = frozenset(c for c, item in catalog.items.items() if item.level == "village")
+    waiting = worklist.overview(session.list(), TODAY, session.calendar(), (), here)
+    assert waiting.to_decide == 1  # home counts it as the agent's own to settle
     seqs = deciding.decide(session, catalog, app_id, "completed", "本年度资格认证通过，继续发放",
                            today=TODAY)
+    assert worklist.overview(session.list(), TODAY, session.calendar(), (), here).to_decide == 0
     summary, log = session.show(app_id)
     assert summary.status == "completed"
     assert [e.type for e in log] == ["created", "submitted", "accepted", "completed"]

@@ -773,6 +773,10 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Request written: {path}\nHave the township import it; then press Read the answer (same code)",
     },
     # casework in the app: corrections, delivery, rating
+    "home.to_decide": {
+        "zh": " · 村级办理待办结 {n} 件（在办件中按 v 办理）",
+        "en": " · {n} village-decided to settle (v on the case)",
+    },
     "home.casework": {
         "zh": "待补正 {correct} 件（按 c 查看） · 待送达 {deliver} 件 · 待评价 {rate} 件",
         "en": "{correct} to correct (c) · {deliver} to hand over · {rate} to rate",

@@ -43,6 +43,7 @@ class Overview:
     flagged: tuple[Flagged, ...] = ()
     total: int = 0
     owed: tuple[OwedFlag, ...] = ()  # outstanding owed materials, overdue first
+    to_decide: int = 0  # village-decided items (放权下沉) waiting for the agent's own decision
 
     @property
     def owed_overdue(self) -> list[OwedFlag]:
@@ -118,8 +119,13 @@ def owed_by_case(owed: Iterable[Owed]) -> dict[str, list[Owed]]:
     return out
 
 
+# A village-decided case waits on the agent while it has no result yet.
+WAITS_FOR_VILLAGE = frozenset({"submitted", "accepted"})
+
+
 def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalendar,
-             owed: Iterable[Owed] = ()) -> Overview:
+             owed: Iterable[Owed] = (), decided_here: frozenset[str] = frozenset()) -> Overview:
+    """`decided_here`: the item codes this village decides itself (level "village")."""
     flagged = [f for s in summaries if (f := urgency(s, today, calendar)) is not None]
     # Most overdue first, then the ones due soonest.
     flagged.sort(key=lambda f: (f.colour != "red", f.working_days_left, f.summary.id))
@@ -128,6 +134,8 @@ def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalenda
         flagged=tuple(flagged),
         total=len(summaries),
         owed=owed_flags(owed, summaries, today, calendar),
+        to_decide=sum(1 for s in summaries
+                      if s.item_code in decided_here and s.status in WAITS_FOR_VILLAGE),
     )
 
 

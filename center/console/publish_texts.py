@@ -105,6 +105,12 @@ PUBLISH_MESSAGES: dict[str, dict[str, str]] = {
     "publish.change.name": {"zh": "名称 {old} → {new}", "en": "name {old} → {new}"},
     "publish.change.time_limit": {
         "zh": "承诺时限 {old} → {new} 个工作日", "en": "time limit {old} → {new} working days"},
+    "publish.change.priority_time_limit": {
+        "zh": "绿色通道承诺时限 {old} → {new} 个工作日",
+        "en": "green-channel time limit {old} → {new} working days"},
+    "publish.change.supply_within": {
+        "zh": "容缺、承诺材料补交期限 {old} → {new} 个工作日",
+        "en": "days to supply missing or committed materials {old} → {new} working days"},
     "publish.change.level": {"zh": "办理层级 {old} → {new}", "en": "level {old} → {new}"},
     "publish.change.department": {"zh": "部门 {old} → {new}", "en": "department {old} → {new}"},
     "publish.change.members": {"zh": "包含事项 {old} → {new}", "en": "member items {old} → {new}"},

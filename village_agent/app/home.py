@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
+from storage.status import decided_by
 from village_agent import worklist
 from village_agent.app.base import BaseScreen
 from village_agent.i18n import due_text, status_text, t
@@ -102,8 +103,10 @@ class HomeScreen(BaseScreen):
 
         view = overview(session.store)
         online = link_state(view, app.link)
+        decided_here = frozenset(code for code, item in app.catalog.items.items()
+                                 if decided_by(item.level) == "village")
         return Today(worklist.overview(summaries, app.today, session.calendar(),
-                                       session.owed_materials()),
+                                       session.owed_materials(), decided_here),
                      len(session.drafts(mine=mine)),
                      sync_lines(view, online, this_run=app.link is not None),
                      (online is False or view.unseen_notices > 0) and view.enrolled
@@ -126,8 +129,10 @@ class HomeScreen(BaseScreen):
         self.query_one("#home-sync", Static).set_class(result.attention, "-offline")
         casework = self.query_one("#home-casework", Static)
         casework.update(t("home.casework", correct=view.to_correct, deliver=view.to_hand_over,
-                          rate=view.to_rate))
-        casework.set_class(bool(view.to_correct or view.to_hand_over or view.to_rate), "-waiting")
+                          rate=view.to_rate)
+                        + (t("home.to_decide", n=view.to_decide) if view.to_decide else ""))
+        casework.set_class(bool(view.to_correct or view.to_hand_over or view.to_rate
+                                or view.to_decide), "-waiting")
         casework.display = self.village.role != "grid_worker"  # inspections have no casework
         self.query_one("#home-drafts", Static).update(
             t("home.drafts_count", n=result.drafts) if result.drafts else t("home.no_drafts"))
