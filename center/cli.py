@@ -436,7 +436,7 @@ def check_receipt(ctx: Context) -> int:
     session = _node(ctx).session
     checked = check(session.store, " ".join(ctx.args.text), session)
     ctx.emit(checked.as_dict(), lambda: "\n".join(checked_lines(checked)))
-    return 0 if checked.verdict.outcome == "genuine" else EXIT_VERIFY
+    return 0 if checked.trusted else EXIT_VERIFY
 
 
 def _tagged(kind: str) -> Callable[[str], tuple[str, str]]:

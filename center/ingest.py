@@ -75,8 +75,10 @@ VILLAGE_EVENT_FOLLOWS = {
     "submitted": {"draft"},
     "inspection_recorded": {"draft"},
     "corrected": {"correction_requested"},
-    "delivered": {"completed", "rejected"},
-    "rated": {"delivered"},
+    # A hand-over or rating the village recorded before a revocation reached it is filed (the
+    # case stays revoked); left unfiled it would be sent again at every sync, forever.
+    "delivered": {"completed", "rejected", "revoked"},
+    "rated": {"delivered", "revoked"},
 }
 
 

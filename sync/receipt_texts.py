@@ -63,6 +63,9 @@ RECEIPT_MESSAGES: dict[str, dict[str, str]] = {
     "receipts.name.item": {"zh": "事项代码", "en": "Item code"},
     "receipts.name.intake": {"zh": "收件日期", "en": "Taken in"},
     "receipts.name.due": {"zh": "承诺办结日期", "en": "Promised by"},
+    "receipts.name.kind": {"zh": "文书与办件状态", "en": "Paper against the case's status"},
+    "receipts.name.issuer": {"zh": "开具设备（应为本件的服务点或中心）",
+                             "en": "Issuing device (the case's own point or a center)"},
     # a text that is not a code
     "receipts.bad.empty": {"zh": "请输入或扫描回执上的核验码（以 VR1. 开头）",
                            "en": "Type or scan the verification code on the paper (it starts VR1.)"},

@@ -133,7 +133,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class FieldMatch:
-    name: str  # id | item | intake | due
+    name: str  # id | item | intake | due | kind | issuer
     printed: str
     held: str
     same: bool
@@ -158,10 +158,17 @@ class Checked:
     case: CaseMatch | None  # None when no session was given (no PIN: the case is not read)
     node: str = "village"  # the checking store's kind: who "here" is when the issuer is unknown
 
+    @property
+    def trusted(self) -> bool:
+        """Genuine, signed by a device not revoked since, and (when the case was read) true of it."""
+        issuer = self.verdict.issuer
+        return (self.verdict.outcome == "genuine" and issuer is not None and not issuer.revoked
+                and (self.case is None or self.case.agrees))
+
     def as_dict(self) -> dict[str, Any]:
         s, issuer = self.verdict.statement, self.verdict.issuer
         return {
-            "outcome": self.verdict.outcome, "genuine": self.verdict.outcome == "genuine",
+            "outcome": self.verdict.outcome, "genuine": self.trusted,
             "kind": s.kind, "id": s.application_id, "item_code": s.item_code,
             "intake": s.intake.isoformat(), "due": s.due.isoformat() if s.due else None,
             "device_id": s.device_id, "text": verdict_text(self.verdict, language(), self.node),
@@ -336,12 +343,24 @@ def check(store: Store, text: str, session: Session | None = None) -> Checked:
     verdict = verify(text, issuers(store))
     if session is None:
         return Checked(verdict, None, store.node)
-    case = match(session, verdict.statement)
+    case = match(session, verdict.statement, verdict.issuer)
     session.log("receipt.checked", verdict.statement.application_id, verdict.outcome)
     return Checked(verdict, case, store.node)
 
 
-def match(session: Session, statement: Statement) -> CaseMatch:
+# The statuses a case must have reached for a paper of each kind to tell the truth about it.
+KIND_NEEDS: dict[str, frozenset[str] | None] = {
+    "receipt": None, "authorisation": None,  # any case taken in
+    "completed": frozenset({"completed", "delivered", "rated"}),
+    "rejected": frozenset({"rejected", "delivered", "rated"}),
+    "revoked": frozenset({"revoked"}),
+}
+
+
+def match(session: Session, statement: Statement, issuer: Issuer | None = None) -> CaseMatch:
+    """The statement beside the case held under its number: the printed facts, that a paper of
+    its kind fits the case's status (a genuine signature on a 办结通知书 of a rejected case is
+    still a false paper), and that its signer is the case's own village point or a center."""
     try:
         summary, events = session.show(statement.application_id)
     except NotFound:
@@ -352,12 +371,21 @@ def match(session: Session, statement: Statement) -> CaseMatch:
     due = statement.due.isoformat() if statement.due else ""
     # The village promised its own estimate; the deciding center's date may replace it since.
     due_same = due == held_due or (bool(filed) and due == filed)
+    needs = KIND_NEEDS.get(statement.kind)
+    kind_fits = (needs is None and summary.status not in ("draft",)) or (
+        needs is not None and summary.status in needs)
+    village_device = next((e.device_id for e in events if e.type == "created"), "")
+    by_center = issuer is not None and (issuer.role in ("township", "county") or (
+        issuer.ours and session.store.node != "village"))
     return CaseMatch(True, summary.status, (
         FieldMatch("id", statement.application_id, summary.id, True),
         FieldMatch("item", statement.item_code, facts["item"], statement.item_code == facts["item"]),
         FieldMatch("intake", statement.intake.isoformat(), facts["intake"],
                    statement.intake.isoformat() == facts["intake"]),
         FieldMatch("due", due, held_due, due_same),
+        FieldMatch("kind", statement.kind, summary.status, kind_fits),
+        FieldMatch("issuer", statement.device_id, village_device,
+                   statement.device_id == village_device or by_center),
     ))
 
 

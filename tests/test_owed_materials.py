@@ -310,6 +310,23 @@ def test_a_false_commitment_revokes_the_result_and_the_village_prints_the_notice
         assert squash(said) in text, said
 
 
+def test_a_hand_over_recorded_before_the_revocation_arrived_is_filed_once_and_the_case_stays_revoked(
+    linked: dict[str, Any], session: Session, catalog: Catalog
+) -> None:
+    node: Node = linked["node"]
+    app_id = _completed_on_commitment(linked, session, catalog)
+    _sync(session)  # the village knows it completed...
+    ingest.decide(node, app_id, "revoked", {"reason": REVOKE_REASON})  # ...not yet revoked
+    intake.deliver(session, app_id, to_whom="", note="")
+    _sync(session)
+    _sync(session)
+    with session.store.database.read() as db:
+        assert {r[0] for r in db.execute("SELECT state FROM outbox")} == {"done"}  # none resent
+    assert [e.type for e in node.session.show(app_id)[1]].count("delivered") == 1
+    assert read_case(node.session, app_id, audit=False).status == "revoked"
+    assert session.show(app_id)[0].status == "revoked"
+
+
 def test_a_revocation_is_refused_without_a_commitment_a_reason_or_a_result(
     linked: dict[str, Any], session: Session, catalog: Catalog
 ) -> None:

@@ -312,6 +312,43 @@ class TestAtTheTownship:
         assert receipts.check(village.store, qr.data).verdict.outcome == "genuine"
 
 
+    def test_a_genuine_signature_on_a_false_paper_does_not_pass(
+        self, case: dict[str, Any]
+    ) -> None:
+        """The village's key signs a 办结通知书 for a case its township rejected: the signature
+        verifies, the paper does not fit the case, and the check says no (exit 4)."""
+        from center import ingest
+
+        node, village = case["node"], case["village"]
+        ingest.decide(node, case["id"], "rejected", {"reason": "不符合高龄津贴申领年龄"})
+        statement = receipts.decode(case["code"]).statement
+        false_paper = receipts.sign(replace(statement, kind="completed"),
+                                    Node.of(village).keys)
+        checked = receipts.check(node.session.store, false_paper, node.session)
+        assert checked.verdict.outcome == "genuine" and checked.case is not None
+        assert [f.name for f in checked.case.fields if not f.same] == ["kind"]
+        assert not checked.trusted
+        said = center_cli(node.session.store.home, "--json", "check-receipt", false_paper)
+        assert said.code == 4 and said.json()["genuine"] is False
+        # the same village's true paper of the rejection passes
+        true_paper = receipts.sign(replace(statement, kind="rejected"), Node.of(village).keys)
+        assert receipts.check(node.session.store, true_paper, node.session).trusted
+
+
+    def test_a_code_of_a_revoked_device_is_flagged_and_not_passed(self, case: dict[str, Any]) -> None:
+        from center.revocation import revoke
+
+        node = case["node"]
+        issuer = receipts.decode(case["code"]).statement.device_id
+        assert receipts.check(node.session.store, case["code"], node.session).trusted
+        revoke(node, issuer)  # the PC was stolen: whoever holds its key can still sign
+        checked = receipts.check(node.session.store, case["code"], node.session)
+        assert checked.verdict.outcome == "genuine" and checked.verdict.issuer is not None
+        assert checked.verdict.issuer.revoked and not checked.trusted
+        said = center_cli(node.session.store.home, "check-receipt", case["code"])
+        assert said.code == 4, said.stdout
+
+
 class TestConsole:
     def test_a_clerk_checks_a_receipt_on_the_console_page(self, case: dict[str, Any]) -> None:
         with httpx.Client(base_url=case["url"], timeout=30) as anonymous:

@@ -423,7 +423,7 @@ def check_receipt(ctx: Context) -> int:
 
     checked = check(open_store(ctx), " ".join(ctx.args.text))
     ctx.emit(checked.as_dict(), lambda: "\n".join(checked_lines(checked)))
-    return 0 if checked.verdict.outcome == "genuine" else EXIT_VERIFY
+    return 0 if checked.trusted else EXIT_VERIFY
 
 
 def demo(ctx: Context) -> int:
