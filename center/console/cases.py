@@ -177,8 +177,10 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
             params.append("%" + search.replace("%", "").replace("_", "\\_") + "%")
         elif search:  # a name: sealed, so every applicant's is opened (names have no index)
             ids = applicants.versions_named(db, session.keys, search)  # the names cases were filed with
-            where.append(f"applicant_version IN ({', '.join('?' * len(ids)) or 'NULL'})")
-            params.extend(ids)
+            # One JSON parameter however many match (a common surname in a county would pass
+            # SQLite's limit on bound parameters), walked through the applicant_version index.
+            where.append("applicant_version IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(ids))
         clause = " AND ".join(where)
         total = int(db.execute(f"SELECT COUNT(*) FROM applications WHERE {clause}", params).fetchone()[0])
         pages = list(range(1, (total + page_size - 1) // page_size + 1)) or [1]
