@@ -497,8 +497,14 @@ def _track_owed(node: Node, db: sqlite_utils.Database, app_id: str, body: dict[s
     payload = dict(body.get("payload") or {})
     kind = str(body["type"])
     if kind == "material_supplied":
+        # The village's day, as the villager kept the promise there, but never before the case
+        # was filed nor after today here: a village cannot backdate a supply past its filing.
+        today = date.today().isoformat()
+        row = db.execute("SELECT created_at FROM applications WHERE id = ?", [app_id]).fetchone()
+        filed = str(row[0])[:10] if row and row[0] else today
+        said = str(payload.get("supplied_on") or today)
         owed.supplied(db, app_id, str(payload.get("material", "")),
-                      str(payload.get("supplied_on") or date.today().isoformat()))
+                      min(max(said, filed), max(today, filed)))
         return
     if kind not in ("submitted", "corrected"):
         return
