@@ -501,10 +501,10 @@ def _track_owed(node: Node, db: sqlite_utils.Database, app_id: str, body: dict[s
         # was filed nor after today here: a village cannot backdate a supply past its filing.
         today = date.today().isoformat()
         row = db.execute("SELECT created_at FROM applications WHERE id = ?", [app_id]).fetchone()
-        filed = str(row[0])[:10] if row and row[0] else today
+        filed_on = str(row[0])[:10] if row and row[0] else today
         said = str(payload.get("supplied_on") or today)
         owed.supplied(db, app_id, str(payload.get("material", "")),
-                      min(max(said, filed), max(today, filed)))
+                      min(max(said, filed_on), max(today, filed_on)))
         return
     if kind not in ("submitted", "corrected"):
         return
