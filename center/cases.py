@@ -20,12 +20,13 @@ from forms.model import FieldSpec, ServiceItem
 from storage import events as store_events
 from storage import owed as owed_table
 from storage.errors import InvalidRequest, NotFound
+from storage.status import OPEN_STATUSES
 from storage.store import Session
 from sync.corrections import parse_reasons
 from sync.i18n import language, priority_words, status_in, t_in
 
 # Statuses in which the promised date still runs (a working-day count is shown).
-OPEN = frozenset({"submitted", "received", "accepted", "correction_requested", "forwarded"})
+OPEN = frozenset(OPEN_STATUSES)  # cases a deadline can still hurt
 FILED = frozenset({"submitted", "corrected", "inspection_recorded"})
 APPLICANT_KEYS = ("name", "id_number", "phone", "address", "village_group", "ethnicity")
 MATERIAL_STATES = ("provided", "commitment", "missing")

@@ -17,7 +17,7 @@ from forms.workdays import WorkingCalendar
 from storage import applicants, owed, windows
 from storage.errors import InvalidRequest, StorageError
 from storage.schema import WORKLIST_ORDER
-from storage.status import decided_by
+from storage.status import OPEN_STATUSES, decided_by
 from storage.store import Session
 from sync.errors import reason_text
 from sync.i18n import MESSAGES, t_in
@@ -27,7 +27,7 @@ STATUSES = ("received", "accepted", "correction_requested", "forwarded", "reject
             "delivered", "rated", "submitted", "revoked")
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
 YELLOW_DAYS = 3  # due within this many working days: yellow
-OPEN = {"submitted", "received", "accepted", "correction_requested", "forwarded"}
+OPEN = frozenset(OPEN_STATUSES)  # cases a deadline can still hurt
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 
 
