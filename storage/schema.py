@@ -714,3 +714,100 @@ def m021_applicant_version_index(db: Database) -> None:
     """Cases by the declaration they were filed with: a name search and an applicant's history
     find their cases through an index instead of reading every application."""
     _run(db, "CREATE INDEX applications_by_version ON applications(applicant_version)")
+
+
+@migrations()
+def m022_supervision(db: Database) -> None:
+    """电子监察, 好差评 follow-up, 投诉 and 统计: what a center keeps to supervise, count and report.
+
+    Nothing personal in plain: codes, names of staff, days and counters. A complaint's words and
+    a follow-up's notes are sealed (enc) or live in the case's sealed events. A village store
+    carries the tables too (one schema) and leaves them empty.
+    """
+    _run(db, """
+        CREATE TABLE case_facts (
+            application_id TEXT PRIMARY KEY,
+            source TEXT NOT NULL DEFAULT 'own' CHECK (source IN ('own', 'township')),
+            township TEXT NOT NULL DEFAULT '',  -- code of the township the case belongs to
+            village_code TEXT NOT NULL DEFAULT '',
+            item_code TEXT NOT NULL DEFAULT '',
+            window_code TEXT NOT NULL DEFAULT '',
+            clerk TEXT NOT NULL DEFAULT '',     -- the clerk who answers for (or decided) it
+            agent TEXT NOT NULL DEFAULT '',     -- '<village code>/<agent name>' who filed it
+            instant INTEGER NOT NULL DEFAULT 0, -- 即办件 (time limit 0) rather than 承诺件
+            status TEXT NOT NULL,
+            received_on TEXT,                   -- the center's receipt day (the clock's start)
+            due_on TEXT,                        -- promised day
+            yellow_from TEXT,                   -- first day of its yellow card (N working days before due)
+            red_from TEXT,                      -- first day past the promised day
+            finished_on TEXT,                   -- 办结: completed or rejected
+            late INTEGER NOT NULL DEFAULT 0,    -- was red once (sticky)
+            rating INTEGER,                     -- 1 非常满意 .. 5 非常不满意
+            rated_on TEXT,
+            version INTEGER NOT NULL DEFAULT 1, -- grows with each change (status records to the county)
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX case_facts_open ON case_facts(red_from) WHERE finished_on IS NULL;
+        CREATE INDEX case_facts_yellow ON case_facts(yellow_from) WHERE finished_on IS NULL;
+        CREATE INDEX case_facts_received ON case_facts(received_on);
+        CREATE INDEX case_facts_township ON case_facts(township, received_on);
+        CREATE TABLE figure_counts (
+            month TEXT NOT NULL,                -- YYYY-MM
+            dim TEXT NOT NULL,                  -- all | township | village | item | window | clerk | agent
+            key TEXT NOT NULL,                  -- '' for all
+            counter TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, dim, key, counter)
+        ) WITHOUT ROWID;
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL,
+            rating INTEGER NOT NULL,
+            rated_on TEXT NOT NULL,
+            opened_on TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            yellow_from TEXT NOT NULL,
+            red_from TEXT NOT NULL,
+            window_code TEXT NOT NULL DEFAULT '',
+            clerk TEXT NOT NULL DEFAULT '',
+            verified_on TEXT,                   -- 核实
+            rectified_on TEXT,                  -- 整改
+            called_on TEXT,                     -- 回访
+            call_result TEXT,                   -- satisfied | basically | unsatisfied | unreachable
+            closed_on TEXT,
+            UNIQUE (application_id, rated_on, rating)
+        );
+        CREATE INDEX followups_open ON followups(red_from) WHERE closed_on IS NULL;
+        CREATE TABLE complaints (
+            id TEXT PRIMARY KEY,
+            application_id TEXT,                -- NULL: about a window, not a case
+            window_code TEXT NOT NULL DEFAULT '',
+            village_code TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL CHECK (source IN ('village', 'center')),
+            received_on TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            yellow_from TEXT NOT NULL,
+            red_from TEXT NOT NULL,
+            clerk TEXT NOT NULL DEFAULT '',
+            answered_on TEXT,
+            body BLOB NOT NULL                  -- enc: the complaint's words and the answer
+        );
+        CREATE INDEX complaints_open ON complaints(red_from) WHERE answered_on IS NULL;
+        CREATE TABLE cards (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL CHECK (subject IN ('case', 'followup', 'complaint')),
+            subject_id TEXT NOT NULL,
+            application_id TEXT,
+            colour TEXT NOT NULL CHECK (colour IN ('yellow', 'red', 'blue')),
+            raised_on TEXT NOT NULL,
+            cleared_on TEXT,
+            UNIQUE (subject, subject_id, colour)
+        );
+        CREATE INDEX cards_open ON cards(colour) WHERE cleared_on IS NULL;
+        CREATE TABLE status_out (
+            application_id TEXT PRIMARY KEY,    -- a township's status records owed to its county
+            version INTEGER NOT NULL,
+            sent_version INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX status_out_pending ON status_out(application_id) WHERE version > sent_version
+        """)
