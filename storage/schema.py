@@ -744,6 +744,7 @@ def m022_supervision(db: Database) -> None:
             late INTEGER NOT NULL DEFAULT 0,    -- was red once (sticky)
             rating INTEGER,                     -- 1 非常满意 .. 5 非常不满意
             rated_on TEXT,
+            followup_closed INTEGER NOT NULL DEFAULT 0,  -- its bad rating's follow-up is closed
             version INTEGER NOT NULL DEFAULT 1, -- grows with each change (status records to the county)
             updated_at TEXT NOT NULL
         );
@@ -801,7 +802,7 @@ def m022_supervision(db: Database) -> None:
             colour TEXT NOT NULL CHECK (colour IN ('yellow', 'red', 'blue')),
             raised_on TEXT NOT NULL,
             cleared_on TEXT,
-            UNIQUE (subject, subject_id, colour)
+            UNIQUE (subject, subject_id, colour, raised_on)
         );
         CREATE INDEX cards_open ON cards(colour) WHERE cleared_on IS NULL;
         CREATE TABLE status_out (
