@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from center.console import complaint_texts as _complaint_texts  # noqa: F401  (its words)
 from forms import priority
 from forms.model import FieldSpec, ServiceItem
 from storage import events as store_events
@@ -23,7 +24,15 @@ from storage.errors import InvalidRequest, NotFound
 from storage.status import OPEN_STATUSES
 from storage.store import Session
 from sync.corrections import parse_reasons
-from sync.i18n import language, priority_words, status_in, t_in
+from sync.i18n import (
+    FOLLOWUP_STEP,
+    followup_words,
+    language,
+    priority_words,
+    rating_words,
+    status_in,
+    t_in,
+)
 
 # Statuses in which the promised date still runs (a working-day count is shown).
 OPEN = frozenset(OPEN_STATUSES)  # cases a deadline can still hurt
@@ -277,12 +286,10 @@ def _what(event: store_events.Event, entry: ServiceItem | None, lang: str) -> st
                                                                 "home_visit") else how
         parts = [how_text, *(str(p[k]) for k in ("to_whom", "note") if p.get(k))]
         return t_in(lang, "center.event.delivered", how=t_in(lang, "center.sep.clause").join(parts))
-    if kind == "rated":
-        rating = t_in(lang, "center.rating.good" if p.get("rating") == "good"
-                      else "center.rating.bad")
-        if p.get("reason"):
-            rating = t_in(lang, "center.sep.clause").join([rating, str(p["reason"])])
-        return t_in(lang, "center.event.rated", rating=rating)
+    if kind == "rated":  # five levels; an older store's good/bad reads as its level
+        return t_in(lang, "center.event.rated", rating=rating_words(p, lang))
+    if kind in FOLLOWUP_STEP:  # 核实, 整改, 回访 of a bad rating
+        return followup_words(kind, p, lang)
     if kind == "material_supplied":
         return t_in(lang, "center.event.material_supplied",
                     material=_material_name(entry, str(p.get("material") or "")))
@@ -296,6 +303,9 @@ def _what(event: store_events.Event, entry: ServiceItem | None, lang: str) -> st
         return t_in(lang, "center.event.submitted", n=scans)
     if kind == "corrected":
         return t_in(lang, "center.event.corrected", n=len(p.get("attachments") or []))
+    if kind in ("complained", "complaint_answered"):  # 投诉 and its answer (complaint_texts)
+        return t_in(lang, f"center.event.{kind}", id=str(p.get("complaint_id") or "—"),
+                    text=str(p.get("text") or p.get("answer") or "—"))
     key = f"center.event.{kind}"
     try:
         return t_in(lang, key)

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from center import texts as texts  # the center's words, added to the shared catalogue
+from center.outfiles import out_file as _out_file
+from center.outfiles import write_new as _write_new
 from storage import syncstate
 from storage.errors import InvalidRequest
 from storage.operators import manager_role
 from storage.store import Store
 from sync import cli as commands
 from sync.cli import Context, dispatch, kdf_for_tests_or_default, open_session
-from sync.i18n import due_text, language, status_text, t, t_in
+from sync.i18n import due_text, language, status_text, t
 
 
 def _node(ctx: Context) -> Any:
@@ -203,7 +205,8 @@ def forward(ctx: Context) -> int:
     report = forward_once(_node(ctx))
     ctx.emit(report.__dict__,
              lambda: t("center.forwarded", forwarded=report.forwarded,
-                       acknowledged=report.acknowledged, down=report.decisions_down) if report.ok
+                       acknowledged=report.acknowledged, down=report.decisions_down,
+                       statuses=report.statuses) if report.ok
              else t("center.forward_failed", error=report.error))
     return 0 if report.ok else 5
 
@@ -325,65 +328,6 @@ def _size(size: int) -> str:
     if size < 1024 * 1024:
         return t("center.size_kb", kb=f"{size / 1024:.1f}")
     return t("center.size_mb", mb=f"{size / 1048576:.1f}")
-
-
-def _refusal(key: str, **values: object) -> InvalidRequest:
-    """Bad input said in both languages (English as the message, Chinese as `zh`)."""
-    return InvalidRequest(*(t_in(lang, key, **values) for lang in ("en", "zh")))
-
-
-def _out_file(raw: Path, force: bool) -> Path:
-    """Where a scan is to be written, checked before any PIN or decryption."""
-    out = raw.expanduser()
-    if out.is_dir():
-        raise _refusal("center.out_is_dir", path=out)
-    folder = out.parent
-    if not folder.is_dir():
-        raise _refusal("center.out_folder_missing", folder=folder)
-    if out.exists() and not force:
-        raise _refusal("center.out_exists", path=out)
-    return out
-
-
-def _write_new(out: Path, data: bytes, force: bool) -> None:
-    """Write the whole file beside `out`, flush it to the disk, then put it in place.
-
-    Without `force` the file appears only if no other one took its name meanwhile (a hard
-    link never replaces; a folder without hard links, a FAT stick, is checked just before).
-    A failed write leaves neither a torn file nor the temporary one.
-    """
-    import os
-    import secrets
-
-    tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
-    try:
-        with tmp.open("xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if force:
-            os.replace(tmp, out)
-        else:
-            try:
-                os.link(tmp, out)
-            except FileExistsError:
-                raise _refusal("center.out_exists", path=out) from None
-            except OSError:  # no hard links on this file system
-                if out.exists():
-                    raise _refusal("center.out_exists", path=out) from None
-                os.replace(tmp, out)
-    except OSError as exc:
-        raise _refusal("center.out_failed", path=out, error=exc.strerror or exc) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    try:
-        fd = os.open(out.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def attachment(ctx: Context) -> int:
@@ -534,6 +478,103 @@ def alarms(ctx: Context) -> int:
     return 0
 
 
+def ledger(ctx: Context) -> int:
+    """The month's 台账 as XLSX (three sheets) or CSV (one), checked before the PIN, written whole."""
+    from center.ledger import check_period, check_sheet, format_of, ledger_bytes, ledger_of
+
+    check_period(ctx.args.month)
+    fmt = format_of(ctx.args.out, ctx.args.format)
+    sheet = check_sheet(ctx.args.by)
+    out = _out_file(ctx.args.out, ctx.args.force)
+    book = ledger_of(_node(ctx).session.store, ctx.args.month)
+    _write_new(out, ledger_bytes(book, language(), fmt, sheet), ctx.args.force)
+    ctx.emit({"ok": True, "month": book.period, "format": fmt, "out": str(out),
+              "total": book.total.as_dict()},
+             lambda: t("ledger.written", month=book.period, rows=len(book.rows["item"]),
+                       received=book.total.received, path=out))
+    return 0
+
+
+def bulletin(ctx: Context) -> int:
+    """The month's 通报 as an A4 PDF with the Chinese font embedded, written whole."""
+    from center.bulletin import bulletin_of, bulletin_pdf, check_month
+
+    month = check_month(ctx.args.month)
+    out = _out_file(ctx.args.out, ctx.args.force)
+    facts = bulletin_of(_node(ctx).session.store, month)
+    _write_new(out, bulletin_pdf(facts, language()), ctx.args.force)
+    ctx.emit({"ok": True, "month": month, "out": str(out)},
+             lambda: t("bulletin.written", month=month, path=out))
+    return 0
+
+
+def complaints(ctx: Context) -> int:
+    """投诉监督台: the complaints, open ones first by due day (`--open`: only those)."""
+    from datetime import date
+
+    from center import complaints as desk
+
+    found = desk.listing(_node(ctx), state="open" if ctx.args.open else "all")
+    today = date.today()
+
+    def line(c: desk.Complaint) -> str:
+        about = (t("complaint.about.case", id=c.application_id) if c.application_id
+                 else t("complaint.about.window", code=c.window_code))
+        rows = [t("complaint.line", id=c.id, about=about, source=t(f"complaint.source.{c.source}"),
+                  received=c.received_on, due=c.due_on,
+                  state=t(f"complaint.state.{c.colour(today) or 'answered'}")),
+                t("complaint.line_text", text=c.text)]
+        if c.answered_on:
+            rows.append(t("complaint.line_answer", who=c.answered_by, day=c.answered_on,
+                          text=c.answer))
+        return "\n".join(rows)
+
+    ctx.emit([c.as_dict(today) for c in found], lambda: "\n".join(line(c) for c in found)
+             or t("complaint.none_open" if ctx.args.open else "complaint.none"))
+    return 0
+
+
+def complain(ctx: Context) -> int:
+    """A complaint taken at the center about a case or a window; prints its number."""
+    from datetime import date
+
+    from center import complaints as desk
+
+    desk.check_text(ctx.args.text)  # before asking for a PIN
+    if bool(ctx.args.case) == bool(ctx.args.window):
+        raise desk.refusal("complaint.case_or_window")
+    node = _node(ctx)
+    number = desk.record(node, application_id=ctx.args.case, window_code=ctx.args.window,
+                         text=ctx.args.text)
+    [filed] = [c for c in desk.listing(node, state="all") if c.id == number]
+    ctx.emit({"ok": True, **filed.as_dict(date.today())},
+             lambda: t("complaint.recorded", id=number, due=filed.due_on))
+    return 0
+
+
+def answer_complaint(ctx: Context) -> int:
+    from center import complaints as desk
+
+    desk.check_text(ctx.args.text, "complaint.need_answer")  # before asking for a PIN
+    done = desk.answer(_node(ctx), ctx.args.id, ctx.args.text)
+    down = t("complaint.answered_down") if done.application_id else ""
+    ctx.emit({"ok": True, "id": done.id, "application_id": done.application_id,
+              "answered_on": done.answered_on},
+             lambda: t("complaint.answered", id=done.id, down=down))
+    return 0
+
+
+def _watch(name: str) -> Callable[[Context], int]:
+    """`cards` and `figures` (center/watch_cli.py), imported when run."""
+    def run(ctx: Context) -> int:
+        from center import watch_cli
+
+        command: Callable[[Context, Any], int] = getattr(watch_cli, name)
+        return command(ctx, _node(ctx))
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="service-center",
                                      description="乡镇/县级便民服务中心 township or county center")
@@ -624,6 +665,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", required=True, help="转交原因 why")
     add("windows", list_windows, "窗口及其受理部门 the center's windows")
     add("alarms", alarms, "告警 alarms (conflicts, forged or revoked senders)")
+    p = add("cards", _watch("cards"), "电子监察预警件：黄牌、红牌、蓝牌 today's supervision cards")
+    p.add_argument("--mine", action="store_true", help="只看本人负责的 only the cards I answer for")
+    p.add_argument("--by", help="分类汇总 roll up by: window, department, clerk, village, item,"
+                                " township (county)")
+    p = add("figures", _watch("figures"), "统计分析：办件量、按期办结率、满意度等 the period's figures")
+    p.add_argument("--period", required=True, help="月份 2026-10 或季度 2026-Q4 a month or a quarter")
+    p.add_argument("--by", help="分组 group by: item, village, window, clerk, agent, township (county)")
+    p = add("complaints", complaints, "投诉监督台：投诉及答复 the complaints and their answers")
+    p.add_argument("--open", action="store_true", help="只列未答复的 only those not answered")
+    p = add("complain", complain, "受理投诉（针对办件或窗口）take a complaint about a case or a window")
+    p.add_argument("--case", help="办件编号 the case number")
+    p.add_argument("--window", help="窗口代码 the window code")
+    p.add_argument("--text", required=True, help="投诉内容（投诉人原话）the complainant's words")
+    p = add("answer-complaint", answer_complaint, "答复投诉 answer a complaint")
+    p.add_argument("id", help="投诉编号 TS-XXXXX-XXXXX")
+    p.add_argument("--text", required=True, help="答复内容 the answer")
+    p = add("ledger", ledger, "导出月度台账（XLSX 或 CSV）export the month's ledger")
+    p.add_argument("--month", required=True, help="月份或季度，如 2026-10、2026-Q4 month or quarter")
+    p.add_argument("--out", type=Path, required=True, help="写入的文件（.xlsx 或 .csv）the file to write")
+    p.add_argument("--format", help="xlsx 或 csv（默认按文件名）xlsx or csv (default: from the name)")
+    p.add_argument("--by", default="item",
+                   help="CSV 的分表：item 按事项（默认）、village 按村、window 按窗口 the CSV's sheet")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
+    p = add("bulletin", bulletin, "打印月度电子监察通报（PDF）print the month's supervision bulletin")
+    p.add_argument("--month", required=True, help="月份，如 2026-10 the month")
+    p.add_argument("--out", type=Path, required=True, help="写入的PDF文件 the PDF file to write")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
     p = add("link", link, "乡镇中心登记到县级中心 enroll this township at its county")
     p.add_argument("--county", required=True, help="县级中心地址 county URL")
     p.add_argument("--code", required=True, help="县级中心给的一次性登记码")
@@ -641,6 +709,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("catalog-releases", catalog_releases, "已发布/已安装的事项目录版本 catalog releases")
     p = add("enroll-file", enroll_file, "不联网登记：导入登记请求文件，写出答复文件")
     p.add_argument("request", type=Path)
+    from center import followup_cli
+
+    followup_cli.register(add)  # 差评跟进: followups, follow-up ID verify|rectify|call
     return parser
 
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import sqlite_utils
 
-from center import auditheads
+from center import auditheads, supervision
 from center import texts as _texts  # noqa: F401  (the center's words, for the errors below)
 from forms import priority
 from forms.catalog import Catalog
 from forms.workdays import Deadline
 from storage import attachments, audit, events, owed, syncstate, windows
 from storage.errors import NotPermitted
-from storage.status import REVOCABLE, VILLAGE_DECISIONS, village_may_record
-from sync import envelope, messages, signed
+from storage.status import EVENT_STATUS, REVOCABLE, VILLAGE_DECISIONS, village_may_record
+from sync import envelope, messages, signed, statusrecord
 from sync.errors import BundleRejected, SyncError
 from sync.i18n import t_in
 from sync.items import decided_at, time_limit
@@ -55,10 +55,11 @@ class Ingested:
     held: list[int] = field(default_factory=list)  # not yet in order: the sender sends them again
 
 
-def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: str) -> None:
+def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: str,
+            detail: str = "refused at ingest") -> None:
     result.refused.append((sender, seq, reason))
     with node.session.store.database.write() as db:
-        syncstate.alarm(db, reason, sender, seq, "refused at ingest")
+        syncstate.alarm(db, reason, sender, seq, detail)
 
 
 # Refusals of a device's authentic message that its next session is told of in our signed ack:
@@ -79,6 +80,8 @@ VILLAGE_EVENT_FOLLOWS = {
     # case stays revoked); left unfiled it would be sent again at every sync, forever.
     "delivered": {"completed", "rejected", "revoked"},
     "rated": {"delivered", "revoked"},
+    # 投诉: about a case this center holds, whatever became of it since it was filed.
+    "complained": set(EVENT_STATUS.values()) - {"draft"},
 }
 
 
@@ -312,6 +315,9 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested, via: str = "http") 
         if record.kind == "audit_head":
             auditheads.take(node, issuer, record, via)
             return
+        if record.kind == statusrecord.KIND:
+            _take_status(node, issuer, record, result)
+            return
         if record.kind == "revocation" and issuer.role == "township":
             from center.revocation import apply_at_center
 
@@ -340,6 +346,37 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested, via: str = "http") 
                                 enc_public=str(body["enc_public"]), certificate=raw.hex())
     if conflict:
         _refuse(node, result, claim.signer, None, "conflict")
+
+
+def _take_status(node: Node, issuer: syncstate.Peer, record: signed.Record,
+                 result: Ingested) -> None:
+    """A township's status record of one of its cases (`sync.statusrecord`), at its county.
+
+    Filed when newer than what is held (`supervision.file_facts`: a record sent again changes
+    nothing, a case the county holds itself is kept); a record that is not a whole, well-formed
+    record of the sending township's own villages is refused with an alarm, nothing written.
+    """
+    from center import supervision
+
+    database = node.session.store.database
+    try:
+        if node.kind != "county" or issuer.role != "township":
+            raise BundleRejected("not_permitted", f"a {issuer.role} device does not send status"
+                                 f" records to a {node.kind}")
+        facts, version = statusrecord.parse(record.body)
+        if facts["township"] != issuer.village_code:
+            raise BundleRejected("wrong_village", f"status record of township {facts['township']}"
+                                 f" from township {issuer.village_code}")
+        with database.write() as db:
+            held = db.execute("SELECT township FROM case_facts WHERE application_id = ? AND"
+                              " source = 'township'", [facts["application_id"]]).fetchone()
+            if held is not None and held[0] != issuer.village_code:
+                raise BundleRejected("foreign_application", f"application"
+                                     f" {facts['application_id']} is of township {held[0]}")
+            supervision.file_facts(db, facts, source="township", version=version)
+    except BundleRejected as exc:
+        _refuse(node, result, record.signer, None, exc.reason,
+                f"status record refused: {exc.detail or exc.reason}")
 
 
 DOWNSTREAM_KEEP_DAYS = 30
@@ -476,6 +513,12 @@ def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header
             "received_on": received.isoformat(), "by": node.kind, **_due(deadline)},
             village_code, str(body.get("item_code", "")))
         windows.assign_received(db, app_id, _department(node, str(body.get("item_code", ""))))
+    supervision.note_event(node, db, app_id, str(body["type"]), dict(body.get("payload") or {}))
+    if body["type"] == "complained" and not (node.kind == "township" and (
+            header.get("owner") == "county" or passed_up(db, app_id))):
+        from center.complaints import file_village_complaint  # a county's case: filed there
+
+        file_village_complaint(node, db, app_id, dict(body.get("payload") or {}))
 
 
 def _mark_priority(db: sqlite_utils.Database, app_id: str, body: dict[str, Any]) -> bool:
@@ -609,6 +652,7 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
                        (county.device_id, node.keys.device_id, seq, raw, syncstate.now_iso()))
     audit.append(db, node.session.operator.name, f"decision.{decision}", app_id, item_code,
                  node.session.keys)
+    supervision.note_event(node, db, app_id, decision, body)
     return seq
 
 

@@ -64,10 +64,15 @@ class Settings:
                 "followup_days": self.followup_days, "complaint_days": self.complaint_days}
 
 
+_SETTING_NAMES = {"yellow_days": "黄牌预警天数", "followup_days": "差评整改时限",
+                  "complaint_days": "投诉办理时限"}
+
+
 def _days_value(value: Any, what: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_DAYS:
+        name = _SETTING_NAMES.get(what, f"事项 {what} 的黄牌预警天数")
         raise InvalidRequest(f"{what} must be a whole number of working days, {low} to {MAX_DAYS}",
-                             f"{what}须为 {low} 至 {MAX_DAYS} 之间的工作日数")
+                             f"{name}须为 {low} 至 {MAX_DAYS} 之间的工作日数")
     return value
 
 
@@ -254,9 +259,9 @@ def note_event(node: Any, db: sqlite_utils.Database, app_id: str, event_type: st
         return
     status, item_code, due_on, village_code, window_code, clerk = row
     old = _row(db, app_id)
-    if old is not None and old["source"] != "own":
-        old = None if event_type else old  # our own copy of a case now supersedes a record
-    new: dict[str, Any] = dict(old or {})
+    # Our own copy of a case (a county's passed-up case) supersedes a township's record of it:
+    # start afresh, and the deltas take the record's counts out.
+    new: dict[str, Any] = dict(old) if old is not None and old["source"] == "own" else {}
     calendar = node.session.calendar()
     new.update(status=status, item_code=item_code, village_code=village_code or "",
                window_code=window_code or new.get("window_code") or "",
@@ -354,7 +359,7 @@ def open_followup(node: Any, db: sqlite_utils.Database, app_id: str, level: int,
     facts = _row(db, app_id) or {}
     days = settings(db).followup_days
     calendar = node.session.calendar()
-    due = calendar.add_working_days(today, days).date.isoformat()
+    due = calendar.add_working_days(today, days).due.isoformat()
     yellow, red = windows_of(calendar, due, min(settings(db).yellow_days, days))
     cursor = db.execute(
         "INSERT OR IGNORE INTO followups (application_id, rating, rated_on, opened_on, due_on,"

@@ -87,8 +87,10 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Enrolled at the county center. Compare fingerprints: this center {mine}, county {county}",
     },
     "center.forwarded": {
-        "zh": "已转报县级中心{forwarded}条，县级确认{acknowledged}条，收到县级办理结果{down}条",
-        "en": "{forwarded} sent to the county, {acknowledged} confirmed, {down} county decision(s) received",
+        "zh": "已转报县级中心{forwarded}条，县级确认{acknowledged}条，收到县级办理结果{down}条，"
+              "报送办件状态{statuses}条",
+        "en": "{forwarded} sent to the county, {acknowledged} confirmed, {down} county decision(s)"
+              " received, {statuses} case status record(s) sent",
     },
     "center.forward_failed": {
         "zh": "转报失败：{error}（数据已保存，稍后重试）", "en": "Forwarding failed: {error} (data kept; try again later)",
@@ -209,8 +211,6 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
     "center.how.in_person": {"zh": "本人领取", "en": "in person"},
     "center.how.family": {"zh": "家属代领", "en": "by family"},
     "center.how.home_visit": {"zh": "上门送达", "en": "home visit"},
-    "center.rating.good": {"zh": "好评", "en": "good"},
-    "center.rating.bad": {"zh": "差评", "en": "bad"},
     "center.event.created": {"zh": "代办收件建档", "en": "taken in at the village"},
     "center.event.submitted": {"zh": "提交申请（扫描件{n}份）", "en": "application filed ({n} scan(s))"},
     "center.event.inspection_recorded": {"zh": "巡查登记", "en": "inspection recorded"},

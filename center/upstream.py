@@ -20,7 +20,7 @@ from center.publish import catalog_at_township, pass_down_at_township
 from forms.errors import FormsError
 from storage import events, syncstate
 from storage.errors import InvalidRequest
-from sync import bundlefile, envelope, messages, position, proof, signed
+from sync import bundlefile, envelope, messages, position, proof, signed, statusrecord
 from sync.client import proved_request, upload_timeout
 from sync.errors import BundleRejected
 from sync.items import passes_up
@@ -38,16 +38,65 @@ class ForwardReport:
     forwarded: int = 0
     acknowledged: int = 0
     decisions_down: int = 0
+    statuses: int = 0  # status records sent (sync.statusrecord)
     refused: list[str] = field(default_factory=list)
 
 
 def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardReport:
+    """Forward what is pending, bring the county's answer down; ok once every round succeeded.
+
+    A backlog of status records (more than `statusrecord.BATCH`) goes in further rounds, each a
+    whole exchange, until it is sent or a round fails (the rest waits for the next forward).
+    """
     report = ForwardReport()
     counties = [p for p in syncstate.peers(node.session.store.database, "county") if not p.revoked]
     if node.kind != "township" or not counties or not counties[-1].url:
         report.error = "not_linked"
         return report
     county = counties[-1]
+    http = client or httpx.Client(timeout=TIMEOUT)
+    try:
+        rounds = 1 + _status_pending(node) // statusrecord.BATCH  # bounded: new changes wait
+        for _ in range(rounds):
+            if not _forward_round(node, http, county, report) or not _status_pending(node):
+                break
+    finally:
+        if client is None:
+            http.close()
+    return report
+
+
+def _status_pending(node: Node) -> int:
+    with node.session.store.database.read() as db:
+        return int(db.execute("SELECT COUNT(*) FROM status_out WHERE version > sent_version")
+                   .fetchone()[0])
+
+
+def _status_records(node: Node, db: sqlite_utils.Database) -> tuple[list[bytes], list[tuple[str, int]]]:
+    """Signed status records of the cases changed since last sent (one batch), and what they say.
+
+    A case with no facts row any more (nothing to say) is listed as sent with nothing signed.
+    """
+    from center import supervision
+
+    township = node.session.store.info.village_code
+    records: list[bytes] = []
+    sent: list[tuple[str, int]] = []
+    for app_id, version in db.execute(
+            "SELECT application_id, version FROM status_out WHERE version > sent_version"
+            " ORDER BY application_id LIMIT ?", [statusrecord.BATCH]).fetchall():
+        facts = supervision.facts_record(db, app_id)
+        if facts is not None:
+            records.append(signed.sign(statusrecord.KIND, statusrecord.build(
+                facts, version=int(version), township=township), node.keys))
+        sent.append((str(app_id), int(version)))
+    return records, sent
+
+
+def _forward_round(node: Node, http: httpx.Client, county: syncstate.Peer,
+                   report: ForwardReport) -> bool:
+    """One POST /v1/sync to the county and its answer filed; False (report.error set) if it failed."""
+    report.ok = False
     county_id = PublicIdentity.from_dict(county.identity())
     database = node.session.store.database
     with database.read() as db:
@@ -55,14 +104,15 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
             "SELECT r.sender, r.seq, r.raw, p.certificate FROM relay r LEFT JOIN peers p"
             " ON p.device_id = r.sender WHERE r.destination = ? AND r.state = 'pending'"
             " ORDER BY r.id", [county.device_id]).fetchall()
+        # After the village's own messages: a passed-up case is the county's before its record comes.
+        statuses, status_sent = _status_records(node, db)
     certificates = sorted({bytes.fromhex(r[3]) for r in rows if r[3]})
     cursor = syncstate.inbox_cursor(database, county.device_id)
     # How far we hold the county's queue (this node's keys are unlocked), so the county may prune.
     held = [signed.sign("down_ack", {"device": node.keys.device_id, "center": county.device_id,
                                      "through": cursor, "signed_at": syncstate.now_iso()},
                         node.keys)] if cursor else []
-    body = bundlefile.pack([*held, *certificates, *(r[2] for r in rows)])
-    http = client or httpx.Client(timeout=TIMEOUT)
+    body = bundlefile.pack([*held, *certificates, *(r[2] for r in rows), *statuses])
     try:
         proof.ensure_request_key(database, node.keys)
         answer = proved_request(
@@ -73,12 +123,11 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
         last = int(answer.headers.get("X-Downstream-Last", cursor))  # unsigned: see below
     except (httpx.HTTPError, BundleRejected, ValueError) as exc:
         report.error = type(exc).__name__
-        return report
-    finally:
-        if client is None:
-            http.close()
-    report.forwarded = len(rows)
-    report.refused = [r for r in answer.headers.get("X-Refused", "").split(",") if r]
+        return False
+    report.error = ""
+    report.forwarded += len(rows)
+    report.statuses += len(statuses)
+    report.refused += [r for r in answer.headers.get("X-Refused", "").split(",") if r]
     calendars: list[tuple[bytes, dict[str, Any]]] = []
     releases: list[tuple[bytes, dict[str, Any]]] = []
     found: tuple[int, messages.Ack] | None = None  # the county's signed position, and where
@@ -163,8 +212,12 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
                             f"answer does not match its signed position ({verdict.problem}):"
                             " cursor kept")
             report.refused.append(position.INCOMPLETE)
+        # The county answered: it holds each record sent (or refused it for good). A case that
+        # changed again meanwhile stays pending for its newer version.
+        db.conn.executemany("UPDATE status_out SET sent_version = ? WHERE application_id = ?"
+                       " AND sent_version < ?", [(v, app, v) for app, v in status_sent])
     report.ok = True
-    return report
+    return True
 
 
 def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_code: str) -> int:
@@ -213,7 +266,7 @@ def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> bool:
         body = messages.loads(envelope.open_payload(parsed, node.keys))
     except BundleRejected:
         return True  # not ours to read: pass it down all the same
-    return syncstate.apply_remote_event(
+    filed = syncstate.apply_remote_event(
         db,  # type: ignore[arg-type]
         node.session.keys, device_id=parsed.header.sender, seq=parsed.header.seq,
         hlc=parsed.header.hlc, recorded_at=str(body.get("recorded_at", "")),
@@ -221,6 +274,12 @@ def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> bool:
         payload=dict(body.get("payload") or {}), item_code=str(body.get("item_code", "")),
         operator_id=node.session.operator.id,
     )
+    if filed:  # the county's decision moves our figures and cards as our own would
+        from center import supervision
+
+        supervision.note_event(node, db, str(body["application_id"]),  # type: ignore[arg-type]
+                               str(body["type"]), dict(body.get("payload") or {}))
+    return filed
 
 
 def forward_loop(node: Node, stop: threading.Event, *, interval: float = 30.0,

@@ -18,7 +18,7 @@ from storage.status import EVENT_TYPES, VILLAGE_DECISIONS, derive_status
 # Events the village writes that the township must see travel through the outbox.
 UPSTREAM = frozenset({
     "created", "submitted", "corrected", "material_supplied", "delivered", "rated",
-    "inspection_recorded",
+    "inspection_recorded", "complained",
 })
 
 

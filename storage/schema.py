@@ -751,6 +751,7 @@ def m022_supervision(db: Database) -> None:
         CREATE INDEX case_facts_open ON case_facts(red_from) WHERE finished_on IS NULL;
         CREATE INDEX case_facts_yellow ON case_facts(yellow_from) WHERE finished_on IS NULL;
         CREATE INDEX case_facts_received ON case_facts(received_on);
+        CREATE INDEX case_facts_finished ON case_facts(finished_on);
         CREATE INDEX case_facts_township ON case_facts(township, received_on);
         CREATE TABLE figure_counts (
             month TEXT NOT NULL,                -- YYYY-MM

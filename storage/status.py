@@ -21,7 +21,12 @@ EVENT_STATUS = {
     # A completed result withdrawn by the center (a false commitment, 不实承诺: 撤销审批服务结果).
     "revoked": "revoked",
 }
-EVENT_TYPES = frozenset(EVENT_STATUS) | {"material_supplied", "note"}
+# A bad rating's follow-up at the center (核实, 整改, 回访): events on the case that move no status.
+FOLLOWUP_EVENTS = ("followup_verified", "followup_rectified", "followup_called")
+# 投诉: a complaint the village took down about a case, and the center's answer to it (no status).
+COMPLAINT_EVENTS = ("complained", "complaint_answered")
+EVENT_TYPES = (frozenset(EVENT_STATUS) | {"material_supplied", "note"} | frozenset(FOLLOWUP_EVENTS)
+               | frozenset(COMPLAINT_EVENTS))
 
 STATUS_ZH = {
     "draft": "草稿",
@@ -103,3 +108,28 @@ def village_may_record(level: str, event_type: str, status: str) -> bool:
     `status`: its decisions only on a village-decided item, and only in their order."""
     follows = VILLAGE_DECISIONS.get(event_type)
     return follows is not None and decided_by(level) == "village" and status in follows
+
+
+# 好差评 at the national five levels: 1 非常满意, 2 满意, 3 基本满意, 4 不满意, 5 非常不满意
+# (names: keys rating.1 .. rating.5 in sync/i18n.py). Level >= BAD_RATING is a 差评 and opens a
+# follow-up at the center. Stores from before the five levels hold "good" and "bad".
+RATING_LEVELS = (1, 2, 3, 4, 5)
+BAD_RATING = 4
+OLD_RATINGS = {"good": 2, "bad": 4}
+# The reasons a villager may pick (keys rating.reason.<key> in sync/i18n.py), beside free text.
+GOOD_REASONS = ("once", "fast", "attitude_good")
+BAD_REASONS = ("trips", "overdue", "attitude_bad", "materials_again", "unclear", "result")
+RATING_REASONS = GOOD_REASONS + BAD_REASONS
+# How the villager answered the follow-up's call back (回访).
+CALL_RESULTS = ("satisfied", "basically", "unsatisfied", "unreachable")
+
+
+def rating_level(value: object) -> int | None:
+    """The level 1..5 of a rating as any payload carries it (an int, or an old "good"/"bad")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value in RATING_LEVELS else None
+    if isinstance(value, str):
+        return OLD_RATINGS.get(value)
+    return None

@@ -198,6 +198,11 @@ EVENTS: dict[str, dict[str, str]] = {
     "material_supplied": {"zh": "补交材料", "en": "material added"},
     "revoked": {"zh": "撤销办理结果", "en": "result revoked"},
     "note": {"zh": "备注", "en": "note"},
+    "followup_verified": {"zh": "差评核实", "en": "bad rating verified"},
+    "followup_rectified": {"zh": "差评整改", "en": "bad rating rectified"},
+    "followup_called": {"zh": "差评回访", "en": "villager called back"},
+    "complained": {"zh": "投诉", "en": "complaint"},
+    "complaint_answered": {"zh": "投诉答复", "en": "complaint answered"},
 }
 MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import the app)
 
@@ -216,6 +221,77 @@ PRIORITY_MESSAGES: dict[str, dict[str, str]] = {
     "pdf.stem.authorisation": {"zh": "授权委托书", "en": "authorisation"},
 }
 MESSAGES.update(PRIORITY_MESSAGES)
+
+
+# 好差评 at the five national levels, the reasons a villager picks, and the follow-up of a
+# bad rating (核实, 整改, 回访) as the village, the township and the county all say them.
+RATING_MESSAGES: dict[str, dict[str, str]] = {
+    "rating.1": {"zh": "非常满意", "en": "very satisfied"},
+    "rating.2": {"zh": "满意", "en": "satisfied"},
+    "rating.3": {"zh": "基本满意", "en": "fairly satisfied"},
+    "rating.4": {"zh": "不满意", "en": "unsatisfied"},
+    "rating.5": {"zh": "非常不满意", "en": "very unsatisfied"},
+    "rating.unknown": {"zh": "（无法识别的评价）", "en": "(an unreadable rating)"},
+    "rating.reason.once": {"zh": "一次办好", "en": "done in one visit"},
+    "rating.reason.fast": {"zh": "办得快", "en": "quick"},
+    "rating.reason.attitude_good": {"zh": "态度好", "en": "friendly service"},
+    "rating.reason.trips": {"zh": "多次跑动", "en": "too many trips"},
+    "rating.reason.overdue": {"zh": "超时", "en": "took too long"},
+    "rating.reason.attitude_bad": {"zh": "态度差", "en": "unfriendly service"},
+    "rating.reason.materials_again": {"zh": "材料反复要求", "en": "materials asked for again and again"},
+    "rating.reason.unclear": {"zh": "告知不清楚", "en": "unclear what was needed"},
+    "rating.reason.result": {"zh": "对办理结果不满意", "en": "unhappy with the result"},
+    "rating.with": {"zh": "{rating}（{why}）", "en": "{rating} ({why})"},
+    "rating.sep": {"zh": "、", "en": ", "},
+    "rating.note_sep": {"zh": "；", "en": "; "},
+    "followup.step.verified": {"zh": "已核实", "en": "verified"},
+    "followup.step.rectified": {"zh": "已整改", "en": "rectified"},
+    "followup.step.called": {"zh": "已回访", "en": "called back"},
+    "followup.result.satisfied": {"zh": "满意", "en": "satisfied"},
+    "followup.result.basically": {"zh": "基本满意", "en": "fairly satisfied"},
+    "followup.result.unsatisfied": {"zh": "不满意", "en": "unsatisfied"},
+    "followup.result.unreachable": {"zh": "未联系上", "en": "could not be reached"},
+    "followup.event": {"zh": "差评跟进：{step}（{clerk}）：{note}", "en": "Follow-up: {step} ({clerk}): {note}"},
+    "followup.event_call": {
+        "zh": "差评跟进：{step}，申请人{result}（{clerk}）：{note}",
+        "en": "Follow-up: {step}, the villager is {result} ({clerk}): {note}",
+    },
+    "followup.closed": {"zh": "差评跟进已办结", "en": "bad rating followed up"},
+}
+MESSAGES.update(RATING_MESSAGES)
+FOLLOWUP_STEP = {"followup_verified": "verified", "followup_rectified": "rectified",
+                 "followup_called": "called"}
+
+
+def rating_words(payload: dict[str, object], lang: str = "") -> str:
+    """非常不满意（多次跑动、超时；又跑了两趟）: the level, the reasons picked and the free text.
+
+    An older store's rating ("good"/"bad" with one free-text `reason`) reads as its level.
+    """
+    from storage.status import RATING_REASONS, rating_level
+
+    say = (lambda key, **kw: t_in(lang, key, **kw)) if lang else t
+    level = rating_level(payload.get("rating"))
+    rating = say(f"rating.{level}") if level else say("rating.unknown")
+    picked = payload.get("reasons")
+    reasons = [str(r) for r in picked if r in RATING_REASONS] if isinstance(picked, list) else []
+    why = say("rating.sep").join(say(f"rating.reason.{r}") for r in reasons)
+    texts = [str(payload[k]).strip() for k in ("reason", "note") if str(payload.get(k) or "").strip()]
+    why = say("rating.note_sep").join([w for w in (why, *texts) if w])
+    return say("rating.with", rating=rating, why=why) if why else rating
+
+
+def followup_words(event_type: str, payload: dict[str, object], lang: str = "") -> str:
+    """差评跟进：已核实（李春华）：…: one follow-up step as the village and the center say it."""
+    say = (lambda key, **kw: t_in(lang, key, **kw)) if lang else t
+    step = say(f"followup.step.{FOLLOWUP_STEP[event_type]}")
+    clerk, note = str(payload.get("clerk") or "—"), str(payload.get("note") or "—")
+    if event_type == "followup_called":
+        result = str(payload.get("result") or "")
+        key = f"followup.result.{result}"
+        return say("followup.event_call", step=step, clerk=clerk, note=note,
+                   result=say(key) if key in MESSAGES else result)
+    return say("followup.event", step=step, clerk=clerk, note=note)
 
 
 def priority_words(grounds: list[str] | tuple[str, ...], lang: str = "") -> str:

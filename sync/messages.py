@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from forms import priority, strictjson
-from storage.status import DELIVERY_METHODS, EVENT_TYPES
+from storage.status import DELIVERY_METHODS, EVENT_TYPES, RATING_REASONS, rating_level
+from sync import complaints
 from sync.errors import BundleRejected
 
 
@@ -253,7 +254,18 @@ def _short_text(body: Mapping[str, Any], key: str, limit: int = MAX_NOTE) -> Non
         raise _bad(f"{key} longer than {limit} characters")
 
 
-RATINGS = ("good", "bad")
+def _check_rating(payload: Mapping[str, Any]) -> None:
+    """A rating: a level 1..5 (or an older village's "good"/"bad"), reasons among the list."""
+    if rating_level(payload.get("rating")) is None:
+        raise _bad("rating is not a level 1..5 (nor an older good/bad)")
+    reasons = payload.get("reasons")
+    if reasons is not None and (
+            not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons)
+            or any(r not in RATING_REASONS for r in reasons) or len(set(reasons)) != len(reasons)):
+        raise _bad("reasons are not among the rating's reasons")
+    _short_text(payload, "reason")  # an older village's one free-text reason
+    _short_text(payload, "note")
+    _date_or_absent(payload, "rated_on")
 
 
 def check_village_event(body: Mapping[str, Any]) -> None:
@@ -299,10 +311,16 @@ def check_village_event(body: Mapping[str, Any]) -> None:
         _short_text(payload, "outcome", 40)
         _date_or_absent(payload, "delivered_on")
     elif event_type == "rated":
-        if payload.get("rating") not in RATINGS:
-            raise _bad("rating is not one of the ratings")
-        _short_text(payload, "reason")
-        _date_or_absent(payload, "rated_on")
+        _check_rating(payload)
+    elif event_type == "complained":
+        if not complaints.is_id(payload.get("complaint_id")):
+            raise _bad("complaint_id is not a complaint number")
+        if payload.get("about") != "case":
+            raise _bad("a village's complaint is about its case")
+        _text_or_absent(payload, "text")
+        if complaints.clean_text(str(payload.get("text") or "")) is None:
+            raise _bad("a complaint's text is empty or too long")
+        _date_or_absent(payload, "complained_on")
     elif event_type == "material_supplied":
         _short_text(payload, "material", 200)
         if not str(payload.get("material") or "").strip():

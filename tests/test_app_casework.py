@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, OptionList, RadioButton
+from textual.widgets import Button, DataTable, Input, RadioButton, SelectionList
 
 from center import ingest
 from center.enroll import issue_code
@@ -221,23 +221,26 @@ class TestHandOver:
             rating = app.screen
             assert isinstance(rating, RatingScreen)  # asked right after the hand-over
             assert statuses(session)[app_id] == "delivered"
-            rating.query_one("#rate-bad", RadioButton).value = True
+            rating.query_one("#rate-5", RadioButton).value = True
             await pilot.pause()
             rating.query_one("#rate-ok", Button).press()
             await settle(pilot)
             assert str(rating.query_one(".dialog-error").render()) == t("rate.reason_required")
             assert _events(session, app_id, "rated") == []
-            reasons = rating.query_one("#rate-reasons", OptionList)
+            reasons = rating.query_one("#rate-reasons", SelectionList)
+            assert reasons.get_option_at_index(0).value == "trips"  # the bad reasons for a bad level
             reasons.focus()
-            reasons.highlighted = 0
-            await pilot.press("enter")
+            reasons.highlighted = 1
+            await pilot.press("space")
             await pilot.pause()
-            assert rating.query_one("#rate-reason", Input).value == t("rate.reason.slow")
+            assert reasons.selected == ["overdue"]
+            rating.query_one("#rate-reason", Input).value = "办理时间太长"
             rating.query_one("#rate-ok", Button).press()
             await settle(pilot)
             assert app.screen is detail
             assert status_text("rated") in text_of(app, "#detail-summary")
-            assert "差评（办理时间太长）" in text_of(app, "#detail-casework")
+            assert "非常不满意（超时；办理时间太长）" in text_of(app, "#detail-casework")
+            assert t("followup.waiting") in text_of(app, "#detail-casework")
 
             await pilot.press("d")  # delivered already: the key is gone, nothing is recorded twice
             await settle(pilot)
@@ -250,7 +253,8 @@ class TestHandOver:
         [delivered] = _events(session, app_id, "delivered")
         assert (delivered.payload["how"], delivered.payload["to_whom"]) == ("family", "李小红")
         [rated] = _events(session, app_id, "rated")
-        assert (rated.payload["rating"], rated.payload["reason"]) == ("bad", "办理时间太长")
+        assert (rated.payload["rating"], rated.payload["reasons"], rated.payload["note"]) == (
+            5, ["overdue"], "办理时间太长")
         assert statuses(session)[app_id] == "rated"
         _sync(session)
         assert statuses(node.session)[app_id] == "rated"
@@ -284,10 +288,10 @@ class TestHandOver:
             await settle(pilot)
             rating = app.screen
             assert isinstance(rating, RatingScreen)
-            rating.query_one("#rate-good", RadioButton).value = True
+            rating.query_one("#rate-2", RadioButton).value = True
             rating.query_one("#rate-ok", Button).press()
             await settle(pilot)
         [delivered] = _events(session, app_id, "delivered")
         assert delivered.payload["outcome"] == "rejected" and delivered.payload["how"] == "in_person"
         [rated] = _events(session, app_id, "rated")
-        assert rated.payload == {"rating": "good", "reason": "", "rated_on": TODAY.isoformat()}
+        assert rated.payload == {"rating": 2, "reasons": [], "note": "", "rated_on": TODAY.isoformat()}

@@ -219,24 +219,24 @@ class TestDeliveryAndRating:
         app_id = _completed(session, township, catalog)
         intake.deliver(session, app_id, how="family", to_whom="李小红", note="女儿代领")
         assert statuses(session)[app_id] == "delivered"
-        intake.rate(session, app_id, False, "办理时间太长")
+        intake.rate(session, app_id, intake.check_rating(4, ["overdue"], "办理时间太长"))
         assert statuses(session)[app_id] == "rated"
         delivered = _event(session, app_id, "delivered").payload
         assert (delivered["how"], delivered["to_whom"], delivered["outcome"]) == (
             "family", "李小红", "completed")
         rated = _event(session, app_id, "rated").payload
-        assert (rated["rating"], rated["reason"]) == ("bad", "办理时间太长")
+        assert (rated["rating"], rated["reasons"], rated["note"]) == (4, ["overdue"], "办理时间太长")
 
         _sync(session)
         node, _ = township
         assert statuses(node.session)[app_id] == "rated"
-        assert _event(node.session, app_id, "rated").payload["reason"] == "办理时间太长"
+        assert _event(node.session, app_id, "rated").payload["note"] == "办理时间太长"
         assert _event(node.session, app_id, "delivered").payload["to_whom"] == "李小红"
 
         summary, events = session.show(app_id)
         text = printing.receipt(summary, events, catalog.item("MZ-GLJT"), session.store.info)
         assert "办理结果：核定高龄津贴每月100元，次月起发放" in text
-        assert "家属代领，领取人李小红" in text and "差评（办理时间太长）" in text
+        assert "家属代领，领取人李小红" in text and "不满意（超时；办理时间太长）" in text
 
     def test_a_rejection_notice_is_handed_over_too(
         self, session: Session, township: tuple[Node, str], catalog: Catalog
@@ -248,7 +248,7 @@ class TestDeliveryAndRating:
         ingest.decide(node, app_id, "rejected", {"reason": "户籍不在本县"})
         _sync(session)
         intake.deliver(session, app_id)
-        intake.rate(session, app_id, True)
+        intake.rate(session, app_id, intake.check_rating(2))
         assert statuses(session)[app_id] == "rated"
         assert _event(session, app_id, "delivered").payload["outcome"] == "rejected"
 
@@ -268,14 +268,16 @@ class TestDeliveryAndRating:
         assert statuses(session)[early] == "received"  # it went up with the other
         refused(lambda: intake.deliver(session, early),
                 t("deliver.not_ready", id=early, status="乡镇已接收"))
-        refused(lambda: intake.rate(session, done, True),
+        refused(lambda: intake.rate(session, done, intake.Rating(1)),
                 t("rate.not_delivered", id=done, status="已办结"))
         refused(lambda: intake.deliver(session, done, how="family"), t("deliver.need_receiver"))
         intake.deliver(session, done)
         refused(lambda: intake.deliver(session, done), t("deliver.already", id=done, status="已送达"))
-        refused(lambda: intake.rate(session, done, False, "  "), t("rate.reason_required"))
-        intake.rate(session, done, True, "办得快，少跑腿")
-        refused(lambda: intake.rate(session, done, False, "又不满意了"), t("rate.already", id=done))
+        refused(lambda: intake.rate(session, done, intake.Rating(5, (), "  ")),
+                t("rate.reason_required"))
+        intake.rate(session, done, intake.check_rating(1, ["fast"]))
+        refused(lambda: intake.rate(session, done, intake.Rating(4, (), "又不满意了")),
+                t("rate.already", id=done))
         refused(lambda: intake.deliver(session, done), t("deliver.already", id=done, status="已评价"))
         _, events = session.show(done)
         assert [e.type for e in events].count("delivered") == 1
@@ -290,7 +292,7 @@ class TestCommandLine:
         session.add_event(app_id, "accepted", {})
         session.add_event(app_id, "completed", {"result": "核定高龄津贴每月100元"})
 
-        early = cli("rate", app_id, "--good", "--json")
+        early = cli("rate", app_id, "2", "--json")
         assert early.code == 1 and early.json()["ok"] is False
         assert early.json()["message"] == t("rate.not_delivered", id=app_id, status="已办结")
 
@@ -302,21 +304,21 @@ class TestCommandLine:
         assert again.code == 1 and again.json()["message"] == t(
             "deliver.already", id=app_id, status="已送达")
 
-        bad = cli("rate", app_id, "--bad", "--json")
+        bad = cli("rate", app_id, "4", "--json")
         assert bad.code == 1 and bad.json()["message"] == t("rate.reason_required")
-        both = cli("rate", app_id, "--bad", "--good")
-        assert both.code == 2 and "Traceback" not in both.stderr
-        rated = cli("rate", app_id, "--bad", "--reason", "来回跑了多趟", "--json")
+        nonsense = cli("rate", app_id, "9", "--json")
+        assert nonsense.code == 1 and nonsense.json()["message"] == t("rate.bad_level", level="9")
+        rated = cli("rate", app_id, "4", "--reason", "多次跑动", "--json")
         assert rated.code == 0, rated.stderr
-        assert rated.json()["rating"] == "bad" and rated.json()["status"] == "rated"
+        assert rated.json()["rating"] == 4 and rated.json()["status"] == "rated"
 
         _, events = session.show(app_id)
         assert [e.type for e in events][-2:] == ["delivered", "rated"]
         assert events[-2].payload["note"] == "本人来村部领取"
-        assert events[-1].payload == {"rating": "bad", "reason": "来回跑了多趟",
+        assert events[-1].payload == {"rating": 4, "reasons": ["trips"], "note": "",
                                       "rated_on": events[-1].payload["rated_on"]}
         shown = cli("show", app_id)
-        assert "已送达（本人领取）" in shown.stdout and "已评价：差评（来回跑了多趟）" in shown.stdout
+        assert "已送达（本人领取）" in shown.stdout and "已评价：不满意（多次跑动）" in shown.stdout
 
     def test_center_command_names_fields_and_materials_and_refuses_unknown_ones(
         self, session: Session, township: tuple[Node, str], catalog: Catalog

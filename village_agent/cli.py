@@ -171,10 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("rate", command("rate"), "记录申请人评价（好差评）record the villager's rating")
     p.add_argument("id")
-    verdict = p.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--good", action="store_true", help="好评 good")
-    verdict.add_argument("--bad", action="store_true", help="差评 bad (needs --reason)")
-    p.add_argument("--reason", help="评价理由，差评必填 the reason")
+    p.add_argument("level", help="1非常满意 2满意 3基本满意 4不满意 5非常不满意"
+                                 " 1 very satisfied .. 5 very unsatisfied")
+    p.add_argument("--reason", action="append",
+                   help="常见理由，可多次：once一次办好 fast办得快 attitude_good态度好 trips多次跑动"
+                        " overdue超时 attitude_bad态度差 materials_again材料反复要求 unclear告知不清楚"
+                        " result对结果不满意 (a reason key or its name; repeatable)")
+    p.add_argument("--note", help="说明（不满意且未选理由时必填）free text")
+
+    p = add("complain", command("complain"),
+            "记录村民对办件的投诉，报送中心投诉监督台 record a villager's complaint about a case")
+    p.add_argument("id")
+    p.add_argument("--text", required=True, help="投诉内容（村民的原话） the villager's words")
 
     add("verify", command("verify"), "校验数据完整性 check the store and audit chain")
     p = add("demo", command("demo"),

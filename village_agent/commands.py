@@ -329,6 +329,8 @@ def show(ctx: Context) -> int:
         lines.append(t("cli.show.events"))
         lines += [f"  {printing.local_time(e.recorded_at, with_time=True)}  {printing.event_zh(e.type, e.payload, item)}"
                   for e in events]
+        followup = printing.followup_lines(events)  # a bad rating: what to tell the villager
+        lines += followup[:1] + ["  " + line for line in followup[1:]]
         return "\n".join(lines)
 
     ctx.emit(data, text)
@@ -575,16 +577,29 @@ def decide(ctx: Context) -> int:
 
 
 def rate(ctx: Context) -> int:
-    """The villager's rating after delivery: good, or bad with a reason."""
-    good = bool(ctx.args.good)
-    reason = intake.check_rating(good, ctx.args.reason or "")  # before asking for a PIN
-    session = open_session(ctx)
-    seq = intake.rate(session, ctx.args.id, good, reason)
+    """The villager's rating after delivery: a level 1..5, reasons from the list, a note."""
+    from sync.i18n import rating_words
+
+    rating = intake.check_rating(ctx.args.level, ctx.args.reason or [], ctx.args.note or "")
+    session = open_session(ctx)  # the rating was checked before asking for a PIN
+    seq = intake.rate(session, ctx.args.id, rating)
     summary, _ = session.show(ctx.args.id)
-    rating = "good" if good else "bad"
+    payload = rating.payload(date.today())
     ctx.emit({"ok": True, "id": summary.id, "seq": seq, "status": summary.status,
-              "rating": rating, "reason": reason},
-             lambda: t("rate.done", id=summary.id, rating=t(f"rate.{rating}")))
+              "rating": rating.level, "reasons": list(rating.reasons), "note": rating.note},
+             lambda: t("rate.done", id=summary.id, rating=rating_words(payload)))
+    return 0
+
+
+def complain(ctx: Context) -> int:
+    """投诉: the villager's complaint about a case, sent up at the next sync; its number to give."""
+    from village_agent import complaining
+
+    text = complaining.check_complaint(ctx.args.text)  # before asking for a PIN
+    done = complaining.complain(open_session(ctx), ctx.args.id, text)
+    ctx.emit({"ok": True, "id": done.application_id, "complaint_id": done.complaint_id,
+              "seq": done.seq},
+             lambda: t("complain.done", id=done.application_id, complaint=done.complaint_id))
     return 0
 
 

@@ -218,7 +218,7 @@ def _morning(demo: Demo, session: Session, township: Any) -> None:
     second = sync_once(store, session=session)
     out.append(t("demo.sync_down", new=second.downstream_new, applied=second.applied))
     intake.deliver(session, ids["rated"], how="in_person", today=today)
-    intake.rate(session, ids["rated"], True, "一次办好，不用跑乡里", today=today)
+    intake.rate(session, ids["rated"], intake.Rating(1, ("once",), "不用跑乡里"), today=today)
     intake.deliver(session, ids["delivered"], how="family", to_whom="赵小芳", today=today)
     third = sync_once(store, session=session)
     out.append(t("demo.sync_handover", sent=third.sent))

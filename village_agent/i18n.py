@@ -266,15 +266,21 @@ VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{id} has no result to hand over yet (now: {status})",
     },
     "deliver.done": {
-        "zh": "已登记送达：{id}（{how}），将在下次同步时报乡镇。请申请人评价：village-agent rate {id} --good 或 --bad --reason 理由",
-        "en": "Delivered: {id} ({how}). Ask for a rating: village-agent rate {id} --good | --bad --reason TEXT",
+        "zh": "已登记送达：{id}（{how}），将在下次同步时报乡镇。请申请人评价：village-agent rate {id} 等级1-5（1非常满意…5非常不满意）[--reason 理由] [--note 说明]",
+        "en": "Delivered: {id} ({how}). Ask for a rating: village-agent rate {id} LEVEL(1 very satisfied..5 very unsatisfied) [--reason KEY] [--note TEXT]",
     },
-    "rate.good": {"zh": "好评", "en": "good"},
-    "rate.bad": {"zh": "差评", "en": "bad"},
-    "rate.reason": {"zh": "评价理由", "en": "The reason"},
+    "rate.reason": {"zh": "评价说明", "en": "The note"},
     "rate.reason_required": {
-        "zh": "差评须写明理由（可选常见理由，也可自行填写）",
-        "en": "A bad rating needs a reason (pick a common one or write your own)",
+        "zh": "不满意、非常不满意须说明理由（选常见理由，或自行填写说明）",
+        "en": "An unsatisfied rating needs a reason (pick a common one or write a note)",
+    },
+    "rate.bad_level": {
+        "zh": "评价等级“{level}”无效，请填1至5：1非常满意、2满意、3基本满意、4不满意、5非常不满意",
+        "en": "No rating level {level!r}: give 1 to 5 (1 very satisfied .. 5 very unsatisfied)",
+    },
+    "rate.bad_reason": {
+        "zh": "没有“{reason}”这个评价理由，可选：{choices}",
+        "en": "No rating reason {reason!r}; choose from: {choices}",
     },
     "rate.not_delivered": {
         "zh": "办件 {id} 尚未送达（当前：{status}）。请先把办理结果交给申请人并登记送达，再请其评价",
@@ -289,7 +295,6 @@ VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
     "print.delivered": {"zh": "已送达（{how}）", "en": "delivered ({how})"},
     "print.received_by": {"zh": "，领取人{who}", "en": ", to {who}"},
     "print.rated": {"zh": "已评价：{rating}", "en": "rated: {rating}"},
-    "print.rated_reason": {"zh": "已评价：{rating}（{reason}）", "en": "rated: {rating} ({reason})"},
     "print.corrections": {"zh": "需补正（乡镇一次性告知）：", "en": "To correct (township's request):"},
     "print.result": {"zh": "办理结果：{text}", "en": "Result: {text}"},
     "print.rejection": {"zh": "不予受理理由：{text}", "en": "Rejected because: {text}"},
@@ -817,19 +822,19 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "deliver.confirm": {"zh": "确认送达", "en": "Delivered"},
     "deliver.saved": {"zh": "已登记送达", "en": "Delivery recorded"},
     "rate.title": {"zh": "请申请人评价：{id}", "en": "The villager's rating: {id}"},
-    "rate.common": {"zh": "常见理由（可选，回车选中）", "en": "Common reasons (Enter picks one)"},
-    "rate.reason_ph": {"zh": "理由（差评必填）", "en": "Reason (needed for a bad rating)"},
+    "rate.common": {"zh": "常见理由（可多选，空格选中）", "en": "Common reasons (Space picks, several allowed)"},
+    "rate.reason_ph": {"zh": "说明（不满意时无理由须填写）", "en": "Note (needed for an unsatisfied rating without a reason)"},
     "rate.submit": {"zh": "记录评价", "en": "Record rating"},
     "rate.later": {"zh": "稍后再评", "en": "Later"},
-    "rate.choose": {"zh": "请选择好评或差评", "en": "Choose good or bad"},
+    "rate.choose": {"zh": "请选择评价等级（非常满意至非常不满意）", "en": "Choose a level (very satisfied .. very unsatisfied)"},
     "rate.saved": {"zh": "已记录评价", "en": "Rating recorded"},
-    "rate.reason.slow": {"zh": "办理时间太长", "en": "It took too long"},
-    "rate.reason.trips": {"zh": "来回跑了多趟", "en": "Too many trips"},
-    "rate.reason.unclear": {"zh": "告知不清楚、材料要求多", "en": "Unclear what was needed"},
-    "rate.reason.attitude": {"zh": "服务态度不好", "en": "Unfriendly service"},
-    "rate.reason.result": {"zh": "对办理结果不满意", "en": "Unhappy with the result"},
-    "rate.reason.fast": {"zh": "办得快，少跑腿", "en": "Quick, no extra trips"},
-    "rate.reason.helpful": {"zh": "代办员热情周到", "en": "Helpful agent"},
+    # a bad rating's follow-up, as it comes down from the township (show, the case screen, home)
+    "followup.heading": {"zh": "差评跟进（请告知申请人）：", "en": "The bad rating's follow-up (tell the villager):"},
+    "followup.waiting": {"zh": "差评跟进：乡镇尚未反馈", "en": "Follow-up: nothing from the township yet"},
+    "home.followups_closed": {
+        "zh": " · 差评跟进已办结 {n} 件（请告知申请人）",
+        "en": " · {n} bad rating(s) followed up (tell the villagers)",
+    },
     # Punctuation around our own and catalog words: full-width in Chinese, ASCII in English.
     "app.name_role": {"zh": "{name}（{role}）", "en": "{name} ({role})"},
     "app.name_code": {"zh": "{name}（{code}）", "en": "{name} ({code})"},
@@ -1033,3 +1038,36 @@ DECIDE_MESSAGES: dict[str, dict[str, str]] = {
                     "en": "Decided here: press v to complete or reject; the township keeps the record"},
 }
 MESSAGES.update(DECIDE_MESSAGES)
+
+# 投诉: the agent takes down a villager's complaint about their case (village_agent/complaining.py).
+COMPLAIN_MESSAGES: dict[str, dict[str, str]] = {
+    "complain.text": {"zh": "投诉内容", "en": "The complaint"},
+    "complain.need_text": {"zh": "请填写投诉内容（村民的原话），未记录",
+                           "en": "Write down the complaint (the villager's words); nothing was recorded"},
+    "complain.not_filed": {
+        "zh": "办件 {id} 还是草稿，尚未报送中心，不能投诉（当前：{status}）",
+        "en": "{id} is still a draft, not sent to the center; nothing to complain about yet ({status})"},
+    "complain.not_service": {"zh": "巡查登记 {id} 不是村民的办件，不能投诉",
+                             "en": "{id} is an inspection record, not a villager's case"},
+    "complain.done": {
+        "zh": "已记录投诉：办件 {id}，投诉编号 {complaint}（请告知村民），将在下次同步时报送中心",
+        "en": "Complaint recorded on {id} as {complaint} (give the villager this number);"
+              " it goes to the center at the next sync"},
+    "complain.title": {"zh": "投诉：{id}", "en": "Complaint: {id}"},
+    "complain.question": {
+        "zh": "记录村民对本办件的投诉，报送办理中心的投诉监督台；答复到达后显示在本办件中。",
+        "en": "The villager's complaint about this case goes to the center's complaints desk;"
+              " its answer shows on this case when it arrives."},
+    "complain.ph": {"zh": "投诉内容（村民的原话）", "en": "The complaint (the villager's words)"},
+    "complain.submit": {"zh": "记录投诉", "en": "Record the complaint"},
+    "complain.action": {"zh": "投诉", "en": "Complaint"},
+    "complain.saved": {"zh": "已记录投诉 {complaint}，请告知村民投诉编号",
+                       "en": "Complaint {complaint} recorded; give the villager the number"},
+    "print.event.complained": {"zh": "已投诉", "en": "complaint made"},
+    "print.event.complaint_answered": {"zh": "投诉已答复", "en": "complaint answered"},
+    "print.complaint": {"zh": "投诉 {complaint}：{text}", "en": "Complaint {complaint}: {text}"},
+    "print.complaint_waiting": {"zh": "投诉 {complaint} 待中心答复", "en": "Complaint {complaint}: awaiting the answer"},
+    "print.complaint_answer": {"zh": "投诉 {complaint} 的答复（{center}）：{text}",
+                               "en": "Answer to complaint {complaint} ({center}): {text}"},
+}
+MESSAGES.update(COMPLAIN_MESSAGES)

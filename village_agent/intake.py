@@ -19,7 +19,7 @@ from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
 from storage.events import Event
-from storage.status import DELIVERY_METHODS
+from storage.status import BAD_RATING, DELIVERY_METHODS, RATING_REASONS, rating_level
 from storage.store import Session
 from sync import corrections
 from village_agent.i18n import status_text, t, t_in
@@ -460,24 +460,61 @@ def deliver(
     return seq
 
 
-def check_rating(good: bool, reason: str) -> str:
-    """The reason as it will be kept; a bad rating must say why (pure, used by the app's dialog too)."""
-    text = _text_arg(reason, "rate.reason", MAX_NOTE)
-    if not good and not text:
-        raise InvalidRequest("a bad rating needs a reason", t("rate.reason_required"))
-    return text
+@dataclass(frozen=True)
+class Rating:
+    """The villager's rating as it will be kept: a level 1..5, reasons (keys), a free-text note."""
+
+    level: int
+    reasons: tuple[str, ...] = ()
+    note: str = ""
+
+    def payload(self, today: date) -> dict[str, Any]:
+        return {"rating": self.level, "reasons": list(self.reasons), "note": self.note,
+                "rated_on": today.isoformat()}
+
+
+def check_rating(level: int | str, reasons: Sequence[str] = (), note: str = "") -> Rating:
+    """The rating as it will be kept (pure, used by the CLI and the app's dialog too).
+
+    A level is 1..5 (or its digit); a reason is a key of RATING_REASONS or its name in either
+    language; a 不满意 or 非常不满意 must say why, by a reason or the note.
+    """
+    text = str(level).strip()
+    found = rating_level(int(text)) if text.isdigit() and len(text) == 1 else None
+    if found is None:
+        raise InvalidRequest(f"no rating level {text!r}", t("rate.bad_level", level=text))
+    names = {t_in(lang, f"rating.reason.{k}"): k for k in RATING_REASONS for lang in ("zh", "en")}
+    keys: list[str] = []
+    for given in reasons:
+        key = given.strip() if given.strip() in RATING_REASONS else names.get(given.strip())
+        if key is None:
+            raise InvalidRequest(f"no rating reason {given!r}", t(
+                "rate.bad_reason", reason=given, choices=t("app.sep.list").join(
+                    f"{k}={t(f'rating.reason.{k}')}" for k in RATING_REASONS)))
+        if key not in keys:
+            keys.append(key)
+    kept = _text_arg(note, "rate.reason", MAX_NOTE)
+    if found >= BAD_RATING and not keys and not kept:
+        raise InvalidRequest("an unsatisfied rating needs a reason", t("rate.reason_required"))
+    return Rating(found, tuple(keys), kept)
+
+
+def followed_up(session: Session) -> set[str]:
+    """The cases whose bad rating the township followed up to the end (回访 recorded)."""
+    with session.store.database.read() as db:
+        return {str(r[0]) for r in db.execute(
+            "SELECT DISTINCT application_id FROM events WHERE type = 'followup_called'")}
 
 
 def rate(
     session: Session,
     application_id: str,
-    good: bool,
-    reason: str = "",
+    rating: Rating,
     *,
     today: date | None = None,
 ) -> int:
-    """The villager's rating (good, or bad with a reason), once, after the result was delivered."""
-    reason = check_rating(good, reason)
+    """The villager's rating (checked by `check_rating`), once, after the result was delivered."""
+    rating = check_rating(rating.level, rating.reasons, rating.note)
     today = today or date.today()
     summary, _ = session.show(application_id)
 
@@ -489,8 +526,6 @@ def rate(
                                  t("rate.not_delivered", id=summary.id, status=status_text(status)))
 
     expect(summary.status)
-    seq = session.add_event(summary.id, "rated", {
-        "rating": "good" if good else "bad", "reason": reason, "rated_on": today.isoformat(),
-    }, expect=expect)
+    seq = session.add_event(summary.id, "rated", rating.payload(today), expect=expect)
     seal_for_sync(session)
     return seq

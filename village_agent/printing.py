@@ -17,19 +17,39 @@ from forms.model import Bundle, ServiceItem
 from storage.applications import Summary
 from storage.events import Event
 from storage.owed import Owed
+from storage.status import BAD_RATING, rating_level
 from storage.store import StoreInfo
 from sync.corrections import Reason, label_of, open_request, parse_reasons
-from sync.i18n import priority_words
+from sync.i18n import FOLLOWUP_STEP, followup_words, priority_words, rating_words
 from sync.paper.document import WIDTH, Document, Line, LineKind, local_time
 from village_agent.i18n import status_text, t
 
-__all__ = ["WIDTH", "Document", "Line", "LineKind", "authorisation_document", "delivery_text",
-           "event_zh", "filed_priority", "local_time", "mask_id", "notice", "notice_document",
-           "progress_lines", "rating_text", "reason_text", "receipt", "receipt_document"]
+__all__ = [
+    "WIDTH",
+    "Document",
+    "Line",
+    "LineKind",
+    "authorisation_document",
+    "complaint_lines",
+    "delivery_text",
+    "event_zh",
+    "filed_priority",
+    "followup_closed",
+    "followup_lines",
+    "local_time",
+    "mask_id",
+    "notice",
+    "notice_document",
+    "progress_lines",
+    "rating_text",
+    "reason_text",
+    "receipt",
+    "receipt_document",
+]
 
 _EVENTS = ("created", "submitted", "inspection_recorded", "accepted", "correction_requested",
            "corrected", "rejected", "completed", "delivered", "rated", "forwarded",
-           "material_supplied", "note", "revoked")
+           "material_supplied", "note", "revoked", "complained", "complaint_answered")
 
 
 def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | None = None) -> str:
@@ -59,6 +79,11 @@ def event_zh(kind: str, payload: dict[str, Any], entry: ServiceItem | Bundle | N
         text = delivery_text(payload)
     elif kind == "rated":
         text = rating_text(payload)
+    elif kind in ("complained", "complaint_answered"):
+        text = t("print.event.detail", text=t(f"print.event.{kind}"),
+                 detail=f"{payload.get('complaint_id', '')} {payload.get('text') or payload.get('answer') or ''}".strip())
+    elif kind in FOLLOWUP_STEP:
+        text = followup_words(kind, payload)
     return text
 
 
@@ -98,10 +123,43 @@ def _how(payload: dict[str, Any]) -> str:
 
 
 def rating_text(payload: dict[str, Any]) -> str:
-    rating = t("rate.good") if payload.get("rating") == "good" else t("rate.bad")
-    reason = str(payload.get("reason") or "")
-    return (t("print.rated_reason", rating=rating, reason=reason) if reason
-            else t("print.rated", rating=rating))
+    """已评价：非常不满意（多次跑动；…）; an older store's good/bad reads as its level."""
+    return t("print.rated", rating=rating_words(payload))
+
+
+def followup_lines(events: Sequence[Event]) -> list[str]:
+    """What the township did about the villager's bad rating, to tell them: [] when none was bad."""
+    rated = [e for e in events if e.type == "rated"]
+    level = rating_level(rated[-1].payload.get("rating")) if rated else None
+    if level is None or level < BAD_RATING:
+        return []
+    steps = [followup_words(e.type, e.payload) for e in events if e.type in FOLLOWUP_STEP]
+    return [t("followup.heading"), *(steps or [t("followup.waiting")])]
+
+
+def followup_closed(events: Sequence[Event]) -> bool:
+    """The township called the villager back about their bad rating: its follow-up is closed."""
+    return any(e.type == "followup_called" for e in events)
+
+
+def complaint_lines(events: Sequence[Event]) -> list[str]:
+    """The villager's complaints on the case, each with the center's answer or still waiting."""
+    answers = {str(e.payload.get("complaint_id")): e for e in events
+               if e.type == "complaint_answered"}
+    lines = []
+    for e in events:
+        if e.type != "complained":
+            continue
+        number = str(e.payload.get("complaint_id", ""))
+        lines.append(t("print.complaint", complaint=number, text=e.payload.get("text", "")))
+        answered = answers.pop(number, None)
+        lines.append(t("print.complaint_answer", complaint=number, text=answered.payload.get(
+            "answer", ""), center=answered.payload.get("center", "")) if answered
+            else t("print.complaint_waiting", complaint=number))
+    # Answers to complaints the villager made at the center itself (no village event of ours).
+    lines += [t("print.complaint_answer", complaint=n, text=a.payload.get("answer", ""),
+                center=a.payload.get("center", "")) for n, a in answers.items()]
+    return lines
 
 
 def progress_lines(events: Sequence[Event], entry: ServiceItem | Bundle | None) -> list[Line]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,6 +44,7 @@ class Overview:
     total: int = 0
     owed: tuple[OwedFlag, ...] = ()  # outstanding owed materials, overdue first
     to_decide: int = 0  # village-decided items (放权下沉) waiting for the agent's own decision
+    followed_up: int = 0  # bad ratings whose follow-up the township closed (to tell the villager)
 
     @property
     def owed_overdue(self) -> list[OwedFlag]:
@@ -124,8 +125,10 @@ WAITS_FOR_VILLAGE = frozenset({"submitted", "accepted"})
 
 
 def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalendar,
-             owed: Iterable[Owed] = (), decided_here: frozenset[str] = frozenset()) -> Overview:
-    """`decided_here`: the item codes this village decides itself (level "village")."""
+             owed: Iterable[Owed] = (), decided_here: frozenset[str] = frozenset(),
+             followed_up: Collection[str] = ()) -> Overview:
+    """`decided_here`: the item codes this village decides itself (level "village");
+    `followed_up`: the cases whose bad rating's follow-up the township closed."""
     flagged = [f for s in summaries if (f := urgency(s, today, calendar)) is not None]
     # Most overdue first, then the ones due soonest.
     flagged.sort(key=lambda f: (f.colour != "red", f.working_days_left, f.summary.id))
@@ -136,6 +139,7 @@ def overview(summaries: Sequence[Summary], today: date, calendar: WorkingCalenda
         owed=owed_flags(owed, summaries, today, calendar),
         to_decide=sum(1 for s in summaries
                       if s.item_code in decided_here and s.status in WAITS_FOR_VILLAGE),
+        followed_up=len({s.id for s in summaries} & set(followed_up)),
     )
 
 

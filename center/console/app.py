@@ -389,9 +389,18 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
 
 def _page_modules() -> list[Any]:
     """The console's other page modules, each with `routes(kit)` (imported here: they import Kit)."""
-    from center.console import manage, notices, publishing, receipts
+    from center.console import (
+        complaints,
+        followups,
+        manage,
+        notices,
+        publishing,
+        receipts,
+        reports,
+        supervising,
+    )
 
-    return [notices, manage, publishing, receipts]
+    return [notices, manage, publishing, receipts, supervising, reports, followups, complaints]
 
 
 def _lang_of(request: Request) -> str:

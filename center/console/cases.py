@@ -315,6 +315,8 @@ class CasePage:
     windows: list[windows.Window]
     staff: list[str]  # active clerks, for a hand-over
     note: str = ""  # why decisions are not offered (forwarded, another clerk's case)
+    followup: Any = None  # a bad rating's follow-up (center.followup.Followup), if any
+    followup_colour: str = ""  # its card: blue, yellow, red ("" closed)
 
 
 def _row_colour(days_left: int | None, status: str) -> str:
@@ -362,6 +364,9 @@ def read(session: Session, application_id: str, audit: bool = True, lang: str = 
         passed_up = ingest.passed_up(db, case.id)
         staff = [str(r[0]) for r in db.execute(
             "SELECT name FROM operators WHERE active = 1 AND role IN ('clerk', 'manager') ORDER BY id")]
+        from center.followup import for_case
+
+        followed = for_case(db, case.id)
     steps = [(s.recorded_at, s.local_time, s.by, s.what) for s in case.timeline]
     for a in windows.history(database, session.keys, case.id):
         what = t_in(lang, ACTION_TEXT[a.action], window=names.get(a.window_code, a.window_code or "—"),
@@ -388,7 +393,8 @@ def read(session: Session, application_id: str, audit: bool = True, lang: str = 
                     names.get(desk.window_code, desk.window_code), desk.clerk,
                     [(when, by, what) for _, when, by, what in steps], possible,
                     not desk.clerk and case.status in OPEN and not passed_up and not village_decided,
-                    windows.windows(database), staff, note)
+                    windows.windows(database), staff, note, followed,
+                    followed.colour(date.today()) if followed else "")
 
 
 def open_scan(session: Session, application_id: str, address: str) -> tuple[bytes, str, str]:

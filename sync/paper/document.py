@@ -15,7 +15,8 @@ from typing import Literal
 WIDTH = 40  # full-width characters on a receipt printer line
 
 LineKind = Literal["title", "heavy_rule", "rule", "text", "item", "detail", "entry", "qr"]
-DocumentKind = Literal["notice", "receipt", "completed", "rejected", "revoked", "authorisation"]
+DocumentKind = Literal["notice", "receipt", "completed", "rejected", "revoked", "authorisation",
+                       "bulletin"]
 
 
 @dataclass(frozen=True)

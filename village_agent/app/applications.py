@@ -262,6 +262,7 @@ class DetailScreen(BaseScreen):
         Binding("m", "supply", "case.supply", id="detail.supply"),
         Binding("w", "authorisation", "detail.authorisation", id="detail.authorisation"),
         Binding("v", "decide", "decide.action", id="detail.decide"),
+        Binding("t", "complain", "complain.action", id="detail.complain"),
     ]
 
     def __init__(self, application_id: str) -> None:
@@ -316,6 +317,10 @@ class DetailScreen(BaseScreen):
             self.notify(t("case.supply_saved"), timeout=4)
             self.load()
             return
+        if group == "complain":
+            self.notify(t("complain.saved", complaint=result), timeout=8)
+            self.load()
+            return
         if group == "decide":
             self.notify(t(f"decide.done.{result}", id=self.application_id), timeout=4)
             self.load()
@@ -358,6 +363,8 @@ class DetailScreen(BaseScreen):
         except UnknownItemError:
             entry = None
         lines = [line.plain().strip() for line in printing.progress_lines(detail.events, entry)]
+        lines += printing.complaint_lines(detail.events)  # 投诉 and the center's answers
+        lines += printing.followup_lines(detail.events)  # a bad rating's follow-up, to tell them
         hint = {"correction_requested": "detail.correct_hint", "completed": "detail.hand_over",
                 "rejected": "detail.hand_over", "delivered": "detail.ask_rating"}.get(status)
         if hint is None and detail is self.detail and self.decidable():
@@ -374,6 +381,9 @@ class DetailScreen(BaseScreen):
             return self.detail is not None and self.detail.authorisation is not None
         if action == "decide":
             return self.decidable()
+        if action == "complain":  # about a case sent to its center (not a draft, not an inspection)
+            return self.detail is not None and self.detail.summary.kind == "service" and (
+                self.detail.summary.status != "draft")
         if action == "supply":
             return self.detail is not None and bool(self.owing()) and (
                 self.detail.summary.status not in intake.SUPPLY_CLOSED)
@@ -438,8 +448,8 @@ class DetailScreen(BaseScreen):
     def rate(self, rating: Any) -> int:
         from village_agent import intake
 
-        return intake.rate(self.village.require_session(), self.application_id, rating.good,
-                           rating.reason, today=self.village.today)
+        return intake.rate(self.village.require_session(), self.application_id, rating,
+                           today=self.village.today)
 
     def decidable(self) -> bool:
         """放权下沉: a village-decided case waiting for this village point's own decision."""
@@ -470,6 +480,23 @@ class DetailScreen(BaseScreen):
         deciding.decide(self.village.require_session(), self.village.catalog, self.application_id,
                         choice.decision, choice.note, today=self.village.today)
         return str(choice.decision)
+
+    def action_complain(self) -> None:
+        from village_agent.app.complaint import ComplainScreen
+
+        if self.check_action("complain", ()):
+            self.app.push_screen(ComplainScreen(self.application_id), self.complaint_taken)
+
+    def complaint_taken(self, text: str | None) -> None:
+        if text is not None:
+            self.complain(text)
+
+    @work(thread=True, group="complain", exit_on_error=False, description="record a complaint")
+    def complain(self, text: str) -> str:
+        from village_agent import complaining
+
+        return complaining.complain(self.village.require_session(), self.application_id, text,
+                                    today=self.village.today).complaint_id
 
     def owing(self) -> list[Owed]:
         return [o for o in (self.detail.owed if self.detail else ()) if o.supplied_on is None]

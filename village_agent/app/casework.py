@@ -19,23 +19,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, RadioButton, RadioSet, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import (
+    Button,
+    Input,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+)
+from textual.widgets.selection_list import Selection
 
 from forms.engine import APPLICANT_KEYS, CleanApplication
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
-from storage.status import DELIVERY_METHODS
+from storage.status import (
+    BAD_RATING,
+    BAD_REASONS,
+    DELIVERY_METHODS,
+    GOOD_REASONS,
+    RATING_LEVELS,
+    RATING_REASONS,
+)
 from sync.corrections import Reason, scope_of
 from village_agent import deciding, intake, printing
 from village_agent.app.base import ConfirmScreen, localize_bindings
 from village_agent.app.form import FormScreen
 from village_agent.formstate import Entry
 from village_agent.i18n import error_text, t
-
-BAD_REASONS = ("rate.reason.slow", "rate.reason.trips", "rate.reason.unclear",
-               "rate.reason.attitude", "rate.reason.result")
-GOOD_REASONS = ("rate.reason.fast", "rate.reason.helpful")
 
 
 def top_path(path: str) -> str | None:
@@ -212,12 +223,6 @@ class Delivery:
     note: str
 
 
-@dataclass(frozen=True)
-class Rating:
-    good: bool
-    reason: str
-
-
 class _Dialog(ModalScreen[Any]):
     """A small form over the detail screen: checked here, recorded by the screen that opened it."""
 
@@ -337,7 +342,11 @@ class SupplyScreen(_Dialog):
 
 
 class RatingScreen(_Dialog):
-    """The villager's verdict: good or bad; a bad one says why (a common reason or their words)."""
+    """The villager's verdict at one of the five levels, reasons picked from the list, a note.
+
+    The list shows the good reasons for 非常满意..基本满意 and the bad ones for 不满意 and
+    非常不满意; a bad rating without a reason needs the note (`intake.check_rating`).
+    """
 
     def __init__(self, application_id: str) -> None:
         super().__init__()
@@ -347,10 +356,10 @@ class RatingScreen(_Dialog):
         with Vertical(id="case-box"):
             yield Static(t("rate.title", id=self.application_id), classes="dialog-title")
             with RadioSet(id="rate-choice", classes="control", compact=True):
-                yield RadioButton(t("rate.good"), id="rate-good")
-                yield RadioButton(t("rate.bad"), id="rate-bad")
+                for level in RATING_LEVELS:
+                    yield RadioButton(t(f"rating.{level}"), id=f"rate-{level}")
             yield Static(t("rate.common"), classes="field-label")
-            yield OptionList(id="rate-reasons", compact=True)
+            yield SelectionList[str](id="rate-reasons", compact=True)
             yield Input(placeholder=t("rate.reason_ph"), id="rate-reason", compact=True)
             yield Static("", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -362,39 +371,36 @@ class RatingScreen(_Dialog):
         self.show_reasons(None)
         self.query_one("#rate-choice", RadioSet).focus()
 
-    def choice(self) -> bool | None:
+    def choice(self) -> int | None:
         pressed = self.query_one("#rate-choice", RadioSet).pressed_button
-        return None if pressed is None else pressed.id == "rate-good"
+        return None if pressed is None or not pressed.id else int(pressed.id.removeprefix("rate-"))
 
-    def show_reasons(self, good: bool | None) -> None:
-        keys = GOOD_REASONS if good else BAD_REASONS if good is False else BAD_REASONS + GOOD_REASONS
-        listing = self.query_one("#rate-reasons", OptionList)
+    def show_reasons(self, level: int | None) -> None:
+        keys = (RATING_REASONS if level is None else BAD_REASONS if level >= BAD_RATING
+                else GOOD_REASONS)
+        listing = self.query_one("#rate-reasons", SelectionList)
         listing.clear_options()
-        listing.add_options([Option(t(key), id=key) for key in keys])
+        listing.add_options([Selection(t(f"rating.reason.{key}"), key) for key in keys])
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.say("")
         self.show_reasons(self.choice())
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        box = self.query_one("#rate-reason", Input)
-        box.value = str(event.option.prompt)
-        box.focus()
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "rate-later":
             self.dismiss(None)
             return
-        good = self.choice()
-        if good is None:
+        level = self.choice()
+        if level is None:
             self.say(t("rate.choose"))
             return
+        reasons = list(self.query_one("#rate-reasons", SelectionList).selected)
         try:
-            reason = intake.check_rating(good, self.query_one("#rate-reason", Input).value)
+            rating = intake.check_rating(level, reasons, self.query_one("#rate-reason", Input).value)
         except InvalidRequest as exc:
             self.say(error_text(exc))
             return
-        self.dismiss(Rating(good, reason))
+        self.dismiss(rating)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#rate-ok", Button).press()

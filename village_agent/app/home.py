@@ -105,8 +105,11 @@ class HomeScreen(BaseScreen):
         online = link_state(view, app.link)
         decided_here = frozenset(code for code, item in app.catalog.items.items()
                                  if decided_by(item.level) == "village")
+        from village_agent.intake import followed_up
+
         return Today(worklist.overview(summaries, app.today, session.calendar(),
-                                       session.owed_materials(), decided_here),
+                                       session.owed_materials(), decided_here,
+                                       followed_up(session)),
                      len(session.drafts(mine=mine)),
                      sync_lines(view, online, this_run=app.link is not None),
                      (online is False or view.unseen_notices > 0) and view.enrolled
@@ -130,7 +133,9 @@ class HomeScreen(BaseScreen):
         casework = self.query_one("#home-casework", Static)
         casework.update(t("home.casework", correct=view.to_correct, deliver=view.to_hand_over,
                           rate=view.to_rate)
-                        + (t("home.to_decide", n=view.to_decide) if view.to_decide else ""))
+                        + (t("home.to_decide", n=view.to_decide) if view.to_decide else "")
+                        + (t("home.followups_closed", n=view.followed_up) if view.followed_up
+                           else ""))
         casework.set_class(bool(view.to_correct or view.to_hand_over or view.to_rate
                                 or view.to_decide), "-waiting")
         casework.display = self.village.role != "grid_worker"  # inspections have no casework
