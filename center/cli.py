@@ -53,6 +53,9 @@ def serve(ctx: Context) -> int:
     from center.upstream import forward_loop
 
     node = _node(ctx)
+    from center import supervision
+
+    supervision.backfill(node)  # cases filed before supervision: counted once, then nothing
     stop = threading.Event()
     if node.kind == "township":
         threading.Thread(target=forward_loop, args=(node, stop), daemon=True,

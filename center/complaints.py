@@ -94,7 +94,7 @@ def _insert(node: Node, db: sqlite_utils.Database, complaint_id: str, *, app_id:
          red, clerk, _seal(node.session.keys, complaint_id, body)))
     if not cursor.rowcount:
         return False
-    supervision.note_complaint(db, complaint_id, filed=True)
+    supervision.note_complaint(db, complaint_id, filed=True, node=node)
     return True
 
 
@@ -191,7 +191,7 @@ def answer(node: Node, complaint_id: str, text: str, *, today: date | None = Non
                        {"complaint_id": complaint.id, "answer": words,
                         "answered_on": today.isoformat()},
                        _village_of(db, complaint.application_id), str(item[0]) if item else "")
-        supervision.note_complaint(db, complaint.id)
+        supervision.note_complaint(db, complaint.id, node=node)
         return _read(db, keys, "WHERE id = ?", [complaint.id])[0]
 
 

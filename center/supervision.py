@@ -31,7 +31,7 @@ from forms.workdays import WorkingCalendar
 from storage import audit
 from storage.crypto import Keys
 from storage.errors import InvalidRequest
-from storage.status import BAD_RATING, OPEN_STATUSES, rating_level
+from storage.status import BAD_RATING, OPEN_STATUSES, derive_status, rating_level
 
 DIMS = ("township", "village", "item", "window", "clerk", "agent")
 COUNTERS = ("received", "done_instant", "ontime_instant", "done_promised", "ontime_promised",
@@ -42,7 +42,7 @@ PAUSED = ("correction_requested",)
 SETTINGS_KEY = "supervision.settings"
 FACT_FIELDS = ("township", "village_code", "item_code", "window_code", "clerk", "agent",
                "instant", "status", "received_on", "due_on", "yellow_from", "red_from",
-               "finished_on", "late", "rating", "rated_on", "followup_closed")
+               "finished_on", "late", "rating", "rated_on", "followup_closed", "blue_since")
 MAX_DAYS = 30
 
 
@@ -89,8 +89,10 @@ def settings(db: sqlite_utils.Database) -> Settings:
         return Settings()
 
 
-def save_settings(db: sqlite_utils.Database, keys: Keys, new: Settings, operator: str) -> None:
-    """The manager's settings, checked whole before anything is written, and audited."""
+def save_settings(db: sqlite_utils.Database, keys: Keys, new: Settings, operator: str, *,
+                  calendar: WorkingCalendar | None = None) -> None:
+    """The manager's settings, checked whole before anything is written, and audited; with the
+    calendar, the open cases take the new yellow days at once (`restamp`)."""
     _days_value(new.yellow_days, "yellow_days")
     for code, days in new.item_yellow_days.items():
         if not isinstance(code, str) or not code.strip() or len(code) > 64:
@@ -102,6 +104,8 @@ def save_settings(db: sqlite_utils.Database, keys: Keys, new: Settings, operator
     db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET"
                " value = excluded.value", [SETTINGS_KEY, text])
     audit.append(db, operator, "supervision.settings", "", text, keys)
+    if calendar is not None:
+        restamp(db, calendar)
 
 
 # ---------------------------------------------------------------- days
@@ -249,7 +253,8 @@ def _instant(node: Any, item_code: str) -> bool:
 
 
 def note_event(node: Any, db: sqlite_utils.Database, app_id: str, event_type: str,
-               payload: dict[str, Any], *, today: date | None = None) -> None:
+               payload: dict[str, Any], *, today: date | None = None, replay: bool = False,
+               status: str | None = None) -> None:
     """Refresh the case's facts after an event was filed or decided here (caller's transaction)."""
     today = today or date.today()
     row = db.execute(
@@ -257,7 +262,8 @@ def note_event(node: Any, db: sqlite_utils.Database, app_id: str, event_type: st
         " WHERE id = ?", [app_id]).fetchone()
     if row is None:
         return
-    status, item_code, due_on, village_code, window_code, clerk = row
+    current, item_code, due_on, village_code, window_code, clerk = row
+    status = status or current  # a replay gives the status the case had at that event
     old = _row(db, app_id)
     # Our own copy of a case (a county's passed-up case) supersedes a township's record of it:
     # start afresh, and the deltas take the record's counts out.
@@ -287,9 +293,18 @@ def note_event(node: Any, db: sqlite_utils.Database, app_id: str, event_type: st
     if event_type == "rated":
         level = rating_level(payload.get("rating"))
         if level is not None:
-            new["rating"], new["rated_on"] = level, today.isoformat()
+            # The villager's day (the village's clock), never later than its arrival here.
+            day = _day(payload.get("rated_on"))
+            rated_on = min(day, today) if day is not None else today
+            new.update(rating=level, rated_on=rated_on.isoformat(), followup_closed=0)
+    if replay:  # the promised day as it was at this event, not as it is now
+        given = _day(payload.get("due_date"))
+        due_on = given.isoformat() if given else (new.get("due_on") or due_on)
     new["due_on"] = due_on
-    if new.get("finished_on") or (status in OPEN_STATUSES and status not in PAUSED):
+    upstairs = node.kind == "township" and _passed_up(db, app_id)
+    if upstairs:  # the county decides it: the county's clock and cards, not ours
+        new["yellow_from"], new["red_from"] = None, None
+    elif new.get("finished_on") or (status in OPEN_STATUSES and status not in PAUSED):
         new["yellow_from"], new["red_from"] = windows_of(
             calendar, due_on, settings(db).yellow_for(item_code))
     else:  # paused for the villager's correction, or not yet filed: no clock runs
@@ -297,16 +312,89 @@ def note_event(node: Any, db: sqlite_utils.Database, app_id: str, event_type: st
     if new.get("finished_on") and new.get("red_from") and str(new["finished_on"]) >= str(new["red_from"]):
         new["late"] = 1
     changed = _write(db, app_id, old, new, source="own")
-    if event_type == "rated" and isinstance(new.get("rating"), int) and new["rating"] >= BAD_RATING:
-        open_followup(node, db, app_id, int(new["rating"]), str(new["rated_on"]), today=today)
     if changed:
         _clear_case_cards(db, app_id, today)
-        if node.kind == "township":
-            version = db.execute("SELECT version FROM case_facts WHERE application_id = ?",
-                                 [app_id]).fetchone()[0]
-            db.execute("INSERT INTO status_out (application_id, version) VALUES (?, ?)"
-                       " ON CONFLICT(application_id) DO UPDATE SET version = excluded.version",
-                       [app_id, version])
+        _owe_county(node, db, app_id)
+    if event_type == "rated" and isinstance(new.get("rating"), int) and (
+            new["rating"] >= BAD_RATING) and not upstairs and not replay:
+        open_followup(node, db, app_id, int(new["rating"]), str(new["rated_on"]), today=today)
+
+
+def backfill(node: Any, *, batch: int = 500) -> int:
+    """Facts for the cases filed before this version (or any with none), read once from their
+    sealed events with the store's key: each event replayed on its own day, so the figures
+    count them in their months. Old bad ratings count as 差评 but open no follow-up today.
+    Runs at `serve`'s start; a batch of cases is one transaction, and a second run finds
+    nothing to do."""
+    from storage import events as store_events
+
+    database, done = node.session.store.database, 0
+    while True:
+        with database.write() as db:
+            ids = [r[0] for r in db.execute(
+                "SELECT a.id FROM applications a WHERE a.status != 'draft' AND NOT EXISTS"
+                " (SELECT 1 FROM case_facts f WHERE f.application_id = a.id) LIMIT ?", [batch])]
+            for app_id in ids:
+                history = store_events.load(db, node.session.keys, app_id)
+                for n, event in enumerate(history):
+                    note_event(node, db, app_id, event.type, event.payload,
+                               today=_day(event.recorded_at) or date.today(), replay=True,
+                               status=derive_status(e.type for e in history[: n + 1]))
+                if not history or _row(db, app_id) is None:  # nothing to count: mark it seen
+                    _write(db, app_id, None, {"status": "draft"}, source="own")
+        done += len(ids)
+        if len(ids) < batch:
+            return done
+
+
+def restamp(db: sqlite_utils.Database, calendar: WorkingCalendar) -> int:
+    """New yellow days from the settings for every open case (after the manager changed N)."""
+    current, moved = settings(db), 0
+    for app_id, item, due, yellow in db.execute(
+            "SELECT application_id, item_code, due_on, yellow_from FROM case_facts WHERE"
+            " finished_on IS NULL AND source = 'own' AND red_from IS NOT NULL").fetchall():
+        fresh, _ = windows_of(calendar, due, current.yellow_for(item))
+        if fresh != yellow:
+            db.execute("UPDATE case_facts SET yellow_from = ?, version = version + 1"
+                       " WHERE application_id = ?", [fresh, app_id])
+            # A township's county is told (the row is only there at a township).
+            db.execute("UPDATE status_out SET version = (SELECT version FROM case_facts WHERE"
+                       " application_id = ?) WHERE application_id = ?", [app_id, app_id])
+            moved += 1
+    return moved
+
+
+def _passed_up(db: sqlite_utils.Database, app_id: str) -> bool:
+    from center.ingest import passed_up
+
+    return passed_up(db, app_id)
+
+
+def _owe_county(node: Any, db: sqlite_utils.Database, app_id: str) -> None:
+    """A township owes its county a status record of the case's newest facts."""
+    if node.kind != "township":
+        return
+    version = db.execute("SELECT version FROM case_facts WHERE application_id = ?",
+                         [app_id]).fetchone()[0]
+    db.execute("INSERT INTO status_out (application_id, version) VALUES (?, ?)"
+               " ON CONFLICT(application_id) DO UPDATE SET version = excluded.version",
+               [app_id, version])
+
+
+def refresh_blue(node: Any, db: sqlite_utils.Database, app_id: str | None) -> None:
+    """The first day of the case's open follow-up or complaint, kept in its facts (and so told
+    to the county, which shows the township's blue cards from it)."""
+    if not app_id:
+        return
+    old = _row(db, app_id)
+    if old is None:
+        return
+    since = db.execute(
+        "SELECT MIN(d) FROM (SELECT opened_on AS d FROM followups WHERE application_id = ?"
+        " AND closed_on IS NULL UNION ALL SELECT received_on FROM complaints"
+        " WHERE application_id = ? AND answered_on IS NULL)", [app_id, app_id]).fetchone()[0]
+    if _write(db, app_id, old, {**old, "blue_since": since}, source=str(old["source"])):
+        _owe_county(node, db, app_id)
 
 
 def _village_decided(node: Any, item_code: str) -> bool:
@@ -340,13 +428,8 @@ def mark_followup_closed(node: Any, db: sqlite_utils.Database, app_id: str) -> N
     old = _row(db, app_id)
     if old is None or old.get("followup_closed"):
         return
-    if _write(db, app_id, old, {**old, "followup_closed": 1}, source=str(old["source"])) and (
-            node.kind == "township"):
-        version = db.execute("SELECT version FROM case_facts WHERE application_id = ?",
-                             [app_id]).fetchone()[0]
-        db.execute("INSERT INTO status_out (application_id, version) VALUES (?, ?)"
-                   " ON CONFLICT(application_id) DO UPDATE SET version = excluded.version",
-                   [app_id, version])
+    if _write(db, app_id, old, {**old, "followup_closed": 1}, source=str(old["source"])):
+        _owe_county(node, db, app_id)
 
 
 # ---------------------------------------------------------------- follow-ups and complaints
@@ -370,6 +453,7 @@ def open_followup(node: Any, db: sqlite_utils.Database, app_id: str, level: int,
         return None
     followup_id = int(cursor.lastrowid or 0)
     _raise(db, "followup", str(followup_id), app_id, "blue", today.isoformat())
+    refresh_blue(node, db, app_id)
     return followup_id
 
 
@@ -381,9 +465,11 @@ def note_followup(node: Any, db: sqlite_utils.Database, followup_id: int) -> Non
         return
     _clear(db, "followup", str(followup_id), str(row[1]))
     mark_followup_closed(node, db, str(row[0]))
+    refresh_blue(node, db, str(row[0]))
 
 
-def note_complaint(db: sqlite_utils.Database, complaint_id: str, *, filed: bool = False) -> None:
+def note_complaint(db: sqlite_utils.Database, complaint_id: str, *, filed: bool = False,
+                   node: Any = None) -> None:
     """After a complaint is filed (`filed=True`: counts it, raises its blue card) or answered."""
     row = db.execute("SELECT application_id, window_code, received_on, answered_on, village_code"
                      " FROM complaints WHERE id = ?", [complaint_id]).fetchone()
@@ -397,6 +483,8 @@ def note_complaint(db: sqlite_utils.Database, complaint_id: str, *, filed: bool 
         apply_deltas(db, {(str(received_on)[:7], dim, key, "complaints"): 1 for dim, key in keys})
     if answered_on:
         _clear(db, "complaint", complaint_id, str(answered_on))
+    if node is not None:
+        refresh_blue(node, db, app_id)
 
 
 # ---------------------------------------------------------------- cards
@@ -516,6 +604,11 @@ def _card_sql() -> str:
             colour="CASE WHEN s.red_from <= :today THEN 'red' ELSE 'yellow' END",
             raised="CASE WHEN s.red_from <= :today THEN s.red_from ELSE s.yellow_from END",
             extra="AND s.yellow_from <= :today"))
+    # At a county: a township's open follow-up or complaint, told by its status records.
+    parts.append(
+        "SELECT 'case', application_id, application_id, 'blue', blue_since, NULL, item_code,"
+        " village_code, township, window_code, clerk FROM case_facts WHERE source = 'township'"
+        " AND blue_since IS NOT NULL AND blue_since <= :today")
     return " UNION ALL ".join(parts)
 
 

@@ -745,6 +745,7 @@ def m022_supervision(db: Database) -> None:
             rating INTEGER,                     -- 1 非常满意 .. 5 非常不满意
             rated_on TEXT,
             followup_closed INTEGER NOT NULL DEFAULT 0,  -- its bad rating's follow-up is closed
+            blue_since TEXT,                    -- first day of its open follow-up or complaint
             version INTEGER NOT NULL DEFAULT 1, -- grows with each change (status records to the county)
             updated_at TEXT NOT NULL
         );

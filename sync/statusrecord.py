@@ -32,7 +32,8 @@ BATCH = 2_000  # records in one forward at most (each a few hundred bytes, signe
 TEXTS = ("application_id", "township", "village_code", "item_code", "window_code", "clerk",
          "agent")
 FLAGS = ("instant", "late", "followup_closed")
-DAYS = ("received_on", "due_on", "yellow_from", "red_from", "finished_on", "rated_on")
+DAYS = ("received_on", "due_on", "yellow_from", "red_from", "finished_on", "rated_on",
+        "blue_since")
 FIELDS = frozenset({*TEXTS, *FLAGS, *DAYS, "status", "rating", "version"})
 STATUSES = frozenset(EVENT_STATUS.values())
 MAX_NAME = 100  # a window code, a clerk's or an agent's name

@@ -322,7 +322,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         "followup_closed": draw(st.integers(0, 1)),
         "status": draw(st.sampled_from(sorted(statusrecord.STATUSES))),
         **{k: draw(st.none() | DAY) for k in ("received_on", "due_on", "yellow_from",
-                                              "red_from", "finished_on")},
+                                              "red_from", "finished_on", "blue_since")},
         "rating": rating, "rated_on": None if rating is None else draw(DAY),
         "version": draw(st.integers(1, 2**53 - 1)),
     }

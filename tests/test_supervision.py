@@ -98,7 +98,9 @@ def test_a_case_done_in_time_is_on_time_and_moves_no_card(
         [october] = supervision.figures(r, ["2026-10"], today=date(2026, 10, 30))
         assert (october.done_promised, october.ontime_promised, october.late) == (1, 1, 0)
         assert supervision.open_cards(r, date(2026, 10, 30)) == []
-        assert r.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == 0
+    with node.session.store.database.write() as w:
+        assert supervision.settle(w, None, date(2026, 10, 30)) == 0
+        assert w.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == 0
 
 
 def test_settings_are_checked_whole_and_a_bad_period_is_refused(
@@ -121,3 +123,42 @@ def test_settings_are_checked_whole_and_a_bad_period_is_refused(
     for period in ("2026-13", "26-10", "2026-Q5", "", "2026-10-01"):
         with pytest.raises(InvalidRequest):
             supervision.months_of(period)
+
+
+def test_a_store_from_before_supervision_is_counted_from_its_events_once(
+        session: Session, township: tuple[Node, str], catalog: Catalog) -> None:
+    node, _ = township
+    app_id = _filed(session, township, catalog)
+    with _at(date(2026, 10, 26)):
+        ingest.decide(node, app_id, "accepted", {})
+        ingest.decide(node, app_id, "completed", {"result": "核定高龄津贴每月100元"})
+    db = node.session.store.database
+    tables = ("SELECT * FROM case_facts ORDER BY application_id",
+              "SELECT * FROM figure_counts WHERE n != 0 ORDER BY month, dim, key, counter")
+    with db.read() as r:
+        before = [r.execute(sql).fetchall() for sql in tables]
+    with db.write() as w:  # as an upgraded store has them: cases, and no facts
+        w.execute("DELETE FROM case_facts")
+        w.execute("DELETE FROM figure_counts")
+    with _at(date(2026, 11, 2)):
+        assert supervision.backfill(node) == 1
+        assert supervision.backfill(node) == 0
+    with db.read() as r:
+        after = [r.execute(sql).fetchall() for sql in tables]
+    strip = [(row[:-2]) for row in before[0]], [(row[:-2]) for row in after[0]]  # version, stamp
+    assert strip[0] == strip[1] and before[1] == after[1]
+    with db.read() as r:
+        [october] = supervision.figures(r, ["2026-10"], today=date(2026, 11, 2))
+    assert (october.done_promised, october.late) == (1, 1)
+
+
+def test_a_new_yellow_setting_moves_the_open_cases_at_once(
+        session: Session, township: tuple[Node, str], catalog: Catalog) -> None:
+    node, _ = township
+    app_id = _filed(session, township, catalog)
+    db = node.session.store.database
+    with db.write() as w:
+        supervision.save_settings(w, node.session.keys, supervision.Settings(yellow_days=5),
+                                  "manager", calendar=node.session.calendar())
+    # Five working days before 22 Oct: 15, 16, 19, 20, 21 Oct left from the 15th.
+    assert _facts(node, app_id)["yellow_from"] == "2026-10-15"

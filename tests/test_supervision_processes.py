@@ -49,6 +49,14 @@ def _cards(home: Path, day: date, **filters: str) -> list[supervision.Card]:
         db.close()
 
 
+def _figures(home: Path, months: list[str], by: str, day: date) -> list[tuple[object, ...]]:
+    db = sqlite_utils.Database(db_path(home))
+    try:
+        return [tuple(f.as_dict().values()) for f in supervision.figures(db, months, by=by, today=day)]
+    finally:
+        db.close()
+
+
 def _apply(cli: Cli, tmp_path: Path, item: str) -> str:
     data = tmp_path / f"{item}.json"
     data.write_text(cli("catalog", "template", item, "--json").stdout, encoding="utf-8")
@@ -100,14 +108,7 @@ def test_cards_turn_with_the_working_days_and_a_bad_rating_is_followed_up(
         [blue] = _cards(township.home, date(2026, 9, 24), colour="blue")
         assert (blue.subject, blue.application_id) == ("followup", rated)
         [followup] = json.loads(str(township.run("--json", "followups", "--open")))
-        for step in (("verify", "--note", "核实：材料一次告知不全"),
-                     ("rectify", "--note", "整改：窗口一次性告知清单已张贴"),
-                     ("call", "--result", "satisfied", "--note", "回访：老人表示满意")):
-            township.run("follow-up", str(followup["id"]), *step)
-        assert _cards(township.home, date(2026, 9, 24), colour="blue") == []
-        _ok(cli, "sync")
-        shown = _ok(cli, "show", rated)
-        assert "已回访" in shown and "老人表示满意" in shown
+        assert followup["due_on"] == "2026-10-22"  # 15 working days, as the case's own
 
         for day, colour in ((date(2026, 10, 19), None), (date(2026, 10, 20), "yellow"),
                             (date(2026, 10, 23), "red")):
@@ -121,6 +122,9 @@ def test_cards_turn_with_the_working_days_and_a_bad_rating_is_followed_up(
                                                                         colour="red")
             assert [c.colour for c in here if c.application_id == late] == (
                 [colour] if colour else []), day
+            # The follow-up runs on the same days, and its blue card stays until it closes.
+            assert sorted(c.colour for c in _cards(township.home, day)
+                          if c.application_id == rated) == sorted(["blue", *([colour] if colour else [])])
             if colour:
                 listed = json.loads(str(township.run("--json", "cards")))
                 assert any(c["application_id"] == late and c["colour"] == colour for c in listed)
@@ -129,6 +133,24 @@ def test_cards_turn_with_the_working_days_and_a_bad_rating_is_followed_up(
         assert (up.colour, up.township) == ("red", TOWNSHIP_CODE)
         rollup = json.loads(str(county.run("--json", "cards", "--by", "township")))
         assert any(r["key"] == TOWNSHIP_CODE and r["red"] == 1 for r in rollup), rollup
+        [mine] = [c for c in _cards(county.home, date(2026, 10, 23)) if c.application_id == rated]
+        assert (mine.colour, mine.township) == ("blue", TOWNSHIP_CODE)  # the township's follow-up
+
+        for step in (("verify", "--note", "核实：材料一次告知不全"),
+                     ("rectify", "--note", "整改：窗口一次性告知清单已张贴"),
+                     ("call", "--result", "satisfied", "--note", "回访：老人表示满意")):
+            township.run("follow-up", str(followup["id"]), *step)
+        assert [c for c in _cards(township.home, date(2026, 10, 23)) if c.application_id == rated] == []
+        _ok(cli, "sync")
+        shown = _ok(cli, "show", rated)
+        assert "已回访" in shown and "老人表示满意" in shown
+        township.run("forward")
+        assert [c for c in _cards(county.home, date(2026, 10, 23)) if c.application_id == rated] == []
+        # The county's figures of the township are the township's own.
+        for months in (["2026-09"], ["2026-10"], supervision.months_of("2026-Q4")):
+            assert _figures(county.home, months, "township", date(2026, 10, 23)) == [
+                (TOWNSHIP_CODE, *row[1:]) for row in _figures(township.home, months, "all",
+                                                               date(2026, 10, 23))]
         # Each case reached the county once, however often the township forwarded.
         assert _rows(county.home, "SELECT COUNT(*) FROM case_facts WHERE source = 'township'") == [
             (2,)]

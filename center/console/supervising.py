@@ -184,7 +184,8 @@ def routes(kit: Kit) -> list[BaseRoute]:
 
         def save() -> None:
             with console.store.database.write() as db:
-                supervision.save_settings(db, clerk.session.keys, new, clerk.name)
+                supervision.save_settings(db, clerk.session.keys, new, clerk.name,
+                                          calendar=clerk.session.calendar())
 
         try:
             await anyio.to_thread.run_sync(save)
