@@ -479,12 +479,22 @@ def note_complaint(db: sqlite_utils.Database, complaint_id: str, *, filed: bool 
     if filed and _raise(db, "complaint", complaint_id, app_id, "blue", str(received_on)):
         facts = _row(db, str(app_id)) if app_id else None
         keys = dim_keys(facts) if facts else [
-            ("all", ""), ("township", str(village_code or "")[:9]), ("window", str(window_code))]
+            ("all", ""), ("township", _township_here(db, str(village_code or ""))),
+            ("window", str(window_code))]
         apply_deltas(db, {(str(received_on)[:7], dim, key, "complaints"): 1 for dim, key in keys})
     if answered_on:
         _clear(db, "complaint", complaint_id, str(answered_on))
     if node is not None:
         refresh_blue(node, db, app_id)
+
+
+def _township_here(db: sqlite_utils.Database, village_code: str) -> str:
+    """The township a complaint with no case belongs to: its village's, else this township's."""
+    if village_code:
+        return village_code[:9]
+    row = db.execute("SELECT key, value FROM meta WHERE key IN ('node', 'village_code')").fetchall()
+    meta = dict(row)
+    return str(meta.get("village_code", "")) if meta.get("node") == "township" else ""
 
 
 # ---------------------------------------------------------------- cards
