@@ -10,6 +10,7 @@ from pathlib import Path
 
 from storage.errors import InvalidRequest
 from sync.i18n import t_in
+from sync.usb import sync_folder
 
 
 def refusal(key: str, **values: object) -> InvalidRequest:
@@ -61,11 +62,4 @@ def write_new(out: Path, data: bytes, force: bool) -> None:
         raise refusal("center.out_failed", path=out, error=exc.strerror or exc) from None
     finally:
         tmp.unlink(missing_ok=True)
-    try:
-        fd = os.open(out.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    sync_folder(out.parent)

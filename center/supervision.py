@@ -440,10 +440,11 @@ def open_followup(node: Any, db: sqlite_utils.Database, app_id: str, level: int,
     """A bad rating opens a follow-up (核实, 整改, 回访) due in `followup_days` working days."""
     today = today or date.today()
     facts = _row(db, app_id) or {}
-    days = settings(db).followup_days
+    current = settings(db)
+    days = current.followup_days
     calendar = node.session.calendar()
     due = calendar.add_working_days(today, days).due.isoformat()
-    yellow, red = windows_of(calendar, due, min(settings(db).yellow_days, days))
+    yellow, red = windows_of(calendar, due, min(current.yellow_days, days))
     cursor = db.execute(
         "INSERT OR IGNORE INTO followups (application_id, rating, rated_on, opened_on, due_on,"
         " yellow_from, red_from, window_code, clerk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -91,8 +91,14 @@ def write_atomic(path: Path, data: bytes, progress: Progress | None = None) -> N
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename into it) to the device; a folder that cannot be
+    opened (some USB file systems) is left to the device's own flush."""
     try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:
