@@ -47,19 +47,16 @@ def init(ctx: Context) -> int:
 
 
 def serve(ctx: Context) -> int:
-    import threading
-
     from center.server import serve as run
-    from center.upstream import forward_loop
+    from center.upstream import forwarding
 
     node = _node(ctx)
     from center import supervision
 
     supervision.backfill(node)  # cases filed before supervision: counted once, then nothing
-    stop = threading.Event()
-    if node.kind == "township":
-        threading.Thread(target=forward_loop, args=(node, stop), daemon=True,
-                         name="forward-to-county").start()
+    forward = forwarding(node) if node.kind == "township" else None
+    if forward is not None:
+        forward.start()
 
     cert, key = ctx.args.tls_cert, ctx.args.tls_key
     if bool(cert) != bool(key):
@@ -75,10 +72,15 @@ def serve(ctx: Context) -> int:
         print(f"READY {base}  " + t("center.ready", fingerprint=node.identity.fingerprint()), flush=True)
         print(t("console.address", url=f"{base}/console/"), flush=True)
 
+    from center.backup import hold_serve_lock
+
     try:
-        run(node, ctx.args.host, ctx.args.port, on_ready=ready, tls_cert=cert, tls_key=key)
+        with hold_serve_lock(ctx.home):  # `restore` refuses while this is held
+            run(node, ctx.args.host, ctx.args.port, on_ready=ready, tls_cert=cert, tls_key=key,
+                on_stored=forward.wake if forward is not None else None)
     finally:
-        stop.set()
+        if forward is not None:
+            forward.stop()
     return 0
 
 
@@ -257,23 +259,78 @@ def revoke(ctx: Context) -> int:
     return 0
 
 
+LIST_PAGE = 50  # the listing's page, as the console's worklist
+EXPORT_BATCH = 500  # --all reads (and decrypts) this many at a time, printing each as it goes
+
+
 def applications(ctx: Context) -> int:
+    """The cases, open 绿色通道 ones first then newest: a page (`--after` the next), or `--all`
+    streamed; keyset pages over the listing's index, so each costs a page at any depth."""
+    import json
+    import sys
+
+    from storage import applications as listing
+    from storage import keyset
     from sync.items import decided_at
 
+    try:
+        after = (keyset.decode(ctx.args.after, listing.PRIORITY_TERMS) if ctx.args.after
+                 else None)
+    except ValueError:
+        raise InvalidRequest("not a page cursor", t("center.bad_cursor")) from None
     node = _node(ctx)
-    rows = node.session.list(status=ctx.args.status, priority_first=True)  # 绿色通道 first
     catalog = node.session.store.catalog()
-    # 放权下沉: cases the village decided, filed here for supervision (counted like the rest).
-    village = {r.id for r in rows if decided_at(r.item_code, catalog) == "village"}
-    ctx.emit([{**r.as_dict(), "status_text": status_text(r.status, node.kind),
-               "decided_at": "village" if r.id in village else node.kind} for r in rows],
-             lambda: "\n".join(f"{r.id}  {r.item_code:<10} {status_text(r.status, node.kind):<6}"
-                               f" {r.applicant_name or '—':<6} "
-                               + (t("priority.badge") + " " if r.priority else "")
-                               + (t("center.village_decided_badge") + " " if r.id in village else "")
-                               + t("center.due", due=due_text(r.due_date, r.due_approximate))
-                               for r in rows)
+
+    def page(start: Any, size: int) -> list[Any]:
+        found: list[Any] = node.session.list(status=ctx.args.status, priority_first=True,
+                                             after=start, limit=size)
+        return found
+
+    def as_dict(r: Any) -> dict[str, Any]:
+        # 放权下沉: cases the village decided, filed here for supervision (counted like the rest).
+        return {**r.as_dict(), "status_text": status_text(r.status, node.kind),
+                "decided_at": "village" if decided_at(r.item_code, catalog) == "village"
+                else node.kind}
+
+    def line(r: Any) -> str:
+        return (f"{r.id}  {r.item_code:<10} {status_text(r.status, node.kind):<6}"
+                f" {r.applicant_name or '—':<6} "
+                + (t("priority.badge") + " " if r.priority else "")
+                + (t("center.village_decided_badge") + " "
+                   if decided_at(r.item_code, catalog) == "village" else "")
+                + t("center.due", due=due_text(r.due_date, r.due_approximate)))
+
+    if ctx.args.all:  # a full export: batch by batch, never the whole list in memory
+        first = True
+        if ctx.json:
+            sys.stdout.write("[")
+        while True:
+            rows = page(after, EXPORT_BATCH)
+            for r in rows:
+                if ctx.json:
+                    sys.stdout.write(("\n" if first else ",\n")
+                                     + json.dumps(as_dict(r), ensure_ascii=False, default=str))
+                else:
+                    ctx.out(line(r))
+                first = False
+            if len(rows) < EXPORT_BATCH:
+                break
+            after = listing.listing_key(rows[-1], True)
+        if ctx.json:
+            sys.stdout.write("\n]\n")
+        elif first:
+            ctx.out(t("list.empty"))
+        sys.stdout.flush()
+        return 0
+    rows = page(after, LIST_PAGE + 1)
+    more, rows = len(rows) > LIST_PAGE, rows[:LIST_PAGE]
+    hint = (t("center.list_more", n=len(rows),
+              after=keyset.encode(listing.listing_key(rows[-1], True))) if more else "")
+    ctx.emit([as_dict(r) for r in rows],
+             lambda: "\n".join([*(line(r) for r in rows), *([hint] if hint else [])])
              or t("list.empty"))
+    if hint and ctx.json:
+        print(hint, file=sys.stderr)  # stdout stays the page's JSON list
     return 0
 
 
@@ -620,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device")
     p = add("applications", applications, "收到的办件 received applications")
     p.add_argument("--status")
+    p.add_argument("--after", help="下一页：上一页末尾提示的位置 the next page, from the hint")
+    p.add_argument("--all", action="store_true",
+                   help="全部导出（逐批输出）everything, streamed (an export)")
     p = add("show", show, "办件详情（申请人、填报内容、材料、扫描件、办理过程）show one case")
     p.add_argument("id", help="办件编号 application number")
     p = add("attachment", attachment, "取出扫描件写入文件 write a case's scan to a file")
@@ -715,6 +775,9 @@ def build_parser() -> argparse.ArgumentParser:
     from center import followup_cli
 
     followup_cli.register(add)  # 差评跟进: followups, follow-up ID verify|rectify|call
+    from center import backup_cli
+
+    backup_cli.register(add)  # backup DEST, restore SRC
     return parser
 
 

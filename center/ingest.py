@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from center import auditheads, supervision
+from center import auditheads, recovery, supervision
 from center import texts as _texts  # noqa: F401  (the center's words, for the errors below)
 from forms import priority
 from forms.catalog import Catalog
@@ -243,6 +243,8 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             # hold: what else it sends under that id in this bundle is held back too (below),
             # so it cannot join the case the lost store may have opened under the same id.
             result.clashed_apps.add((header.sender, str(payload["application_id"])))
+        if outcome == "store":
+            recovery.note_filed(db, header.sender, header.seq, header.hlc)  # after a restore
         if outcome == "store" and header.kind == "attachment_chunk":
             _record_chunk(node, db, header.sender, *chunk)
         if outcome == "store" and header.kind == "event":
@@ -777,6 +779,7 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
             f" AND kind IN ({','.join('?' * len(PAYLOAD_REFUSALS))})",
             [device_id, *PAYLOAD_REFUSALS]).fetchall()
         head = auditheads.latest(db, device_id)
+        resend_from, restore = recovery.resend_request(db, device_id)
     custody = {r[0] for r in rows} - clashes
     e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")} - clashes
     refused: dict[str, set[int]] = {}
@@ -790,7 +793,8 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
                        down_from=position[0] if position else None,
                        down_through=position[1] if position else None,
                        covers=position[2] if position else "",
-                       audit_seq=head.seq if head else 0, audit_hash=head.hash if head else "")
+                       audit_seq=head.seq if head else 0, audit_hash=head.hash if head else "",
+                       resend_from=resend_from, restore=restore)
     return signed.sign("ack", messages.loads(ack.payload()), node.keys)
 
 
@@ -816,6 +820,11 @@ def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes]
     peer = syncstate.peer(node.session.store.database, device_id)
     if peer is None or peer.role not in ("village", "township"):
         return [], cursor
+    if peer.role == "village" and recovery.behind(node.session.store.database, device_id,
+                                                  peer.village_code, cursor):
+        # Restored from a backup, we hold less of the queue than the device does.
+        with node.session.store.database.write() as db:
+            recovery.catch_up(db, device_id, peer.village_code, cursor)
     # A revoked device hears only that it is revoked.
     items = syncstate.downstream_after(node.session.store.database, peer.village_code, cursor,
                                        kinds=("revocation",) if peer.revoked else None)

@@ -1,14 +1,20 @@
 """The center's HTTP face: a Starlette application served by uvicorn.
 
 Every route does its store work in a worker thread (the store has one owner
-of writes and its own lock); the event loop never touches SQLite.
+of writes and its own lock); the event loop never touches SQLite. The messages
+of sync sessions go to the one ingest writer (`center.writer`), which files the
+sessions waiting together in one transaction; each session is answered once
+its messages are durable. Reads (acks, console pages) have connections of their
+own and never wait behind it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import anyio
@@ -20,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from center import enroll as center_enroll
 from center import ingest
+from center.writer import Writer
 from forms import strictjson
 from storage import syncstate
 from sync import bundlefile, clock, enroll, proof
@@ -30,8 +37,16 @@ from sync.node import Node
 BUNDLE = "application/vnd.village-agent.bundle"
 
 
-def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False) -> Starlette:
-    """The sync API under /v1 and, unless told otherwise, the clerks' console under /console."""
+def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False,
+               on_stored: Callable[[], object] | None = None) -> Starlette:
+    """The sync API under /v1 and, unless told otherwise, the clerks' console under /console.
+
+    `on_stored` is called after a sync filed new messages (the township wakes its forward to
+    the county with it: what a village sent for the county need not wait out the interval).
+    """
+    node.session.store.database.separate_reads()
+    writer = Writer(node)
+
     async def health(request: Request) -> Response:
         return JSONResponse({
             "ok": True, "node": node.kind, "code": node.code, "device": node.keys.device_id,
@@ -73,17 +88,13 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
             peer = syncstate.peer(node.session.store.database, device)
             assert peer is not None
             identity = PublicIdentity.from_dict(peer.identity())
+        skew = clock.offset_ms(request.headers.get(clock.REQUEST_HEADER))
         try:
-            await anyio.to_thread.run_sync(lambda: proof.accept(
-                node.session.store.database, request.headers, identity,
-                center=node.keys.device_id, cursor=cursor, path=path))
+            await anyio.to_thread.run_sync(lambda: _accept(
+                node, request.headers, identity, device, cursor, path, skew))
         except proof.ProofError as exc:
             extra = {} if exc.next_counter is None else {"next_counter": exc.next_counter}
             return _error(401, exc.reason, exc.zh, **extra)
-        # Proved: the device was here (last contact, even with nothing to send) and the skew
-        # figure is its own.
-        skew = clock.offset_ms(request.headers.get(clock.REQUEST_HEADER))
-        await anyio.to_thread.run_sync(_seen, node, device, skew)
         return device, cursor
 
     async def status(request: Request) -> Response:
@@ -102,18 +113,27 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
         result = ingest.Ingested()
         stream = bundlefile.BundleStream()
         complete = True
+        # Whole messages go to the writer as they arrive (a slow link's cut keeps them), in
+        # order; the writer files them with whatever else waits.
+        queued: list[Future[ingest.Ingested]] = []
         try:
             async for chunk in request.stream():
-                for raw in stream.feed(chunk):
-                    await anyio.to_thread.run_sync(ingest.ingest, node, raw, result)
+                arrived = stream.feed(chunk)
+                if arrived:
+                    queued.append(writer.submit(list(arrived), result))
             stream.close()
         except BundleRejected as exc:
             complete = False
             result.refused.append((device, None, exc.reason))
         except ClientDisconnect:
-            # The link was cut mid-upload. Every whole message is already committed; the
+            # The link was cut mid-upload. Every whole message that arrived is filed; the
             # village learns which ones from /v1/status next time. Nobody is left to answer.
+            await _durable(queued)
             return Response(status_code=400)
+        # Answered only once the writer's COMMIT has returned: nothing unfiled is acknowledged.
+        await _durable(queued)
+        if result.stored and on_stored is not None:
+            on_stored()
         # Our ack of the requester goes last and signs the position and all before it: the
         # header below is only for older villages, which cannot check it.
         items, last = await anyio.to_thread.run_sync(ingest.answer, node, device, result.senders,
@@ -141,8 +161,22 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
     return Starlette(routes=routes)
 
 
-def _seen(node: Node, device: str, skew_ms: int | None) -> None:
+async def _durable(queued: list[Future[ingest.Ingested]]) -> None:
+    """Wait until the writer has committed (or failed) each piece; a failure fails the request."""
+    for done in queued:
+        await asyncio.wrap_future(done)
+
+
+def _accept(node: Node, headers: Any, identity: PublicIdentity, device: str, cursor: int,
+            path: str, skew_ms: int | None) -> None:
+    """Take the request's proof, then note that the device was here: one transaction, one fsync.
+
+    Proved, the device was here (last contact, even with nothing to send) and the skew figure
+    is its own; a refused proof rolls all of it back.
+    """
     with node.session.store.database.write() as db:
+        proof.accept(node.session.store.database, headers, identity,
+                     center=node.keys.device_id, cursor=cursor, path=path)
         syncstate.touch_peer(db, device, None)
         if skew_ms is not None:
             syncstate.record_skew(db, device, skew_ms)
@@ -168,9 +202,11 @@ class ReadyServer(uvicorn.Server):
 
 
 def serve(node: Node, host: str, port: int, on_ready: Callable[[], None] | None = None, *,
-          tls_cert: str | None = None, tls_key: str | None = None) -> None:
+          tls_cert: str | None = None, tls_key: str | None = None,
+          on_stored: Callable[[], object] | None = None) -> None:
     """Serve until stopped; HTTPS with uvicorn's own TLS when a certificate and key are given."""
-    config = uvicorn.Config(create_app(node, secure_cookies=bool(tls_cert)), host=host, port=port,
+    config = uvicorn.Config(create_app(node, secure_cookies=bool(tls_cert), on_stored=on_stored),
+                            host=host, port=port,
                             log_level="warning", access_log=False, lifespan="off",
                             ssl_certfile=tls_cert, ssl_keyfile=tls_key)
     ReadyServer(config, on_ready).run()

@@ -364,7 +364,6 @@ CENTER_MESSAGES: dict[str, dict[str, str]] = {
     "console.desk.why": {"zh": "转交原因", "en": "Why"},
     "console.forward_note": {"zh": "转报理由（如：救助金额超出乡镇审批额度）",
                              "en": "Why it goes to the county (e.g. above the township's limit)"},
-    "console.need_note": {"zh": "请写明转报理由", "en": "Say why the case goes to the county"},
     "console.correction_hint": {"zh": "勾选需要补正的每一项，一次说清；可修改每项的说明。", "en": "Tick every item to correct, all at once; each explanation can be edited."},
     "console.kind.field": {"zh": "填写项", "en": "Field"},
     "console.kind.material": {"zh": "材料", "en": "Material"},
@@ -427,3 +426,36 @@ VILLAGE_LEVEL_MESSAGES: dict[str, dict[str, str]] = {
     "center.village_decided_badge": {"zh": "村级办理", "en": "village-decided"},
 }
 MESSAGES.update(VILLAGE_LEVEL_MESSAGES)
+
+# Reads that cost a page (keyset pages, the capped count, the listing's "more").
+READS_MESSAGES: dict[str, dict[str, str]] = {
+    "console.count_over": {"zh": "{n} 件以上", "en": "more than {n} cases"},
+    "console.first_page": {"zh": "第一页", "en": "First page"},
+    "console.next_page": {"zh": "下一页", "en": "Next page"},
+    "center.bad_cursor": {"zh": "翻页位置无效（链接不完整或已过时），请从第一页重新查看",
+                          "en": "That page position is not valid (a cut or old link); start again"
+                                " from the first page"},
+    "center.list_more": {"zh": "仅显示前 {n} 件。下一页：service-center applications --after {after}"
+                                 "；全部导出：--all",
+                         "en": "Showing the first {n} only. Next page: service-center applications"
+                               " --after {after}; everything: --all"},
+}
+MESSAGES.update(READS_MESSAGES)
+
+# Backup and restore of a center's store (center/backup.py, center/recovery.py).
+BACKUP_MESSAGES = {
+    "center.backup.no_store": {"zh": "{home} 中没有中心数据，请用 --home 指定中心的数据目录", "en": "there is no center store in {home}; give the center's data folder with --home"},
+    "center.backup.exists": {"zh": "备份文件 {path} 已存在，未覆盖。请换一个文件名，或加 --force 覆盖", "en": "the backup file {path} exists and was left alone; choose another name, or add --force to replace it"},
+    "center.backup.done": {"zh": "已备份：{cases} 件办件、{devices} 台村设备的全部数据（仍为加密存放，{size}），于 {made} 写入 {path}。请把备份文件另存到U盘或其他电脑，妥善保管", "en": "backed up: all data of {cases} case(s) and {devices} village device(s) (still encrypted, {size}), at {made}, to {path}. Keep a copy on a USB stick or another PC, safely"},
+    "center.restore.serving": {"zh": "中心服务（service-center serve）正在运行，不能恢复。请先停止服务，再运行 restore", "en": "the center is being served (service-center serve); stop it first, then run restore"},
+    "center.restore.no_file": {"zh": "找不到备份文件 {path}，请检查路径", "en": "no backup file {path}; check the path"},
+    "center.restore.not_store": {"zh": "{path} 不是本系统的数据备份（可能已损坏或选错了文件），未作任何改动", "en": "{path} is not a backup of this system (damaged, or the wrong file); nothing was changed"},
+    "center.restore.not_center": {"zh": "{path} 是村代办点的数据，不是乡镇或县级中心的备份，未作任何改动", "en": "{path} is a village point's store, not a township or county center's backup; nothing was changed"},
+    "center.restore.other_center": {"zh": "{path} 是另一个中心的备份（设备身份不同），不能用来恢复本中心，未作任何改动", "en": "{path} is a backup of another center (another device identity) and cannot restore this one; nothing was changed"},
+    "center.restore.done": {"zh": "已从 {source}（备份于 {made}，{cases} 件办件、{devices} 台村设备）恢复中心数据。{kept}请启动服务（service-center serve）：各村同步时会自动补报备份之后上报过的记录；备份之后作出的办理决定须重新核对办理，详见 service-center alarms", "en": "restored the center's data from {source} (made {made}; {cases} case(s), {devices} village device(s)). {kept}Start the center (service-center serve): each village sends again, at its next sync, what it had sent since the backup; decisions made since the backup must be checked and made again, see service-center alarms"},
+    "center.restore.kept": {"zh": "原数据文件已保留为 {path}。", "en": "The replaced store file is kept as {path}. "},
+    "console.alarm.center_restored": {"zh": "本中心数据于 {restored} 用 {backup} 的备份恢复：此后 {villages} 个村重新上报了 {records} 条备份后丢失的记录，{behind} 个村持有本中心在备份之后作出、现已丢失的办理决定", "en": "this center was restored on {restored} from a backup of {backup}: since then {villages} village(s) sent again {records} record(s) the backup lacked, and {behind} village(s) hold decisions this center made after the backup and has lost"},
+    "console.alarm.center_restored_unsaid": {"zh": "本中心数据曾从备份恢复", "en": "this center was restored from a backup"},
+    "console.alarm_do.center_restored": {"zh": "备份之后办理过的办件，请与各村核对后重新作出决定（村里保留较新的状态，不会倒退；重新作出的决定照常下发）；尚未同步的村同步后会自动补报；乡镇中心请运行 service-center forward 把重新收到的县级事项转报县级，县级保留其较新的状态记录", "en": "check the cases decided since the backup with each village and decide them again (villages keep their newer status, it never goes back; decisions made again go down as usual); villages that have not synced yet send again when they do; a township should run service-center forward so the county gets again what came back, and the county keeps its newer status records"},
+}
+MESSAGES.update(BACKUP_MESSAGES)

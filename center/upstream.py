@@ -9,7 +9,7 @@ village's downstream queue; the village verifies the county's signature itself.
 from __future__ import annotations
 
 import random
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from sync.items import passes_up
 from sync.keys import PublicIdentity
 from sync.node import Node
 from sync.releases import PublishError
+from sync.retry import Outcome, RetryLoop
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 
@@ -282,17 +283,20 @@ def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> bool:
     return filed
 
 
-def forward_loop(node: Node, stop: threading.Event, *, interval: float = 30.0,
-                 rng: random.Random | None = None) -> None:
-    """The township server's companion: forward and fetch on a timer, back off while the county is away."""
-    from sync.client import backoff
+def forwarding(node: Node, *, interval: float = 30.0, rng: random.Random | None = None,
+               on_report: Callable[[ForwardReport], object] | None = None,
+               ) -> RetryLoop[ForwardReport]:
+    """The township server's companion (`sync.retry`): forward and fetch on a timer, back off
+    while the county is away; `wake()` it when a village sent something to pass on."""
 
-    rng = rng or random.Random()
-    failures = 0
-    while not stop.is_set():
+    def attempt() -> ForwardReport:
         try:
-            report = forward_once(node)
+            return forward_once(node)
         except Exception as exc:  # a full disk, a busy store: back off and retry, never end the thread
-            report = ForwardReport(error=type(exc).__name__)
-        failures = 0 if report.ok or report.error == "not_linked" else failures + 1
-        stop.wait(interval if failures == 0 else backoff(failures, rng) + 1.0)
+            return ForwardReport(error=type(exc).__name__)
+
+    def judge(report: ForwardReport) -> Outcome:
+        return Outcome(answered=report.ok or report.error == "not_linked")
+
+    return RetryLoop(attempt, judge, interval=interval, rng=rng, on_report=on_report,
+                     name="forward-to-county")

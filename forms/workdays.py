@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +97,7 @@ class WorkingCalendar:
 
     @classmethod
     def default(cls) -> WorkingCalendar:
-        cal = cls()
-        for table in _library_tables():
-            cal.add_year(table)
-        for path in sorted(CALENDAR_DIR.glob("*.toml")):
-            with path.open("rb") as fh:
-                cal.add_year(YearTable.from_mapping(tomllib.load(fh), path.name))
-        return cal
+        return cls(dict(_shipped_tables()))
 
     def add_year(self, table: YearTable) -> None:
         """Install or replace a year's table (data wins over the library)."""
@@ -151,6 +146,24 @@ class WorkingCalendar:
             1 for i in range(1, (end - start).days + 1)
             if self.is_working_day(start + timedelta(days=i))
         )
+
+
+@cache
+def _shipped_tables() -> tuple[tuple[int, YearTable], ...]:
+    """The library's years with the shipped data laid over them (data wins), built once.
+
+    Read once per process: a center filing an application asks for a calendar several times
+    per message, and rebuilding this took half of the message's cost (bench/ingest.py).
+    The tables are frozen; each calendar gets its own dict to lay a store's years over.
+    """
+    cal: dict[int, YearTable] = {}
+    for table in _library_tables():
+        cal[table.year] = table
+    for path in sorted(CALENDAR_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            table = YearTable.from_mapping(tomllib.load(fh), path.name)
+        cal[table.year] = table
+    return tuple(cal.items())
 
 
 def _library_tables() -> Iterable[YearTable]:

@@ -10,6 +10,8 @@ explicit, audited way to correct the registry.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,7 +25,8 @@ from forms.idnumber import normalize as normalize_id_number
 from storage import audit
 from storage.crypto import Keys
 from storage.db import Database
-from storage.errors import InvalidRequest, NotFound
+from storage.errors import TEXTS, InvalidRequest, NotFound
+from storage.messages import listed
 
 _PREFILL_SKIP_TYPES = {"attachment"}
 # Details whose change on a filing is worth a line in the audit chain (which names no values).
@@ -33,6 +36,24 @@ UPDATABLE = {"name": 30, "address": 100, "phone": 20, "village_group": 30}
 # A version migrated by m015 is the registry record as it was, copied sealed (no key then).
 VERSION_AAD_SQL = ("CASE v.source WHEN 'm015' THEN 'applicant:' || v.applicant_id"
                    " ELSE 'applicant-version:' || v.id END")
+
+
+# The dots of minority names as people type them (间隔号, middle dot, katakana dot, bullet...).
+_NAME_DOTS = re.compile("[\u00b7\u2022\u2027\u2219\u30fb\uff65\u318d.\uff0e]")
+_NAME_SPACE = re.compile(r"\s+")
+BACKFILL_BATCH = 2000
+
+
+def normalize_name(name: str) -> str:
+    """A name as the blind index keys it: full-width folded (NFKC), no spaces, one middle dot."""
+    folded = unicodedata.normalize("NFKC", name)
+    return _NAME_DOTS.sub("\u00b7", _NAME_SPACE.sub("", folded))
+
+
+def name_index(keys: Keys, name: str) -> str:
+    """The blind index of a declared name ("" for none): equal names match, nothing else shows."""
+    normal = normalize_name(name)
+    return keys.blind_index("name", normal) if normal else ""
 
 
 def _aad(applicant_id: str) -> str:
@@ -73,10 +94,11 @@ def add_version(
     version_id = uuid.uuid4().hex
     body = {"applicant": {k: v for k, v in applicant.items() if k != "age"}, "fields": fields}
     db.execute(
-        "INSERT INTO applicant_versions (id, applicant_id, payload, source, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO applicant_versions (id, applicant_id, payload, source, created_at, name_index)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (version_id, applicant_id, keys.seal_json(body, _version_aad(version_id, applicant_id,
-                                                                      source)), source, _now()),
+                                                                      source)), source, _now(),
+         name_index(keys, str(applicant.get("name", "")))),
     )
     return version_id
 
@@ -119,9 +141,8 @@ def _checked(changes: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, raw in changes.items():
         if key not in UPDATABLE:
-            raise InvalidRequest(f"applicant detail {key!r} cannot be updated",
-                                 "只能更正办事人的：" + "、".join(applicant_label(k).zh
-                                                                  for k in UPDATABLE))
+            raise InvalidRequest("storage.applicant.not_updatable",
+                                 labels=listed([applicant_label(k) for k in UPDATABLE]))
         text = str(raw).strip()
         try:
             if key == "name":
@@ -129,14 +150,13 @@ def _checked(changes: dict[str, str]) -> dict[str, str]:
             elif key == "phone":
                 text = check_phone(text)
         except FieldError as exc:
-            raise InvalidRequest(exc.en, exc.message) from None
+            raise InvalidRequest(TEXTS, en=exc.en, zh=exc.message) from None
         if not text or len(text) > UPDATABLE[key]:
             label = applicant_label(key)
-            raise InvalidRequest(f"{label.en} must be 1-{UPDATABLE[key]} characters",
-                                 f"{label.zh}须为1至{UPDATABLE[key]}个字")
+            raise InvalidRequest("storage.applicant.length", label=label, n=UPDATABLE[key])
         out[key] = text
     if not out:
-        raise InvalidRequest("nothing to update", "请给出要更正的内容，如 --name 或 --address")
+        raise InvalidRequest("storage.applicant.nothing")
     return out
 
 
@@ -154,8 +174,7 @@ def update(
     with database.write() as db:
         row = db.execute("SELECT id, payload FROM applicants WHERE id_index = ?", [index]).fetchone()
         if row is None:
-            raise NotFound("no applicant with that ID number",
-                           "登记簿中没有这个身份证号的办事人，请核对号码")
+            raise NotFound("storage.applicant.unknown")
         applicant_id = str(row[0])
         payload = keys.open_json(row[1], _aad(applicant_id))
         payload["applicant"].update(checked)
@@ -217,12 +236,31 @@ def filed_name(
     return str(opened["applicant"].get("name", ""))
 
 
-def versions_named(db: sqlite_utils.Database, keys: Keys, search: str) -> list[str]:
-    """The versions whose declared name contains `search` (names are sealed: each is opened)."""
-    return [str(vid) for vid, aid, source, token in db.execute(
-                "SELECT id, applicant_id, source, payload FROM applicant_versions").fetchall()
-            if search in str(keys.open_json(token, _version_aad(vid, aid, source))["applicant"]
-                             .get("name", ""))]
+# Cases filed under a name, through the blind index (one bound value: the name's `name_index`).
+FILED_UNDER_NAME = ("applicant_version IN (SELECT id FROM applicant_versions"
+                    " WHERE name_index = ?)")
+
+
+def index_names(database: Database, keys: Keys) -> int:
+    """Fill the blind index of names m023 left empty (it needs the key): returns how many.
+
+    Run at unlock; once every version has its index this is one indexed look-up. Batches keep
+    each write transaction short, so a big store's first unlock does not hold ingest for long.
+    """
+    done = 0
+    while True:
+        with database.read() as db:
+            rows = db.execute("SELECT id, applicant_id, source, payload FROM applicant_versions"
+                              " WHERE name_index IS NULL LIMIT ?", [BACKFILL_BATCH]).fetchall()
+        if not rows:
+            return done
+        found = [(name_index(keys, str(keys.open_json(token, _version_aad(vid, aid, source))
+                                       ["applicant"].get("name", ""))), vid)
+                 for vid, aid, source, token in rows]
+        with database.write() as db:
+            db.conn.executemany("UPDATE applicant_versions SET name_index = ? WHERE id = ?"
+                                " AND name_index IS NULL", found)
+        done += len(found)
 
 
 def link(db: sqlite_utils.Database, application_id: str, declared: Declared) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from forms.engine import CleanApplication
 from forms.workdays import Deadline
-from storage import applicants, attachments, audit, events, owed
+from storage import applicants, attachments, audit, events, keyset, owed
 from storage.crypto import Keys
 from storage.db import Database
 from storage.errors import NotFound
@@ -123,6 +123,25 @@ def record(
     return ids
 
 
+# The listing's orders as keyset terms: LISTING_ORDER (storage/schema.py, spelt as its index has
+# it) with priority_first, else newest first (the created_at, id index walked backwards).
+PRIORITY_TERMS = (
+    keyset.Term("CASE WHEN a.priority = 1 AND a.status IN ('submitted', 'received', 'accepted',"
+                " 'correction_requested', 'forwarded') THEN 0 ELSE 1 END", kind=int),
+    keyset.Term("a.created_at", desc=True),
+    keyset.Term("a.id", desc=True),
+)
+NEWEST_TERMS = PRIORITY_TERMS[1:]
+
+
+def listing_key(summary: Summary, priority_first: bool) -> tuple[keyset.Value, ...]:
+    """The sort key of a listed case: what a cursor after it holds."""
+    newest = (summary.created_at, summary.id)
+    if not priority_first:
+        return newest
+    return (0 if summary.priority and summary.status in OPEN_STATUSES else 1, *newest)
+
+
 def summaries(
     database: Database,
     keys: Keys,
@@ -134,8 +153,14 @@ def summaries(
     until: date | None = None,
     application_id: str | None = None,
     priority_first: bool = False,
+    after: Sequence[keyset.Value] | None = None,
+    limit: int | None = None,
 ) -> list[Summary]:
-    """Cases newest first; with `priority_first`, open 绿色通道 cases before all others."""
+    """Cases newest first; with `priority_first`, open 绿色通道 cases before all others.
+
+    `limit` rows after the case whose `listing_key` is `after` (keyset: walked on the index of
+    the order, so a page reads and decrypts a page whatever the store holds); all without.
+    """
     where, params = ["1 = 1"], []
     for column, value in (
         ("a.status", status), ("a.item_code", item_code), ("a.kind", kind), ("a.id", application_id)
@@ -149,36 +174,35 @@ def summaries(
     if until:
         where.append("a.created_at < date(?, '+1 day')")
         params.append(until.isoformat())
-    sql = (
-        "SELECT a.id, a.kind, a.item_code, a.item_version, a.bundle_code, a.bundle_id, a.status,"
-        " a.applicant_id, a.created_at, a.due_date, a.due_approximate, o.name, a.applicant_version,"
-        " a.priority FROM applications a JOIN operators o ON o.id = a.operator_id"
-        f" WHERE {' AND '.join(where)} ORDER BY"
-        + (f" a.priority = 1 AND a.status IN ({', '.join('?' * len(OPEN_STATUSES))}) DESC," if priority_first
-           else "")
-        + " a.created_at DESC, a.id DESC"
-    )
-    if priority_first:
-        params.extend(OPEN_STATUSES)
-    out = []
+    terms = PRIORITY_TERMS if priority_first else NEWEST_TERMS
+    out: list[Summary] = []
     with database.read() as db:
-        for row in db.execute(sql, params).fetchall():
-            out.append(Summary(
-                id=row[0], kind=row[1], item_code=row[2], item_version=row[3], bundle_code=row[4],
-                bundle_id=row[5], status=row[6],
-                applicant_name=applicants.filed_name(db, keys, row[12], row[7]),
-                created_at=row[8], due_date=row[9], due_approximate=bool(row[10]), operator=row[11],
-                priority=bool(row[13]),
-            ))
+        for segment, bound in keyset.segments(terms, after):
+            sql = (
+                "SELECT a.id, a.kind, a.item_code, a.item_version, a.bundle_code, a.bundle_id,"
+                " a.status, a.applicant_id, a.created_at, a.due_date, a.due_approximate, o.name,"
+                " a.applicant_version, a.priority FROM applications a"
+                " JOIN operators o ON o.id = a.operator_id"
+                f" WHERE {' AND '.join([*where, segment])} ORDER BY {keyset.order_by(terms)}"
+                + (" LIMIT ?" if limit is not None else "")
+            )
+            left = [] if limit is None else [limit - len(out)]
+            for row in db.execute(sql, [*params, *bound, *left]).fetchall():
+                out.append(Summary(
+                    id=row[0], kind=row[1], item_code=row[2], item_version=row[3],
+                    bundle_code=row[4], bundle_id=row[5], status=row[6],
+                    applicant_name=applicants.filed_name(db, keys, row[12], row[7]),
+                    created_at=row[8], due_date=row[9], due_approximate=bool(row[10]),
+                    operator=row[11], priority=bool(row[13]),
+                ))
+            if limit is not None and len(out) >= limit:
+                break
     return out
 
 
 def detail(database: Database, keys: Keys, application_id: str) -> tuple[Summary, list[events.Event]]:
     found = summaries(database, keys, application_id=application_id.strip())
     if not found:
-        raise NotFound(
-            f"no application {application_id!r}",
-            f"没有编号为“{application_id}”的办件，请核对编号（可用 list 查看全部）",
-        )
+        raise NotFound("storage.application.unknown", id=application_id)
     with database.read() as db:
         return found[0], events.load(db, keys, found[0].id)

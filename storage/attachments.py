@@ -47,24 +47,19 @@ class StoredAttachment:
 def read_file(label: str, path: Path) -> IncomingFile:
     """Read a scan from disk, refusing what cannot be a scan, with a message saying what to do."""
     if not path.is_file():
-        raise InvalidRequest(f"{path}: no such file", f"找不到附件文件：{path}，请检查路径")
+        raise InvalidRequest("storage.attachment.no_file", path=path)
     if path.suffix.lower() not in ALLOWED_SUFFIXES:
-        raise InvalidRequest(
-            f"{path.name}: unsupported file type",
-            f"附件“{path.name}”的类型不支持，请使用照片（JPG/PNG）或PDF扫描件",
-        )
+        raise InvalidRequest("storage.attachment.type", name=path.name)
     size = path.stat().st_size
     if size == 0:
-        raise InvalidRequest(f"{path.name}: empty file", f"附件“{path.name}”是空文件，请重新扫描")
+        raise InvalidRequest("storage.attachment.empty", name=path.name)
     if size > MAX_BYTES:
-        raise InvalidRequest(
-            f"{path.name}: {size} bytes exceeds {MAX_BYTES}",
-            f"附件“{path.name}”有{size / 1048576:.1f}MB，超过20MB上限，请降低扫描分辨率后重试",
-        )
+        raise InvalidRequest("storage.attachment.too_large", name=path.name, mb=size / 1048576)
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise InvalidRequest(f"{path}: {exc}", f"无法读取附件“{path.name}”：{exc.strerror}") from None
+        raise InvalidRequest("storage.attachment.unreadable", name=path.name,
+                             reason=exc.strerror or exc) from None
     return IncomingFile(label=label, name=path.name, content=content)
 
 
@@ -91,5 +86,5 @@ def store(db: sqlite_utils.Database, keys: Keys, incoming: IncomingFile) -> Stor
 def load(db: sqlite_utils.Database, keys: Keys, address: str) -> bytes:
     row = db.execute("SELECT content FROM attachments WHERE id = ?", [address]).fetchone()
     if row is None:
-        raise InvalidRequest(f"no attachment {address}", "找不到该附件")
+        raise InvalidRequest("storage.attachment.unknown")
     return keys.decrypt(row[0], f"attachment:{address}")

@@ -50,8 +50,7 @@ def check_files(files: Mapping[str, bytes]) -> Catalog:
     try:
         return catalog_from_files(files)
     except FormsError as exc:
-        raise InvalidRequest(f"catalog release refused: {exc}",
-                             f"事项目录有错误，未安装：{exc}") from None
+        raise InvalidRequest("storage.catalog.refused", detail=exc) from None
 
 
 def installed_serial(db: sqlite_utils.Database) -> int:
@@ -84,9 +83,8 @@ def _load(database: Database, serial: int) -> Catalog:
     files = {k: v.encode("utf-8") for k, v in json.loads(row[0]).items()}
     try:
         catalog = catalog_from_files(files)
-    except CatalogError as exc:  # checked at install; only a damaged store gets here
-        raise InvalidRequest(f"installed catalog release {serial} is damaged: {exc}",
-                             f"已安装的事项目录（第{serial}版）已损坏，请运行 verify 检查") from None
+    except CatalogError:  # checked at install; only a damaged store gets here
+        raise InvalidRequest("storage.catalog.damaged", serial=serial) from None
     with _lock:
         _cache[key] = catalog
     return catalog

@@ -24,13 +24,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+# Raised here; it lives in the store's error tree, so every caller may import it from either.
+from storage.errors import DecryptionFailed as DecryptionFailed
+
 _VERSION = b"\x01"
 _NONCE = 12
 KEY_BYTES = 32
-
-
-class DecryptionFailed(Exception):
-    """The ciphertext is damaged, belongs elsewhere, or the key is wrong. Deliberately opaque."""
 
 
 @dataclass(frozen=True)

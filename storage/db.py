@@ -36,10 +36,7 @@ class Database:
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables and app_id != APPLICATION_ID:
                 conn.close()
-                raise StoreCorrupt(
-                    f"{path}: a SQLite file, but not a village-agent store",
-                    f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
-                )
+                raise StoreCorrupt("storage.store.foreign", name=path.name)
             # Pragmas before anything else touches the file.
             for pragma in (
                 "journal_mode=WAL",
@@ -53,15 +50,15 @@ class Database:
         except sqlite3.DatabaseError as exc:
             if is_busy(exc):  # another program holds the file: nothing is wrong with it
                 raise busy(path, exc) from None
-            raise StoreCorrupt(
-                f"{path}: not a readable database ({exc})",
-                f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
-            ) from None
+            raise StoreCorrupt("storage.store.damaged", name=path.name) from None
         self.conn = conn
         # No sqlite-utils plugins: whatever else is installed on the PC gets no hook into this
         # connection (and start-up skips scanning every package's entry points for them).
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self._lock = threading.RLock()
+        self._writer: int | None = None  # the thread inside write(), which reads its own writes
+        self._readers: threading.local | None = None
+        self._reader_conns: list[sqlite3.Connection] = []
         with self._lock:
             if not tables:
                 conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
@@ -90,6 +87,7 @@ class Database:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise _translate(self.path, exc) from None
+            self._writer = threading.get_ident()
             try:
                 yield self.db
                 self.conn.execute("COMMIT")
@@ -99,6 +97,8 @@ class Database:
             except BaseException:
                 self._rollback()
                 raise
+            finally:
+                self._writer = None
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:  # a failed COMMIT may already have ended it
@@ -106,20 +106,50 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
+        """The store as last committed; inside write() on this thread, as this transaction has it."""
+        if self._readers is None or self._writer == threading.get_ident():
+            with self._lock:
+                yield self.db
+            return
+        reader = getattr(self._readers, "db", None)
+        if reader is None:
+            reader = self._readers.db = self._open_reader()
+        yield reader
+
+    def separate_reads(self) -> None:
+        """From now on each thread reads on a connection of its own (WAL: never behind a writer).
+
+        For a center serving many villages: its one writer may hold a transaction for a whole
+        group of sessions (`center.writer`), and console pages and status answers must not
+        wait for it. Each read sees the last commit. The thread inside write() keeps reading
+        on the write connection, so it sees what it has written but not yet committed.
+        """
         with self._lock:
-            yield self.db
+            if self._readers is None:
+                self._readers = threading.local()
+
+    def _open_reader(self) -> sqlite_utils.Database:
+        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                               timeout=10.0)
+        for pragma in ("query_only=ON", "temp_store=MEMORY", "busy_timeout=10000"):
+            conn.execute(f"PRAGMA {pragma}")
+        with self._lock:
+            self._reader_conns.append(conn)
+        return sqlite_utils.Database(conn, execute_plugins=False)
 
     def close(self) -> None:
         with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+            self._readers = None
             self.conn.close()
 
 
 def _translate(path: Path, exc: sqlite3.OperationalError) -> Exception:
     text = str(exc).lower()
     if "full" in text:
-        return StoreFull(
-            f"disk full: {exc}", "磁盘空间已满，本次操作未保存。请清理磁盘后重试，已保存的数据不受影响"
-        )
+        return StoreFull("storage.store.full")
     if is_busy(exc):
         return busy(path, exc)
     return exc

@@ -61,7 +61,7 @@ def save(
     draft_id = draft_id or uuid.uuid4().hex[:16]
     sealed = keys.seal_json(data, _aad(draft_id))
     if len(sealed) > MAX_DRAFT_BYTES:
-        raise InvalidRequest("draft too large", "草稿内容过多，无法保存，请检查是否误粘贴了大段文字")
+        raise InvalidRequest("storage.draft.too_large")
     now = _now()
     with database.write() as db:
         row = db.execute("SELECT 1 FROM drafts WHERE id = ?", [draft_id]).fetchone()
@@ -105,7 +105,7 @@ def load(database: Database, keys: Keys, draft_id: str) -> Draft:
     with database.read() as db:
         row = db.execute(f"{_SELECT} WHERE d.id = ?", [draft_id]).fetchone()
     if row is None:
-        raise NotFound(f"no draft {draft_id!r}", "找不到该草稿，可能已提交或已删除")
+        raise NotFound("storage.draft.unknown")
     return _draft(keys, row)
 
 

@@ -51,10 +51,7 @@ def check_header(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(16)
     if head != _SQLITE_MAGIC:
-        raise StoreCorrupt(
-            f"{path}: not a SQLite database",
-            f"{path.name} 不是本系统的数据文件（可能已损坏或被替换），请联系乡镇技术人员",
-        )
+        raise StoreCorrupt("storage.store.not_sqlite", name=path.name)
 
 
 def read(home: Path, *, timeout: float = 10.0) -> Lobby:
@@ -64,8 +61,7 @@ def read(home: Path, *, timeout: float = 10.0) -> Lobby:
     """
     path = home / STORE_FILE
     if not has_store(home):
-        raise StoreMissing(f"no store in {home}",
-                           f"{home} 还没有服务点数据，请先运行 village-agent init 初始化")
+        raise StoreMissing("storage.store.missing", home=home)
     check_header(path)
     # Not mode=ro: after a power cut the write-ahead log may need recovering, which a read-only
     # connection cannot do. Only SELECTs are sent; the store's own open applies the pragmas.
@@ -81,10 +77,7 @@ def read(home: Path, *, timeout: float = 10.0) -> Lobby:
         ).fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc) or "no such column" in str(exc):
-            raise StoreCorrupt(  # a SQLite file, but another program's
-                f"{path}: a SQLite file, but not a village-agent store",
-                f"{path.name} 不是本系统的数据文件，请检查数据目录是否选错",
-            ) from None
+            raise StoreCorrupt("storage.store.foreign", name=path.name) from None  # another program's
         if is_busy(exc):
             raise busy(path, exc) from None
         raise _damaged(path, exc) from None
@@ -108,14 +101,8 @@ def is_busy(exc: sqlite3.Error) -> bool:
 
 
 def busy(path: Path, exc: sqlite3.Error) -> StoreBusy:
-    return StoreBusy(
-        f"{path}: in use by another program ({exc}); close it and try again",
-        f"数据文件 {path.name} 正被另一个程序使用，请关闭其他程序或窗口后重试",
-    )
+    return StoreBusy("storage.store.busy", name=path.name)
 
 
 def _damaged(path: Path, exc: sqlite3.Error) -> StoreCorrupt:
-    return StoreCorrupt(
-        f"{path}: not a readable database ({exc})",
-        f"数据文件 {path.name} 已损坏或不是本系统的文件，请联系乡镇技术人员从备份恢复",
-    )
+    return StoreCorrupt("storage.store.damaged", name=path.name)

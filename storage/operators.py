@@ -9,6 +9,7 @@ from itertools import pairwise
 
 import sqlite_utils
 
+from forms.messages import Text
 from storage import audit
 from storage.crypto import (
     DecryptionFailed,
@@ -27,8 +28,10 @@ from storage.errors import (
     WeakPin,
     WrongPin,
 )
+from storage.messages import both, say
 
-ROLES = {"agent": "代办员", "grid_worker": "网格员", "clerk": "窗口工作人员", "manager": "中心负责人"}
+ROLE_KEYS = ("agent", "grid_worker", "clerk", "manager")
+ROLES = {r: say("zh", f"role.{r}") for r in ROLE_KEYS}  # thin lookups; `role_name` says either
 # The roles each kind of store has. The first manages operators there, and the last active one
 # of it cannot be disabled: a village point's agent, a township or county center's manager
 # (中心负责人: also decides cases, and manages clerks, windows, devices and enrollment).
@@ -59,15 +62,24 @@ class Operator:
     def role_zh(self) -> str:
         return ROLES[self.role]
 
+    @property
+    def role_name(self) -> Text:
+        return role_name(self.role)
+
+
+def role_name(role: str) -> Text:
+    """A role as each language names it (代办员 / agent)."""
+    return both(f"role.{role}")
+
 
 def check_pin_strength(pin: str) -> None:
     """Refuse PINs a thief would try first. The PIN is all that stands between a stolen PC and its data."""
     if not 6 <= len(pin) <= 32:
-        raise WeakPin("PIN must be 6-32 characters", "PIN码须为6至32位")
+        raise WeakPin("storage.pin.length")
     digits = [ord(c) for c in pin]
     steps = {b - a for a, b in pairwise(digits)}
     if len(set(pin)) == 1 or steps in ({1}, {-1}) or pin.lower() in _COMMON_PINS:
-        raise WeakPin("PIN is too easy to guess", "PIN码过于简单（如123456、重复数字），请换一个")
+        raise WeakPin("storage.pin.weak")
 
 
 def node_kind(db: sqlite_utils.Database) -> str:
@@ -86,18 +98,12 @@ def check_role(node: str, role: str) -> None:
     if role in NODE_ROLES[node]:
         return
     if node == "village":
-        allowed = "角色只能是 agent（代办员）或 grid_worker（网格员）"
         if role == "clerk":
-            raise InvalidRequest("a village point has no clerks",
-                                 f"村代办点不能添加窗口工作人员（clerk），{allowed}")
-        raise InvalidRequest(f"unknown role {role!r}", allowed)
-    allowed = "乡镇/县级中心的工作人员角色只能是 clerk（窗口工作人员）或 manager（中心负责人）"
+            raise InvalidRequest("storage.role.village_no_clerk")
+        raise InvalidRequest("storage.role.village_allowed")
     if role in ROLES:
-        raise InvalidRequest(
-            f"a {node} center has clerks and managers only, not {role}s",
-            f"{allowed}；{ROLES[role]}（{role}）在村代办点添加",
-        )
-    raise InvalidRequest(f"unknown role {role!r}", allowed)
+        raise InvalidRequest("storage.role.center_not_village", title=role_name(role), role=role)
+    raise InvalidRequest("storage.role.center_allowed")
 
 
 def _now_iso() -> str:
@@ -123,7 +129,7 @@ def get_operator(database: Database, name: str) -> Operator:
     with database.read() as db:
         rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
     if not rows:
-        raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
+        raise UnknownOperator("storage.operator.unknown", name=name)
     return _row_to_operator(rows[0])
 
 
@@ -132,14 +138,14 @@ def insert_operator(
 ) -> Operator:
     name = name.strip()
     if not name or len(name) > 30:
-        raise InvalidRequest("operator name must be 1-30 characters", "操作员姓名须为1至30个字")
+        raise InvalidRequest("storage.operator.name_length")
     with database.read() as db:
         check_role(node_kind(db), role)
     check_pin_strength(pin)
     wrapped = wrap_data_key(keys.data_key, pin, kdf, operator=name)  # slow: outside the lock
     with database.write() as db:
         if db.execute("SELECT 1 FROM operators WHERE name = ?", [name]).fetchone():
-            raise InvalidRequest(f"operator {name!r} exists", f"操作员“{name}”已存在")
+            raise InvalidRequest("storage.operator.exists", name=name)
         db.execute(
             "INSERT INTO operators (name, role, wrapped_key, created_at) VALUES (?, ?, ?, ?)",
             (name, role, wrapped.to_json(), _now_iso()),
@@ -159,11 +165,7 @@ def set_active(database: Database, keys: Keys, name: str, active: bool, *, by: s
             ).fetchone()[0]
             role = db.execute("SELECT role FROM operators WHERE name = ?", [name]).fetchone()[0]
             if role == manager and others == 0:
-                title = ROLES[manager]
-                raise InvalidRequest(
-                    f"cannot disable the last active {manager}",
-                    f"不能停用最后一名{title}，否则将无人能登录管理。请先添加另一名{title}",
-                )
+                raise InvalidRequest("storage.operator.last_manager", title=role_name(manager))
         db.execute("UPDATE operators SET active = ? WHERE name = ?", (int(active), name))
         audit.append(db, by, "operator.enable" if active else "operator.disable", name, "", keys)
 
@@ -185,14 +187,12 @@ def may_try(db: sqlite_utils.Database, name: str, now: float) -> tuple[dict[str,
     """The operator's row, if they exist, are active and not locked out (inside the write lock)."""
     rows = list(db.query("SELECT * FROM operators WHERE name = ?", [name]))
     if not rows:
-        raise UnknownOperator(f"no operator {name!r}", f"没有名为“{name}”的操作员，请检查姓名")
+        raise UnknownOperator("storage.operator.unknown", name=name)
     row = rows[0]
     operator = _row_to_operator(row)
     if not operator.active:
-        manager = ROLES[manager_role(node_kind(db))]
-        raise OperatorDisabled(
-            f"operator {name!r} is disabled", f"操作员“{name}”已停用，请联系{manager}启用"
-        )
+        raise OperatorDisabled("storage.operator.disabled", name=name,
+                               manager=role_name(manager_role(node_kind(db))))
     locked_until = float(str(row["locked_until"]))
     if locked_until > now:
         # A clock set back must not lock someone out for days.

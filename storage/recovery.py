@@ -72,15 +72,12 @@ def normalize(text: str) -> str:
         if c.isdecimal():
             digits.append(str(int(c)))
         elif not (c.isspace() or c in "-－_·."):
-            raise InvalidRequest("a recovery code has digits only",
-                                 "恢复码只含数字（7组，每组4位），请核对")
+            raise InvalidRequest("storage.recovery.not_digits")
     code = "".join(digits)
     if len(code) != DIGITS:
-        raise InvalidRequest(f"a recovery code has {DIGITS} digits, not {len(code)}",
-                             f"恢复码应为{DIGITS}位数字（7组，每组4位），现在是{len(code)}位，请核对")
+        raise InvalidRequest("storage.recovery.length", digits=DIGITS, n=len(code))
     if damm(code) != 0:
-        raise InvalidRequest("the recovery code has a mistyped digit",
-                             "恢复码有一位抄错或念错了（校验不符），请逐组核对；这次不算错误尝试")
+        raise InvalidRequest("storage.recovery.mistyped")
     return code
 
 
@@ -118,8 +115,7 @@ def recover(
         row, operator = operators.may_try(db, name, now)
         found = db.execute("SELECT wrapped_key FROM recovery_wrap WHERE id = 1").fetchone()
         if found is None:
-            raise InvalidRequest("this store has no recovery code",
-                                 "此服务点没有设置恢复码，无法找回。请联系乡镇技术人员")
+            raise InvalidRequest("storage.recovery.none")
         try:
             data_key: bytes | None = unwrap_recovery(WrappedKey.from_json(str(found[0])), digits)
         except DecryptionFailed:

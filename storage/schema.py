@@ -814,3 +814,77 @@ def m022_supervision(db: Database) -> None:
         );
         CREATE INDEX status_out_pending ON status_out(application_id) WHERE version > sent_version
         """)
+
+
+# The centers' listing (`service-center applications`, Session.list with priority_first): open
+# 绿色通道 cases first, then newest first. storage/applications.py repeats it exactly, so SQLite
+# walks the index and stops after a page.
+LISTING_ORDER = (
+    "CASE WHEN priority = 1 AND status IN ('submitted', 'received', 'accepted',"
+    " 'correction_requested', 'forwarded') THEN 0 ELSE 1 END, created_at DESC, id DESC"
+)
+
+
+@migrations()
+def m023_name_index(db: Database) -> None:
+    """Reads that cost a page, not the store: a blind index of names, and an index per ORDER BY.
+
+    `applicant_versions.name_index` is the HMAC of the declared name, normalised, under the
+    store's blind-index key (as `applicants.id_index` is of the ID number), so a name search
+    looks up an index instead of opening every applicant. There is no key at migration time:
+    the column starts NULL and `applicants.index_names` fills it at the first unlock.
+    The other indexes match the ORDER BYs the lists use, so a keyset page stops after its rows:
+    the listing's (LISTING_ORDER), with a status first, newest first (created_at, then id: it
+    replaces m001's created_at alone), and the worklist's "mine" (WORKLIST_ORDER after the clerk,
+    and after clerk and window for a window's untaken cases: it replaces m013's clerk, window);
+    and cases by applicant, for the ID-number search (found through the registry's blind index).
+    """
+    _run(db, f"""
+        ALTER TABLE applicant_versions ADD COLUMN name_index TEXT;
+        CREATE INDEX applicant_versions_name ON applicant_versions(name_index);
+        CREATE INDEX applications_listing ON applications({LISTING_ORDER});
+        CREATE INDEX applications_by_applicant ON applications(applicant_id);
+        CREATE INDEX applications_status_listing ON applications(status, {LISTING_ORDER});
+        DROP INDEX IF EXISTS applications_created;
+        CREATE INDEX applications_created ON applications(created_at, id);
+        DROP INDEX IF EXISTS applications_clerk;
+        CREATE INDEX applications_clerk_worklist ON applications(clerk, {WORKLIST_ORDER});
+        CREATE INDEX applications_desk_worklist ON applications(clerk, window_code, {WORKLIST_ORDER})
+        """)
+
+
+@migrations()
+def m024_restore(db: Database) -> None:
+    """A center put back from a backup (`service-center restore`) knows it, and recovers.
+
+    Every restore is kept (`restores`: when, from a copy made when, the file put aside, the
+    summary alarm kept up to date). For each village device it names the number to ask
+    again from (`resend_from`: one past the highest held from it in the copy) and its
+    village's downstream position in the copy (`queue_through`), and counts what comes
+    back (`resent`) and how far the device held our queue past the copy (`ahead_by`).
+    `downstream_floor` keeps a village's queue from reusing positions its devices hold.
+    """
+    _run(db, """
+        CREATE TABLE restores (
+            id INTEGER PRIMARY KEY,
+            restored_at TEXT NOT NULL,
+            backup_made_at TEXT NOT NULL,
+            kept_as TEXT NOT NULL,              -- where the replaced store file was put aside
+            seq_from INTEGER NOT NULL,          -- our own numbers start here after the restore
+            alarm_id INTEGER                    -- the summary alarm, kept up to date
+        );
+        CREATE TABLE restore_devices (
+            restore_id INTEGER NOT NULL REFERENCES restores(id),
+            device_id TEXT NOT NULL,
+            village_code TEXT NOT NULL,
+            resend_from INTEGER NOT NULL,
+            queue_through INTEGER NOT NULL,
+            resent INTEGER NOT NULL DEFAULT 0,
+            ahead_by INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (restore_id, device_id)
+        );
+        CREATE TABLE downstream_floor (
+            village_code TEXT PRIMARY KEY,
+            floor INTEGER NOT NULL              -- the queue's next position is above this
+        )
+        """)

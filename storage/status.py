@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from storage.messages import say
+
 # event type -> status it leads to
 EVENT_STATUS = {
     "created": "draft",
@@ -28,23 +30,13 @@ COMPLAINT_EVENTS = ("complained", "complaint_answered")
 EVENT_TYPES = (frozenset(EVENT_STATUS) | {"material_supplied", "note"} | frozenset(FOLLOWUP_EVENTS)
                | frozenset(COMPLAINT_EVENTS))
 
-STATUS_ZH = {
-    "draft": "草稿",
-    "submitted": "待上报",
-    "received": "乡镇已接收",
-    "accepted": "已受理",
-    "correction_requested": "需补正",
-    "forwarded": "已转县级",
-    "rejected": "不予受理",
-    "completed": "已办结",
-    "delivered": "已送达",
-    "rated": "已评价",
-    "recorded": "已登记",
-    "revoked": "已撤销",
-}
+STATUSES = ("draft", "submitted", "received", "accepted", "correction_requested", "forwarded",
+            "rejected", "completed", "delivered", "rated", "recorded", "revoked")
+# The names live in the catalogue (`status.<status>`, storage/messages.py); these are thin lookups.
+STATUS_ZH = {status: say("zh", f"status.{status}") for status in STATUSES}
 # Where a status reads differently at the node that holds the case: at the county, a case
 # `received` was received by the county itself (every case there is one of its own).
-STATUS_ZH_AT = {"county": {"received": "县级已接收"}}
+STATUS_ZH_AT = {"county": {"received": say("zh", "status.county.received")}}
 # Terminal states: nothing moves a case out of them except delivery and rating.
 _FINAL = {"rejected", "completed", "delivered", "rated"}
 _RANK = {

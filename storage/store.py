@@ -31,8 +31,9 @@ from storage.attachments import IncomingFile
 from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data_key
 from storage.db import Database
 from storage.drafts import Draft
-from storage.errors import InvalidRequest, NotPermitted, StoreExists, StoreMissing
+from storage.errors import TEXTS, InvalidRequest, NotPermitted, StoreExists, StoreMissing
 from storage.lobby import STORE_FILE
+from storage.messages import both
 from storage.operators import Operator
 from storage.verify import VerifyReport, verify
 
@@ -93,32 +94,29 @@ class Store:
             try:
                 village_code = check_division_code(village_code)
             except FieldError as exc:
-                raise InvalidRequest(f"bad village code {village_code!r}", exc.message) from None
+                raise InvalidRequest(TEXTS, en=exc.en, zh=exc.message) from None
         elif node in NODE_CODE_LENGTH:
             code = village_code.strip()
             if not (code.isdigit() and len(code) == NODE_CODE_LENGTH[node] and code[0] != "0"):
-                raise InvalidRequest(
-                    f"{node} code must be {NODE_CODE_LENGTH[node]} digits",
-                    f"{'乡镇' if node == 'township' else '县'}区划代码应为{NODE_CODE_LENGTH[node]}位数字",
-                )
+                raise InvalidRequest("storage.store.code_length", digits=NODE_CODE_LENGTH[node],
+                                     place=both(f"storage.store.place.{node}"))
             village_code = code
         else:
-            raise InvalidRequest(f"unknown node kind {node!r}", "节点类型只能是 village、township 或 county")
+            raise InvalidRequest("storage.store.node_kind")
         if not village_name.strip() or len(village_name) > 40:
-            raise InvalidRequest("village name must be 1-40 characters", "村名须为1至40个字")
+            raise InvalidRequest("storage.store.name_length")
         first = operators.manager_role(node)
         if role is not None and role != first:
-            raise InvalidRequest(f"the first operator must be a {first}",
-                                 f"第一位操作员须为{operators.ROLES[first]}")
+            raise InvalidRequest("storage.store.first_operator", title=operators.role_name(first))
         role = first
         operators.check_pin_strength(pin)
         if device_id is not None and not (
             len(device_id) == 16 and all(c in "0123456789abcdef" for c in device_id)
         ):
-            raise InvalidRequest("device id must be 16 lowercase hex digits", "设备号须为16位十六进制数字")
+            raise InvalidRequest("storage.store.device_id")
         path = home / STORE_FILE
         if path.exists() and path.stat().st_size > 0:
-            raise StoreExists(f"{path} exists", f"该目录已有服务点数据（{path}），不能重复初始化")
+            raise StoreExists("storage.store.exists", path=path)
         home.mkdir(parents=True, exist_ok=True)
         data_key = new_data_key()
         keys = Keys(data_key)
@@ -150,10 +148,7 @@ class Store:
     def open(cls, home: Path) -> Store:
         path = home / STORE_FILE
         if not path.exists() or path.stat().st_size == 0:
-            raise StoreMissing(
-                f"no store in {home}",
-                f"{home} 还没有服务点数据，请先运行 village-agent init 初始化",
-            )
+            raise StoreMissing("storage.store.missing", home=home)
         return cls(Database(path), home)
 
     @property
@@ -185,6 +180,7 @@ class Store:
         if missing:  # a store made before device keys existed gets its own now
             with self.database.write() as db:
                 devicekeys.ensure(db, keys)
+        applicants.index_names(self.database, keys)  # names m023 could not index without the key
         return Session(self, operator, keys)
 
     def recover(self, name: str, code: str, new_pin: str) -> Operator:
@@ -232,8 +228,7 @@ class Session:
         """Operators are managed by a village point's agents, or by a center's clerks."""
         manager = operators.manager_role(self.store.node)
         if self.operator.role != manager:
-            raise NotPermitted(f"only {manager}s manage operators",
-                               f"只有{operators.ROLES[manager]}可以管理操作员")
+            raise NotPermitted("storage.operator.managers_only", title=operators.role_name(manager))
 
     # operators
     def add_operator(self, name: str, role: str, pin: str) -> Operator:
@@ -245,7 +240,7 @@ class Session:
     def disable_operator(self, name: str) -> None:
         self._require_manager()
         if name == self.operator.name:
-            raise InvalidRequest("cannot disable yourself", "不能停用自己的账号")
+            raise InvalidRequest("storage.operator.not_yourself")
         operators.set_active(self.store.database, self.keys, name, False, by=self.operator.name)
 
     def enable_operator(self, name: str) -> None:

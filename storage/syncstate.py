@@ -157,19 +157,22 @@ def attachments_to_chunk(database: Database, keys: Keys) -> list[tuple[str, str,
     out = []
     finished: list[int] = []
     with database.read() as db:
+        # A case with no scan filed (application_attachments holds every one, under the case's
+        # current id) has nothing to chunk: its events are marked without being opened.
         rows = db.execute(
-            "SELECT o.seq, e.application_id, e.device_id, e.seq, e.payload, a.item_code, e.type"
+            "SELECT o.seq, e.application_id, e.device_id, e.seq, e.payload, a.item_code, e.type,"
+            " EXISTS (SELECT 1 FROM application_attachments x WHERE x.application_id = a.id)"
             " FROM outbox o JOIN events e ON e.id = o.event_id"
             " JOIN applications a ON a.id = e.application_id"
             " WHERE o.kind = 'event' AND o.chunked = 0").fetchall()
-        wanted = {r[1] for r in rows if r[6] in filed}
+        wanted = {r[1] for r in rows if r[6] in filed and r[7]}
         done: set[tuple[str, str]] = set()
         for app_id in wanted:
             done |= {(app_id, str(r[0])) for r in db.execute(
                 "SELECT DISTINCT attachment FROM outbox WHERE kind = 'attachment_chunk'"
                 " AND application_id = ?", [app_id])}
-        for outbox_seq, app_id, device_id, seq, token, item_code, kind in rows:
-            if kind not in filed:
+        for outbox_seq, app_id, device_id, seq, token, item_code, kind, scanned in rows:
+            if kind not in filed or not scanned:
                 finished.append(outbox_seq)
                 continue
             payload = keys.open_json(token, events.event_aad(device_id, seq))
@@ -269,6 +272,33 @@ def record_refusals(database: Database, refused: Iterable[tuple[int, str]], by: 
                 alarm(db, reason, by, seq, "refused by the center: kept here, not sent again")
                 newly.append(reason)
     return newly
+
+
+def resend_lost(database: Database, held: frozenset[int], resend_from: int, by: str,
+                restore: str) -> int:
+    """The center `by`, restored from a backup (`restore`), asks again from `resend_from`.
+
+    Rows handed over to it from that number on that it no longer holds (`held`: its custody,
+    clashes and refusals) go back to pending, to be sent again as they were sealed; the
+    center files each once. Obeyed once per restore (a later ack asking the same changes
+    nothing), in one transaction, with an alarm. Returns how many rows went back.
+    """
+    key = f"resend:{by}"
+    with database.write() as db:
+        if events.meta_get(db, key) == restore:
+            return 0
+        back = [int(r[0]) for r in db.execute(
+            "SELECT seq FROM outbox WHERE state IN ('custody', 'done') AND sent_at IS NOT NULL"
+            " AND sealed IS NOT NULL AND seq >= ?", [resend_from]) if int(r[0]) not in held]
+        for seq in back:
+            db.execute("UPDATE outbox SET state = 'pending', sent_at = NULL, custody_at = NULL,"
+                       " acked_at = NULL, attempts = 0, next_try_at = 0 WHERE seq = ?", [seq])
+        events.meta_set(db, key, restore)
+        if back:
+            alarm(db, "center_restored", by, None,
+                  f"the center was restored from a backup ({restore}): {len(back)} message(s)"
+                  " it no longer holds are sent again")
+    return len(back)
 
 
 def move_counters_past(database: Database, high: int, by: str) -> bool:
@@ -445,11 +475,6 @@ def file_received(db: sqlite_utils.Database, *, sender: str, seq: int, digest: s
     return "store"
 
 
-def received_seqs(database: Database, sender: str) -> set[int]:
-    with database.read() as db:
-        return {r[0] for r in db.execute("SELECT seq FROM received WHERE sender = ?", [sender])}
-
-
 def alarm(db: sqlite_utils.Database, kind: str, sender: str, seq: int | None, detail: str) -> None:
     db.execute("INSERT INTO alarms (at, kind, sender, seq, detail) VALUES (?, ?, ?, ?, ?)",
                (now_iso(), kind, sender, seq, detail))
@@ -548,13 +573,16 @@ def apply_remote_event(
         (application_id, event_type, device_id, seq, hlc, recorded_at,
          keys.seal_json(payload, events.event_aad(device_id, seq))),
     )
+    status = events.refresh_status(db, application_id)
     due = payload.get("due_date")
-    if event_type in DECIDED_DUE and isinstance(due, str) and _is_date(due):
+    if (event_type in DECIDED_DUE and isinstance(due, str) and _is_date(due)
+            and status == event_type):
         # The deciding center's deadline (from its receipt or acceptance) replaces our estimate,
-        # approximate as long as the center said so (a year without its holiday table).
+        # approximate as long as the center said so (a year without its holiday table). Not
+        # from a decision the case is past (a `received` again from a center restored from a
+        # backup): the newer status keeps its date.
         db.execute("UPDATE applications SET due_date = ?, due_approximate = ? WHERE id = ?",
                    (due, int(payload.get("due_approximate") is True), application_id))
-    events.refresh_status(db, application_id)
     return True
 
 
@@ -604,7 +632,10 @@ def link_applicants(database: Database, keys: Keys) -> int:
 def queue_downstream(db: sqlite_utils.Database, village_code: str, kind: str, raw: bytes) -> int:
     last = db.execute("SELECT max(dseq) FROM downstream WHERE village_code = ?",
                       [village_code]).fetchone()[0]
-    dseq = (last or 0) + 1
+    # A restored center never hands out again a position a device holds (center.recovery).
+    floor = db.execute("SELECT floor FROM downstream_floor WHERE village_code = ?",
+                       [village_code]).fetchone()
+    dseq = max(last or 0, floor[0] if floor else 0) + 1
     db.execute("INSERT INTO downstream (village_code, dseq, kind, raw, created_at)"
                " VALUES (?, ?, ?, ?, ?)", (village_code, dseq, kind, raw, now_iso()))
     return dseq
@@ -679,12 +710,6 @@ def apply_inbox(database: Database, origin: str, dseq: int,
         apply(db)
         db.execute("UPDATE inbox SET applied_at = ? WHERE origin = ? AND dseq = ?",
                    (now_iso(), origin, dseq))
-
-
-def meta_json(database: Database, key: str) -> Any:
-    with database.read() as db:
-        value = events.meta_get(db, key)
-    return None if value is None else json.loads(value)
 
 
 def set_meta_json(db: sqlite_utils.Database, key: str, value: Any) -> None:

@@ -24,9 +24,10 @@ from storage import audit
 from storage.crypto import Keys
 from storage.db import Database
 from storage.errors import InvalidRequest, NotPermitted
+from storage.messages import both, listed, say
 
 GENERAL = "ZH"  # 综合窗口: receives what no other window does
-GENERAL_NAME = "综合窗口"
+GENERAL_NAME = say("zh", "window.general")  # stored as the center names it
 ACTIONS = ("assigned", "taken", "handed", "stand_in", "forwarded")
 _CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
@@ -78,8 +79,7 @@ def names(db: sqlite_utils.Database) -> dict[str, str]:
 def check_code(code: str) -> str:
     code = code.strip().upper()
     if not code or len(code) > 12 or not set(code) <= _CODE_CHARS:
-        raise InvalidRequest("a window code is 1-12 letters, digits or '-'",
-                             "窗口代码须为1至12位字母、数字或“-”，如 MZ")
+        raise InvalidRequest("storage.window.code")
     return code
 
 
@@ -88,15 +88,14 @@ def save_window(database: Database, keys: Keys, code: str, name: str,
     """Add a window or change its name and departments (a department is received by one window)."""
     code, name = check_code(code), name.strip()
     if not name or len(name) > 30:
-        raise InvalidRequest("a window's name is 1-30 characters", "窗口名称须为1至30个字")
+        raise InvalidRequest("storage.window.name_length")
     wanted = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
     with database.write() as db:
         for other in _windows(db):
             taken = set(wanted) & set(other.departments)
             if other.code != code and taken:
-                raise InvalidRequest(
-                    f"{', '.join(sorted(taken))} already go to window {other.code}",
-                    f"{'、'.join(sorted(taken))}的事项已由{other.name}受理，一个部门只对应一个窗口")
+                raise InvalidRequest("storage.window.department_taken",
+                                     departments=listed(sorted(taken)), window=other.name)
         db.execute("INSERT INTO windows (code, name, departments, created_at) VALUES (?, ?, ?, ?)"
                    " ON CONFLICT(code) DO UPDATE SET name = excluded.name,"
                    " departments = excluded.departments",
@@ -118,7 +117,8 @@ def ensure_defaults(database: Database, keys: Keys, departments: dict[str, str],
     for department, code in sorted(departments.items()):
         code = check_code(code) if code and check_code(code) not in used else f"W{len(used):02d}"
         used.add(code)
-        save_window(database, keys, code, f"{department}窗口", [department], by=by)
+        save_window(database, keys, code, say("zh", "window.of_department", department=department),
+                    [department], by=by)
     save_window(database, keys, GENERAL, GENERAL_NAME, [], by=by)
     return len(used)
 
@@ -167,7 +167,7 @@ def desk(db: sqlite_utils.Database, application_id: str) -> Desk:
     row = db.execute("SELECT window_code, clerk FROM applications WHERE id = ?",
                      [application_id]).fetchone()
     if row is None:
-        raise InvalidRequest(f"no application {application_id}", f"没有办件 {application_id}")
+        raise InvalidRequest("storage.window.no_case", id=application_id)
     return Desk(str(row[0]), str(row[1]))
 
 
@@ -189,18 +189,14 @@ def claim_for_decision(db: sqlite_utils.Database, keys: Keys, application_id: st
     current = desk(db, application_id)
     me = _operator(db, operator)
     if me is None:  # disabled since they logged in (a console session may still be open)
-        raise NotPermitted(f"operator {operator!r} is disabled",
-                           f"操作员“{operator}”已停用，不能办理。请联系中心负责人")
+        raise NotPermitted("storage.window.operator_disabled", name=operator)
     role, my_window, _, _ = me
     if current.clerk == operator:
         return ""
     if not current.clerk:
         if current.window_code and my_window and my_window != current.window_code and role != "manager":
             name = _window_name(db, current.window_code)
-            raise NotPermitted(
-                f"{application_id} is at window {current.window_code}, not yours",
-                f"办件 {application_id} 属于{name}，不是您所在的窗口。请由{name}办理，"
-                "或由中心负责人转交")
+            raise NotPermitted("storage.window.not_yours", id=application_id, window=name)
         db.execute("UPDATE applications SET clerk = ? WHERE id = ?", (operator, application_id))
         _log(db, keys, application_id, "taken", current.window_code, operator, operator, "")
         return ""
@@ -209,11 +205,9 @@ def claim_for_decision(db: sqlite_utils.Database, keys: Keys, application_id: st
         _log(db, keys, application_id, "stand_in", current.window_code, operator, operator,
              current.clerk)
         return "stand_in"
-    away = "（该同志不在岗，其 AB 岗替补为" + holder[2] + "）" if holder and holder[3] and holder[2] else ""
-    raise NotPermitted(
-        f"{application_id} is {current.clerk}'s case",
-        f"办件 {application_id} 由{current.clerk}负责{away}。如需改由您办理，请{current.clerk}"
-        "或中心负责人转交")
+    away = both("storage.window.away", standin=holder[2]) if holder and holder[3] and holder[2] else ""
+    raise NotPermitted("storage.window.someone_elses", id=application_id, clerk=current.clerk,
+                       away=away)
 
 
 def _window_name(db: sqlite_utils.Database, code: str) -> str:
@@ -228,8 +222,7 @@ def take(database: Database, keys: Keys, application_id: str, operator: str) -> 
         if current.clerk == operator:
             return
         if current.clerk:
-            raise NotPermitted(f"{application_id} is {current.clerk}'s case",
-                               f"办件 {application_id} 已由{current.clerk}认领")
+            raise NotPermitted("storage.window.taken", id=application_id, clerk=current.clerk)
         claim_for_decision(db, keys, application_id, operator)
         audit.append(db, operator, "case.take", application_id, current.window_code, keys)
 
@@ -242,28 +235,27 @@ def hand_over(database: Database, keys: Keys, application_id: str, *, window_cod
         current = desk(db, application_id)
         me = _operator(db, by)
         if me is None:
-            raise NotPermitted("not an active operator", "操作员已停用")
+            raise NotPermitted("storage.window.inactive")
         role, my_window, _, _ = me
         allowed = role == "manager" or current.clerk == by or (
             not current.clerk and my_window in ("", current.window_code))
         if not allowed:
-            raise NotPermitted(f"{application_id} is not yours to hand over",
-                               f"办件 {application_id} 不由您负责，只有负责人{current.clerk or ''}"
-                               "或中心负责人可以转交")
+            raise NotPermitted("storage.window.not_yours_to_hand", id=application_id,
+                               clerk=current.clerk or "")
         target = check_code(window_code)
         if not db.execute("SELECT 1 FROM windows WHERE code = ?", [target]).fetchone():
-            raise InvalidRequest(f"no window {target}", f"没有代码为 {target} 的窗口")
+            raise InvalidRequest("storage.window.unknown", code=target)
         if clerk:
             person = _operator(db, clerk)
             if person is None:
-                raise InvalidRequest(f"no active clerk {clerk!r}", f"没有在岗的工作人员“{clerk}”")
+                raise InvalidRequest("storage.window.no_clerk", name=clerk)
             if person[1] not in ("", target):
-                raise InvalidRequest(f"{clerk} sits at window {person[1]}",
-                                     f"{clerk}在{_window_name(db, person[1])}，不在所选窗口")
+                raise InvalidRequest("storage.window.clerk_elsewhere", name=clerk,
+                                     window=_window_name(db, person[1]))
         if (target, clerk) == (current.window_code, current.clerk):
-            raise InvalidRequest("the case is there already", "办件已在该窗口（人员）名下，无需转交")
+            raise InvalidRequest("storage.window.there_already")
         if not note.strip():
-            raise InvalidRequest("a hand-over says why", "转交须写明原因，便于接手的同志办理")
+            raise InvalidRequest("storage.window.why")
         db.execute("UPDATE applications SET window_code = ?, clerk = ? WHERE id = ?",
                    (target, clerk, application_id))
         _log(db, keys, application_id, "handed", target, clerk, by, note.strip()[:500])
@@ -294,15 +286,15 @@ def set_desk(database: Database, keys: Keys, name: str, *, window_code: str, sta
     """The manager seats a clerk at a window and names their AB 岗 stand-in."""
     with database.write() as db:
         if _operator(db, name) is None:
-            raise InvalidRequest(f"no active operator {name!r}", f"没有在岗的工作人员“{name}”")
+            raise InvalidRequest("storage.window.no_clerk", name=name)
         code = check_code(window_code) if window_code.strip() else ""
         if code and not db.execute("SELECT 1 FROM windows WHERE code = ?", [code]).fetchone():
-            raise InvalidRequest(f"no window {code}", f"没有代码为 {code} 的窗口")
+            raise InvalidRequest("storage.window.unknown", code=code)
         standin = standin.strip()
         if standin == name:
-            raise InvalidRequest("a clerk cannot stand in for themselves", "AB 岗替补不能是本人")
+            raise InvalidRequest("storage.window.self_standin")
         if standin and _operator(db, standin) is None:
-            raise InvalidRequest(f"no active operator {standin!r}", f"没有在岗的工作人员“{standin}”")
+            raise InvalidRequest("storage.window.no_clerk", name=standin)
         db.execute("UPDATE operators SET window_code = ?, standin = ? WHERE name = ?",
                    (code, standin, name))
         audit.append(db, by, "operator.desk", name, f"{code} / {standin}", keys)
@@ -313,10 +305,9 @@ def set_away(database: Database, keys: Keys, name: str, away: bool, *, by: str) 
     with database.write() as db:
         person = _operator(db, name)
         if person is None:
-            raise InvalidRequest(f"no active operator {name!r}", f"没有在岗的工作人员“{name}”")
+            raise InvalidRequest("storage.window.no_clerk", name=name)
         if away and not person[2]:
-            raise InvalidRequest(f"{name} has no stand-in",
-                                 f"{name}还没有 AB 岗替补，请先由中心负责人指定替补再设为不在岗")
+            raise InvalidRequest("storage.window.no_standin", name=name)
         db.execute("UPDATE operators SET away = ? WHERE name = ?", (int(away), name))
         audit.append(db, by, "operator.away" if away else "operator.back", name, "", keys)
 

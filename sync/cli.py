@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storage.errors import AuthError, InvalidRequest, StorageError
-from sync.i18n import error_text, issue_text, language, t, t_in, use_preference
+from storage.messages import both, listed
+from sync.i18n import describe, issue_text, t, use_preference
 
 if TYPE_CHECKING:
     from forms.errors import ValidationFailed
@@ -58,7 +59,7 @@ class Context:
         if value:
             return value
         if not sys.stdin.isatty():
-            raise InvalidRequest("no PIN: not a terminal and VILLAGE_AGENT_PIN unset", t("pin.no_tty"))
+            raise InvalidRequest("pin.no_tty", var="VILLAGE_AGENT_PIN")
         return getpass.getpass(t("pin.prompt", operator=operator))
 
     def new_pin(self, operator: str, env: str = "VILLAGE_AGENT_NEW_PIN") -> str:
@@ -66,10 +67,10 @@ class Context:
         if value:
             return value
         if not sys.stdin.isatty():
-            raise InvalidRequest(f"no new PIN: set {env}", t("pin.no_tty").replace("VILLAGE_AGENT_PIN", env))
+            raise InvalidRequest("pin.no_tty", var=env)
         first = getpass.getpass(t("pin.new", operator=operator))
         if getpass.getpass(t("pin.repeat")) != first:
-            raise InvalidRequest("PINs differ", t("pin.mismatch"))
+            raise InvalidRequest("pin.mismatch")
         return first
 
 
@@ -96,7 +97,7 @@ def dispatch(
     ctx = Context(args, center=center, after_login=after_login)
     # The errors a command may end in; imported here, not at the top, for the app's sake.
     from forms.errors import CatalogError, FormsError, UnknownItemError, ValidationFailed
-    from storage.crypto import DecryptionFailed
+    from storage.errors import DecryptionFailed
     from sync.errors import SyncError
 
     try:
@@ -104,28 +105,24 @@ def dispatch(
     except ValidationFailed as exc:
         return _report_issues(ctx, exc)
     except UnknownItemError as exc:
-        return _fail(ctx, t("unknown_item", code=exc.code), "unknown_item", EXIT_INVALID)
+        return _fail(ctx, describe(exc), "unknown_item", EXIT_INVALID)
     except CatalogError as exc:
-        return _fail(ctx, t("catalog.bad", detail=str(exc)), "catalog", EXIT_INVALID)
+        return _fail(ctx, describe(exc), "catalog", EXIT_INVALID)
+    except DecryptionFailed as exc:  # a StorageError too: named apart for scripts
+        return _fail(ctx, describe(exc), "sealed_record", EXIT_INVALID)
     except AuthError as exc:
-        return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_AUTH)
+        return _fail(ctx, describe(exc), type(exc).__name__, EXIT_AUTH)
     except (StorageError, FormsError, SyncError) as exc:
-        return _fail(ctx, error_text(exc), type(exc).__name__, EXIT_INVALID)
-    except DecryptionFailed:
-        zh = "有记录无法解密（可能被篡改或损坏）。请运行 village-agent verify 查看，并联系乡镇技术人员"
-        return _fail(ctx, zh if language() == "zh" else "A sealed record does not open; run verify",
-                     "sealed_record", EXIT_INVALID)
+        return _fail(ctx, describe(exc), type(exc).__name__, EXIT_INVALID)
     except sqlite3.DatabaseError as exc:
         # Damage found mid-command (a torn copy, a bad sector): say so, never a traceback.
-        zh = f"数据文件已损坏，无法读取（{exc}）。请勿继续使用此数据目录，联系乡镇技术人员从备份恢复"
-        return _fail(ctx, zh if language() == "zh" else f"The store is damaged: {exc}",
-                     "corrupt", EXIT_INVALID)
+        return _fail(ctx, describe(exc), "corrupt", EXIT_INVALID)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a message.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
-        return _fail(ctx, t("error.interrupted"), "interrupted", EXIT_INVALID)
+    except KeyboardInterrupt as exc:
+        return _fail(ctx, describe(exc), "interrupted", EXIT_INVALID)
     except Exception as exc:  # the last line of defence: never a traceback at the window
         if os.environ.get("VILLAGE_AGENT_DEBUG"):
             traceback.print_exc()
@@ -158,7 +155,7 @@ def login(ctx: Context, store: Store) -> Session:
     if not name:
         active = [o.name for o in store.operators() if o.active]
         if len(active) != 1:
-            raise InvalidRequest("choose an operator", t("operator.choose", names=t("app.sep.list").join(active)))
+            raise InvalidRequest("operator.choose", names=listed(active))
         name = active[0]
     session = store.login(name, ctx.pin(name))
     if ctx.after_login is not None:
@@ -175,11 +172,10 @@ def open_store(ctx: Context) -> Store:
     node, name = store.node, store.info.village_name
     if ctx.center and node == "village":
         store.close()
-        raise InvalidRequest(*(t_in(lang, "node.village_home", name=name) for lang in ("en", "zh")))
+        raise InvalidRequest("node.village_home", name=name)
     if not ctx.center and node != "village":
         store.close()
-        raise InvalidRequest(*(t_in(lang, "node.center_home", center=t_in(lang, f"node.{node}"),
-                                    name=name) for lang in ("en", "zh")))
+        raise InvalidRequest("node.center_home", center=both(f"node.{node}"), name=name)
     return store
 
 
@@ -213,7 +209,7 @@ def operator(ctx: Context) -> int:
         )
         return 0
     if not name:
-        raise InvalidRequest("operator name required", "请给出操作员姓名")
+        raise InvalidRequest("cli.operator_name_needed")
     if action == "add":  # a role this kind of store does not have: refused before any PIN
         operators.check_role(store.node, ctx.args.role)
     session = login(ctx, store)
@@ -248,12 +244,12 @@ def stick_folder(raw: str | Path) -> Path:
     """A folder that exists (a stick that is not plugged in must not become a folder on this disk)."""
     text = str(raw).strip()
     if not text:
-        raise InvalidRequest("no folder given", t("usb.need_folder"))
+        raise InvalidRequest("usb.need_folder")
     folder = Path(text).expanduser()
     if not folder.exists():
-        raise InvalidRequest(f"{folder} does not exist", t("usb.missing", folder=folder))
+        raise InvalidRequest("usb.missing", folder=folder)
     if not folder.is_dir():
-        raise InvalidRequest(f"{folder} is not a folder", t("usb.not_dir", folder=folder))
+        raise InvalidRequest("usb.not_dir", folder=folder)
     return folder
 
 
@@ -263,6 +259,6 @@ def writable_folder(raw: str | Path) -> Path:
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
-    except OSError as exc:
-        raise InvalidRequest(f"{folder}: {exc}", t("usb.not_writable", folder=folder)) from None
+    except OSError:
+        raise InvalidRequest("usb.not_writable", folder=folder) from None
     return folder

@@ -9,7 +9,6 @@ cut never re-sends what the center already committed.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -18,12 +17,12 @@ from typing import Any
 import httpx
 
 from storage import events, syncstate
+from storage.messages import say
 from storage.store import Session, Store
 from sync import audithead, bundlefile, clock, enroll, planner, proof, village
 from sync.errors import BundleRejected
 from sync.node import Node
 
-BACKOFF_BASE, BACKOFF_CAP = planner.BACKOFF_BASE, planner.BACKOFF_CAP
 TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
 
 Progress = Callable[[str, int, int], None]
@@ -33,7 +32,9 @@ Progress = Callable[[str, int, int], None]
 class SyncReport:
     ok: bool = False
     error: str = ""
-    error_zh: str = ""
+    # Why it failed, as a catalogue key and its values: said in the reader's language (`message`).
+    error_key: str = ""
+    error_params: dict[str, Any] = field(default_factory=dict)
     sealed: int = 0
     sent: int = 0
     custody: int = 0
@@ -47,11 +48,20 @@ class SyncReport:
     refused: list[str] = field(default_factory=list)
     restored: bool = False  # the township holds numbers past ours: counters moved (restored copy)
     clashes: int = 0  # messages the township holds other content under: numbered again at login
+    resent: int = 0  # messages a township restored from a backup asked for again
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) application ids
     clock_skew_ms: int | None = None  # our clock minus the township's, on this session's answer
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def failed(self, error: str, key: str, **params: Any) -> SyncReport:
+        self.error, self.error_key, self.error_params = error, key, params
+        return self
+
+    def message(self, lang: str) -> str:
+        """Why the session failed, in `lang`; "" when it did not."""
+        return say(lang, self.error_key, **self.error_params) if self.error_key else ""
 
 
 def _failed_before(store: Store) -> bool:
@@ -79,8 +89,7 @@ def sync_once(
     report = SyncReport()
     townships = [p for p in syncstate.peers(store.database, "township") if not p.revoked]
     if not townships or not townships[-1].url:
-        report.error, report.error_zh = "not_enrolled", "本设备尚未登记到乡镇中心，请先运行 enroll"
-        return report
+        return report.failed("not_enrolled", "sync.client.not_enrolled")
     township = townships[-1]
     device = store.info.device_id
     node = Node.of(session) if session is not None else None
@@ -129,14 +138,11 @@ def sync_once(
         # fine, so say why, keep everything, and try again on the usual schedule.
         _record_failure(store, seqs)
         _set_failed(store, True)
-        report.error, report.error_zh = exc.reason, exc.zh
-        return report
+        return report.failed(exc.reason, exc.key, **exc.params)
     except (httpx.HTTPError, BundleRejected, ValueError) as exc:
         _record_failure(store, seqs)
         _set_failed(store, True)
-        report.error = type(exc).__name__
-        report.error_zh = "与乡镇中心的连接中断，数据已安全保存，稍后自动重试"
-        return report
+        return report.failed(type(exc).__name__, "sync.client.cut")
     finally:
         if own_client:
             http.close()
@@ -187,10 +193,8 @@ def proved_request(
                 and 0 < following < proof.MAX_COUNTER):
             at_least = following
             continue
-        refusal = proof.ProofError(reason, str(said.get("message", "")))
-        if said.get("message"):
-            refusal.zh = f"乡镇中心拒绝了同步请求：{said['message']}"
-        raise refusal
+        message = str(said.get("message", ""))
+        raise proof.ProofError(reason, message, said=message)
     raise AssertionError("unreachable")
 
 
@@ -227,6 +231,7 @@ def _absorb(store: Store, content: bytes, device: str, cursor: tuple[str, int] |
     report.refused += got.rejected
     report.restored = report.restored or got.restored
     report.clashes += got.clashes
+    report.resent += got.resent
 
 
 def _record_failure(store: Store, seqs: list[int], rng: random.Random | None = None) -> None:
@@ -234,11 +239,6 @@ def _record_failure(store: Store, seqs: list[int], rng: random.Random | None = N
     after = planner.on_failure(before, seqs, time.time(), rng or random.Random())
     syncstate.record_failure(store.database, [
         (e.seq, e.attempts, e.next_try_at) for e, b in zip(after, before, strict=True) if e != b])
-
-
-def backoff(attempts: int, rng: random.Random) -> float:
-    """Exponential with full jitter: many villages coming back at once do not stampede."""
-    return planner.backoff(attempts, rng)
 
 
 def probe(url: str, client: httpx.Client | None = None) -> bool:
@@ -251,25 +251,6 @@ def probe(url: str, client: httpx.Client | None = None) -> bool:
         return False
 
 
-def run_forever(store: Store, stop: threading.Event, *, session: Session | None = None,
-                on_report: Callable[[SyncReport], None] | None = None,
-                interval: float = 60.0, rng: random.Random | None = None) -> None:
-    """The app's background loop: probe, sync, back off with jitter while the link is down."""
-    rng = rng or random.Random()
-    failures = 0
-    while not stop.is_set():
-        townships = [p for p in syncstate.peers(store.database, "township") if p.url]
-        if townships and not probe(townships[-1].url):
-            report = SyncReport(error="offline", error_zh="未连接乡镇中心（离线），数据已保存，稍后自动重试")
-        else:
-            report = sync_once(store, session=session)
-        if on_report:
-            on_report(report)
-        failures = 0 if report.ok else failures + 1
-        wait = interval if report.ok else backoff(failures, rng) + 1.0
-        stop.wait(wait)
-
-
 def enroll_online(session: Session, url: str, code: str,
                   client: httpx.Client | None = None) -> enroll.Enrolled:
     """Enroll this device at the township at `url` with the clerk's one-time code."""
@@ -280,16 +261,16 @@ def enroll_online(session: Session, url: str, code: str,
             answer = client.post(f"{url}/v1/enroll", json=request)
         else:
             answer = httpx.post(f"{url}/v1/enroll", json=request, timeout=TIMEOUT)
-    except httpx.HTTPError as exc:
-        raise enroll.EnrollmentError(f"cannot reach {url}: {exc}",
-                                     f"无法连接乡镇中心 {url}，请检查网络和地址") from None
+    except httpx.HTTPError:
+        raise enroll.EnrollmentError("sync.client.unreachable", url=url) from None
     if answer.status_code != 200:
         try:
             message = str(answer.json().get("message", ""))
         except ValueError:
             message = ""
-        raise enroll.EnrollmentError(f"township refused: {answer.status_code}",
-                                     message or "乡镇中心拒绝了登记请求")
+        if message:
+            raise enroll.EnrollmentError("sync.client.enroll_refused_said", message=message)
+        raise enroll.EnrollmentError("sync.client.enroll_refused")
     node = Node.of(session)
     enrolled = enroll.accept(node, answer.json(), code, url)
     proof.ensure_request_key(session.store.database, node.keys)

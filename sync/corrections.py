@@ -18,20 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from forms.engine import APPLICANT_KEYS
+from forms.messages import Text
 from forms.model import Bundle, ServiceItem
 from storage.events import Event
-from sync.errors import SyncError
+from storage.messages import both, listed
+from sync.errors import InvalidReasons as InvalidReasons  # its home is sync/errors.py
 
 MAX_TEXT = 200  # one reason fits a line of a printed notice or two
 _KEYS = frozenset({"field", "material", "text"})
-
-
-class InvalidReasons(SyncError):
-    """A correction request the center will not send; `zh` says which reason and why."""
-
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
 
 
 @dataclass(frozen=True)
@@ -100,6 +94,10 @@ def parse_reasons(raw: Any) -> list[Reason]:
     return out
 
 
+def _known(names: set[str]) -> Text:
+    return listed(sorted(names)) if names else both("sync.reasons.none_known")
+
+
 def check_reasons(raw: Any, entry: ServiceItem | Bundle | None) -> list[Reason]:
     """The center's check before sending: every reason has text, names only what the item has.
 
@@ -107,8 +105,7 @@ def check_reasons(raw: Any, entry: ServiceItem | Bundle | None) -> list[Reason]:
     does not know the item: then no reason may name a field or material).
     """
     if not isinstance(raw, list) or not raw:
-        raise InvalidReasons("a correction request needs its reasons",
-                             "补正通知须一次性列明全部补正理由")
+        raise InvalidReasons("sync.reasons.none")
     fields = {f.name for f in entry.fields} if entry else set()
     fields |= {f"applicant.{k}" for k in APPLICANT_KEYS} if entry else set()
     materials = {m.code for m in entry.materials} if entry else set()
@@ -122,23 +119,17 @@ def check_reasons(raw: Any, entry: ServiceItem | Bundle | None) -> list[Reason]:
                             str(item["field"]).strip() if "field" in item else None,
                             str(item["material"]).strip() if "material" in item else None)
         else:
-            raise InvalidReasons(f"reason {n} is malformed",
-                                 f"第{n}条补正理由格式不对：应为文字，或含 field/material/text 的对象")
+            raise InvalidReasons("sync.reasons.malformed", n=n)
         if not reason.text:
-            raise InvalidReasons(f"reason {n} is empty", f"第{n}条补正理由没有内容，请写明要补正什么")
+            raise InvalidReasons("sync.reasons.empty", n=n)
         if len(reason.text) > MAX_TEXT:
-            raise InvalidReasons(f"reason {n} is too long",
-                                 f"第{n}条补正理由超过{MAX_TEXT}字，请分条简要说明")
+            raise InvalidReasons("sync.reasons.too_long", n=n, limit=MAX_TEXT)
         if reason.field is not None and reason.field not in fields:
-            raise InvalidReasons(
-                f"reason {n} names unknown field {reason.field!r}",
-                f"第{n}条补正理由指向的填报项“{reason.field}”不是本事项的填报项；"
-                f"可用：{'、'.join(sorted(fields)) or '无'}")
+            raise InvalidReasons("sync.reasons.unknown_field", n=n, name=reason.field,
+                                 known=_known(fields))
         if reason.material is not None and reason.material not in materials:
-            raise InvalidReasons(
-                f"reason {n} names unknown material {reason.material!r}",
-                f"第{n}条补正理由指向的材料“{reason.material}”不是本事项的材料；"
-                f"可用：{'、'.join(sorted(materials)) or '无'}")
+            raise InvalidReasons("sync.reasons.unknown_material", n=n, name=reason.material,
+                                 known=_known(materials))
         out.append(reason)
     return out
 

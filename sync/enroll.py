@@ -23,18 +23,13 @@ from storage import audit, syncstate
 from storage.errors import InvalidRequest
 from storage.store import Store
 from sync import signed
-from sync.errors import BundleRejected, SyncError
+from sync.errors import BundleRejected
+from sync.errors import EnrollmentError as EnrollmentError  # its home is sync/errors.py
 from sync.keys import PublicIdentity
 from sync.node import Node
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read over the phone
 CODE_LENGTH = 10
-
-
-class EnrollmentError(SyncError):
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
 
 
 def normalize_code(code: str) -> str:
@@ -64,7 +59,7 @@ def now() -> datetime:
 def build_request(store: Store, code: str) -> dict[str, Any]:
     code = normalize_code(code)
     if len(code) != CODE_LENGTH or any(c not in ALPHABET for c in code):
-        raise EnrollmentError("malformed code", "登记码应为10位字母数字（如 K7Q2-XA4M-PD），请核对")
+        raise EnrollmentError("sync.enroll.bad_code")
     body = {"code_id": code[:4], "village_code": store.info.village_code,
             "village_name": store.info.village_name, "device": store.device_public()}
     return {**body, "mac": mac_of(code_key(code), body)}
@@ -81,25 +76,23 @@ def accept(node: Node, answer: dict[str, Any], code: str, url: str = "") -> Enro
     """Check the township's answer with the code and trust its keys from now on."""
     body = {k: v for k, v in answer.items() if k != "mac"}
     if not hmac.compare_digest(mac_of(code_key(code), body), str(answer.get("mac", ""))):
-        raise EnrollmentError("answer does not carry the code's MAC",
-                              "乡镇的答复无法用登记码验证（可能连到了错误的服务器），未登记")
+        raise EnrollmentError("sync.enroll.bad_mac")
     try:
         issuer = PublicIdentity.from_dict(answer["issuer"])
         issuer_role = str(answer["issuer_role"])
         county = PublicIdentity.from_dict(answer["county"]) if answer.get("county") else None
         certificate = bytes.fromhex(answer["certificate"])
     except (KeyError, TypeError, ValueError):
-        raise EnrollmentError("malformed answer", "乡镇的答复格式不正确") from None
+        raise EnrollmentError("sync.enroll.malformed") from None
     expected = {"village": "township", "township": "county"}.get(node.kind)
     if issuer_role != expected:
-        raise EnrollmentError(f"a {node.kind} enrolls at a {expected}, not a {issuer_role}",
-                              "登记的上级中心类型不对（村代办点登记到乡镇，乡镇登记到县）")
+        raise EnrollmentError("sync.enroll.wrong_level")
     record = signed.verify(certificate, issuer)
     mine = node.identity
     if (record.body.get("device_id") != mine.device_id
             or record.body.get("sign_public") != mine.sign_public.hex()
             or record.body.get("village_code") != node.code):
-        raise EnrollmentError("certificate is for another device", "证书与本设备不符，未登记")
+        raise EnrollmentError("sync.enroll.other_device")
     database = node.session.store.database
     with database.write() as db:
         syncstate.save_peer(db, device_id=issuer.device_id, role=issuer_role,

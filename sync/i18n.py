@@ -8,11 +8,16 @@ The machinery and the words both command lines use live here (sync/ is the lowes
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
-from forms.errors import Issue
+from forms.errors import CatalogError, FormsError, Issue, UnknownItemError, ValidationFailed
 from forms.messages import FORM_MESSAGES
-from storage.status import STATUS_ZH, STATUS_ZH_AT
+from storage import messages as store_messages
+from storage.errors import Said
+from storage.messages import STORAGE_MESSAGES, say
+from storage.status import STATUS_ZH, STATUS_ZH_AT, STATUSES
+from sync.error_texts import SYNC_MESSAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
     "usb.need_folder": {"zh": "请填写U盘上的文件夹", "en": "Give a folder on the USB stick"},
@@ -30,8 +35,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pin.repeat": {"zh": "请再次输入PIN码：", "en": "Repeat the PIN: "},
     "pin.mismatch": {"zh": "两次输入的PIN码不一致，请重新设置", "en": "The two PINs differ; try again"},
     "pin.no_tty": {
-        "zh": "需要PIN码：请在终端中运行，或设置环境变量 VILLAGE_AGENT_PIN",
-        "en": "A PIN is needed: run in a terminal or set VILLAGE_AGENT_PIN",
+        "zh": "需要PIN码：请在终端中运行，或设置环境变量 {var}",
+        "en": "A PIN is needed: run in a terminal or set {var}",
     },
     "operator.choose": {
         "zh": "本服务点有多名操作员，请用 --operator 指定姓名：{names}",
@@ -85,10 +90,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{due}（约：该年节假日安排尚未公布，日期可能调整）",
         "en": "{due} (approximate: that year's public holidays are not yet published)",
     },
-    "role.agent": {"zh": "代办员", "en": "agent"},
-    "role.grid_worker": {"zh": "网格员", "en": "grid worker"},
-    "role.clerk": {"zh": "窗口工作人员", "en": "clerk"},
-    "role.manager": {"zh": "中心负责人", "en": "center manager"},
     "app.sep.list": {"zh": "、", "en": ", "},
     # paper both programs print: the PDF (sync/paper/pdf.py, fonts.py) and decision notices
     # (sync/paper/decisions.py), the same lines at the center and at the village
@@ -175,34 +176,16 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 # Statuses and event types: Chinese from storage.status, English here.
-STATUS_EN = {
-    "draft": "draft", "submitted": "to send", "received": "received", "accepted": "accepted",
-    "correction_requested": "to correct", "forwarded": "at county",
-    "rejected": "rejected", "completed": "completed", "delivered": "delivered", "rated": "rated",
-    "recorded": "recorded", "revoked": "revoked",
-}
-STATUS_EN_AT = {"county": {"received": "received by the county"}}
+# Statuses and event types: catalogue keys `status.<status>`, `event.<type>` (storage/messages.py,
+# merged below); these tables are thin lookups kept for their callers.
+MESSAGES.update(STORAGE_MESSAGES)  # the store's errors, statuses, events and roles
+MESSAGES.update(SYNC_MESSAGES)  # sync's refusals and errors (sync/error_texts.py)
+store_messages.use_catalogue(MESSAGES)  # one table: an error anywhere is said from it
+STATUS_EN = {status: say("en", f"status.{status}") for status in STATUSES}
+STATUS_EN_AT = {"county": {"received": say("en", "status.county.received")}}
 EVENTS: dict[str, dict[str, str]] = {
-    "created": {"zh": "建档", "en": "created"},
-    "submitted": {"zh": "代办收件", "en": "taken in"},
-    "received": {"zh": "乡镇接收", "en": "received by the township"},
-    "accepted": {"zh": "受理", "en": "accepted"},
-    "correction_requested": {"zh": "要求补正", "en": "correction requested"},
-    "corrected": {"zh": "已补正", "en": "corrected"},
-    "forwarded": {"zh": "转县级", "en": "forwarded to the county"},
-    "rejected": {"zh": "不予受理", "en": "rejected"},
-    "completed": {"zh": "办结", "en": "completed"},
-    "delivered": {"zh": "送达", "en": "delivered"},
-    "rated": {"zh": "评价", "en": "rated"},
-    "inspection_recorded": {"zh": "巡查登记", "en": "inspection"},
-    "material_supplied": {"zh": "补交材料", "en": "material added"},
-    "revoked": {"zh": "撤销办理结果", "en": "result revoked"},
-    "note": {"zh": "备注", "en": "note"},
-    "followup_verified": {"zh": "差评核实", "en": "bad rating verified"},
-    "followup_rectified": {"zh": "差评整改", "en": "bad rating rectified"},
-    "followup_called": {"zh": "差评回访", "en": "villager called back"},
-    "complained": {"zh": "投诉", "en": "complaint"},
-    "complaint_answered": {"zh": "投诉答复", "en": "complaint answered"},
+    k.removeprefix("event."): {"zh": v["zh"], "en": v["en"]}
+    for k, v in STORAGE_MESSAGES.items() if k.startswith("event.")
 }
 MESSAGES.update(FORM_MESSAGES)  # the form engine's own (forms/ does not import the app)
 
@@ -256,7 +239,6 @@ RATING_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "差评跟进：{step}，申请人{result}（{clerk}）：{note}",
         "en": "Follow-up: {step}, the villager is {result} ({clerk}): {note}",
     },
-    "followup.closed": {"zh": "差评跟进已办结", "en": "bad rating followed up"},
 }
 MESSAGES.update(RATING_MESSAGES)
 FOLLOWUP_STEP = {"followup_verified": "verified", "followup_rectified": "rectified",
@@ -334,15 +316,13 @@ def save_preference(home: Path, lang: str) -> None:
 
 
 def t(key: str, **values: object) -> str:
-    entry = MESSAGES[key]
-    return entry.get(language(), entry["zh"]).format(**values)
+    return say(language(), key, **values)
 
 
 def t_in(lang: str, key: str, **values: object) -> str:
-    """One message in the language given, whatever the user's: for errors that carry both texts
-    (storage.errors takes the English and the Chinese), so either language shows the whole message."""
-    entry = MESSAGES[key]
-    return entry.get(lang, entry["zh"]).format(**values)
+    """One message in the language given, whatever the user's (the console answers each clerk
+    in theirs; an error says itself in whichever language its reader wants)."""
+    return say(lang, key, **values)
 
 
 def issue_text(issue: Issue) -> str:
@@ -372,14 +352,31 @@ def status_in(lang: str, status: str, node: str = "") -> str:
 
 
 def event_text(event_type: str) -> str:
-    entry = EVENTS.get(event_type)
-    return entry[language()] if entry else event_type
+    key = f"event.{event_type}"
+    return t(key) if key in MESSAGES else event_type
 
 
-def error_text(exc: Exception) -> str:
-    """The user's message for one of our errors: Chinese (`zh`) or its English text."""
-    zh = getattr(exc, "zh", None)
-    if language() == "zh" and zh:
-        return str(zh)
-    return str(exc)
+def describe(exc: BaseException, lang: str = "") -> str:
+    """What went wrong and what to do, in `lang` (the user's language when not given): the one
+    way the command lines, the app and the console say an error. Never a traceback."""
+    lang = lang or language()
+    if isinstance(exc, ValidationFailed):
+        return "\n".join([t_in(lang, "apply.invalid", n=len(exc.issues)),
+                          *(f"• {issue.text(lang)}" for issue in exc.issues)])
+    if isinstance(exc, UnknownItemError):
+        return t_in(lang, "unknown_item", code=exc.code)
+    if isinstance(exc, CatalogError):
+        return t_in(lang, "catalog.bad", detail=str(exc))
+    if isinstance(exc, Said):
+        return exc.text(lang)
+    if isinstance(exc, sqlite3.DatabaseError):  # damage found mid-command: a torn copy, a bad sector
+        return t_in(lang, "error.corrupt", detail=str(exc))
+    if isinstance(exc, KeyboardInterrupt):
+        return t_in(lang, "error.interrupted")
+    zh = getattr(exc, "zh", None)  # an error of center/ not yet moved to keys (UploadRefused)
+    if isinstance(zh, str) and zh:
+        return zh if lang == "zh" else str(exc)
+    if isinstance(exc, FormsError):  # an expression the catalog may not use: its own English
+        return str(exc)
+    return t_in(lang, "error.internal", kind=type(exc).__name__)
 

@@ -81,6 +81,12 @@ class Ack:
 
     `audit_seq`, `audit_hash`: the head of the subject's audit chain the signer holds
     (`sync.audithead`), so the subject's next head starts there. Written only when set.
+
+    `resend_from`, `restore`: the signer was put back from a backup (`restore` names that
+    restore) and asks the subject to send again every message numbered `resend_from` or
+    later that it had handed over and that `custody` does not list. They travel together,
+    written only when set; an older reader ignores them (see docs/sync-protocol.md,
+    *Restoring a center from a backup*).
     """
 
     subject: str
@@ -95,6 +101,8 @@ class Ack:
     covers: str = ""
     audit_seq: int = 0
     audit_hash: str = ""
+    resend_from: int = 0
+    restore: str = ""
 
     def payload(self) -> bytes:
         body: dict[str, Any] = {"subject": self.subject, "custody": to_ranges(self.custody),
@@ -111,6 +119,8 @@ class Ack:
                         covers=self.covers)
         if self.audit_seq:
             body.update(audit_seq=self.audit_seq, audit_hash=self.audit_hash)
+        if self.resend_from:
+            body.update(resend_from=self.resend_from, restore=self.restore)
         return dumps(body)
 
     @classmethod
@@ -131,11 +141,16 @@ class Ack:
                 or not isinstance(audit_hash, str)
                 or (audit_seq and not _DIGEST.fullmatch(audit_hash))):
             raise BundleRejected("malformed", "ack audit head")
+        resend_from, restore = d.get("resend_from", 0), d.get("restore", "")
+        if (not isinstance(resend_from, int) or isinstance(resend_from, bool) or resend_from < 0
+                or not isinstance(restore, str) or len(restore) > 64
+                or bool(resend_from) != bool(restore)):
+            raise BundleRejected("malformed", "ack resend request")
         return cls(subject, frozenset(from_ranges(d.get("custody", []))),
                    frozenset(from_ranges(d.get("e2e", []))), str(d.get("received_at", "")),
                    {reason: frozenset(from_ranges(seqs)) for reason, seqs in refused.items()},
                    high, frozenset(from_ranges(d.get("clash", []))),
-                   down_from, down_through, covers, audit_seq, audit_hash)
+                   down_from, down_through, covers, audit_seq, audit_hash, resend_from, restore)
 
 
 _POSITION = ("down_from", "down_through", "covers")

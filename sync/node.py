@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from storage import syncstate
 from storage.store import Session
 from sync.errors import BundleRejected
 from sync.keys import DeviceKeys, PublicIdentity
+
+# A device's keys never change (made once at store creation), nor does its node kind or code.
+_OPENED: WeakKeyDictionary[Session, tuple[DeviceKeys, str, str]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -19,10 +23,16 @@ class Node:
 
     @classmethod
     def of(cls, session: Session) -> Node:
-        sign, enc = session.device_private()
-        info = session.store.info
-        return cls(session, DeviceKeys.from_private_bytes(info.device_id, sign, enc),
-                   session.store.node, info.village_code)
+        """The node at work in `session`. Its keys are opened once per session (every submit
+        seals with them), and live exactly as long as the session's own data key."""
+        known = _OPENED.get(session)
+        if known is None:
+            sign, enc = session.device_private()
+            info = session.store.info
+            known = (DeviceKeys.from_private_bytes(info.device_id, sign, enc), session.store.node,
+                     info.village_code)
+            _OPENED[session] = known
+        return cls(session, *known)
 
     @property
     def identity(self) -> PublicIdentity:

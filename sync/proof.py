@@ -39,6 +39,7 @@ from storage import events
 from storage.db import Database
 from sync import signed
 from sync.errors import BundleRejected
+from sync.errors import ProofError as ProofError  # its home is sync/errors.py
 from sync.keys import DeviceKeys, PublicIdentity, raw_public
 
 HEADER = "X-Sync-Proof"
@@ -47,14 +48,6 @@ _DOMAIN = b"village-agent sync request v1\0"
 _KEY_META = "request_key"  # hex: delegation record . private request key
 _COUNTER_META = "request_counter"
 MAX_COUNTER = 2**62
-
-
-class ProofError(BundleRejected):
-    """A request whose proof does not hold. `next_counter` is set for a stale (replayed) one."""
-
-    def __init__(self, reason: str, detail: str = "", next_counter: int | None = None) -> None:
-        super().__init__(reason, detail)
-        self.next_counter = next_counter
 
 
 @dataclass(frozen=True)

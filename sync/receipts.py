@@ -74,7 +74,7 @@ class ReceiptCodeError(InvalidRequest):
 
 
 def _refuse(key: str, **values: object) -> ReceiptCodeError:
-    return ReceiptCodeError(*(t_in(lang, key, **values) for lang in ("en", "zh")))
+    return ReceiptCodeError(key, **values)
 
 
 @dataclass(frozen=True)

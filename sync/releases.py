@@ -19,13 +19,8 @@ from storage.db import Database
 from storage.errors import InvalidRequest
 from storage.store import Session, Store
 from sync import signed
-from sync.errors import BundleRejected, SyncError
-
-
-class PublishError(SyncError):
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
+from sync.errors import BundleRejected
+from sync.errors import PublishError as PublishError  # its home is sync/errors.py
 
 
 def keep_at_village(store: Store, raw: bytes, body: dict[str, Any]) -> None:
@@ -66,9 +61,8 @@ def unpack_files(packed: str) -> dict[str, bytes]:
         files = strictjson.loads(text, max_depth=2, max_bytes=MAX_CATALOG_BYTES)
         if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
             raise ValueError("not a file table")
-    except (ValueError, zlib.error, binascii.Error) as exc:
-        raise PublishError(f"catalog release unreadable: {exc}",
-                           "事项目录更新包无法读取，已忽略") from None
+    except (ValueError, zlib.error, binascii.Error):
+        raise PublishError("sync.release.unreadable") from None
     return {str(k): v.encode("utf-8") for k, v in files.items()}
 
 
@@ -80,7 +74,7 @@ def install_catalog(database: Database, raw: bytes, body: dict[str, Any],
         files = unpack_files(str(body["files"]))
         published = str(body.get("published_at", ""))
     except (KeyError, TypeError, ValueError):
-        raise PublishError("catalog release malformed", "事项目录更新包格式不正确，已忽略") from None
+        raise PublishError("sync.release.malformed") from None
     with database.write() as db:
         done = catalogs.install(db, serial=serial, files=files, record=raw, published_at=published)
         if done and keys is not None:

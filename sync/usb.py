@@ -67,6 +67,7 @@ class UsbReport:
     applied: int = 0
     restored: bool = False  # the township holds numbers past ours: counters moved (restored copy)
     clashes: int = 0  # messages the township holds other content under: numbered again at export
+    resent: int = 0  # messages a township restored from a backup asked for again
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) application ids
 
 
@@ -296,6 +297,7 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
         report.refused += [f"{path.name}: {reason}" for reason in got.refused_by_center]
         report.restored = report.restored or got.restored
         report.clashes += got.clashes
+        report.resent += got.resent
     tell("apply", 0, 1)
     report.applied = village.apply_inbox(node)
     tell("apply", 1, 1)

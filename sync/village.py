@@ -23,7 +23,10 @@ def seal_outbox(node: Node) -> int:
     sealed here the first time the recipients' keys are known.
     """
     renumber(node)
-    township, county = node.upstream("township"), node.upstream("county")
+    # The readers, from one look at the peers (the last trusted of each role, as `Node.upstream`).
+    trusted = {p.role: p for p in syncstate.peers(node.session.store.database) if not p.revoked}
+    township, county = (PublicIdentity.from_dict(trusted[r].identity()) if r in trusted else None
+                        for r in ("township", "county"))
     if township is None:
         return 0
     catalog = node.session.store.catalog()
@@ -128,6 +131,7 @@ class Absorbed:
     restored: bool = False  # a center holds numbers past ours: counters moved (restored copy)
     clashes: int = 0  # rows a center holds other content under: numbered again at the next login
     signed_position: bool = False  # the cursor saved is the one the center signed
+    resent: int = 0  # rows a township restored from a backup no longer held: sent again
 
 
 def _upstream_peers(store: Store) -> dict[str, tuple[str, PublicIdentity]]:
@@ -210,6 +214,11 @@ def absorb(store: Store, response: bytes, my_device: str,
                     result.restored = True
                 result.clashes += syncstate.record_clashes(store.database, ack.clash & sent,
                                                            claim.signer)
+                if ack.resend_from and role == "township":
+                    # Our township was put back from a backup: what it lost goes again.
+                    held = ack.custody | ack.clash | frozenset().union(*ack.refused.values())
+                    result.resent += syncstate.resend_lost(store.database, held, ack.resend_from,
+                                                           claim.signer, ack.restore)
             else:
                 parsed = envelope.parse(raw)
                 if parsed.header.sender not in trusted:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,13 @@ CLERK_PIN = "582046"
 
 
 @contextmanager
-def serving(node: Node) -> Iterator[str]:
-    """Serve `node` on 127.0.0.1 at a free port; yields its URL."""
+def serving(node: Node, on_stored: Callable[[], object] | None = None) -> Iterator[str]:
+    """Serve `node` on 127.0.0.1 at a free port; yields its URL. `on_stored` as `create_app`'s."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = ReadyServer(uvicorn.Config(create_app(node), log_level="warning", access_log=False,
+    server = ReadyServer(uvicorn.Config(create_app(node, on_stored=on_stored), log_level="warning", access_log=False,
                                     lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

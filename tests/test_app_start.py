@@ -204,6 +204,7 @@ def test_every_ui_string_is_in_the_catalogue_in_both_languages() -> None:
     keys: list[str] = []
     literals = 0
     files = (ROOT / "sync" / "i18n.py", ROOT / "sync" / "receipt_texts.py",
+             ROOT / "storage" / "messages.py", ROOT / "sync" / "error_texts.py",
              ROOT / "village_agent" / "i18n.py", ROOT / "center" / "texts.py", *pages)
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))

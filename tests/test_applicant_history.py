@@ -145,6 +145,11 @@ def test_a_store_from_before_keeps_the_names_its_cases_show_now(
     try:  # the file as the version before m015 left it
         conn.execute("BEGIN")
         conn.execute("DROP INDEX applications_by_version")  # m021, which indexes the column
+        for index in ("applications_listing", "applications_status_listing",  # m023, later still
+                      "applications_by_applicant", "applications_clerk_worklist",
+                      "applications_desk_worklist"):
+            conn.execute(f"DROP INDEX {index}")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm023_name_index'")
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm021_applicant_version_index'")
         conn.execute("ALTER TABLE applications DROP COLUMN applicant_version")
         conn.execute("DROP TABLE applicant_versions")

@@ -9,13 +9,17 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from center.enroll import issue_code
 from storage.store import Store
-from tests.conftest import AGENT, PIN, ROOT
+from sync.client import enroll_online
+from tests.conftest import AGENT, PIN, ROOT, VILLAGE_CODE
 
 KILLS = 60
+ENROLLED_KILLS = 20
 
 
 def _run_until_killed(home: Path, rng: random.Random, seed: int) -> list[str]:
@@ -52,6 +56,37 @@ def test_applications_confirmed_before_sigkill_survive_exactly_once(store: Store
         confirmed += _run_until_killed(home, rng, seed=kill)
     assert len(confirmed) >= KILLS, "the workers should have committed work between kills"
 
+    _check_after_kills(home, confirmed).close()
+
+
+@pytest.mark.slow
+def test_an_enrolled_store_killed_mid_submit_keeps_every_application_whole_and_sealed(
+    store: Store, home: Path, township: tuple[Any, str]
+) -> None:
+    """Sealing is in the submit's transaction: after any kill, what was confirmed is there with
+    its outbox rows sealed for the township, and nothing half-written or left unsealed."""
+    node, url = township
+    enroll_online(store.login(AGENT, PIN), url, issue_code(node, VILLAGE_CODE))
+    store.close()
+    rng = random.Random(20261124)
+    confirmed: list[str] = []
+    for kill in range(ENROLLED_KILLS):
+        confirmed += _run_until_killed(home, rng, seed=1000 + kill)
+    assert len(confirmed) >= ENROLLED_KILLS, "the workers should have committed work between kills"
+    reopened = _check_after_kills(home, confirmed)
+    db = reopened.database.db
+    assert db.execute("SELECT count(*) FROM outbox WHERE state = 'unsealed'").fetchone()[0] == 0
+    # Every confirmed application's scans were cut into sealed chunks in the same commit.
+    unchunked = db.execute(
+        "SELECT count(*) FROM application_attachments l WHERE NOT EXISTS (SELECT 1 FROM outbox o"
+        " WHERE o.kind = 'attachment_chunk' AND o.application_id = l.application_id"
+        " AND o.attachment = l.attachment_id)").fetchone()[0]
+    assert unchunked == 0
+    reopened.close()
+
+
+def _check_after_kills(home: Path, confirmed: list[str]) -> Store:
+    """The store after the kills: every confirmed application once, the chain whole, nothing half."""
     reopened = Store.open(home)
     session = reopened.login(AGENT, PIN)
     report = session.verify()
@@ -63,7 +98,10 @@ def test_applications_confirmed_before_sigkill_survive_exactly_once(store: Store
 
     db = reopened.database.db
     device = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
-    seqs = [r[0] for r in db.execute("SELECT seq FROM events WHERE device_id = ? ORDER BY seq", [device])]
+    # Our numbers: our events', and (once enrolled) the scan pieces cut in the same commit.
+    seqs = sorted([r[0] for r in db.execute("SELECT seq FROM events WHERE device_id = ?", [device])]
+                  + [r[0] for r in db.execute(
+                      "SELECT seq FROM outbox WHERE kind = 'attachment_chunk'")])
     assert seqs == list(range(1, len(seqs) + 1)), "sequence numbers have gaps or repeats"
     outbox = [r[0] for r in db.execute("SELECT seq FROM outbox ORDER BY seq")]
     assert len(outbox) == len(set(outbox)) and set(outbox) <= set(seqs)
@@ -73,4 +111,4 @@ def test_applications_confirmed_before_sigkill_survive_exactly_once(store: Store
         " WHERE e.application_id = a.id AND e.type IN ('submitted', 'inspection_recorded'))"
     ).fetchone()[0]
     assert half == 0
-    reopened.close()
+    return reopened

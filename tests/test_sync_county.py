@@ -176,15 +176,13 @@ def test_the_forwarding_loop_outlives_a_failed_forward(
         return report
 
     monkeypatch.setattr(center.upstream, "forward_once", flaky)
-    stop = threading.Event()
-    loop = threading.Thread(target=center.upstream.forward_loop, args=(township, stop),
-                            kwargs={"interval": 3600.0, "rng": NoJitter()}, daemon=True)
+    loop = center.upstream.forwarding(township, interval=3600.0, rng=NoJitter())
     loop.start()
     try:
         assert forwarded.wait(60), "the loop died with the first failure"
     finally:
-        stop.set()
-        loop.join(60)
+        loop.stop()
+        assert loop.join(60)
     assert app_id in statuses(county.session)
 
 

@@ -23,7 +23,7 @@ from sync.cli import verify as verify
 from sync.i18n import priority_words
 from sync.receipts import vouch
 from village_agent import intake, printing, worklist
-from village_agent.i18n import due_text, status_text, t, t_in
+from village_agent.i18n import due_text, language, status_text, t, t_in
 
 if TYPE_CHECKING:
     from sync.cli import Context
@@ -517,7 +517,7 @@ def sync(ctx: Context) -> int:
         from village_agent.syncjobs import sync_summary
 
         if not report.ok:
-            return report.error_zh
+            return report.message(language())
         return sync_summary(report) + ("\n" + t("sync.unattended_note") if ctx.args.unattended
                                        and report.downstream_new else "")
 

@@ -52,9 +52,9 @@ def complain(session: Session, application_id: str, text: str, *,
 
     expect(summary.status)
     number = rules.new_id()
-    seq = session.add_event(summary.id, "complained", {
-        "complaint_id": number, "text": words, "about": "case",
-        "complained_on": (today or date.today()).isoformat(), "agent": session.operator.name,
-    }, expect=expect)
-    intake.seal_for_sync(session)
+    with intake.sealed_with(session):
+        seq = session.add_event(summary.id, "complained", {
+            "complaint_id": number, "text": words, "about": "case",
+            "complained_on": (today or date.today()).isoformat(), "agent": session.operator.name,
+        }, expect=expect)
     return Complained(summary.id, number, seq)

@@ -77,6 +77,6 @@ def decide(session: Session, catalog: Catalog, application_id: str, decision: st
                                  t("decide.not_now", id=summary.id, status=status_text(status)))
         return planned
 
-    seqs = session.decide_here(summary.id, steps)
-    intake.seal_for_sync(session)
+    with intake.sealed_with(session):
+        seqs = session.decide_here(summary.id, steps)
     return seqs

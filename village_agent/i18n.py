@@ -7,8 +7,8 @@ from sync.i18n import (
     MESSAGES,
     PREFERENCE_FILE,
     STATUS_EN,
+    describe,
     due_text,
-    error_text,
     event_text,
     issue_text,
     language,
@@ -20,7 +20,7 @@ from sync.i18n import (
     use_preference,
 )
 
-__all__ = ["EVENTS", "MESSAGES", "PREFERENCE_FILE", "STATUS_EN", "due_text", "error_text", "event_text",
+__all__ = ["EVENTS", "MESSAGES", "PREFERENCE_FILE", "STATUS_EN", "describe", "due_text", "event_text",
            "issue_text", "language", "notice_text", "save_preference", "set_language", "status_text",
            "t", "t_in", "use_preference"]
 
@@ -37,10 +37,6 @@ VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
     "apply.done_immediate": {
         "zh": "已受理收件：{id}（{item}），即办件，当场办结",
         "en": "Taken in: {id} ({item}), immediate item",
-    },
-    "apply.gaps": {
-        "zh": "容缺受理的材料须在办结前补齐：{names}",
-        "en": "Materials accepted as missing, to be supplied later: {names}",
     },
     # `village-agent demo`: how to try it now, and how to come back to it later.
     "demo.open_app": {
@@ -144,6 +140,10 @@ VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
     "sync.clashes": {
         "zh": "{n}条记录与乡镇中心已有记录编号冲突，下次登录同步时将重新编号上报",
         "en": "{n} record(s) clash with numbers the township already holds; they are renumbered and sent at the next sync after a login",
+    },
+    "sync.center_restored": {
+        "zh": "乡镇中心的数据已从备份恢复，本机{n}条已上报的记录将在下次同步时自动重新上报，本机的办件状态保持不变",
+        "en": "The township's data was restored from a backup: {n} record(s) it had already received go again at the next sync; this PC's case statuses stay as they are",
     },
     "notice.clash": {
         "zh": "第{seq}条记录的编号与乡镇中心已有记录冲突（本机数据从备份恢复），登录后重新编号上报",
@@ -299,7 +299,6 @@ VILLAGE_MESSAGES: dict[str, dict[str, str]] = {
     "print.result": {"zh": "办理结果：{text}", "en": "Result: {text}"},
     "print.rejection": {"zh": "不予受理理由：{text}", "en": "Rejected because: {text}"},
     "print.delivery": {"zh": "送达：{day}（{how}）", "en": "Delivered: {day} ({how})"},
-    "print.rating": {"zh": "评价：{rating}", "en": "Rating: {rating}"},
     # `service-center`: the township or county clerk's command line.
     # A promised date counted over a year whose holidays are not yet published: marked at every level.
     # The command line's own outputs (`catalog list`, `applicant`, `list`, `show`, `calendar`).
@@ -444,14 +443,6 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "nav.yes": {"zh": "是", "en": "Yes"},
     "nav.no": {"zh": "否", "en": "No"},
     "error.title": {"zh": "出错了", "en": "Something went wrong"},
-    "error.sealed": {
-        "zh": "有记录无法解密（可能被篡改或损坏）。请运行 village-agent verify 查看，并联系乡镇技术人员",
-        "en": "A sealed record does not open; run verify",
-    },
-    "error.corrupt": {
-        "zh": "数据文件已损坏，无法读取（{detail}）。请勿继续使用此数据目录，联系乡镇技术人员从备份恢复",
-        "en": "The store is damaged: {detail}",
-    },
     "error.not_logged_in": {"zh": "请先登录", "en": "Log in first"},
     "kind.service": {"zh": "办事", "en": "service"},
     "kind.inspection": {"zh": "巡查", "en": "inspection"},
@@ -497,10 +488,7 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "home.red_yellow": {"zh": "已超期 {red} 件 · 临期 {yellow} 件", "en": "{red} overdue · {yellow} due soon"},
     "sync.not_enrolled": {"zh": "同步：未登记乡镇（{n}条待上报）", "en": "Sync: not enrolled ({n} waiting)"},
     "sync.revoked": {"zh": "同步：本设备已被注销，请联系乡镇", "en": "Sync: device revoked"},
-    "sync.line": {"zh": "同步：待上报{pending}条 待县确认{owner}条 上次{last}{failed}",
-                  "en": "Sync: {pending} to send, {owner} at county, last {last}{failed}"},
     "sync.never": {"zh": "从未", "en": "never"},
-    "sync.failed": {"zh": "（中断，将重试）", "en": " (failed, will retry)"},
     "home.link_online": {"zh": "同步：在线", "en": "Sync: online"},
     "home.link_offline": {"zh": "同步：离线（将自动重试）", "en": "Sync: offline (will retry)"},
     "home.link_unknown": {"zh": "同步：尚未连上乡镇", "en": "Sync: no contact yet"},
@@ -809,7 +797,6 @@ APP_MESSAGES: dict[str, dict[str, str]] = {
     "correct.no_changes": {"zh": "（没有改动任何内容）", "en": "(nothing changed)"},
     "correct.change_line": {"zh": "  {what}：{old} → {new}", "en": "  {what}: {old} → {new}"},
     "correct.scan_line": {"zh": "  补交扫描件：{what}", "en": "  New scan: {what}"},
-    "correct.submitting": {"zh": "正在加密保存补正……", "en": "Sealing and saving the correction…"},
     "correct.done_title": {"zh": "已提交补正", "en": "Correction submitted"},
     "correct.discard": {"zh": "放弃本次补正的修改？", "en": "Discard the changes to this correction?"},
     "deliver.title": {"zh": "登记送达：{id}", "en": "Record the hand-over: {id}"},
@@ -881,7 +868,6 @@ OWED_MESSAGES: dict[str, dict[str, str]] = {
     "home.owed_overdue": {"zh": "逾期{n}个工作日", "en": "{n} late"},
     "home.owed_left": {"zh": "剩{n}个工作日", "en": "{n} left"},
     "case.supply": {"zh": "登记补交材料", "en": "Record a material supplied"},
-    "case.supply_title": {"zh": "补交材料：{what}", "en": "Material supplied: {what}"},
     "case.supply_choose": {"zh": "补交哪一项材料？", "en": "Which material was supplied?"},
     "case.supply_scan": {"zh": "扫描件文件路径", "en": "Path of the scan"},
     "case.supply_none": {"zh": "本办件没有待补交的材料", "en": "This case owes no materials"},

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -132,11 +133,11 @@ def take(
                 owed.plan(item, part.materials, today, calendar), grounds)
         for part, kind, item in zip(parts, kinds, members, strict=True)
     ]
-    ids = session.record(
-        planned, files, bundle_code=entry.code if isinstance(entry, Bundle) else None,
-        authorization=authorization, today=today, draft_id=draft_id,
-    )
-    seal_for_sync(session)
+    with sealed_with(session):
+        ids = session.record(
+            planned, files, bundle_code=entry.code if isinstance(entry, Bundle) else None,
+            authorization=authorization, today=today, draft_id=draft_id,
+        )
     return IntakeResult(ids, [p.clean.item_code for p in planned], [p.deadline for p in planned],
                         grounds)
 
@@ -179,14 +180,27 @@ def seal_for_sync(session: Session) -> int:
 
     Sync then needs no PIN, and this PC cannot read its own outbox. Before
     enrollment nothing is sealed; rows wait, encrypted at rest, and are sealed at
-    the first login after enrollment.
+    the first login after enrollment. Inside the caller's write transaction (see
+    `sealed_with`) the sealing commits with the rows it seals.
     """
     from sync.node import Node
     from sync.village import seal_outbox
 
-    if not any(p.role == "township" for p in syncstate.peers(session.store.database)):
-        return 0
-    return seal_outbox(Node.of(session))
+    return seal_outbox(Node.of(session))  # nothing to seal to before enrollment: 0
+
+
+@contextmanager
+def sealed_with(session: Session) -> Iterator[None]:
+    """One write transaction for an action and the sealing of the outbox rows it writes.
+
+    A submit (or a correction, a delivery...) is then one commit, one fsync: the
+    application, its applicant version, events, owed rows, audit entries, outbox rows
+    and their sealed messages all land together, or (a crash, a refusal, a failure
+    while sealing) none of them does.
+    """
+    with session.store.database.write():
+        yield
+        seal_for_sync(session)
 
 
 def catch_up(session: Session) -> int:
@@ -272,12 +286,12 @@ def correct(
     def owing(db: Any) -> None:  # a material now provided is no longer owed; a new gap is
         owed.file(db, summary.id, dues, provided=owed.provided_codes(clean.materials), on=today)
 
-    seq = session.add_event(summary.id, "corrected", {
-        "applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials,
-        "item_version": clean.item_version, "corrected_on": today.isoformat(),
-        "attachment_labels": sorted(earlier | {f.label for f in files}),
-    }, files=files, expect=expect, then=owing)
-    seal_for_sync(session)
+    with sealed_with(session):
+        seq = session.add_event(summary.id, "corrected", {
+            "applicant": clean.applicant, "fields": clean.fields, "materials": clean.materials,
+            "item_version": clean.item_version, "corrected_on": today.isoformat(),
+            "attachment_labels": sorted(earlier | {f.label for f in files}),
+        }, files=files, expect=expect, then=owing)
     return seq
 
 
@@ -386,10 +400,10 @@ def supply(
                 "supply.already", id=summary.id, what=_label(entry, code), day=today.isoformat()))
 
     expect(summary.status)
-    seq = session.add_event(summary.id, "material_supplied", {
-        "material": code, "state": rows[code].state, "supplied_on": today.isoformat(),
-    }, files=scans, expect=expect, then=close)
-    seal_for_sync(session)
+    with sealed_with(session):
+        seq = session.add_event(summary.id, "material_supplied", {
+            "material": code, "state": rows[code].state, "supplied_on": today.isoformat(),
+        }, files=scans, expect=expect, then=close)
     return seq
 
 
@@ -452,11 +466,11 @@ def deliver(
                                  t("deliver.not_ready", id=summary.id, status=status_text(status)))
 
     expect(summary.status)
-    seq = session.add_event(summary.id, "delivered", {
-        "how": how, "to_whom": to_whom, "note": note, "delivered_on": today.isoformat(),
-        "outcome": summary.status,
-    }, expect=expect)
-    seal_for_sync(session)
+    with sealed_with(session):
+        seq = session.add_event(summary.id, "delivered", {
+            "how": how, "to_whom": to_whom, "note": note, "delivered_on": today.isoformat(),
+            "outcome": summary.status,
+        }, expect=expect)
     return seq
 
 
@@ -526,6 +540,6 @@ def rate(
                                  t("rate.not_delivered", id=summary.id, status=status_text(status)))
 
     expect(summary.status)
-    seq = session.add_event(summary.id, "rated", rating.payload(today), expect=expect)
-    seal_for_sync(session)
+    with sealed_with(session):
+        seq = session.add_event(summary.id, "rated", rating.payload(today), expect=expect)
     return seq

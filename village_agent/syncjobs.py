@@ -177,6 +177,8 @@ def notices(report: SyncReport | usb.UsbReport) -> list[str]:
         lines.append(t("sync.restored"))
     if report.clashes:
         lines.append(t("sync.clashes", n=report.clashes))
+    if report.resent:
+        lines.append(t("sync.center_restored", n=report.resent))
     skew = getattr(report, "clock_skew_ms", None)
     if clock.off(skew):
         assert skew is not None

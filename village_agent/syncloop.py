@@ -2,9 +2,8 @@
 
 The sync itself needs no PIN: outgoing messages were sealed when they were
 recorded, and acknowledgements are checked with public keys
-(docs/sync-protocol.md), so the loop works on the store alone, as
-`sync.client.run_forever` does. With an operator logged in, decisions that came
-down are opened and filed too. One lock per app keeps the loop and "sync now"
+(docs/sync-protocol.md), so the loop works on the store alone. With an
+operator logged in, decisions that came down are opened and filed too. One lock per app keeps the loop and "sync now"
 from running two sessions at once; stopping takes effect between two pieces of
 an upload, not after the whole of it.
 """
@@ -22,9 +21,10 @@ import httpx
 from storage.crypto import DecryptionFailed
 from storage.errors import StorageError
 from storage.store import Session, Store
-from sync.client import TIMEOUT, Progress, SyncReport, backoff, probe, sync_once
+from sync.client import TIMEOUT, Progress, SyncReport, probe, sync_once
 from sync.errors import SyncError
 from sync.node import Node
+from sync.retry import Outcome, RetryLoop
 from sync.village import apply_inbox
 from village_agent.syncjobs import township_peer
 
@@ -86,10 +86,11 @@ def sync_now(store: Store, session: Session | None, lock: threading.Lock, progre
 
 
 class BackgroundSync:
-    """Probe, sync, back off with jitter while the township is away; `stop()` ends it promptly.
+    """Probe, sync, back off with jitter while the township is away (`sync.retry`); `stop()` ends it promptly.
 
     `on_report` is called in the loop's thread after every session (the app
-    posts a message from there); never after `stop()`.
+    posts a message from there); never after `stop()`. `wake()` (an
+    application was just recorded) starts a session without waiting out the interval.
     """
 
     def __init__(self, store: Store, *, on_report: Callable[[SyncReport], object],
@@ -97,67 +98,48 @@ class BackgroundSync:
                  interval: float = 60.0, max_bytes: int = LOOP_MAX_BYTES,
                  rng: random.Random | None = None) -> None:
         self.store, self.session = store, session
-        self.on_report = on_report
         self.lock = lock or threading.Lock()
-        self.interval, self.max_bytes = interval, max_bytes
-        self.rng = rng or random.Random()
-        self.sessions = 0  # sessions reported so far
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._reported = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="village-sync", daemon=True)
+        self.max_bytes = max_bytes
+        self.loop = RetryLoop(self._one_session, _judge, interval=interval, on_report=on_report,
+                              rng=rng, name="village-sync")
 
     def start(self) -> None:
-        self._thread.start()
+        self.loop.start()
 
     def stop(self) -> None:
         """Ask the loop to end; returns at once (the UI must not wait on the network)."""
-        self._stop.set()
-        self._wake.set()
+        self.loop.stop()
+
+    def wake(self) -> None:
+        """New work was recorded: sync now rather than after the interval or backoff."""
+        self.loop.wake()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the thread to end; True when it has."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self.loop.join(timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return self.loop.alive
+
+    @property
+    def sessions(self) -> int:
+        """Sessions reported so far."""
+        return self.loop.rounds
 
     def wait_sessions(self, n: int, timeout: float) -> bool:
         """Block until `n` sessions have been reported (for callers that must know one ended)."""
-        with self._reported:
-            return self._reported.wait_for(lambda: self.sessions >= n, timeout)
-
-    def _run(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            report = self._one_session()
-            if self._stop.is_set():
-                return
-            self.on_report(report)
-            with self._reported:
-                self.sessions += 1
-                self._reported.notify_all()
-            failures = 0 if report.ok else failures + 1
-            if report.ok and report.sent and report.custody + report.done and report.pending_after:
-                wait = 0.0  # the township took what we sent and more is due: carry on
-            elif report.ok:
-                wait = self.interval
-            else:
-                wait = backoff(failures, self.rng) + 1.0
-            self._wake.wait(wait)
-            self._wake.clear()
+        return self.loop.wait_rounds(n, timeout)
 
     def _one_session(self) -> SyncReport:
         url = township_url(self.store)
         if not url:
-            return SyncReport(error="not_enrolled")
+            return SyncReport().failed("not_enrolled", "sync.client.not_enrolled")
         if not probe(url):
-            return SyncReport(error="offline")
+            return SyncReport().failed("offline", "sync.client.offline")
         try:
             with self.lock:
-                if self._stop.is_set():
+                if self.loop.stopping:
                     return SyncReport(error="stopped")
                 with make_client() as client:
                     report = sync_once(self.store, client=client, progress=self._check_stop,
@@ -173,5 +155,11 @@ class BackgroundSync:
             return SyncReport(error=type(exc).__name__)
 
     def _check_stop(self, stage: str, done: int, total: int) -> None:
-        if self._stop.is_set():
+        if self.loop.stopping:
             raise Stopped("the app is closing or logging out")
+
+
+def _judge(report: SyncReport) -> Outcome:
+    """The township took what we sent and more is due: carry on at once; else wait or back off."""
+    more = bool(report.ok and report.sent and report.custody + report.done and report.pending_after)
+    return Outcome(answered=report.ok, more=more)

@@ -33,7 +33,7 @@ from storage import syncstate, windows
 from storage.errors import AuthError, InvalidRequest, StorageError
 from storage.store import Store
 from sync.errors import SyncError
-from sync.i18n import status_in, t_in
+from sync.i18n import describe, status_in, t_in
 from sync.node import Node
 
 HERE = Path(__file__).parent
@@ -81,7 +81,7 @@ class Kit:
 
 def said(exc: Exception, lang: str) -> str:
     """A typed error's message in the clerk's language."""
-    return _said(exc, lang)
+    return describe(exc, lang)
 
 
 def console_routes(node: Node, *, secure_cookies: bool = False,
@@ -176,9 +176,9 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         try:
             session = await anyio.to_thread.run_sync(console.store.login, name, pin)
         except AuthError as exc:
-            return await login_page(request, _said(exc, lang), 401, name)
+            return await login_page(request, describe(exc, lang), 401, name)
         except StorageError as exc:
-            return await login_page(request, _said(exc, lang), 400, name)
+            return await login_page(request, describe(exc, lang), 400, name)
         node = await anyio.to_thread.run_sync(Node.of, session)
         clerk = console.sessions.open(session, node, lang)
         response = RedirectResponse("/console/", status_code=303)
@@ -205,7 +205,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         filters = cases.Filters(
             status=q.get("status", ""), item=q.get("item", ""), village=q.get("village", ""),
             since=q.get("since", ""), until=q.get("until", ""), search=q.get("q", "").strip(),
-            page=max(_int(q.get("page", "1")), 1),
+            after=q.get("after", ""),
             scope="all" if q.get("scope") == "all" else "mine", new_only=q.get("new") == "1")
         full = not request.headers.get("HX-Request")
         if (full and not filters.new_only) or not clerk.looked_loaded:
@@ -220,13 +220,13 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
                 lambda: cases.worklist(clerk.session, filters, since_seen=clerk.looked_at,
                                        page_size=PAGE))
         except InvalidRequest as exc:
-            listing, problem = cases.Listing([], 0, [], [], []), _said(exc, clerk.lang)
+            listing, problem = cases.Listing([], 0, [], []), describe(exc, clerk.lang)
         else:
             problem = ""
-        query = {k: v for k, v in q.items() if k != "page" and v}
+        query = {k: v for k, v in q.items() if k != "after" and v}
         template = "worklist_rows.html" if request.headers.get("HX-Request") else "worklist.html"
         return render(request, template, clerk.lang, clerk=clerk, listing=listing, f=filters,
-                      problem=problem, statuses=cases.STATUSES, query=urlencode(query),
+                      cap=cases.COUNT_CAP, problem=problem, statuses=cases.STATUSES, query=urlencode(query),
                       status_name=lambda s: status_in(clerk.lang, s, console.node.kind))
 
     async def case_page(request: Request, clerk: ClerkSession, *, message: str = "",
@@ -235,7 +235,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         try:
             page = await anyio.to_thread.run_sync(lambda: read_page(clerk, app_id))
         except InvalidRequest as exc:
-            return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+            return render(request, "error.html", clerk.lang, 404, clerk, message=describe(exc, clerk.lang))
         done = done or request.query_params.get("done", "")
         return render(request, "case.html", clerk.lang, status, clerk, page=page, case=page.case,
                       message=message, done=done, form_token=secrets.token_urlsafe(16),
@@ -251,7 +251,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             content, media_type, name = await anyio.to_thread.run_sync(
                 cases.open_scan, clerk.session, app_id, address)
         except InvalidRequest as exc:
-            return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+            return render(request, "error.html", clerk.lang, 404, clerk, message=describe(exc, clerk.lang))
         disposition = "inline" if media_type in cases.INLINE_TYPES else "attachment"
         return Response(content, media_type=media_type, headers={
             "Cache-Control": "no-store",
@@ -288,7 +288,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         try:
             page = await anyio.to_thread.run_sync(lambda: read_page(clerk, app_id, False))
         except InvalidRequest as exc:
-            return render(request, "error.html", clerk.lang, 404, clerk, message=_said(exc, clerk.lang))
+            return render(request, "error.html", clerk.lang, 404, clerk, message=describe(exc, clerk.lang))
         seen = _int(str(form.get("seen", "")))
         if seen and seen != page.case.last_event:  # someone decided (or the village wrote) since
             return await case_page(request, clerk, status=409, message=t_in(
@@ -323,7 +323,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
 
             await anyio.to_thread.run_sync(record)
         except (DecisionError, SyncError, InvalidRequest) as exc:
-            return await case_page(request, clerk, message=_said(exc, clerk.lang), status=409)
+            return await case_page(request, clerk, message=describe(exc, clerk.lang), status=409)
         if token:
             clerk.used_forms.add(token)
         return RedirectResponse(f"{target}?done={quote(decision)}", status_code=303)
@@ -334,7 +334,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
             await anyio.to_thread.run_sync(lambda: windows.take(
                 console.store.database, clerk.session.keys, app_id, clerk.name))
         except StorageError as exc:
-            return await case_page(request, clerk, message=_said(exc, clerk.lang), status=409)
+            return await case_page(request, clerk, message=describe(exc, clerk.lang), status=409)
         return RedirectResponse(f"/console/case/{quote(app_id)}?done=taken", status_code=303)
 
     async def hand_over(request: Request, clerk: ClerkSession) -> Response:
@@ -346,7 +346,7 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
                 window_code=str(form.get("window", "")), clerk=str(form.get("clerk", "")),
                 note=str(form.get("note", "")), by=clerk.name))
         except StorageError as exc:
-            return await case_page(request, clerk, message=_said(exc, clerk.lang), status=409)
+            return await case_page(request, clerk, message=describe(exc, clerk.lang), status=409)
         return RedirectResponse(f"/console/case/{quote(app_id)}?done=handed", status_code=303)
 
     async def alarms(request: Request, clerk: ClerkSession) -> Response:
@@ -406,11 +406,6 @@ def _page_modules() -> list[Any]:
 def _lang_of(request: Request) -> str:
     wanted = request.query_params.get("lang") or request.headers.get("Accept-Language", "zh")
     return "en" if wanted.lower().startswith("en") else "zh"
-
-
-def _said(exc: Exception, lang: str) -> str:
-    zh = getattr(exc, "zh", None)
-    return str(zh) if lang == "zh" and zh else str(exc)
 
 
 def _int(text: str) -> int:

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from center import cases as center_cases
+from center import texts as texts  # the center's words, in the shared catalogue
 from forms.model import ServiceItem
 from forms.workdays import WorkingCalendar
-from storage import applicants, owed, windows
+from storage import applicants, keyset, owed, windows
 from storage.errors import InvalidRequest, StorageError
 from storage.schema import WORKLIST_ORDER
 from storage.status import OPEN_STATUSES, decided_by
@@ -29,6 +30,17 @@ INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "applicati
 YELLOW_DAYS = 3  # due within this many working days: yellow
 OPEN = frozenset(OPEN_STATUSES)  # cases a deadline can still hurt
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+COUNT_CAP = 1000  # the worklist counts this far ("1000 件以上" past it): a count costs its rows
+# WORKLIST_ORDER as keyset terms (tests check they spell it exactly, so the indexes serve them).
+WORKLIST_TERMS = (
+    keyset.Term("CASE WHEN status IN ('submitted', 'received', 'accepted', 'correction_requested',"
+                " 'forwarded') THEN 0 ELSE 1 END", kind=int),
+    keyset.Term("priority", desc=True, kind=int),
+    keyset.Term("COALESCE(due_date, '9999-12-31')"),
+    keyset.Term("id"),
+)
+_COLUMNS = ("id, item_code, village_code, status, applicant_id, created_at, due_date,"
+            " due_approximate, window_code, clerk, rowid AS arrived, applicant_version, priority")
 
 
 def now_iso() -> str:
@@ -43,7 +55,7 @@ class Filters:
     since: str = ""
     until: str = ""
     search: str = ""
-    page: int = 1
+    after: str = ""  # the cursor of the previous page's last row ("" the first page)
     scope: str = "mine"  # mine (my cases, my window's untaken ones, those I stand in for) | all
     new_only: bool = False
 
@@ -73,11 +85,15 @@ class Row:
 @dataclass
 class Listing:
     rows: list[Row]
-    total: int
+    total: int  # counted up to COUNT_CAP
     items: list[tuple[str, str]]
     villages: list[str]
-    pages: list[int]
+    next_after: str = ""  # the cursor of the next page ("" none)
     new_count: int = 0  # arrived since the clerk last looked (whatever the filters)
+
+    @property
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
 
 
 class DayCounter:
@@ -129,12 +145,17 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
              page_size: int = 50) -> Listing:
     """待办: the cases filtered and searched, open ones first by promised date, one page of them.
 
-    The order is the `applications_worklist` index's (storage/schema.py WORKLIST_ORDER), so a
-    page costs a page: only its rows are read and only their applicants' names decrypted.
-    A search by name is the exception: names are sealed, so it opens every applicant's.
+    The order is WORKLIST_ORDER, which the `applications_worklist` indexes (and those after
+    village, status, clerk, clerk and window) hold, and a page starts after the previous page's
+    last row (keyset: `filters.after`), so a page costs a page at any depth: only its rows are
+    read and only their applicants' names decrypted. A name is found through its blind index.
     """
     since, until = _parse_day(filters.since, "起始"), _parse_day(filters.until, "截止")
-    where: list[str] = ["1 = 1"]
+    try:
+        after = keyset.decode(filters.after, WORKLIST_TERMS) if filters.after else None
+    except ValueError:
+        raise InvalidRequest("not a page cursor", t_in("zh", "center.bad_cursor")) from None
+    where: list[str] = []
     params: list[Any] = []
     for column, value in (("status", filters.status), ("item_code", filters.item),
                           ("village_code", filters.village)):
@@ -149,23 +170,7 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         params.append(until.isoformat())
     search = filters.search
     catalog = session.store.catalog()
-    me = session.operator
     with session.store.database.read() as db:
-        if filters.scope != "all":
-            mine = ["clerk = ?"]
-            params.append(me.name)
-            window = str((db.execute("SELECT window_code FROM operators WHERE name = ?",
-                                     [me.name]).fetchone() or [""])[0])
-            if window:
-                mine.append("(clerk = '' AND window_code IN (?, ''))")
-                params.append(window)
-            else:
-                mine.append("clerk = ''")
-            covered = windows.covered_by(db, me.name)
-            if covered:
-                mine.append(f"clerk IN ({', '.join('?' * len(covered))})")
-                params.extend(covered)
-            where.append("(" + " OR ".join(mine) + ")")
         if filters.new_only and since_seen:
             where.append("rowid > ?")  # arrival order: exact, where stamps are to the second
             params.append(int(since_seen))
@@ -175,28 +180,23 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         elif search and re.fullmatch(r"[0-9A-Za-z-]+", search):
             where.append("id LIKE ? ESCAPE '\\'")
             params.append("%" + search.replace("%", "").replace("_", "\\_") + "%")
-        elif search:  # a name: sealed, so every applicant's is opened (names have no index)
-            ids = applicants.versions_named(db, session.keys, search)  # the names cases were filed with
-            # One JSON parameter however many match (a common surname in a county would pass
-            # SQLite's limit on bound parameters), walked through the applicant_version index.
-            where.append("applicant_version IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(ids))
-        clause = " AND ".join(where)
-        total = int(db.execute(f"SELECT COUNT(*) FROM applications WHERE {clause}", params).fetchone()[0])
-        pages = list(range(1, (total + page_size - 1) // page_size + 1)) or [1]
-        page = min(filters.page, pages[-1])
-        found = db.execute(
-            "SELECT id, item_code, village_code, status, applicant_id, created_at, due_date,"
-            " due_approximate, window_code, clerk, rowid, applicant_version, priority FROM applications"
-            f" WHERE {clause}"
-            f" ORDER BY {WORKLIST_ORDER} LIMIT ? OFFSET ?",
-            [*params, page_size, (page - 1) * page_size]).fetchall()
+        elif search:  # a name: the names cases were filed with, by their blind index
+            where.append(applicants.FILED_UNDER_NAME)
+            params.append(applicants.name_index(session.keys, search))
+        branches = _desks(db, session.operator.name) if filters.scope != "all" else [("1 = 1", [])]
+        found = _page(db, where, params, branches, after, page_size + 1)
+        more, found = len(found) > page_size, found[:page_size]
+        anyone = " OR ".join(f"({c})" for c, _ in branches)
+        total = int(db.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE"
+            f" {' AND '.join([*where, f'({anyone})'])} LIMIT ?)",
+            [*params, *(v for _, vs in branches for v in vs), COUNT_CAP + 1]).fetchone()[0])
         rows = []
         counter = DayCounter(session.calendar(), [d for d in (_day(r[6]) for r in found) if d])
         names = windows.names(db)
         seen = int(since_seen) if since_seen else None
         for (app_id, item, village, status, applicant_id, created, due, approx, window, clerk,
-             arrived, version, flagged) in found:
+             arrived, version, flagged, *_) in found:
             days_left, colour = _colour(counter, due, status)
             rows.append(Row(str(app_id), str(item), catalog_name(catalog, str(item)), str(village),
                             str(status), applicants.filed_name(db, session.keys, version, applicant_id),
@@ -211,7 +211,49 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         villages = sorted({str(r[0]) for r in db.execute(
             "SELECT village_code FROM peers WHERE role = 'village'")})
     items = sorted((e.code, e.name) for e in catalog.entries() if isinstance(e, ServiceItem))
-    return Listing(rows, total, items, villages, pages, new_count)
+    next_after = keyset.encode(found[-1][-len(WORKLIST_TERMS):]) if more else ""
+    return Listing(rows, total, items, villages, next_after, new_count)
+
+
+def _desks(db: Any, me: str) -> list[tuple[str, list[Any]]]:
+    """"Mine" as disjoint branches, each one range of an index in WORKLIST_ORDER: my cases, my
+    window's untaken ones (and those of no window), and those of the clerks I stand in for."""
+    window = str((db.execute("SELECT window_code FROM operators WHERE name = ?",
+                             [me]).fetchone() or [""])[0])
+    out: list[tuple[str, list[Any]]] = [("clerk = ?", [me])]
+    if window:
+        out += [("clerk = '' AND window_code = ?", [window]), ("clerk = '' AND window_code = ''", [])]
+    else:
+        out.append(("clerk = ''", []))
+    out += [("clerk = ?", [c]) for c in windows.covered_by(db, me) if c not in ("", me)]
+    return out
+
+
+def _page(db: Any, where: list[str], params: list[Any], branches: list[tuple[str, list[Any]]],
+          after: tuple[keyset.Value, ...] | None, limit: int) -> list[tuple[Any, ...]]:
+    """Up to `limit` rows after `after`, in WORKLIST_ORDER, each ending with its sort key.
+
+    Segment by segment of the keyset (storage/keyset.py); within one, each desk branch walks its
+    own index and stops at `limit`, and their union is merged: rows read stay about a page.
+    """
+    keys = ", ".join(f"{t.sql} AS k{n}" for n, t in enumerate(WORKLIST_TERMS))
+    merged = ", ".join(f"k{n}" + (" DESC" if t.desc else "") for n, t in enumerate(WORKLIST_TERMS))
+    out: list[tuple[Any, ...]] = []
+    for segment, bound in keyset.segments(WORKLIST_TERMS, after):
+        parts, values = [], []
+        for branch, branch_values in branches:
+            clause = " AND ".join([*where, branch, segment])
+            parts.append(f"SELECT * FROM (SELECT {_COLUMNS}, {keys} FROM applications"
+                         f" WHERE {clause} ORDER BY {WORKLIST_ORDER} LIMIT ?)")
+            values += [*params, *branch_values, *bound, limit - len(out)]
+        sql = " UNION ALL ".join(parts)
+        if len(parts) > 1:
+            sql += f" ORDER BY {merged} LIMIT ?"
+            values.append(limit - len(out))
+        out += [tuple(r) for r in db.execute(sql, values).fetchall()]
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _mark_owed(db: Any, rows: list[Row], today: date) -> None:

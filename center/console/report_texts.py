@@ -29,7 +29,6 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
     "ledger.col.rectify": {"zh": "差评整改率", "en": "Bad ratings rectified"},
     "ledger.col.complaints": {"zh": "投诉数", "en": "Complaints"},
     "ledger.total_row": {"zh": "合计", "en": "Total"},
-    "ledger.no_window": {"zh": "（未分窗口）", "en": "(no window)"},
     "ledger.stem": {"zh": "台账", "en": "ledger"},
     "ledger.bad_month": {
         "zh": "统计期“{text}”格式不正确：月份写作 年-月，如 2026-10，季度写作 2026-Q4；未生成任何文件",

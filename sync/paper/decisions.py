@@ -122,7 +122,7 @@ def read_notice(session: Session, application_id: str, *, lang: str | None = Non
     document = notice_of(session, summary, events, lang=lang)
     if document is None:
         key = "notice.not_arrived" if session.store.node == "village" else "notice.not_decided"
-        raise NotDecided(*(t_in(x, key, id=summary.id) for x in ("en", "zh")))
+        raise NotDecided(key, id=summary.id)
     return document
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.errors import InvalidRequest
-from sync.i18n import t
 
 ENV_VAR = "VILLAGE_AGENT_FONT"
 FC_REGULAR = 80  # fontconfig's weights: regular 80, bold 200
@@ -78,7 +77,7 @@ def find_cjk_font(
         return explicit_font(explicit)
     found = (system or system_cjk_font)()
     if found is None:
-        raise FontNotFound("no CJK font found", t("pdf.no_font"))
+        raise FontNotFound("pdf.no_font")
     return found
 
 
@@ -89,8 +88,7 @@ def explicit_font(value: str) -> CjkFont:
     if not path.is_file() and sep and tail.isdigit():
         path, index = Path(head), int(tail)
     if not path.is_file():
-        raise FontNotFound(f"{ENV_VAR}={value}: no such file",
-                           t("pdf.font_env_missing", var=ENV_VAR, path=value))
+        raise FontNotFound("pdf.font_env_missing", var=ENV_VAR, path=value)
     if index is None:
         index = chinese_face(path)
     return CjkFont(FontFace(path, index), None, "env")

@@ -27,7 +27,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from forms.messages import Text
 from storage.errors import InvalidRequest
+from storage.messages import say
 from sync.i18n import language, t, t_in
 from sync.paper import qr
 from sync.paper.document import Document, Line
@@ -361,8 +363,7 @@ def _opened(font: CjkFont) -> Iterator[tuple[FPDF, Callable[[Style], None]]]:
                 pdf.add_font("cjk", "B", str(font.bold.path),
                              collection_font_number=font.bold.index)
         except Exception as exc:  # fontTools and fpdf2 raise many kinds for a bad font file
-            raise FontUnusable(f"{font.regular.path}: {exc}",
-                               t("pdf.font_unusable", path=font.regular.path, detail=exc)) from exc
+            raise FontUnusable("pdf.font_unusable", path=font.regular.path, detail=exc) from exc
         yield pdf, use
     finally:
         for loaded in pdf.fonts.values():
@@ -408,11 +409,10 @@ def file_name(documents: Sequence[Document], day: date) -> str:
 def check_target(path: Path) -> Path:
     """Refuse, before any slow work, a file name whose folder does not exist or that is a folder."""
     if path.is_dir():
-        raise PdfOutputError(f"{path} is a directory",
-                             t("pdf.is_folder", path=path, example=path / (t("pdf.stem.receipt") + ".pdf")))
+        example = Text(*(str(path / f"{say(lang, 'pdf.stem.receipt')}.pdf") for lang in ("zh", "en")))
+        raise PdfOutputError("pdf.is_folder", path=path, example=example)
     if not path.parent.is_dir():
-        raise PdfOutputError(f"{path.parent}: no such directory",
-                             t("pdf.no_folder", folder=path.parent))
+        raise PdfOutputError("pdf.no_folder", folder=path.parent)
     return path
 
 
@@ -448,5 +448,4 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _output_error(path: Path, exc: OSError) -> PdfOutputError:
-    return PdfOutputError(f"{path}: {exc}",
-                          t("pdf.write_failed", path=path, reason=exc.strerror or exc))
+    return PdfOutputError("pdf.write_failed", path=path, reason=exc.strerror or exc)

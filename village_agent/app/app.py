@@ -301,6 +301,8 @@ class VillageApp(App[None]):
     def after_submit(self, application_ids: list[str], receipts: Sequence[Document]) -> None:
         from village_agent.app.review import receipt_screen
 
+        if self.background is not None:
+            self.background.wake()  # new work: it goes up now, not after the interval
         self.back_home()
         self.push_screen(receipt_screen(application_ids, receipts))
 

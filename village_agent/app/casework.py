@@ -46,7 +46,7 @@ from village_agent import deciding, intake, printing
 from village_agent.app.base import ConfirmScreen, localize_bindings
 from village_agent.app.form import FormScreen
 from village_agent.formstate import Entry
-from village_agent.i18n import error_text, t
+from village_agent.i18n import describe, t
 
 
 def top_path(path: str) -> str | None:
@@ -282,7 +282,7 @@ class DeliverScreen(_Dialog):
             to_whom, note = intake.check_delivery(how, self.query_one("#deliver-to", Input).value,
                                                   self.query_one("#deliver-note", Input).value)
         except InvalidRequest as exc:
-            self.say(error_text(exc))
+            self.say(describe(exc))
             return
         self.dismiss(Delivery(how, to_whom, note))
 
@@ -333,7 +333,7 @@ class SupplyScreen(_Dialog):
         try:
             scan = read_file(code, Path(path).expanduser())
         except InvalidRequest as exc:
-            self.say(error_text(exc))
+            self.say(describe(exc))
             return
         self.dismiss(Supplied(code, scan))
 
@@ -398,7 +398,7 @@ class RatingScreen(_Dialog):
         try:
             rating = intake.check_rating(level, reasons, self.query_one("#rate-reason", Input).value)
         except InvalidRequest as exc:
-            self.say(error_text(exc))
+            self.say(describe(exc))
             return
         self.dismiss(rating)
 
@@ -449,7 +449,7 @@ class DecideScreen(_Dialog):
         try:
             note = deciding.check_decision(decision, self.query_one("#decide-note", Input).value)
         except InvalidRequest as exc:
-            self.say(error_text(exc))
+            self.say(describe(exc))
             return
         self.dismiss(Decision(decision, note))
 

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Static
 from storage.errors import InvalidRequest
 from village_agent import complaining
 from village_agent.app.casework import _Dialog
-from village_agent.i18n import error_text, t
+from village_agent.i18n import describe, t
 
 
 class ComplainScreen(_Dialog):
@@ -44,7 +44,7 @@ class ComplainScreen(_Dialog):
         try:
             text = complaining.check_complaint(self.query_one("#complain-text", Input).value)
         except InvalidRequest as exc:
-            self.say(error_text(exc))
+            self.say(describe(exc))
             return
         self.dismiss(text)
 
