@@ -122,7 +122,8 @@ async def test_a_wrong_code_or_an_unreachable_township_still_creates_the_service
 
         await enroll_online(pilot, url, other_code(code))
         assert isinstance(app.screen, EnrollScreen)
-        assert text_of(app, "#enroll-message") == "登记码与村级区划代码不符，请核对"  # the township's words
+        # the township's own words, after saying who refused
+        assert text_of(app, "#enroll-message") == "乡镇中心拒绝了登记请求：登记码与村级区划代码不符，请核对"
         assert text_of(app, "#enroll-result") == ""
 
         await enroll_online(pilot, "http://127.0.0.1:9", code)  # nothing listens on port 9
