@@ -504,7 +504,10 @@ def _undo_m013(conn: sqlite3.Connection) -> None:
     clerks again, and m013 is forgotten: the file as m008..m012 left it."""
     conn.execute("DROP TABLE assignments")
     conn.execute("DROP TABLE windows")
-    conn.execute("DROP INDEX applications_clerk")
+    for (index,) in conn.execute(  # m013's index, and the later ones over its columns
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'applications'"
+            " AND (sql LIKE '%clerk%' OR sql LIKE '%window_code%')").fetchall():
+        conn.execute(f'DROP INDEX "{index}"')
     conn.execute("ALTER TABLE applications DROP COLUMN window_code")
     conn.execute("ALTER TABLE applications DROP COLUMN clerk")
     _rebuild_operators(conn, PRE_M013_OPERATORS, {"manager": "clerk"})

@@ -25,6 +25,7 @@ from forms.catalog import Catalog
 from storage import syncstate, windows
 from storage.store import Session
 from sync.client import enroll_online, sync_once
+from sync.i18n import t_in
 from sync.node import Node
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
@@ -192,7 +193,7 @@ def test_a_weak_pin_is_refused_with_the_reason_beside_the_form_and_nobody_is_add
         english = manager.post("/console/staff/add", data={
             "csrf": csrf, "name": A, "role": "clerk", "pin": "111111", "pin2": "111111"})
         assert english.status_code == 400
-        assert _problem(english.text, "add") == "PIN is too easy to guess"
+        assert _problem(english.text, "add") == t_in("en", "storage.pin.weak")
     assert _dump(node) == before
     assert A not in _operators(node)
 
