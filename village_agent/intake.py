@@ -20,9 +20,11 @@ from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
 from storage.events import Event
+from storage.messages import both
 from storage.status import BAD_RATING, DELIVERY_METHODS, RATING_REASONS, rating_level
 from storage.store import Session
 from sync import corrections
+from village_agent import intake_texts as intake_texts  # the data file refusals: catalogue
 from village_agent.i18n import status_text, t, t_in
 
 
@@ -52,26 +54,20 @@ def load_data_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidRequest(f"{path}: no such file", f"找不到数据文件：{path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"{path}: {exc}", f"无法读取数据文件 {path}（须为UTF-8编码的JSON）") from None
+        raise InvalidRequest("intake.data.missing", path=path) from None
+    except (OSError, UnicodeDecodeError):
+        raise InvalidRequest("intake.data.unreadable", path=path) from None
     try:
         return strictjson.loads(text, max_depth=DATA_DEPTH)
     except strictjson.InvalidJSON as exc:
         if exc.line:
-            raise InvalidRequest(
-                f"{path}: invalid JSON at line {exc.line}",
-                f"数据文件 {path.name} 第{exc.line}行第{exc.column}列格式错误：{exc.reason}",
-            ) from None
-        why = exc.reason.split(" ")[0]
-        raise InvalidRequest(
-            f"{path}: {exc.reason}",
-            f"数据文件 {path.name} 不是可用的表单数据（"
-            + {"nested": f"嵌套超过{DATA_DEPTH}层", "longer": "文件过大",
-               "NaN": "含有 NaN，不是数字", "Infinity": "含有 Infinity，不是数字",
-               "-Infinity": "含有 -Infinity，不是数字"}.get(why, exc.reason)
-            + "）：请用 village-agent catalog template 事项编码 --json 生成的模板填写",
-        ) from None
+            raise InvalidRequest("intake.data.syntax", name=path.name, line=exc.line,
+                                 column=exc.column, reason=exc.reason) from None
+        why = {"nested": "intake.data.why.nested", "longer": "intake.data.why.longer",
+               "NaN": "intake.data.why.nan", "Infinity": "intake.data.why.infinity",
+               "-Infinity": "intake.data.why.minus_infinity"}.get(exc.reason.split(" ")[0])
+        raise InvalidRequest("intake.data.unusable", name=path.name,
+                             why=both(why, depth=DATA_DEPTH) if why else exc.reason) from None
 
 
 DATA_DEPTH = 8  # a form's data: fields, a table's rows, a row's cells, with room to spare
