@@ -366,5 +366,53 @@ CENTER_CLI_MESSAGES: dict[str, dict[str, str]] = {
     "center.cli.request_unreadable": {"zh": "无法读取登记请求文件 {path}", "en": "The enrollment request file {path} cannot be read"},
     "center.cli.calendar_bad": {"zh": "节假日安排文件有误：{detail}", "en": "The holiday table is malformed: {detail}"},
     "center.cli.keep_days_negative": {"zh": "保留天数不能为负数", "en": "--keep-days must not be negative"},
+    "center.cli.help.followups": {
+        "zh": "差评跟进（核实、整改、回访）list the bad ratings' follow-ups",
+        "en": "list the bad ratings' follow-ups",
+    },
+    "center.cli.help.followups.open": {
+        "zh": "只看未办结 open ones only",
+        "en": "open ones only",
+    },
+    "center.cli.help.follow_up": {
+        "zh": "记录差评跟进：verify 核实、rectify 整改、call 回访（依次）record a follow-up step",
+        "en": "record a follow-up step",
+    },
+    "center.cli.help.follow_up.id": {
+        "zh": "跟进编号 the follow-up's number",
+        "en": "the follow-up's number",
+    },
+    "center.cli.help.follow_up.step": {
+        "zh": "verify 核实 | rectify 整改 | call 回访",
+        "en": "verify | rectify | call",
+    },
+    "center.cli.help.follow_up.note": {
+        "zh": "情况说明（必填）what was done",
+        "en": "what was done",
+    },
+    "center.cli.help.follow_up.result": {
+        "zh": "回访时申请人意见：satisfied 满意 | basically 基本满意 | unsatisfied 不满意 | unreachable 未联系上",
+        "en": "the villager's view when called back: satisfied | basically | unsatisfied | unreachable",
+    },
+    "center.cli.help.backup": {
+        "zh": "备份中心数据（服务运行中也可备份，备份文件仍加密）back up the center's store, even while it serves (the copy stays encrypted)",
+        "en": "back up the center's store, even while it serves (the copy stays encrypted)",
+    },
+    "center.cli.help.backup.dest": {
+        "zh": "备份文件，如 /media/usb/中心备份-2026-11-23.db the file to write",
+        "en": "the file to write, e.g. /media/usb/center-backup-2026-11-23.db",
+    },
+    "center.cli.help.backup.force": {
+        "zh": "覆盖已有的备份文件 replace an existing file",
+        "en": "replace an existing file",
+    },
+    "center.cli.help.restore": {
+        "zh": "从备份恢复中心数据（须先停止服务；原数据文件保留备查）restore the center's store from a backup (stop serve first; the replaced file is kept)",
+        "en": "restore the center's store from a backup (stop serve first; the replaced file is kept)",
+    },
+    "center.cli.help.restore.source": {
+        "zh": "备份文件 the backup file",
+        "en": "the backup file",
+    },
 }
 MESSAGES.update(CENTER_CLI_MESSAGES)

@@ -75,6 +75,10 @@ CENTER_ERROR_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{id} was not sealed to the county when sent (an older village program, or the county was"
               " not enrolled yet), so the county cannot read it. Have the village update and submit it again",
     },
+    "center.revoke_device.township_only": {
+        "zh": "只有乡镇中心可以注销其登记的设备", "en": "Only the enrolling township revokes a device",
+    },
+    "center.revoke_device.none": {"zh": "没有可注销的设备 {device}", "en": "No active device {device}"},
     # publishing (center/publish.py)
     "center.publish.release_refused": {
         "zh": "事项目录有错误，未安装：{detail}", "en": "The catalog release has errors and was not installed: {detail}",
