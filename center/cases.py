@@ -18,6 +18,7 @@ from typing import Any
 from center.console import complaint_texts as _complaint_texts  # noqa: F401  (its words)
 from forms import priority
 from forms.model import FieldSpec, ServiceItem
+from forms.values_data import FEMALE, MALE
 from storage import events as store_events
 from storage import owed as owed_table
 from storage.errors import InvalidRequest, NotFound
@@ -40,7 +41,7 @@ FILED = frozenset({"submitted", "corrected", "inspection_recorded"})
 APPLICANT_KEYS = ("name", "id_number", "phone", "address", "village_group", "ethnicity")
 MATERIAL_STATES = ("provided", "commitment", "missing")
 DERIVED = ("birth_date", "sex")
-SEXES = {"男": "center.sex.male", "女": "center.sex.female"}  # as the form records them
+SEXES = {MALE: "center.sex.male", FEMALE: "center.sex.female"}  # as the form records them
 
 
 @dataclass(frozen=True)

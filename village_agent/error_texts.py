@@ -29,5 +29,9 @@ VILLAGE_ERROR_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "无法写入 {path}：{detail}。请检查文件夹是否存在、U盘是否插好",
         "en": "Cannot write {path}: {detail}. Is the folder there, is the stick plugged in?",
     },
+    "demo.port_busy": {
+        "zh": "本机端口 {port} 已被占用或不可用，请换一个 --port，或不给 --port",
+        "en": "Port {port} here is taken or unusable: choose another --port, or give none",
+    },
 }
 MESSAGES.update(VILLAGE_ERROR_MESSAGES)
