@@ -92,7 +92,7 @@ def import_usb(ctx: Context) -> int:
 
     folder = stick_folder(ctx.args.folder)
     if not any(folder.glob("up-*.vab")):
-        raise InvalidRequest(f"no up-*.vab in {folder}", t("center.usb_none", folder=folder))
+        raise InvalidRequest("center.usb_none", folder=folder)
     report = import_center(_node(ctx), folder)
     lang = language()
     refused_files = {name for name, _ in report.refused_files}
@@ -277,7 +277,7 @@ def applications(ctx: Context) -> int:
         after = (keyset.decode(ctx.args.after, listing.PRIORITY_TERMS) if ctx.args.after
                  else None)
     except ValueError:
-        raise InvalidRequest("not a page cursor", t("center.bad_cursor")) from None
+        raise InvalidRequest("center.bad_cursor") from None
     node = _node(ctx)
     catalog = node.session.store.catalog()
 
@@ -460,11 +460,10 @@ def correction_reasons(given: Sequence[tuple[str, str]]) -> list[str | dict[str,
             continue
         name, sep, text = value.partition("=")
         if not sep or not name.strip() or not text.strip():
-            raise InvalidRequest(f"--{kind} needs NAME=TEXT",
-                                 t("center.reason_format", option=kind, value=value))
+            raise InvalidRequest("center.reason_format", option=kind, value=value)
         out.append({kind: name.strip(), "text": text.strip()})
     if not out:
-        raise InvalidRequest("a correction request needs reasons", t("center.reasons_needed"))
+        raise InvalidRequest("center.reasons_needed")
     return out
 
 

@@ -43,7 +43,7 @@ CENTER_ERROR_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "cursor 参数超出范围，应为不小于 0 的整数", "en": "cursor is out of range: a whole number, 0 or more",
     },
     # decisions (center/ingest.py) and forwarding (center/upstream.py)
-    "center.decide.unknown": {"zh": "未知的办理决定", "en": "Unknown decision {decision!r}"},
+    "center.decide.unknown": {"zh": "未知的办理决定", "en": "Unknown decision"},
     "center.decide.reasons_needed": {
         "zh": "补正通知须一次性列明全部补正理由", "en": "A correction request lists all its reasons at once",
     },
@@ -64,7 +64,7 @@ CENTER_ERROR_MESSAGES: dict[str, dict[str, str]] = {
     "center.forward.township_only": {"zh": "只有乡镇中心可以转报县级", "en": "Only a township forwards to the county"},
     "center.forward.not_allowed": {
         "zh": "该事项不在乡镇可转报县级的范围内（事项目录未允许转报），请在本中心办理",
-        "en": "{item} does not go up to the county (the catalog does not allow it); decide it here",
+        "en": "This item does not go up to the county (the catalog does not allow it); decide it here",
     },
     "center.forward.not_linked": {
         "zh": "本中心尚未与县级中心建立连接，不能转报。请先完成县级登记（service-center link）",
@@ -92,7 +92,7 @@ CENTER_ERROR_MESSAGES: dict[str, dict[str, str]] = {
     },
     "center.publish.stale_preview": {
         "zh": "预览之后已有新的事项目录发布（现为第{current}版），本次未发布。请重新上传并预览",
-        "en": "Release {current} was published after your preview (of {previewed}); nothing was published."
+        "en": "Release {current} was published after your preview; nothing was published."
               " Upload and preview again",
     },
     # supervision settings and figures (center/supervision.py)

@@ -678,7 +678,7 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
     arrived, so nobody decides on what they did not see.
     """
     if decision not in DECISIONS:
-        raise DecisionError("center.decide.unknown", decision=decision)
+        raise DecisionError("center.decide.unknown")
     if decision == "correction_requested" and not body.get("reasons"):
         raise DecisionError("center.decide.reasons_needed")
     if decision == "rejected" and not body.get("reason"):

@@ -124,7 +124,7 @@ def publish_catalog_files(node: Node, files: Mapping[str, bytes], *,
     with database.write() as db:
         current = catalogs.installed_serial(db)
         if expect_serial is not None and current != expect_serial:
-            raise PublishError("center.publish.stale_preview", current=current, previewed=expect_serial)
+            raise PublishError("center.publish.stale_preview", current=current)
         serial = current + 1
         published = datetime.now(timezone.utc).isoformat(timespec="seconds")
         record = signed.sign("catalog", {

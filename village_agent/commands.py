@@ -71,7 +71,7 @@ def _recovery_code_input() -> str:
     if value:
         return value
     if not sys.stdin.isatty():
-        raise InvalidRequest(t_in("en", "recovery.no_tty"), t_in("zh", "recovery.no_tty"))
+        raise InvalidRequest("recovery.no_tty")
     return getpass.getpass(t("recovery.prompt"))
 
 
@@ -79,8 +79,7 @@ def recover(ctx: Context) -> int:
     """A forgotten PIN: the code the township keeps, then a new PIN; nothing else changes."""
     name = getattr(ctx.args, "operator", None) or os.environ.get("VILLAGE_AGENT_OPERATOR")
     if not name:
-        raise InvalidRequest(t_in("en", "recovery.need_operator"),
-                             t_in("zh", "recovery.need_operator"))
+        raise InvalidRequest("recovery.need_operator")
     store = open_store(ctx)
     code = _recovery_code_input()
     recovery.normalize(code)  # a mistyped code is said before the new PIN is asked
@@ -248,7 +247,7 @@ def _applicant_registry(ctx: Context, action: str) -> int:
     """`applicant update --id-number N --name ...` (explicit, audited) and `applicant history`."""
     person = ctx.args.person
     if not person:
-        raise InvalidRequest(t_in("en", "applicant.need_id"), t_in("zh", "applicant.need_id"))
+        raise InvalidRequest("applicant.need_id")
     changes = {k: getattr(ctx.args, k) for k in ("name", "address", "phone", "village_group")
                if getattr(ctx.args, k) is not None}
     session = open_session(ctx)

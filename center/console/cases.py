@@ -157,7 +157,7 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
     try:
         after = keyset.decode(filters.after, WORKLIST_TERMS) if filters.after else None
     except ValueError:
-        raise InvalidRequest("not a page cursor", t_in("zh", "center.bad_cursor")) from None
+        raise InvalidRequest("center.bad_cursor") from None
     where: list[str] = []
     params: list[Any] = []
     for column, value in (("status", filters.status), ("item_code", filters.item),

@@ -215,8 +215,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         table: YearTable = preview.payload
         now = clerk.session.calendar().tables.get(table.year)
         if (now.as_mapping() if now else None) != preview.base:
-            raise PublishError("the year's table changed since the preview",
-                                       t_in("zh", "publish.stale_calendar", year=table.year))
+            raise PublishError("publish.stale_calendar", year=table.year)
         count = publish.publish_calendar(node, table)
         return {"kind": "calendar", "year": table.year, "version": table.version or table.source,
                 "townships": count}
