@@ -151,3 +151,35 @@ def test_an_english_session_prints_its_failures_in_english(
     assert said and not CJK.search(said.replace("某人", "")), said
     chinese = cli(*args, env=env)
     assert CJK.search(chinese.stderr + chinese.stdout)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["apply", "--help"], ["applicant", "--help"],
+                                  ["catalog", "show"]])
+def test_the_village_help_and_its_refusals_are_english_in_an_english_session(
+        cli: Cli, args: list[str]) -> None:
+    english = cli(*args, env={"VILLAGE_AGENT_LANG": "en"})
+    said = english.stdout + english.stderr
+    assert said.strip() and not CJK.search(said), said
+    chinese = cli(*args)
+    assert chinese.code == english.code and CJK.search(chinese.stdout + chinese.stderr)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["backup", "--help"],
+                                  ["init", "--level", "township", "--code", "430481101", "--name", "X"]])
+def test_the_center_help_and_its_refusals_are_english_in_an_english_session(
+        tmp_path: Path, args: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def run(lang: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "VILLAGE_AGENT_HOME": str(tmp_path / "center"), "VILLAGE_AGENT_LANG": lang,
+               "VILLAGE_AGENT_TEST_KDF": "1", "PYTHONIOENCODING": "utf-8"}
+        env.pop("VILLAGE_AGENT_OPERATOR", None)
+        return subprocess.run([sys.executable, "-m", "center.cli", *args], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)
+
+    english, chinese = run("en"), run("zh")
+    assert (english.stdout + english.stderr).strip() and not CJK.search(english.stdout + english.stderr)
+    assert chinese.returncode == english.returncode and CJK.search(chinese.stdout + chinese.stderr)
+    assert not (tmp_path / "center").exists() or "init" not in args  # a refused init wrote nothing
