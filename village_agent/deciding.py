@@ -58,7 +58,7 @@ def decide(session: Session, catalog: Catalog, application_id: str, decision: st
     note = check_decision(decision, note)
     operator = session.operator
     if operator.role != DECIDER_ROLE:
-        raise NotPermitted("decide.not_agent", role=operator.role_zh)
+        raise NotPermitted("decide.not_agent", role=operator.role_name)
     summary, _ = session.show(application_id)
     item = intake.filed_on(session, catalog, summary.item_code, summary.item_version)
     if decided_by(item.level) != "village":
