@@ -34,7 +34,7 @@ STORAGE_MESSAGES: dict[str, dict[str, str]] = {
     "storage.pin.length": {"zh": "PIN码须为6至32位", "en": "A PIN has 6 to 32 characters"},
     "storage.pin.weak": {
         "zh": "PIN码过于简单（如123456、重复数字），请换一个",
-        "en": "PIN is too easy to guess",
+        "en": "That PIN is too easy to guess (like 123456 or one digit repeated); choose another",
     },
     "storage.recovery.wrong": {
         "zh": "恢复码不对，没有做任何更改。请向乡镇核对恢复码，还可尝试{tries}次",
