@@ -35,11 +35,9 @@ def restore(ctx: Context) -> int:
 
 def register(add: Add) -> None:
     p = add("backup", backup,
-            "备份中心数据（服务运行中也可备份，备份文件仍加密）back up the center's store,"
-            " even while it serves (the copy stays encrypted)")
-    p.add_argument("dest", type=Path, help="备份文件，如 /media/usb/中心备份-2026-11-23.db the file to write")
-    p.add_argument("--force", action="store_true", help="覆盖已有的备份文件 replace an existing file")
+            t("center.cli.help.backup"))
+    p.add_argument("dest", type=Path, help=t("center.cli.help.backup.dest"))
+    p.add_argument("--force", action="store_true", help=t("center.cli.help.backup.force"))
     p = add("restore", restore,
-            "从备份恢复中心数据（须先停止服务；原数据文件保留备查）restore the center's store from a"
-            " backup (stop serve first; the replaced file is kept)")
-    p.add_argument("source", type=Path, help="备份文件 the backup file")
+            t("center.cli.help.restore"))
+    p.add_argument("source", type=Path, help=t("center.cli.help.restore.source"))

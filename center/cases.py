@@ -18,6 +18,7 @@ from typing import Any
 from center.console import complaint_texts as _complaint_texts  # noqa: F401  (its words)
 from forms import priority
 from forms.model import FieldSpec, ServiceItem
+from forms.values_data import FEMALE, MALE
 from storage import events as store_events
 from storage import owed as owed_table
 from storage.errors import InvalidRequest, NotFound
@@ -40,7 +41,7 @@ FILED = frozenset({"submitted", "corrected", "inspection_recorded"})
 APPLICANT_KEYS = ("name", "id_number", "phone", "address", "village_group", "ethnicity")
 MATERIAL_STATES = ("provided", "commitment", "missing")
 DERIVED = ("birth_date", "sex")
-SEXES = {"男": "center.sex.male", "女": "center.sex.female"}  # as the form records them
+SEXES = {MALE: "center.sex.male", FEMALE: "center.sex.female"}  # as the form records them
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def _known(session: Session, application_id: str, lang: str) -> str:
     with session.store.database.read() as db:
         row = db.execute("SELECT id FROM applications WHERE id = ?", [wanted]).fetchone()
     if row is None:
-        raise NotFound(*(t_in(x, "center.no_case", id=wanted) for x in ("en", "zh")))
+        raise NotFound("center.no_case", id=wanted)
     return str(row[0])
 
 
@@ -477,8 +478,7 @@ def attachments_of(session: Session, application_id: str, material: str, *,
             {t_in(lang, "center.material_ref", code=a.material, name=a.material_name)
              for a in scans}))
         key = "center.no_material" if scans else "center.no_scans"
-        raise InvalidRequest(*(t_in(x, key, id=app_id, material=wanted, known=known)
-                               for x in ("en", "zh")))
+        raise InvalidRequest(key, id=app_id, material=wanted, known=known)
     return found
 
 
@@ -497,11 +497,11 @@ def open_attachment(session: Session, application_id: str, material: str, *,
     found = attachments_of(session, application_id, material, lang=lang)
     if which is None and len(found) > 1:
         listed = t_in(lang, "app.sep.list").join(f"{n}. {a.name}" for n, a in enumerate(found, 1))
-        raise InvalidRequest(*(t_in(x, "center.which_needed", material=found[0].material,
-                                    n=len(found), listed=listed) for x in ("en", "zh")))
+        raise InvalidRequest("center.which_needed", material=found[0].material, n=len(found),
+                             listed=listed)
     if which is not None and not 1 <= which <= len(found):
-        raise InvalidRequest(*(t_in(x, "center.which_range", material=found[0].material,
-                                    n=len(found), which=which) for x in ("en", "zh")))
+        raise InvalidRequest("center.which_range", material=found[0].material, n=len(found),
+                             which=which)
     chosen = found[(which or 1) - 1]
     with session.store.database.read() as db:
         content = attachments.load(db, session.keys, chosen.address)
@@ -522,7 +522,7 @@ def open_by_address(session: Session, application_id: str, address: str, *,
     with session.store.database.read() as db:
         found = [a for a in _attachments(session, db, app_id, entry, history) if a.address == address]
         if not found:
-            raise InvalidRequest(*(t_in(x, "center.no_such_scan", id=app_id) for x in ("en", "zh")))
+            raise InvalidRequest("center.no_such_scan", id=app_id)
         content = attachments.load(db, session.keys, address)
     session.log("attachment.opened", app_id, f"{found[0].material} ({via})")
     return OpenedAttachment(found[0], content)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from center import cli_texts as cli_texts  # the command line's words, added to the shared catalogue
 from center import texts as texts  # the center's words, added to the shared catalogue
 from center.outfiles import out_file as _out_file
 from center.outfiles import write_new as _write_new
@@ -30,7 +31,7 @@ def _node(ctx: Context) -> Any:
 def init(ctx: Context) -> int:
     operator = getattr(ctx.args, "operator", None)
     if not operator:
-        raise InvalidRequest("--operator is required", "请用 --operator 指定第一位工作人员")
+        raise InvalidRequest("center.cli.operator_needed")
     store = Store.create(
         ctx.home, village_code=ctx.args.code, village_name=ctx.args.name, operator_name=operator,
         pin=ctx.new_pin(operator, env="VILLAGE_AGENT_PIN"), kdf=kdf_for_tests_or_default(),
@@ -60,11 +61,10 @@ def serve(ctx: Context) -> int:
 
     cert, key = ctx.args.tls_cert, ctx.args.tls_key
     if bool(cert) != bool(key):
-        raise InvalidRequest("--tls-cert and --tls-key go together",
-                             "--tls-cert 与 --tls-key 须同时给出（证书和私钥）")
+        raise InvalidRequest("center.cli.tls_pair")
     for path in (cert, key):
         if path and not Path(path).is_file():
-            raise InvalidRequest(f"{path} is not a file", f"找不到文件 {path}，请检查路径")
+            raise InvalidRequest("center.cli.no_file", path=path)
     scheme = "https" if cert else "http"
 
     def ready() -> None:
@@ -92,7 +92,7 @@ def import_usb(ctx: Context) -> int:
 
     folder = stick_folder(ctx.args.folder)
     if not any(folder.glob("up-*.vab")):
-        raise InvalidRequest(f"no up-*.vab in {folder}", t("center.usb_none", folder=folder))
+        raise InvalidRequest("center.usb_none", folder=folder)
     report = import_center(_node(ctx), folder)
     lang = language()
     refused_files = {name for name, _ in report.refused_files}
@@ -136,7 +136,7 @@ def enroll_file(ctx: Context) -> int:
         request = strictjson.loads(ctx.args.request.read_bytes(), max_depth=4,
                                    max_bytes=64 * 1024)
     except (OSError, ValueError):
-        raise InvalidRequest("unreadable request", f"无法读取登记请求文件 {ctx.args.request}") from None
+        raise InvalidRequest("center.cli.request_unreadable", path=ctx.args.request) from None
     answer = redeem(_node(ctx), request)
     out = ctx.args.request.with_name(ctx.args.request.stem + ".answer.json")
     write_atomic(out, json.dumps(answer, ensure_ascii=False).encode())
@@ -152,7 +152,7 @@ def publish_calendar(ctx: Context) -> int:
     try:
         table = YearTable.from_file(ctx.args.file)
     except CatalogError as exc:
-        raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
+        raise InvalidRequest("center.cli.calendar_bad", detail=str(exc)) from None
     count = publish(_node(ctx), table)
     ctx.emit({"ok": True, "year": table.year, "townships": count},
              lambda: t("center.calendar_published", year=table.year, n=count))
@@ -184,7 +184,7 @@ def prune(ctx: Context) -> int:
     from center.ingest import prune as prune_queue
 
     if ctx.args.keep_days < 0:
-        raise InvalidRequest("keep-days must not be negative", "保留天数不能为负数")
+        raise InvalidRequest("center.cli.keep_days_negative")
     removed = prune_queue(_node(ctx), ctx.args.keep_days)
     ctx.emit({"ok": True, "removed": removed, "keep_days": ctx.args.keep_days},
              lambda: t("center.pruned", n=removed, days=f"{ctx.args.keep_days:g}"))
@@ -277,7 +277,7 @@ def applications(ctx: Context) -> int:
         after = (keyset.decode(ctx.args.after, listing.PRIORITY_TERMS) if ctx.args.after
                  else None)
     except ValueError:
-        raise InvalidRequest("not a page cursor", t("center.bad_cursor")) from None
+        raise InvalidRequest("center.bad_cursor") from None
     node = _node(ctx)
     catalog = node.session.store.catalog()
 
@@ -460,11 +460,10 @@ def correction_reasons(given: Sequence[tuple[str, str]]) -> list[str | dict[str,
             continue
         name, sep, text = value.partition("=")
         if not sep or not name.strip() or not text.strip():
-            raise InvalidRequest(f"--{kind} needs NAME=TEXT",
-                                 t("center.reason_format", option=kind, value=value))
+            raise InvalidRequest("center.reason_format", option=kind, value=value)
         out.append({kind: name.strip(), "text": text.strip()})
     if not out:
-        raise InvalidRequest("a correction request needs reasons", t("center.reasons_needed"))
+        raise InvalidRequest("center.reasons_needed")
     return out
 
 
@@ -637,10 +636,10 @@ def _watch(name: str) -> Callable[[Context], int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="service-center",
-                                     description="乡镇/县级便民服务中心 township or county center")
-    parser.add_argument("--home", help="数据目录 data directory (or VILLAGE_AGENT_HOME)")
+                                     description=t("center.cli.help.description"))
+    parser.add_argument("--home", help=t("center.cli.help.main.home"))
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--operator", help="工作人员 operator (or VILLAGE_AGENT_OPERATOR)")
+    parser.add_argument("--operator", help=t("center.cli.help.main.operator"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, fn: Callable[[Context], int], text: str) -> argparse.ArgumentParser:
@@ -651,126 +650,124 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(fn=fn)
         return p
 
-    p = add("init", init, "建立中心 create the center")
+    p = add("init", init, t("center.cli.help.init"))
     p.add_argument("--level", choices=["township", "county"], required=True)
-    p.add_argument("--code", required=True, help="区划代码：乡镇9位，县6位")
+    p.add_argument("--code", required=True, help=t("center.cli.help.init.code"))
     p.add_argument("--name", required=True)
-    p = add("serve", serve, "启动服务 serve villages over HTTP")
+    p = add("serve", serve, t("center.cli.help.serve"))
     p.add_argument("--host", default="127.0.0.1",
-                   help="监听地址，默认仅本机；办公网内其他窗口访问须明确指定 address to listen on "
-                        "(default: this PC only; give the office network address explicitly)")
+                   help=t("center.cli.help.serve.host"))
     p.add_argument("--port", type=int, default=8600)
-    p.add_argument("--tls-cert", help="HTTPS 证书文件 certificate file (PEM) for HTTPS")
-    p.add_argument("--tls-key", help="HTTPS 私钥文件 private key file (PEM) for HTTPS")
-    p = add("enroll-code", enroll_code, "为村代办点生成一次性登记码")
+    p.add_argument("--tls-cert", help=t("center.cli.help.serve.tls_cert"))
+    p.add_argument("--tls-key", help=t("center.cli.help.serve.tls_key"))
+    p = add("enroll-code", enroll_code, t("center.cli.help.enroll_code"))
     p.add_argument("--village-code", required=True)
     p.add_argument("--hours", type=int, default=72)
-    p = add("operator", commands.operator, "窗口工作人员管理 manage the center's clerks")
+    p = add("operator", commands.operator, t("center.cli.help.operator"))
     p.add_argument("action", choices=["add", "list", "disable", "enable", "set-pin"])
-    p.add_argument("name", nargs="?", help="工作人员姓名 clerk's name")
+    p.add_argument("name", nargs="?", help=t("center.cli.help.operator.name"))
     # Not argparse choices: the store says in Chinese why an agent or grid worker is not added here.
     p.add_argument("--role", default="clerk",
-                   help="clerk 窗口工作人员 (the default) 或 manager 中心负责人")
-    add("verify", commands.verify, "校验数据完整性 check the store and audit chain")
-    add("devices", devices, "已登记设备 enrolled devices")
-    p = add("revoke", revoke, "注销遗失设备 revoke a lost device")
+                   help=t("center.cli.help.operator.role"))
+    add("verify", commands.verify, t("center.cli.help.verify"))
+    add("devices", devices, t("center.cli.help.devices"))
+    p = add("revoke", revoke, t("center.cli.help.revoke"))
     p.add_argument("device")
-    p = add("applications", applications, "收到的办件 received applications")
+    p = add("applications", applications, t("center.cli.help.applications"))
     p.add_argument("--status")
-    p.add_argument("--after", help="下一页：上一页末尾提示的位置 the next page, from the hint")
+    p.add_argument("--after", help=t("center.cli.help.applications.after"))
     p.add_argument("--all", action="store_true",
-                   help="全部导出（逐批输出）everything, streamed (an export)")
-    p = add("show", show, "办件详情（申请人、填报内容、材料、扫描件、办理过程）show one case")
-    p.add_argument("id", help="办件编号 application number")
-    p = add("attachment", attachment, "取出扫描件写入文件 write a case's scan to a file")
-    p.add_argument("id", help="办件编号 application number")
-    p.add_argument("material", help="材料代码（见 show）material code, as show lists it")
-    p.add_argument("--out", type=Path, required=True, help="写入的文件 the file to write")
-    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
-    p.add_argument("--which", type=int, help="同一材料有多份扫描件时取第几份 which scan (1, 2, ...)")
-    p = add("notice", notice, "打印办结通知书或不予受理通知书（PDF）print a case's decision notice")
-    p.add_argument("id", help="办件编号 application number")
-    p.add_argument("--out", type=Path, required=True, help="写入的PDF文件 the PDF file to write")
-    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
+                   help=t("center.cli.help.applications.all"))
+    p = add("show", show, t("center.cli.help.show"))
+    p.add_argument("id", help=t("center.cli.help.show.id"))
+    p = add("attachment", attachment, t("center.cli.help.attachment"))
+    p.add_argument("id", help=t("center.cli.help.attachment.id"))
+    p.add_argument("material", help=t("center.cli.help.attachment.material"))
+    p.add_argument("--out", type=Path, required=True, help=t("center.cli.help.attachment.out"))
+    p.add_argument("--force", action="store_true", help=t("center.cli.help.attachment.force"))
+    p.add_argument("--which", type=int, help=t("center.cli.help.attachment.which"))
+    p = add("notice", notice, t("center.cli.help.notice"))
+    p.add_argument("id", help=t("center.cli.help.notice.id"))
+    p.add_argument("--out", type=Path, required=True, help=t("center.cli.help.notice.out"))
+    p.add_argument("--force", action="store_true", help=t("center.cli.help.notice.force"))
     p = add("check-receipt", check_receipt,
-            "核验回执或通知书上的核验码 check the verification code of a receipt or notice")
-    p.add_argument("text", nargs="+", help="核验码，可分组输入 the code, in its groups or whole")
-    p = add("accept", _decision("accepted"), "受理 accept")
+            t("center.cli.help.check_receipt"))
+    p.add_argument("text", nargs="+", help=t("center.cli.help.check_receipt.text"))
+    p = add("accept", _decision("accepted"), t("center.cli.help.accept"))
     p.add_argument("id")
-    p = add("request-correction", _decision("correction_requested"), "一次性告知补正 request correction")
+    p = add("request-correction", _decision("correction_requested"), t("center.cli.help.request_correction"))
     p.add_argument("id")
     p.add_argument("--reason", dest="reasons_given", action="append", type=_tagged(""),
-                   metavar="TEXT", help="补正理由，可重复 (repeat for each)")
+                   metavar="TEXT", help=t("center.cli.help.request_correction.reason"))
     p.add_argument("--field", dest="reasons_given", action="append", type=_tagged("field"),
                    metavar="NAME=TEXT",
-                   help="指明填报项的补正理由，如 bank_name=开户行名称有误；申请人信息用 applicant.phone")
+                   help=t("center.cli.help.request_correction.field"))
     p.add_argument("--material", dest="reasons_given", action="append", type=_tagged("material"),
-                   metavar="CODE=TEXT", help="指明材料的补正理由，如 bank_card=银行卡照片不清晰")
-    p = add("reject", _decision("rejected"), "不予受理 reject")
+                   metavar="CODE=TEXT", help=t("center.cli.help.request_correction.material"))
+    p = add("reject", _decision("rejected"), t("center.cli.help.reject"))
     p.add_argument("id")
     p.add_argument("--reason", action="append", required=True)
-    p = add("complete", _decision("completed"), "办结 complete")
+    p = add("complete", _decision("completed"), t("center.cli.help.complete"))
     p.add_argument("id")
-    p.add_argument("--result", required=True, help="办理结果 the result")
+    p.add_argument("--result", required=True, help=t("center.cli.help.complete.result"))
     p = add("revoke-result", _decision("revoked"),
-            "撤销办理结果（申请人作出不实承诺）revoke a result given on a false commitment")
+            t("center.cli.help.revoke_result"))
     p.add_argument("id")
-    p.add_argument("--reason", action="append", required=True, help="撤销理由 why")
-    p = add("pass-up", _decision("forwarded"), "乡镇：转报县级审批 forward a case to the county")
+    p.add_argument("--reason", action="append", required=True, help=t("center.cli.help.revoke_result.reason"))
+    p = add("pass-up", _decision("forwarded"), t("center.cli.help.pass_up"))
     p.add_argument("id")
-    p.add_argument("--note", required=True, help="转报理由，如 超出乡镇审批额度")
-    p = add("take", take, "认领办件 take a case of your window")
+    p.add_argument("--note", required=True, help=t("center.cli.help.pass_up.note"))
+    p = add("take", take, t("center.cli.help.take"))
     p.add_argument("id")
-    p = add("hand-over", hand_over, "转交其他窗口（人员） hand a case to another window")
+    p = add("hand-over", hand_over, t("center.cli.help.hand_over"))
     p.add_argument("id")
-    p.add_argument("--window", required=True, help="窗口代码 window code, e.g. MZ")
-    p.add_argument("--clerk", default="", help="接手的工作人员 (optional)")
-    p.add_argument("--note", required=True, help="转交原因 why")
-    add("windows", list_windows, "窗口及其受理部门 the center's windows")
-    add("alarms", alarms, "告警 alarms (conflicts, forged or revoked senders)")
-    p = add("cards", _watch("cards"), "电子监察预警件：黄牌、红牌、蓝牌 today's supervision cards")
-    p.add_argument("--mine", action="store_true", help="只看本人负责的 only the cards I answer for")
-    p.add_argument("--by", help="分类汇总 roll up by: window, department, clerk, village, item,"
-                                " township (county)")
-    p = add("figures", _watch("figures"), "统计分析：办件量、按期办结率、满意度等 the period's figures")
-    p.add_argument("--period", required=True, help="月份 2026-10 或季度 2026-Q4 a month or a quarter")
-    p.add_argument("--by", help="分组 group by: item, village, window, clerk, agent, township (county)")
-    p = add("complaints", complaints, "投诉监督台：投诉及答复 the complaints and their answers")
-    p.add_argument("--open", action="store_true", help="只列未答复的 only those not answered")
-    p = add("complain", complain, "受理投诉（针对办件或窗口）take a complaint about a case or a window")
-    p.add_argument("--case", help="办件编号 the case number")
-    p.add_argument("--window", help="窗口代码 the window code")
-    p.add_argument("--text", required=True, help="投诉内容（投诉人原话）the complainant's words")
-    p = add("answer-complaint", answer_complaint, "答复投诉 answer a complaint")
-    p.add_argument("id", help="投诉编号 TS-XXXXX-XXXXX")
-    p.add_argument("--text", required=True, help="答复内容 the answer")
-    p = add("ledger", ledger, "导出月度台账（XLSX 或 CSV）export the month's ledger")
-    p.add_argument("--month", required=True, help="月份或季度，如 2026-10、2026-Q4 month or quarter")
-    p.add_argument("--out", type=Path, required=True, help="写入的文件（.xlsx 或 .csv）the file to write")
-    p.add_argument("--format", help="xlsx 或 csv（默认按文件名）xlsx or csv (default: from the name)")
+    p.add_argument("--window", required=True, help=t("center.cli.help.hand_over.window"))
+    p.add_argument("--clerk", default="", help=t("center.cli.help.hand_over.clerk"))
+    p.add_argument("--note", required=True, help=t("center.cli.help.hand_over.note"))
+    add("windows", list_windows, t("center.cli.help.windows"))
+    add("alarms", alarms, t("center.cli.help.alarms"))
+    p = add("cards", _watch("cards"), t("center.cli.help.cards"))
+    p.add_argument("--mine", action="store_true", help=t("center.cli.help.cards.mine"))
+    p.add_argument("--by", help=t("center.cli.help.cards.by"))
+    p = add("figures", _watch("figures"), t("center.cli.help.figures"))
+    p.add_argument("--period", required=True, help=t("center.cli.help.figures.period"))
+    p.add_argument("--by", help=t("center.cli.help.figures.by"))
+    p = add("complaints", complaints, t("center.cli.help.complaints"))
+    p.add_argument("--open", action="store_true", help=t("center.cli.help.complaints.open"))
+    p = add("complain", complain, t("center.cli.help.complain"))
+    p.add_argument("--case", help=t("center.cli.help.complain.case"))
+    p.add_argument("--window", help=t("center.cli.help.complain.window"))
+    p.add_argument("--text", required=True, help=t("center.cli.help.complain.text"))
+    p = add("answer-complaint", answer_complaint, t("center.cli.help.answer_complaint"))
+    p.add_argument("id", help=t("center.cli.help.answer_complaint.id"))
+    p.add_argument("--text", required=True, help=t("center.cli.help.answer_complaint.text"))
+    p = add("ledger", ledger, t("center.cli.help.ledger"))
+    p.add_argument("--month", required=True, help=t("center.cli.help.ledger.month"))
+    p.add_argument("--out", type=Path, required=True, help=t("center.cli.help.ledger.out"))
+    p.add_argument("--format", help=t("center.cli.help.ledger.format"))
     p.add_argument("--by", default="item",
-                   help="CSV 的分表：item 按事项（默认）、village 按村、window 按窗口 the CSV's sheet")
-    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
-    p = add("bulletin", bulletin, "打印月度电子监察通报（PDF）print the month's supervision bulletin")
-    p.add_argument("--month", required=True, help="月份，如 2026-10 the month")
-    p.add_argument("--out", type=Path, required=True, help="写入的PDF文件 the PDF file to write")
-    p.add_argument("--force", action="store_true", help="覆盖已有文件 replace an existing file")
-    p = add("link", link, "乡镇中心登记到县级中心 enroll this township at its county")
-    p.add_argument("--county", required=True, help="县级中心地址 county URL")
-    p.add_argument("--code", required=True, help="县级中心给的一次性登记码")
-    add("forward", forward, "立即转报县级并取回县级结果 forward to the county now")
-    p = add("import", import_usb, "导入村代办点U盘数据并写回答复 import a USB folder")
+                   help=t("center.cli.help.ledger.by"))
+    p.add_argument("--force", action="store_true", help=t("center.cli.help.ledger.force"))
+    p = add("bulletin", bulletin, t("center.cli.help.bulletin"))
+    p.add_argument("--month", required=True, help=t("center.cli.help.bulletin.month"))
+    p.add_argument("--out", type=Path, required=True, help=t("center.cli.help.bulletin.out"))
+    p.add_argument("--force", action="store_true", help=t("center.cli.help.bulletin.force"))
+    p = add("link", link, t("center.cli.help.link"))
+    p.add_argument("--county", required=True, help=t("center.cli.help.link.county"))
+    p.add_argument("--code", required=True, help=t("center.cli.help.link.code"))
+    add("forward", forward, t("center.cli.help.forward"))
+    p = add("import", import_usb, t("center.cli.help.import"))
     p.add_argument("folder", type=Path)
-    p = add("publish-calendar", publish_calendar, "县级：发布节假日安排 publish a year's holidays")
+    p = add("publish-calendar", publish_calendar, t("center.cli.help.publish_calendar"))
     p.add_argument("file", type=Path)
     p = add("publish-catalog", publish_catalog,
-            "县级：发布事项目录（整个目录文件夹）publish the catalog folder")
+            t("center.cli.help.publish_catalog"))
     p.add_argument("folder", type=Path)
-    p = add("prune", prune, "清理各村均已签收的下行消息 prune acknowledged downstream history")
+    p = add("prune", prune, t("center.cli.help.prune"))
     p.add_argument("--keep-days", type=float, default=30.0,
-                   help="至少保留多少天（默认30）keep at least this many days")
-    add("catalog-releases", catalog_releases, "已发布/已安装的事项目录版本 catalog releases")
-    p = add("enroll-file", enroll_file, "不联网登记：导入登记请求文件，写出答复文件")
+                   help=t("center.cli.help.prune.keep_days"))
+    add("catalog-releases", catalog_releases, t("center.cli.help.catalog_releases"))
+    p = add("enroll-file", enroll_file, t("center.cli.help.enroll_file"))
     p.add_argument("request", type=Path)
     from center import followup_cli
 

@@ -24,7 +24,6 @@ from storage import audit
 from storage.crypto import Keys
 from storage.errors import InvalidRequest, NotPermitted
 from sync import complaints as rules
-from sync.i18n import t_in
 from sync.node import Node
 
 STATES = ("open", "answered", "all")
@@ -61,7 +60,7 @@ class Complaint:
 
 
 def refusal(key: str, **values: object) -> InvalidRequest:
-    return InvalidRequest(t_in("en", key, **values), t_in("zh", key, **values))
+    return InvalidRequest(key, **values)
 
 
 def _aad(complaint_id: str) -> str:
@@ -116,7 +115,7 @@ def file_village_complaint(node: Node, db: sqlite_utils.Database, app_id: str,
 def _clerk_of(node: Node) -> str:
     operator = node.session.operator
     if operator.role not in CLERK_ROLES:
-        raise NotPermitted(t_in("en", "complaint.not_clerk"), t_in("zh", "complaint.not_clerk"))
+        raise NotPermitted("complaint.not_clerk")
     return operator.name
 
 

@@ -10,7 +10,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from center import error_texts as error_texts  # the center's errors join the catalogue
 from storage import audit, catalogs, syncstate
+from storage.messages import both
 from sync import signed
 from sync.enroll import ALPHABET, CODE_LENGTH, EnrollmentError, code_key, mac_of, now
 from sync.keys import PublicIdentity
@@ -19,22 +21,19 @@ from sync.node import Node
 MAX_TRIES = 3
 
 
-ENROLLS = {"township": ("village", 12, "村级区划代码应为12位"),
-           "county": ("township", 9, "乡镇区划代码应为9位")}
+ENROLLS = {"township": ("village", 12, "center.enroll.village_code"),
+           "county": ("township", 9, "center.enroll.township_code")}
 
 
 def issue_code(node: Node, village_code: str, *, hours: int = 72) -> str:
     """A one-time code for a village (from its township) or a township (from its county): XXXX-XXXX-XX."""
     if node.kind not in ENROLLS:
-        raise EnrollmentError("only centers enroll", "只有乡镇或县级中心可以生成登记码")
+        raise EnrollmentError("center.enroll.centers_only")
     _, length, what = ENROLLS[node.kind]
     village_code = village_code.strip()
     if not (village_code.isdigit() and len(village_code) == length
             and village_code.startswith(node.code)):
-        raise EnrollmentError(
-            "code not under this center",
-            f"{what}，且以本中心代码{node.code}开头",
-        )
+        raise EnrollmentError("center.enroll.not_under", what=both(what), code=node.code)
     database = node.session.store.database
     with database.write() as db:
         while True:
@@ -62,7 +61,7 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
         device = PublicIdentity.from_dict(request["device"])
         mac = str(request["mac"])
     except (KeyError, TypeError, ValueError):
-        raise EnrollmentError("malformed request", "登记请求格式不正确") from None
+        raise EnrollmentError("center.enroll.malformed") from None
     database = node.session.store.database
     refused: EnrollmentError | None = None
     with database.write() as db:
@@ -70,13 +69,13 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
             "SELECT code_hash, village_code, expires_at, used_by FROM enrollment_codes"
             " WHERE code_id = ?", [code_id]).fetchone()
         if row is None:
-            raise EnrollmentError("unknown code", "登记码不存在，请核对或向乡镇重新申请")
+            raise EnrollmentError("center.enroll.unknown_code")
         failures = db.execute("SELECT count(*) FROM alarms WHERE kind = 'enroll_failed'"
                               " AND sender = ?", [code_id]).fetchone()[0]
         if row[3] is not None or failures >= MAX_TRIES:
-            raise EnrollmentError("code used", "该登记码已使用或已作废，请向乡镇重新申请")
+            raise EnrollmentError("center.enroll.code_used")
         if datetime.fromisoformat(row[2]) < now():
-            raise EnrollmentError("code expired", "登记码已过期，请向乡镇重新申请")
+            raise EnrollmentError("center.enroll.code_expired")
         key = node.session.keys.decrypt(bytes.fromhex(row[0]), f"enroll:{code_id}")
         body = {k: v for k, v in request.items() if k != "mac"}
         role = ENROLLS[node.kind][0]
@@ -85,16 +84,14 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
         if not hmac.compare_digest(mac_of(key, body), mac) or village_code != row[1]:
             # Kept (committed below, not rolled back with the refusal): three of these burn the code.
             syncstate.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
-            refused = EnrollmentError("code does not match", "登记码与村级区划代码不符，请核对")
+            refused = EnrollmentError("center.enroll.mismatch")
         elif known is not None and tuple(known) != (role, device.sign_public.hex(),
                                                     device.enc_public.hex()):
             # A code enrolls a new device (or the same one again); it never replaces another
             # peer's keys or role, so nobody can take over a device's, or the county's, identity.
             syncstate.alarm(db, "enroll_conflict", code_id, None,
                             f"device {device.device_id} is already enrolled with other keys")
-            refused = EnrollmentError(
-                "device id already enrolled with other keys",
-                "该设备编号已登记为另一台设备，未登记。请在本机重新初始化后再登记，或联系乡镇技术人员")
+            refused = EnrollmentError("center.enroll.device_taken")
         else:
             serial = db.execute("SELECT count(*) FROM peers WHERE role = ?", [role]).fetchone()[0] + 1
             certificate = signed.sign("certificate", {

@@ -79,8 +79,8 @@ class Followup:
 
 
 def _refusal(key: str, exc: type[StorageError] = InvalidRequest, **values: object) -> StorageError:
-    """Said in both languages: English as the message, Chinese as `zh` (what the pages show)."""
-    return exc(t_in("en", key, **values), t_in("zh", key, **values))
+    """A refusal by its catalogue key, said in the reader's language (`describe`)."""
+    return exc(key, **values)
 
 
 def _of(row: Any) -> Followup:

@@ -55,12 +55,11 @@ def _number(text: str) -> int:
 
 
 def register(add: Add) -> None:
-    p = add("followups", followups, "差评跟进（核实、整改、回访）list the bad ratings' follow-ups")
-    p.add_argument("--open", action="store_true", help="只看未办结 open ones only")
+    p = add("followups", followups, t("center.cli.help.followups"))
+    p.add_argument("--open", action="store_true", help=t("center.cli.help.followups.open"))
     p = add("follow-up", follow_up,
-            "记录差评跟进：verify 核实、rectify 整改、call 回访（依次）record a follow-up step")
-    p.add_argument("id", type=_number, help="跟进编号 the follow-up's number")
-    p.add_argument("step", help="verify 核实 | rectify 整改 | call 回访")
-    p.add_argument("--note", help="情况说明（必填）what was done")
-    p.add_argument("--result", help="回访时申请人意见：satisfied 满意 | basically 基本满意 |"
-                                    " unsatisfied 不满意 | unreachable 未联系上")
+            t("center.cli.help.follow_up"))
+    p.add_argument("id", type=_number, help=t("center.cli.help.follow_up.id"))
+    p.add_argument("step", help=t("center.cli.help.follow_up.step"))
+    p.add_argument("--note", help=t("center.cli.help.follow_up.note"))
+    p.add_argument("--result", help=t("center.cli.help.follow_up.result"))

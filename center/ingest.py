@@ -11,16 +11,18 @@ from typing import Any
 import sqlite_utils
 
 from center import auditheads, recovery, supervision
+from center import error_texts as _error_texts  # noqa: F401  (the words of the errors below)
 from center import texts as _texts  # noqa: F401  (the center's words, for the errors below)
 from forms import priority
 from forms.catalog import Catalog
+from forms.messages import Text
 from forms.workdays import Deadline
 from storage import attachments, audit, events, owed, syncstate, windows
-from storage.errors import NotPermitted
+from storage.errors import NotPermitted, Said
 from storage.status import EVENT_STATUS, REVOCABLE, VILLAGE_DECISIONS, village_may_record
 from sync import envelope, messages, signed, statusrecord
 from sync.errors import BundleRejected, SyncError
-from sync.i18n import t_in
+from sync.i18n import status_in
 from sync.items import decided_at, time_limit
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -40,9 +42,12 @@ DECISIONS = {
 
 
 class DecisionError(SyncError):
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
+    """A decision the center will not record: a catalogue key and its values."""
+
+    @classmethod
+    def of(cls, exc: Said) -> DecisionError:
+        """Another refusal (a clerk not permitted, a bad reason) said as a decision's."""
+        return cls(exc.key, **exc.params)
 
 
 @dataclass
@@ -673,47 +678,38 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
     arrived, so nobody decides on what they did not see.
     """
     if decision not in DECISIONS:
-        raise DecisionError(f"unknown decision {decision!r}", "未知的办理决定")
+        raise DecisionError("center.decide.unknown")
     if decision == "correction_requested" and not body.get("reasons"):
-        raise DecisionError("a correction request needs its reasons",
-                            "补正通知须一次性列明全部补正理由")
+        raise DecisionError("center.decide.reasons_needed")
     if decision == "rejected" and not body.get("reason"):
-        raise DecisionError("a rejection needs a reason", "不予受理须说明理由")
+        raise DecisionError("center.decide.reason_needed")
     if decision == "completed" and not body.get("result"):
-        raise DecisionError("a completion needs its result", "办结须填写办理结果")
+        raise DecisionError("center.decide.result_needed")
     if decision == "revoked" and not str(body.get("reason") or "").strip():
-        raise DecisionError("a revocation needs its reason", t_in("zh", "center.revoke.need_reason"))
+        raise DecisionError("center.revoke.need_reason")
     database = node.session.store.database
     with database.write() as db:
         row = db.execute("SELECT status, item_code, priority FROM applications WHERE id = ?",
                          [application_id]).fetchone()
         if row is None:
-            raise DecisionError(f"no application {application_id}", f"没有办件 {application_id}")
+            raise DecisionError("center.decide.no_case", id=application_id)
         if expect_last is not None and last_event(db, application_id) != expect_last:
-            raise DecisionError(
-                f"{application_id} changed since the page was drawn",
-                f"办件 {application_id} 在您打开后已有新的办理记录（可能是其他工作人员刚刚办理），"
-                "本次操作未记录。请刷新页面查看最新情况后再办理")
+            raise DecisionError("center.decide.changed", id=application_id)
         if passed_up(db, application_id) and node.kind == "township":
-            raise DecisionError(f"{application_id} was forwarded to the county",
-                                f"办件 {application_id} 已转报县级中心办理，由县级作出决定")
+            raise DecisionError("center.decide.forwarded", id=application_id)
         if decided_at(str(row[1]), node.session.store.catalog()) == "village":
-            raise DecisionError(f"{application_id} is decided at the village point",
-                                t_in("zh", "center.village_decided", id=application_id))
+            raise DecisionError("center.village_decided", id=application_id)
         if decision == "revoked" and row[0] in DECISIONS[decision] and not owed.had_commitment(
                 db, application_id):
-            raise DecisionError(f"{application_id} was not given on a commitment",
-                                t_in("zh", "center.revoke.no_commitment", id=application_id))
+            raise DecisionError("center.revoke.no_commitment", id=application_id)
         if row[0] not in DECISIONS[decision]:
-            from storage.status import STATUS_ZH
-
-            raise DecisionError(f"cannot {decision} from {row[0]}",
-                                f"办件当前状态不能执行此操作（当前：{STATUS_ZH.get(row[0], row[0])}）")
+            raise DecisionError("center.decide.wrong_status",
+                                status=Text(status_in("zh", row[0]), status_in("en", row[0])))
         try:  # 一窗受理: the responsible clerk (or their AB 岗 stand-in) decides; deciding takes it
             windows.claim_for_decision(db, node.session.keys, application_id,
                                        node.session.operator.name)
         except NotPermitted as exc:
-            raise DecisionError(str(exc), exc.zh) from None
+            raise DecisionError.of(exc) from None
         village = _village_of(db, application_id)
         if decision == "forwarded":
             from center.upstream import pass_up
@@ -737,7 +733,7 @@ def decide(node: Node, application_id: str, decision: str, body: dict[str, Any],
             try:
                 reasons = check_reasons(body.get("reasons"), entry)
             except InvalidReasons as exc:
-                raise DecisionError(str(exc), exc.zh) from None
+                raise DecisionError.of(exc) from None
             body = {**body, "reasons": [r.wire() for r in reasons]}
         return _decide_in(node, db, application_id, decision, body, village, row[1])
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.errors import InvalidRequest
-from sync.i18n import t_in
 from sync.usb import sync_folder
 
 
 def refusal(key: str, **values: object) -> InvalidRequest:
-    """Bad input said in both languages (English as the message, Chinese as `zh`)."""
-    return InvalidRequest(*(t_in(lang, key, **values) for lang in ("en", "zh")))
+    """Bad input, said by its catalogue key in the reader's language."""
+    return InvalidRequest(key, **values)
 
 
 def out_file(raw: Path, force: bool) -> Path:

@@ -17,6 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from center import error_texts as error_texts  # the refusals' words join the catalogue
 from forms.catalog import Catalog, catalog_files, catalog_from_files
 from forms.errors import CatalogError, FormsError
 from forms.workdays import YearTable
@@ -35,7 +36,7 @@ class ReleaseRefused(InvalidRequest):
     """
 
     def __init__(self, file: str, detail: str) -> None:
-        super().__init__(f"catalog release refused: {detail}", f"事项目录有错误，未安装：{detail}")
+        super().__init__("center.publish.release_refused", detail=detail)
         self.file = file
         self.detail = detail
 
@@ -53,7 +54,7 @@ def read_calendar(name: str, data: bytes) -> YearTable:
 def publish_calendar(node: Node, table: YearTable) -> int:
     """County: sign a year's table, use it here, and queue it to every township. Returns the queue count."""
     if node.kind != "county":
-        raise PublishError("only the county publishes the calendar", "节假日安排只能由县级中心发布")
+        raise PublishError("center.publish.calendar_county_only")
     record = signed.sign("calendar", table.as_mapping(), node.keys)
     node.session.import_calendar(table)
     database = node.session.store.database
@@ -103,8 +104,8 @@ def publish_catalog(node: Node, directory: Path) -> tuple[int, int, str]:
     _county_only(node)
     try:
         files = catalog_files(directory)
-    except FormsError as exc:
-        raise PublishError(str(exc), f"找不到事项目录文件夹或其中没有事项文件：{directory}") from None
+    except FormsError:
+        raise PublishError("center.publish.no_catalog", folder=directory) from None
     return publish_catalog_files(node, files)
 
 
@@ -123,9 +124,7 @@ def publish_catalog_files(node: Node, files: Mapping[str, bytes], *,
     with database.write() as db:
         current = catalogs.installed_serial(db)
         if expect_serial is not None and current != expect_serial:
-            raise PublishError(
-                f"release {current} was published after the preview of {expect_serial}",
-                f"预览之后已有新的事项目录发布（现为第{current}版），本次未发布。请重新上传并预览")
+            raise PublishError("center.publish.stale_preview", current=current)
         serial = current + 1
         published = datetime.now(timezone.utc).isoformat(timespec="seconds")
         record = signed.sign("catalog", {
@@ -143,7 +142,7 @@ def publish_catalog_files(node: Node, files: Mapping[str, bytes], *,
 
 def _county_only(node: Node) -> None:
     if node.kind != "county":
-        raise PublishError("only the county publishes the catalog", "事项目录只能由县级中心发布")
+        raise PublishError("center.publish.catalog_county_only")
 
 
 def catalog_at_township(node: Node, raw: bytes, body: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
+from center import error_texts as error_texts  # the refusals' words join the catalogue
 from storage import audit, events, syncstate
 from sync import signed
 from sync.errors import SyncError
@@ -13,9 +14,7 @@ from sync.node import Node
 
 
 class RevocationError(SyncError):
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
+    """A revocation refused: a catalogue key and its values."""
 
 
 def revoke(node: Node, device_id: str) -> int:
@@ -24,11 +23,11 @@ def revoke(node: Node, device_id: str) -> int:
     Returns the list's version.
     """
     if node.kind != "township":
-        raise RevocationError("only the enrolling township revokes", "只有乡镇中心可以注销其登记的设备")
+        raise RevocationError("center.revoke_device.township_only")
     database = node.session.store.database
     with database.write() as db:
         if not syncstate.revoke_peer(db, device_id):
-            raise RevocationError(f"no active device {device_id}", f"没有可注销的设备 {device_id}")
+            raise RevocationError("center.revoke_device.none", device=device_id)
         version = int(events.meta_get(db, "revocation_version") or 0) + 1
         revoked = sorted(r[0] for r in db.execute(
             "SELECT device_id FROM peers WHERE role = 'village' AND revoked_at IS NOT NULL"))

@@ -25,10 +25,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from center import enroll as center_enroll
+from center import error_texts as error_texts  # the refusals' words join the catalogue
 from center import ingest
 from center.writer import Writer
 from forms import strictjson
 from storage import syncstate
+from storage.messages import say
 from sync import bundlefile, clock, enroll, proof
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
@@ -57,9 +59,9 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
         try:
             body: Any = strictjson.loads(await request.body(), max_depth=4, max_bytes=64 * 1024)
         except strictjson.InvalidJSON:
-            return _error(400, "malformed", "登记请求格式不正确")
+            return _error(400, "malformed", say("zh", "center.enroll.malformed"))
         if not isinstance(body, dict):
-            return _error(400, "malformed", "登记请求格式不正确")
+            return _error(400, "malformed", say("zh", "center.enroll.malformed"))
         try:
             answer = await anyio.to_thread.run_sync(center_enroll.redeem, node, body)
         except enroll.EnrollmentError as exc:
@@ -76,9 +78,9 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
         try:
             cursor = int(request.query_params.get("cursor", "0"))
         except ValueError:
-            return _error(400, "malformed", "cursor 参数不正确，应为不小于 0 的整数")
+            return _error(400, "malformed", say("zh", "center.server.cursor_bad"))
         if not 0 <= cursor < 2**63:
-            return _error(400, "malformed", "cursor 参数超出范围，应为不小于 0 的整数")
+            return _error(400, "malformed", say("zh", "center.server.cursor_range"))
         try:
             _, identity = node.peer_identity(device)
         except BundleRejected as exc:

@@ -26,11 +26,13 @@ from typing import Any
 
 import sqlite_utils
 
+from center import error_texts as error_texts  # the settings' refusals join the catalogue
 from forms.errors import UnknownItemError
 from forms.workdays import WorkingCalendar
 from storage import audit
 from storage.crypto import Keys
 from storage.errors import InvalidRequest
+from storage.messages import both
 from storage.status import BAD_RATING, OPEN_STATUSES, derive_status, rating_level
 
 DIMS = ("township", "village", "item", "window", "clerk", "agent")
@@ -64,15 +66,15 @@ class Settings:
                 "followup_days": self.followup_days, "complaint_days": self.complaint_days}
 
 
-_SETTING_NAMES = {"yellow_days": "黄牌预警天数", "followup_days": "差评整改时限",
-                  "complaint_days": "投诉办理时限"}
+_SETTING_NAMES = {"yellow_days": "sup.setting.yellow_days", "followup_days": "sup.setting.followup_days",
+                  "complaint_days": "sup.setting.complaint_days"}
 
 
 def _days_value(value: Any, what: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_DAYS:
-        name = _SETTING_NAMES.get(what, f"事项 {what} 的黄牌预警天数")
-        raise InvalidRequest(f"{what} must be a whole number of working days, {low} to {MAX_DAYS}",
-                             f"{name}须为 {low} 至 {MAX_DAYS} 之间的工作日数")
+        name = both(_SETTING_NAMES[what]) if what in _SETTING_NAMES else both(
+            "sup.setting.item_yellow_days", item=what)
+        raise InvalidRequest("sup.setting.days_range", name=name, low=low, high=MAX_DAYS)
     return value
 
 
@@ -96,7 +98,7 @@ def save_settings(db: sqlite_utils.Database, keys: Keys, new: Settings, operator
     _days_value(new.yellow_days, "yellow_days")
     for code, days in new.item_yellow_days.items():
         if not isinstance(code, str) or not code.strip() or len(code) > 64:
-            raise InvalidRequest("bad item code", "事项编码有误")
+            raise InvalidRequest("sup.setting.bad_item")
         _days_value(days, code)
     _days_value(new.followup_days, "followup_days", 1)
     _days_value(new.complaint_days, "complaint_days", 1)
@@ -662,7 +664,7 @@ def card_rollup(db: sqlite_utils.Database, today: date | None = None, by: str = 
                 township: str | None = None) -> list[tuple[str, int, int, int]]:
     """(key, yellow, red, blue) of today's cards grouped by a dim or by department, most red first."""
     if by not in ROLLUP_BY:
-        raise InvalidRequest(f"cannot group cards by {by!r}", f"不能按“{by}”汇总")
+        raise InvalidRequest("sup.rollup.bad_by", by=by)
     column = {"village": "village_code", "item": "item_code", "window": "window_code",
               "department": "CASE WHEN instr(item_code, '-') > 0 THEN substr(item_code, 1,"
                             " instr(item_code, '-') - 1) ELSE item_code END",
@@ -743,8 +745,7 @@ def months_of(period: str) -> list[str]:
         return [f"{year:04d}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
     if month and int(month[1]) >= 2000 and 1 <= int(month[2]) <= 12:
         return [text]
-    raise InvalidRequest(f"bad period {period!r}",
-                         f"统计期“{period}”有误：月份写作 2026-10，季度写作 2026-Q4")
+    raise InvalidRequest("sup.period.bad", period=period)
 
 
 def last_months(today: date, count: int = 12) -> list[str]:
@@ -779,7 +780,7 @@ def figures(db: sqlite_utils.Database, months: list[str], *, by: str = "all",
     counters are the whole center's). The current month's late count includes open cases red
     today."""
     if by not in _DIM_COLUMN:
-        raise InvalidRequest(f"cannot count by {by!r}", f"不能按“{by}”统计")
+        raise InvalidRequest("sup.figures.bad_by", by=by)
     today = today or date.today()
     sql = (f"SELECT key, counter, SUM(n) FROM figure_counts WHERE dim = ? AND month IN"
            f" ({', '.join('?' * len(months))})")

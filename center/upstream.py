@@ -232,14 +232,12 @@ def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_cod
     from center.ingest import DecisionError
 
     if node.kind != "township":
-        raise DecisionError("only a township forwards to the county", "只有乡镇中心可以转报县级")
+        raise DecisionError("center.forward.township_only")
     if not passes_up(item_code, node.session.store.catalog()):
-        raise DecisionError(f"{item_code} is not passed up to the county",
-                            "该事项不在乡镇可转报县级的范围内（事项目录未允许转报），请在本中心办理")
+        raise DecisionError("center.forward.not_allowed", item=item_code)
     counties = [p for p in syncstate.peers(node.session.store.database, "county") if not p.revoked]
     if not counties:
-        raise DecisionError("not linked to a county",
-                            "本中心尚未与县级中心建立连接，不能转报。请先完成县级登记（service-center link）")
+        raise DecisionError("center.forward.not_linked")
     county = counties[-1]
     reader = PublicIdentity.from_dict(county.identity()).key_id.hex()
     rows = db.execute("SELECT sender, seq, raw FROM received WHERE app = ? AND kind IN"
@@ -247,10 +245,7 @@ def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_cod
                       [application_id]).fetchall()
     for _, _, raw in rows:
         if reader not in envelope.parse(bytes(raw)).header.recipients:
-            raise DecisionError(
-                f"{application_id} was not sealed to the county",
-                f"办件 {application_id} 上报时未同时加密给县级中心（村代办点软件较旧，或当时县级尚未登记），"
-                "县级无法读取，不能转报。请村代办点更新软件后重新提交此件")
+            raise DecisionError("center.forward.not_sealed", id=application_id)
     for sender, seq, raw in rows:
         db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
                    " VALUES (?, ?, ?, ?, ?)", (county.device_id, sender, seq, raw, syncstate.now_iso()))

@@ -25,11 +25,10 @@ from forms.fieldtypes import (
 from forms.idnumber import InvalidIdNumber, parse
 from forms.messages import Text, both
 from forms.model import Bundle, FieldSpec, MaterialSpec, ServiceItem
+from forms.values_data import MATERIAL_STATE_WORDS
 
 _STATUS_ALIASES = {
-    "provided": "provided", "已提供": "provided", "提供": "provided",
-    "commitment": "commitment", "告知承诺": "commitment", "承诺": "commitment",
-    "missing": "missing", "容缺": "missing", "缺": "missing",
+    "provided": "provided", "commitment": "commitment", "missing": "missing", **MATERIAL_STATE_WORDS,
 }
 APPLICANT_KEYS = {  # key -> its label in Chinese; applicant_label() gives both languages
     k: both(f"forms.applicant.{k}").zh

@@ -11,6 +11,7 @@ from typing import Any
 from forms.idnumber import InvalidIdNumber, parse
 from forms.messages import Text, both, listed
 from forms.model import FieldSpec
+from forms.values_data import NO_WORDS, YES_WORDS
 
 
 class FieldError(ValueError):
@@ -184,8 +185,8 @@ def _date(spec: FieldSpec, raw: Any, today: date) -> str:
     return value.isoformat()
 
 
-_TRUE = {True, "true", "是", "yes", "1"}
-_FALSE = {False, "false", "否", "no", "0"}
+_TRUE = {True, "true", *YES_WORDS, "yes", "1"}
+_FALSE = {False, "false", *NO_WORDS, "no", "0"}
 
 
 def _boolean(spec: FieldSpec, raw: Any, today: date) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from forms.messages import both
+from forms.values_data import FEMALE, MALE
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -75,7 +76,7 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
         raise InvalidIdNumber.of("forms.id.future")
     if check_digit(number[:17]) != number[17]:
         raise InvalidIdNumber.of("forms.id.check_digit")
-    sex = "男" if int(number[16]) % 2 == 1 else "女"
+    sex = MALE if int(number[16]) % 2 == 1 else FEMALE
     return ResidentId(number=number, region_code=number[:6], birth_date=born, sex=sex)
 
 

@@ -33,6 +33,10 @@ def listed(names: Iterable[object]) -> Text:
 
 
 FORM_MESSAGES: dict[str, dict[str, str]] = {
+    "forms.deadline.approximate": {
+        "zh": "注意：尚无{years}年节假日安排，按周末和固定日期的法定节假日计算，日期仅供参考",
+        "en": "Note: no holiday table for {years} yet; counted by weekends and the fixed-date holidays, the date is a guide only",
+    },
     # The applicant block every form starts with.
     "forms.applicant.name": {"zh": "姓名", "en": "Name"},
     "forms.applicant.id_number": {"zh": "身份证号", "en": "ID number"},

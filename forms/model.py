@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from forms.expr import Expression
+from forms.values_data import LEVEL_NAMES, MANY_DEPARTMENTS
 
 FIELD_TYPES = frozenset({
     "text", "number", "money", "date", "boolean", "choice", "multichoice", "id_number",
     "phone", "division_code", "bank_account", "attachment", "group",
 })
-LEVELS = {"village": "村级", "township": "乡镇", "county": "县级"}
+LEVELS = LEVEL_NAMES
 KINDS = frozenset({"service", "inspection"})
 DEFAULT_SUPPLY_DAYS = 5  # working days to hand in an owed material, unless the item says otherwise
 
@@ -144,7 +145,7 @@ class Bundle:
     materials: tuple[MaterialSpec, ...]
     digest: str = ""
     kind: str = "bundle"
-    department: str = "多部门"
+    department: str = MANY_DEPARTMENTS
     keywords: tuple[str, ...] = ()
 
     @property

@@ -11,18 +11,9 @@ from forms.engine import validate
 from forms.errors import ValidationFailed
 from forms.idnumber import make
 from forms.model import Bundle, FieldSpec, ServiceItem
+from forms.sample_data import _NAMES, _TEXT_SAMPLES, SAMPLE_NAME, SAMPLE_OF
+from forms.values_data import FEMALE, MALE
 
-_NAMES = {"女": ["张桂英", "李秀兰", "王玉梅"], "男": ["刘建国", "陈德明", "杨福生"]}
-_TEXT_SAMPLES = {
-    "household_address": "湖南省资兴市兴宁镇石鼓村3组18号",
-    "address": "湖南省资兴市兴宁镇石鼓村3组18号",
-    "bank_name": "湖南资兴农村商业银行",
-    "mother_name": "李秀兰",
-    "father_name": "刘建国",
-    "child_name": "刘子涵",
-    "member_name": "刘建国",
-    "disability_certificate_no": "43048119400305124043",
-}
 _AGES = (86, 65, 45, 32, 70, 92, 101, 60, 55, 25, 18)
 
 
@@ -62,7 +53,7 @@ def _examples(entry: ServiceItem | Bundle) -> list[Any]:
 def _candidates(entry: ServiceItem | Bundle, village_code: str, today: date) -> Iterator[dict[str, Any]]:
     examples = _examples(entry)
     ages = [e.applicant_age for e in examples if e.applicant_age is not None] or list(_AGES)
-    sexes = [e.applicant_sex for e in examples if e.applicant_sex] or ["女", "男"]
+    sexes = [e.applicant_sex for e in examples if e.applicant_sex] or [FEMALE, MALE]
     region = village_code[:6]
     for age in ages:
         for sex in sexes:
@@ -72,7 +63,7 @@ def _candidates(entry: ServiceItem | Bundle, village_code: str, today: date) -> 
                     today.year - age - 1, 3, 5)
                 applicant = {
                     "name": name,
-                    "id_number": make(region, born, 12, female=sex == "女"),
+                    "id_number": make(region, born, 12, female=sex == FEMALE),
                     "phone": "13907351234",
                     "address": _TEXT_SAMPLES["address"],
                 }
@@ -105,9 +96,9 @@ class _Ctx:
         elif spec.name in ("account_holder",):
             text = self.applicant_name
         elif spec.name.endswith("_name") or spec.name.endswith("name"):
-            text = "刘建国"
+            text = SAMPLE_NAME
         else:
-            text = f"{spec.label}（示例）"
+            text = SAMPLE_OF.format(label=spec.label)
         limit = spec.max_length or 200
         return text[:limit]
 

@@ -23,6 +23,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from forms.errors import CatalogError
+from forms.messages import both, listed
 
 CALENDAR_DIR = Path(__file__).with_name("calendar")
 
@@ -87,8 +88,7 @@ class Deadline:
     def note_zh(self) -> str:
         if not self.approximate:
             return ""
-        years = "、".join(str(y) for y in self.unknown_years)
-        return f"注意：尚无{years}年节假日安排，按周末和固定日期的法定节假日计算，日期仅供参考"
+        return both("forms.deadline.approximate", years=listed(self.unknown_years)).zh
 
 
 @dataclass

@@ -35,32 +35,27 @@ TEXTS = "storage.error.text"  # an error whose two texts were made elsewhere (a 
 class Said(Exception):
     """An error that carries a catalogue key and its values, not text: `text(lang)` says it.
 
-    `Said(key, **params)`. The older form `Said(english, chinese)` (texts, no key) still works
-    for the callers in center/ and village_agent/ not yet moved to keys; the store and sync
-    raise keys only (tests/test_no_inline_chinese.py).
+    `Said(key, **params)`, and nothing else: every error of the product raises a key
+    (tests/test_no_inline_chinese.py, tests/test_error_messages.py). A key the catalogue does
+    not hold (a bug) says the class's own message, never a traceback.
     """
 
     key = "storage.error"
 
-    def __init__(self, key: str = "", zh: str | None = None, /, **params: object) -> None:
-        if zh is not None or (key and not known(key)):
-            fallback = say("zh", type(self).key)
-            params, key = {"en": key, "zh": fallback if zh is None else zh}, TEXTS
+    def __init__(self, key: str = "", /, **params: object) -> None:
         super().__init__(key or type(self).key)
         self.key = key or type(self).key
         self.params: dict[str, object] = params
 
     def text(self, lang: str) -> str:
         """The message in `lang` ("zh" or "en")."""
+        if not known(self.key):
+            return say(lang, type(self).key)
         return say(lang, self.key, **self.params)
 
     @property
     def zh(self) -> str:
         return self.text("zh")
-
-    @zh.setter
-    def zh(self, value: str) -> None:  # the older subclasses in center/ set their Chinese text
-        self.params, self.key = {"en": self.text("en"), "zh": value}, TEXTS
 
     @property
     def en(self) -> str:

@@ -373,9 +373,6 @@ def describe(exc: BaseException, lang: str = "") -> str:
         return t_in(lang, "error.corrupt", detail=str(exc))
     if isinstance(exc, KeyboardInterrupt):
         return t_in(lang, "error.interrupted")
-    zh = getattr(exc, "zh", None)  # an error of center/ not yet moved to keys (UploadRefused)
-    if isinstance(zh, str) and zh:
-        return zh if lang == "zh" else str(exc)
     if isinstance(exc, FormsError):  # an expression the catalog may not use: its own English
         return str(exc)
     return t_in(lang, "error.internal", kind=type(exc).__name__)

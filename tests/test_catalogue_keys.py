@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("village_agent", "center", "sync", "storage", "forms")
 SOURCES = (".py", ".html", ".toml", ".js")
 CATALOGUES = ("village_agent.i18n", "sync.receipt_texts", "center.texts", *(
-    f"center.console.{p.stem}" for p in (ROOT / "center" / "console").glob("*_texts.py")))
+    ".".join(p.relative_to(ROOT).with_suffix("").parts)
+    for folder in ("center", "center/console", "village_agent")
+    for p in sorted((ROOT / folder).glob("*_texts.py"))))
 
 # Keys the code builds from a value (fnmatch patterns), with where: the only way a key may be
 # used without its whole name written in quotes.

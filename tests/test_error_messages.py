@@ -16,16 +16,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from center.cli_texts import CENTER_CLI_MESSAGES
+from center.console.upload_texts import UPLOAD_MESSAGES
+from center.console.worklist_texts import WORKLIST_MESSAGES
+from center.error_texts import CENTER_ERROR_MESSAGES
 from storage.errors import TEXTS, DecryptionFailed, InvalidRequest, Said, StorageError, WrongPin
 from storage.messages import STORAGE_MESSAGES
 from sync.error_texts import SYNC_MESSAGES
 from sync.errors import REASONS, BundleRejected, ProofError, SyncError
 from sync.i18n import MESSAGES, describe
 from tests.conftest import Cli
+from tests.test_catalogue_keys import catalogue
+from village_agent.cli_texts import VILLAGE_CLI_MESSAGES
+from village_agent.error_texts import VILLAGE_ERROR_MESSAGES
+from village_agent.intake_texts import INTAKE_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
-TABLES = {**STORAGE_MESSAGES, **SYNC_MESSAGES}
+TABLES = {**STORAGE_MESSAGES, **SYNC_MESSAGES, **CENTER_ERROR_MESSAGES, **CENTER_CLI_MESSAGES,
+          **UPLOAD_MESSAGES, **WORKLIST_MESSAGES, **VILLAGE_ERROR_MESSAGES, **VILLAGE_CLI_MESSAGES,
+          **INTAKE_MESSAGES}
 
 
 def _fields(text: str) -> dict[str, str]:
@@ -61,26 +71,30 @@ ERRORS = {"StorageError", "StoreMissing", "StoreExists", "StoreCorrupt", "StoreB
           "AuthError", "UnknownOperator", "OperatorDisabled", "NotPermitted", "NotFound",
           "InvalidRequest", "WeakPin", "IntegrityError", "SyncError", "EnrollmentError",
           "PublishError", "InvalidReasons", "ReceiptCodeError", "PdfOutputError", "FontUnusable",
-          "FontNotFound", "NotDecided"}
+          "FontNotFound", "NotDecided", "DecisionError", "RevocationError", "UploadRefused"}
 
 
-def test_every_key_raised_in_storage_and_sync_is_in_the_catalogue() -> None:
+def test_every_key_raised_in_the_product_is_in_the_catalogue() -> None:
     used = []
-    for folder in ("storage", "sync"):
+    for folder in ("storage", "sync", "center", "village_agent"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
                         and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
                         in ERRORS and node.args and isinstance(node.args[0], ast.Constant)):
                     used.append((path.name, node.args[0].value))
-    assert len(used) > 80  # the finder sees the raise sites
-    missing = [(name, key) for name, key in used if key not in MESSAGES]
+    assert len(used) > 150  # the finder sees the raise sites
+    keys = catalogue()  # every catalogue module imported
+    missing = [(name, key) for name, key in used if key not in keys]
     assert missing == []
 
 
-def test_the_old_two_text_form_still_says_both_while_center_moves_over() -> None:
-    error = InvalidRequest("no such thing", "没有这个")
-    assert (describe(error, "zh"), describe(error, "en")) == ("没有这个", "no such thing")
+def test_the_old_two_text_form_is_gone_and_an_unknown_key_says_the_class_message() -> None:
+    with pytest.raises(TypeError):
+        InvalidRequest("no such thing", "没有这个")  # type: ignore[call-arg]
+    error = InvalidRequest("no.such.key", detail="x")
+    assert describe(error, "zh") == MESSAGES["storage.error"]["zh"]
+    assert describe(error, "en") == MESSAGES["storage.error"]["en"]
 
 
 def test_decryption_failed_is_a_storage_error_and_opaque() -> None:
@@ -137,3 +151,35 @@ def test_an_english_session_prints_its_failures_in_english(
     assert said and not CJK.search(said.replace("某人", "")), said
     chinese = cli(*args, env=env)
     assert CJK.search(chinese.stderr + chinese.stdout)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["apply", "--help"], ["applicant", "--help"],
+                                  ["catalog", "show"]])
+def test_the_village_help_and_its_refusals_are_english_in_an_english_session(
+        cli: Cli, args: list[str]) -> None:
+    english = cli(*args, env={"VILLAGE_AGENT_LANG": "en"})
+    said = english.stdout + english.stderr
+    assert said.strip() and not CJK.search(said), said
+    chinese = cli(*args)
+    assert chinese.code == english.code and CJK.search(chinese.stdout + chinese.stderr)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["backup", "--help"],
+                                  ["init", "--level", "township", "--code", "430481101", "--name", "X"]])
+def test_the_center_help_and_its_refusals_are_english_in_an_english_session(
+        tmp_path: Path, args: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def run(lang: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "VILLAGE_AGENT_HOME": str(tmp_path / "center"), "VILLAGE_AGENT_LANG": lang,
+               "VILLAGE_AGENT_TEST_KDF": "1", "PYTHONIOENCODING": "utf-8"}
+        env.pop("VILLAGE_AGENT_OPERATOR", None)
+        return subprocess.run([sys.executable, "-m", "center.cli", *args], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)
+
+    english, chinese = run("en"), run("zh")
+    assert (english.stdout + english.stderr).strip() and not CJK.search(english.stdout + english.stderr)
+    assert chinese.returncode == english.returncode and CJK.search(chinese.stdout + chinese.stderr)
+    assert not (tmp_path / "center").exists() or "init" not in args  # a refused init wrote nothing

@@ -15,6 +15,7 @@ from storage import lobby
 from storage.errors import StorageError
 from storage.status import DELIVERY_METHODS
 from sync.cli import EXIT_INVALID, Context, dispatch
+from village_agent import cli_texts as cli_texts  # the command line's words join the catalogue
 from village_agent.i18n import t
 
 if TYPE_CHECKING:
@@ -26,17 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
         # Sub-commands must not reset what was given before the command name.
         extra: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
         p = argparse.ArgumentParser(add_help=False)
-        p.add_argument("--home", help="数据目录 data directory (or VILLAGE_AGENT_HOME)", **extra)
-        p.add_argument("--json", action="store_true", help="机器可读输出 machine-readable output",
+        p.add_argument("--home", help=t("village.cli.help.main.home"), **extra)
+        p.add_argument("--json", action="store_true", help=t("village.cli.help.main.json"),
                        **extra)
-        p.add_argument("--operator", help="操作员姓名 operator name (or VILLAGE_AGENT_OPERATOR)",
+        p.add_argument("--operator", help=t("village.cli.help.main.operator"),
                        **extra)
         return p
 
     common = options(suppress=True)
     parser = argparse.ArgumentParser(
         prog="village-agent", parents=[options(suppress=False)],
-        description="村便民服务代办点 — village service point. 不带参数运行打开界面 (no arguments: the app).",
+        description=t("village.cli.help.description"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -45,153 +46,144 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(fn=fn)
         return p
 
-    p = add("init", command("init"), "建立服务点 create the service point")
-    p.add_argument("--village-code", required=True, help="12位村级区划代码 12-digit village division code")
-    p.add_argument("--village-name", required=True, help="村名 village name")
+    p = add("init", command("init"), t("village.cli.help.init"))
+    p.add_argument("--village-code", required=True, help=t("village.cli.help.init.village_code"))
+    p.add_argument("--village-name", required=True, help=t("village.cli.help.init.village_name"))
 
-    p = add("operator", command("operator"), "操作员管理 manage operators")
+    p = add("operator", command("operator"), t("village.cli.help.operator"))
     p.add_argument("action", choices=["add", "list", "disable", "enable", "set-pin"])
-    p.add_argument("name", nargs="?", help="操作员姓名 operator name")
+    p.add_argument("name", nargs="?", help=t("village.cli.help.operator.name"))
     # Not argparse choices: the store says in Chinese why a clerk (a center's role) is not added here.
     p.add_argument("--role", default="agent",
-                   help="agent（代办员，默认 the default）或 grid_worker（网格员）")
+                   help=t("village.cli.help.operator.role"))
 
-    p = add("catalog", command("catalog_cmd"), "事项目录 the service catalog")
+    p = add("catalog", command("catalog_cmd"), t("village.cli.help.catalog"))
     p.add_argument("action", choices=["list", "show", "template", "search"])
-    p.add_argument("code", nargs="?", help="事项代码或搜索词 item code or search words")
+    p.add_argument("code", nargs="?", help=t("village.cli.help.catalog.code"))
 
-    for name, help_text in (("apply", "代办收件 take in an application"),
-                            ("inspect", "网格巡查登记 record an inspection")):
+    for name, help_text in (("apply", t("village.cli.help.apply")),
+                            ("inspect", t("village.cli.help.inspect"))):
         p = add(name, command("apply"), help_text)
-        p.add_argument("--item", "--form", dest="item", required=True, help="事项代码 item code")
-        p.add_argument("--data", required=True, type=Path, help="申请数据JSON文件 data file")
+        p.add_argument("--item", "--form", dest="item", required=True, help=t("village.cli.help.apply.item"))
+        p.add_argument("--data", required=True, type=Path, help=t("village.cli.help.apply.data"))
         p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH",
-                       help="附件（材料代码=文件）attachment, repeatable")
+                       help=t("village.cli.help.apply.attach"))
         p.add_argument("--authorization", choices=["signed", "in_person"], default="signed",
-                       help="授权方式：signed=已签委托书, in_person=本人到场")
+                       help=t("village.cli.help.apply.authorization"))
         p.add_argument("--priority", action="append", default=[], metavar="GROUND",
-                       help="绿色通道：老 弱 病 残 军（elderly frail ill disabled military），可重复或用逗号分隔；"
-                            "年满60周岁按身份证号自动认定 green channel grounds, repeatable;"
-                            " 60 or older is found from the ID number")
+                       help=t("village.cli.help.apply.priority"))
         p.add_argument("--date", type=date.fromisoformat, help=argparse.SUPPRESS)
 
     p = add("applicant", command("applicant"),
-            "按身份证号查找办事人；update 更正登记信息，history 查看历次登记"
-            " find an applicant; update corrects the registry; history lists every declaration")
+            t("village.cli.help.applicant"))
     p.add_argument("id_number", metavar="ID_NUMBER|update|history")
-    p.add_argument("--id-number", dest="person", help="update/history：办事人身份证号 the ID number")
-    for detail, zh in (("name", "姓名"), ("address", "住址"), ("phone", "电话"),
-                       ("village-group", "村民小组")):
-        p.add_argument(f"--{detail}", dest=detail.replace("-", "_"), help=f"update：新的{zh}")
+    p.add_argument("--id-number", dest="person", help=t("village.cli.help.applicant.id_number"))
+    for detail, key in (("name", "village.cli.help.applicant.name"),
+                        ("address", "village.cli.help.applicant.address"),
+                        ("phone", "village.cli.help.applicant.phone"),
+                        ("village-group", "village.cli.help.applicant.village_group")):
+        p.add_argument(f"--{detail}", dest=detail.replace("-", "_"), help=t(key))
 
     p = add("recover", command("recover"),
-            "忘记PIN码：用恢复码重设 forgot the PIN: set a new one with the recovery code"
-            " (VILLAGE_AGENT_RECOVERY_CODE, VILLAGE_AGENT_NEW_PIN)")
+            t("village.cli.help.recover"))
     p = add("recovery-code", command("recovery_code"),
-            "恢复码：是否已设置；--new 生成新的（旧的作废） the recovery code: is there one; --new")
-    p.add_argument("--new", action="store_true", help="生成新的恢复码 make a new code")
+            t("village.cli.help.recovery_code"))
+    p.add_argument("--new", action="store_true", help=t("village.cli.help.recovery_code.new"))
 
-    p = add("list", command("list_applications"), "办件列表 list applications")
+    p = add("list", command("list_applications"), t("village.cli.help.list"))
     p.add_argument("--status")
     p.add_argument("--item")
     p.add_argument("--kind", choices=["service", "inspection"])
 
-    p = add("show", command("show"), "办件详情 show one application")
+    p = add("show", command("show"), t("village.cli.help.show"))
     p.add_argument("id")
 
     for name, subject, help_text in (
-            ("notice", "code", "打印一次性告知书 print the one-time notice"),
-            ("receipt", "id", "打印收件回执 print the intake receipt"),
-            ("authorisation", "id", "打印授权委托书（申请人委托代办员办理） print the letter of"
-                                    " authorisation for the proxy agent"),
-            ("decision-notice", "id", "打印办结通知书或不予受理通知书（决定到达后）"
-                                      " print the decision notice once the decision has arrived")):
+            ("notice", "code", t("village.cli.help.notice")),
+            ("receipt", "id", t("village.cli.help.receipt")),
+            ("authorisation", "id", t("village.cli.help.authorisation")),
+            ("decision-notice", "id", t("village.cli.help.decision_notice"))):
         p = add(name, command(name.replace("-", "_")), help_text)
         p.add_argument(subject)
-        p.add_argument("--out", type=Path, help="写入文件 write to a file")
-        p.add_argument("--pdf", type=Path, metavar="FILE", help="写成PDF文件 write an A4 PDF")
+        p.add_argument("--out", type=Path, help=t("village.cli.help.print.out"))
+        p.add_argument("--pdf", type=Path, metavar="FILE", help=t("village.cli.help.print.pdf"))
         p.add_argument("--print", dest="print_pdf", action="store_true",
-                       help="用默认打印机打印PDF print the PDF (CUPS lp)")
-        p.add_argument("--open", dest="open_pdf", action="store_true", help="打开PDF open the PDF")
+                       help=t("village.cli.help.print.print"))
+        p.add_argument("--open", dest="open_pdf", action="store_true", help=t("village.cli.help.print.open"))
 
     p = add("check-receipt", command("check_receipt"),
-            "核验回执或通知书上的核验码（无需PIN）check the verification code of a receipt or notice")
-    p.add_argument("text", nargs="+", help="核验码，可分组输入 the code, in its groups or whole")
+            t("village.cli.help.check_receipt"))
+    p.add_argument("text", nargs="+", help=t("village.cli.help.check_receipt.text"))
 
-    p = add("calendar", command("calendar_cmd"), "节假日与工作日 holiday tables and deadlines")
+    p = add("calendar", command("calendar_cmd"), t("village.cli.help.calendar"))
     p.add_argument("action", choices=["show", "import", "deadline"])
-    p.add_argument("file", nargs="?", type=Path, help="import：节假日安排TOML文件")
-    p.add_argument("--year", type=int, help="show：年份 year")
-    p.add_argument("--days", type=int, default=20, help="deadline：工作日数 working days")
-    p.add_argument("--from", dest="start", type=date.fromisoformat, help="deadline：起算日 start")
+    p.add_argument("file", nargs="?", type=Path, help=t("village.cli.help.calendar.file"))
+    p.add_argument("--year", type=int, help=t("village.cli.help.calendar.year"))
+    p.add_argument("--days", type=int, default=20, help=t("village.cli.help.calendar.days"))
+    p.add_argument("--from", dest="start", type=date.fromisoformat, help=t("village.cli.help.calendar.from"))
 
-    p = add("enroll", command("enroll"), "登记到乡镇中心 enroll this device at the township")
-    p.add_argument("--township", help="乡镇中心地址 township URL, e.g. http://10.0.0.2:8600")
-    p.add_argument("--code", required=True, help="乡镇给的一次性登记码 one-time enrollment code")
-    p.add_argument("--request-file", type=Path, help="不联网：写出登记请求文件 (USB)")
-    p.add_argument("--answer-file", type=Path, help="不联网：读入乡镇的答复文件 (USB)")
+    p = add("enroll", command("enroll"), t("village.cli.help.enroll"))
+    p.add_argument("--township", help=t("village.cli.help.enroll.township"))
+    p.add_argument("--code", required=True, help=t("village.cli.help.enroll.code"))
+    p.add_argument("--request-file", type=Path, help=t("village.cli.help.enroll.request_file"))
+    p.add_argument("--answer-file", type=Path, help=t("village.cli.help.enroll.answer_file"))
 
-    p = add("export", command("export"), "导出到U盘 write pending data to a USB folder")
-    p.add_argument("--to", required=True, type=Path, help="U盘目录 folder on the stick")
-    p = add("import", command("import_"), "从U盘导入乡镇答复 read the township's answers")
+    p = add("export", command("export"), t("village.cli.help.export"))
+    p.add_argument("--to", required=True, type=Path, help=t("village.cli.help.export.to"))
+    p = add("import", command("import_"), t("village.cli.help.import"))
     p.add_argument("folder", type=Path)
 
-    p = add("sync", command("sync"), "立即同步 sync with the township now")
+    p = add("sync", command("sync"), t("village.cli.help.sync"))
     p.add_argument("--unattended", action="store_true",
-                   help="无人值守（计划任务）：不需要PIN，只收发已加密的数据 no PIN, for a scheduled task")
+                   help=t("village.cli.help.sync.unattended"))
 
-    p = add("correct", command("correct"), "按补正通知修改后重新提交 answer a correction request")
+    p = add("correct", command("correct"), t("village.cli.help.correct"))
     p.add_argument("id")
-    p.add_argument("--data", required=True, type=Path, help="修改后的完整申请数据 corrected data file")
+    p.add_argument("--data", required=True, type=Path, help=t("village.cli.help.correct.data"))
     p.add_argument("--attach", action="append", default=[], metavar="[LABEL=]PATH")
 
     p = add("supply", command("supply"),
-            "登记补交容缺或告知承诺材料 record an owed material handed in later")
+            t("village.cli.help.supply"))
     p.add_argument("id")
-    p.add_argument("--material", required=True, help="材料代码（见 show）material code")
+    p.add_argument("--material", required=True, help=t("village.cli.help.supply.material"))
     p.add_argument("--attach", action="append", default=[], metavar="PATH", required=True,
-                   help="补交材料的扫描件 the scan, repeatable")
+                   help=t("village.cli.help.supply.attach"))
     p.add_argument("--date", type=date.fromisoformat, help=argparse.SUPPRESS)
 
-    p = add("deliver", command("deliver"), "登记办理结果已送达 record that the result was handed over")
+    p = add("deliver", command("deliver"), t("village.cli.help.deliver"))
     p.add_argument("id")
     p.add_argument("--how", choices=list(DELIVERY_METHODS), default="in_person",
-                   help="送达方式：in_person=本人领取, family=家属代领, home_visit=上门送达")
-    p.add_argument("--to", help="领取人姓名（家属代领时必填）who received it")
-    p.add_argument("--note", help="备注 a note")
+                   help=t("village.cli.help.deliver.how"))
+    p.add_argument("--to", help=t("village.cli.help.deliver.to"))
+    p.add_argument("--note", help=t("village.cli.help.deliver.note"))
 
     p = add("decide", command("decide"),
-            "村级办理事项（放权下沉）：办结或不予受理，报乡镇备案"
-            " decide a village-decided item here: completed or rejected")
+            t("village.cli.help.decide"))
     p.add_argument("id")
     p.add_argument("decision", choices=["completed", "rejected"],
-                   help="completed=办结, rejected=不予受理")
+                   help=t("village.cli.help.decide.decision"))
     p.add_argument("--note", required=True,
-                   help="办结：办理结果；不予受理：理由 the result, or the reason for a rejection")
+                   help=t("village.cli.help.decide.note"))
 
-    p = add("rate", command("rate"), "记录申请人评价（好差评）record the villager's rating")
+    p = add("rate", command("rate"), t("village.cli.help.rate"))
     p.add_argument("id")
-    p.add_argument("level", help="1非常满意 2满意 3基本满意 4不满意 5非常不满意"
-                                 " 1 very satisfied .. 5 very unsatisfied")
+    p.add_argument("level", help=t("village.cli.help.rate.level"))
     p.add_argument("--reason", action="append",
-                   help="常见理由，可多次：once一次办好 fast办得快 attitude_good态度好 trips多次跑动"
-                        " overdue超时 attitude_bad态度差 materials_again材料反复要求 unclear告知不清楚"
-                        " result对结果不满意 (a reason key or its name; repeatable)")
-    p.add_argument("--note", help="说明（不满意且未选理由时必填）free text")
+                   help=t("village.cli.help.rate.reason"))
+    p.add_argument("--note", help=t("village.cli.help.rate.note"))
 
     p = add("complain", command("complain"),
-            "记录村民对办件的投诉，报送中心投诉监督台 record a villager's complaint about a case")
+            t("village.cli.help.complain"))
     p.add_argument("id")
-    p.add_argument("--text", required=True, help="投诉内容（村民的原话） the villager's words")
+    p.add_argument("--text", required=True, help=t("village.cli.help.complain.text"))
 
-    add("verify", command("verify"), "校验数据完整性 check the store and audit chain")
+    add("verify", command("verify"), t("village.cli.help.verify"))
     p = add("demo", command("demo"),
-            "演示：示例服务点和本机乡镇中心，各种状态的办件，然后打开界面"
-            " a demo service point and township center, then the app")
+            t("village.cli.help.demo"))
     p.add_argument("--no-app", action="store_true",
-                   help="只建立演示并打印，不打开界面 build and print only, do not open the app")
+                   help=t("village.cli.help.demo.no_app"))
     p.add_argument("--port", type=int,
-                   help="本机乡镇中心端口（默认8600，被占用时任选）township port (default 8600 or any free)")
+                   help=t("village.cli.help.demo.port"))
     return parser
 
 

@@ -22,6 +22,7 @@ from sync.cli import operator as operator
 from sync.cli import verify as verify
 from sync.i18n import priority_words
 from sync.receipts import vouch
+from village_agent import error_texts as error_texts  # the refusals' words join the catalogue
 from village_agent import intake, printing, worklist
 from village_agent.i18n import due_text, language, status_text, t, t_in
 
@@ -47,7 +48,7 @@ def catalog(where: Context | Store | None = None) -> Catalog:
 def init(ctx: Context) -> int:
     operator = getattr(ctx.args, "operator", None)
     if not operator:
-        raise InvalidRequest("--operator is required", "请用 --operator 指定第一位代办员的姓名")
+        raise InvalidRequest("village.cli.operator_needed")
     pin = ctx.new_pin(operator, env="VILLAGE_AGENT_PIN")
     code = recovery.new_code()
     store = Store.create(
@@ -70,7 +71,7 @@ def _recovery_code_input() -> str:
     if value:
         return value
     if not sys.stdin.isatty():
-        raise InvalidRequest(t_in("en", "recovery.no_tty"), t_in("zh", "recovery.no_tty"))
+        raise InvalidRequest("recovery.no_tty")
     return getpass.getpass(t("recovery.prompt"))
 
 
@@ -78,8 +79,7 @@ def recover(ctx: Context) -> int:
     """A forgotten PIN: the code the township keeps, then a new PIN; nothing else changes."""
     name = getattr(ctx.args, "operator", None) or os.environ.get("VILLAGE_AGENT_OPERATOR")
     if not name:
-        raise InvalidRequest(t_in("en", "recovery.need_operator"),
-                             t_in("zh", "recovery.need_operator"))
+        raise InvalidRequest("recovery.need_operator")
     store = open_store(ctx)
     code = _recovery_code_input()
     recovery.normalize(code)  # a mistyped code is said before the new PIN is asked
@@ -158,7 +158,7 @@ def catalog_cmd(ctx: Context) -> int:
         )
         return 0
     if not code:
-        raise InvalidRequest("item code required", "请给出事项代码，如 MZ-GLJT")
+        raise InvalidRequest("village.cli.item_needed")
     entry = cat.get(code)
     if action == "show":
         ctx.emit(_entry_detail(entry), lambda: printing.notice(entry, _info_or_blank(ctx), today=date.today()))
@@ -247,7 +247,7 @@ def _applicant_registry(ctx: Context, action: str) -> int:
     """`applicant update --id-number N --name ...` (explicit, audited) and `applicant history`."""
     person = ctx.args.person
     if not person:
-        raise InvalidRequest(t_in("en", "applicant.need_id"), t_in("zh", "applicant.need_id"))
+        raise InvalidRequest("applicant.need_id")
     changes = {k: getattr(ctx.args, k) for k in ("name", "address", "phone", "village_group")
                if getattr(ctx.args, k) is not None}
     session = open_session(ctx)
@@ -348,7 +348,7 @@ def _output_document(ctx: Context, ident: dict[str, str], doc: printing.Document
         try:
             ctx.args.out.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise InvalidRequest(f"{ctx.args.out}: {exc}", f"无法写入 {ctx.args.out}：{exc.strerror}") from None
+            raise InvalidRequest("village.cli.not_written", path=ctx.args.out, detail=exc.strerror) from None
         ctx.out(t("cli.written", path=ctx.args.out))
     elif made is None:
         ctx.out(text)
@@ -444,11 +444,11 @@ def calendar_cmd(ctx: Context) -> int:
     action = ctx.args.action
     if action == "import":
         if not ctx.args.file:
-            raise InvalidRequest("file required", "请给出节假日安排文件（TOML），如 2027.toml")
+            raise InvalidRequest("village.cli.calendar_needed")
         try:
             table = YearTable.from_file(ctx.args.file)
         except CatalogError as exc:
-            raise InvalidRequest(str(exc), f"节假日安排文件有误：{exc}") from None
+            raise InvalidRequest("village.cli.calendar_bad", detail=str(exc)) from None
         session.import_calendar(table)
         ctx.emit({"ok": True, **table.as_mapping()},
                  lambda: t("cli.calendar.imported", year=table.year, holidays=len(table.holidays),
@@ -492,8 +492,7 @@ def enroll(ctx: Context) -> int:
     elif ctx.args.township:
         done = syncjobs.enroll_by_code(session, ctx.args.township, ctx.args.code)
     else:
-        raise InvalidRequest("--township or --answer-file needed",
-                             "请给出乡镇中心地址（--township），或不联网时用 --request-file / --answer-file")
+        raise InvalidRequest("village.cli.township_needed")
     ctx.emit(
         {"ok": True, "township": done.township_device, "township_fingerprint": done.township,
          "county_fingerprint": done.county, "device_fingerprint": done.device,

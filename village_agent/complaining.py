@@ -30,9 +30,8 @@ def check_complaint(text: str) -> str:
     kept = rules.clean_text(text)
     if kept is None:
         if (text or "").strip():
-            raise InvalidRequest(f"complaint longer than {rules.MAX_TEXT}", t(
-                "case.too_long", what=t("complain.text"), n=rules.MAX_TEXT))
-        raise InvalidRequest("a complaint needs its words", t("complain.need_text"))
+            raise InvalidRequest("case.too_long", what=t("complain.text"), n=rules.MAX_TEXT)
+        raise InvalidRequest("complain.need_text")
     return kept
 
 
@@ -42,13 +41,11 @@ def complain(session: Session, application_id: str, text: str, *,
     words = check_complaint(text)
     summary, _ = session.show(application_id)
     if summary.kind != "service":
-        raise InvalidRequest(f"{summary.id} is an inspection",
-                             t("complain.not_service", id=summary.id))
+        raise InvalidRequest("complain.not_service", id=summary.id)
 
     def expect(status: str) -> None:
         if status == "draft":
-            raise InvalidRequest(f"{summary.id} is a draft", t(
-                "complain.not_filed", id=summary.id, status=status_text(status)))
+            raise InvalidRequest("complain.not_filed", id=summary.id, status=status_text(status))
 
     expect(summary.status)
     number = rules.new_id()

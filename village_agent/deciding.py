@@ -19,7 +19,7 @@ from storage.errors import InvalidRequest, NotPermitted
 from storage.status import VILLAGE_DECISIONS, decided_by, village_may_record
 from storage.store import Session
 from village_agent import intake
-from village_agent.i18n import status_text, t, t_in
+from village_agent.i18n import status_text, t
 
 DECIDABLE = ("completed", "rejected")  # what the agent chooses; `completed` is accepted first
 DECIDER_ROLE = "agent"  # 代办员 decide; a grid worker (网格员) records inspections only
@@ -31,10 +31,10 @@ def check_decision(decision: str, note: str) -> str:
     Refuses an unknown decision and one without its result or reason, as a center does (pure).
     """
     if decision not in DECIDABLE:
-        raise InvalidRequest(f"unknown decision {decision!r}", t("decide.bad_decision"))
+        raise InvalidRequest("decide.bad_decision")
     text = intake._text_arg(note, f"decide.note.{decision}", intake.MAX_NOTE)
     if not text:
-        raise InvalidRequest(f"a {decision} decision needs its note", t(f"decide.need.{decision}"))
+        raise InvalidRequest(f"decide.need.{decision}")
     return text
 
 
@@ -58,14 +58,12 @@ def decide(session: Session, catalog: Catalog, application_id: str, decision: st
     note = check_decision(decision, note)
     operator = session.operator
     if operator.role != DECIDER_ROLE:
-        raise NotPermitted(t_in("en", "decide.not_agent", role=operator.role_zh),
-                           t_in("zh", "decide.not_agent", role=operator.role_zh))
+        raise NotPermitted("decide.not_agent", role=operator.role_name)
     summary, _ = session.show(application_id)
     item = intake.filed_on(session, catalog, summary.item_code, summary.item_version)
     if decided_by(item.level) != "village":
         who = t(f"print.level.{decided_by(item.level)}")
-        raise InvalidRequest(f"{summary.id} is decided by the {decided_by(item.level)}",
-                             t("decide.not_village", id=summary.id, item=item.name, who=who))
+        raise InvalidRequest("decide.not_village", id=summary.id, item=item.name, who=who)
     info = session.store.info
     body = {"center": info.village_name, "center_code": info.village_code, "clerk": operator.name,
             "by": "village", "decided_on": (today or date.today()).isoformat()}
@@ -73,8 +71,7 @@ def decide(session: Session, catalog: Catalog, application_id: str, decision: st
     def steps(status: str) -> list[tuple[str, dict[str, Any]]]:
         planned = _steps(decision, status, body, note)
         if not village_may_record(item.level, planned[0][0], status):
-            raise InvalidRequest(f"{summary.id} is {status}: cannot {decision}",
-                                 t("decide.not_now", id=summary.id, status=status_text(status)))
+            raise InvalidRequest("decide.not_now", id=summary.id, status=status_text(status))
         return planned
 
     with intake.sealed_with(session):

@@ -29,7 +29,24 @@ from forms.workdays import WorkingCalendar
 from storage.attachments import IncomingFile
 from storage.errors import InvalidRequest
 from storage.store import Session, Store
+from village_agent import error_texts as error_texts  # the demo's refusal joins the catalogue
 from village_agent import intake, printing, worklist
+from village_agent.demo_data import (
+    AGENT,
+    CLERK,
+    CORRECTION_REASONS,
+    DRAFT,
+    GRID_WORKER,
+    ID_SCAN_NAME,
+    LATE,
+    RATING_NOTE,
+    REJECTION_REASON,
+    RELATIVE,
+    RESULTS,
+    SAMPLES,
+    TOWNSHIP_NAME,
+    VILLAGE_NAME,
+)
 from village_agent.i18n import language, status_text, t
 
 if TYPE_CHECKING:
@@ -38,30 +55,10 @@ if TYPE_CHECKING:
 DEMO_PIN = "246810"
 CLERK_PIN = "582046"
 GRID_PIN = "357913"
-AGENT, GRID_WORKER, CLERK = "王秀梅", "李建军", "李春华"
 VILLAGE = "430481101201"
 TOWNSHIP = "430481101"
 PREFERRED_PORT = 8600  # service-center's default; a free port is taken when it is busy
 
-# The morning's samples, one per state the home screen counts. Township-level items only: a
-# county item would wait for the county's key, and the demo has no county. (key, item, applicant)
-SAMPLES = (
-    ("rated", "MZ-GLJT", "张桂英"),  # completed, handed over, rated
-    ("received", "YJS-CS", "李秀兰"),  # a 一件事 bundle: two 即办 applications, due today (yellow)
-    ("accepted", "RS-CXJMYLDY", "陈德明"),
-    ("correction", "MZ-ZDSHBZ", "杨福生"),
-    ("inspection", "WG-AQYH", "罗建华"),  # the grid worker's hazard report
-    ("rejected", "MZ-LSJZ", "刘建国"),  # the rejection notice is still to hand over
-    ("completed", "LL-LNRYDZ", "王玉梅"),  # the result is ready to hand over
-    ("delivered", "RS-CXJMYLCB", "赵春生"),  # handed over, the rating still to collect
-    ("plot", "ZR-ZJDJF", "周志强"),  # accepted: 15 working days from today, not flagged
-    ("due_soon", "RS-JYSYDJ", "孙小军"),  # 3 working days from the township's receipt: yellow
-)
-# Taken in after the last sync, so they wait for the next one: one today, and one taken in
-# days ago while the link was down, its promised date (counted by the village until the
-# township receives it and starts its own clock) already past: red.
-LATE = (("waiting", "MZ-GLJT", "黄淑珍"), ("red", "RS-JYSYDJ", "郑海波"))
-DRAFT = ("draft", "MZ-GLJT", "吴秀英")  # started, saved, not submitted
 _NAMES = [name for _, _, name in (*SAMPLES, *LATE, DRAFT) if name]
 
 
@@ -145,10 +142,10 @@ def serve_demo(home: Path, kdf: Any, *, port: int | None = None) -> Iterator[Dem
     sock = _listen(port)  # first: a busy port is said before anything is written
     bound = sock.getsockname()[1]
     township_home = home / "township-center"
-    store = Store.create(home, village_code=VILLAGE, village_name="石鼓村", operator_name=AGENT,
+    store = Store.create(home, village_code=VILLAGE, village_name=VILLAGE_NAME, operator_name=AGENT,
                          pin=DEMO_PIN, kdf=kdf)
     township_store = Store.create(township_home, village_code=TOWNSHIP,
-                                  village_name="兴宁镇便民服务中心", operator_name=CLERK,
+                                  village_name=TOWNSHIP_NAME, operator_name=CLERK,
                                   pin=CLERK_PIN, kdf=kdf, node="township")
     township = Node.of(township_store.login(CLERK, CLERK_PIN))
     # No logging config of uvicorn's own: a warning goes through logging's last resort to
@@ -183,11 +180,10 @@ def _listen(port: int | None) -> socket.socket:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", candidate))
-        except OSError as exc:
+        except OSError:
             sock.close()
             if candidate == port:
-                raise InvalidRequest(f"port {port}: {exc}",
-                                     f"本机端口 {port} 已被占用或不可用，请换一个 --port，或不给 --port") from None
+                raise InvalidRequest("demo.port_busy", port=port) from None
             continue
         return sock
     raise OSError("no free loopback port")  # pragma: no cover - port 0 always binds
@@ -218,8 +214,8 @@ def _morning(demo: Demo, session: Session, township: Any) -> None:
     second = sync_once(store, session=session)
     out.append(t("demo.sync_down", new=second.downstream_new, applied=second.applied))
     intake.deliver(session, ids["rated"], how="in_person", today=today)
-    intake.rate(session, ids["rated"], intake.Rating(1, ("once",), "不用跑乡里"), today=today)
-    intake.deliver(session, ids["delivered"], how="family", to_whom="赵小芳", today=today)
+    intake.rate(session, ids["rated"], intake.Rating(1, ("once",), RATING_NOTE), today=today)
+    intake.deliver(session, ids["delivered"], how="family", to_whom=RELATIVE, today=today)
     third = sync_once(store, session=session)
     out.append(t("demo.sync_handover", sent=third.sent))
     # After the last sync: one application waits for the next, one form is a draft.
@@ -310,7 +306,7 @@ def _take_in(session: Session, cat: Any, code: str, name: str | None, taken_on: 
     scans = [IncomingFile(n, f"{n}.pdf", b"%PDF-1.4 demo scan\n")
              for n in sorted(attachment_names(entry, data))]
     if code == "MZ-GLJT":
-        scans.append(IncomingFile("id_card", "身份证.jpg", b"\xff\xd8\xff demo scan"))
+        scans.append(IncomingFile("id_card", ID_SCAN_NAME, b"\xff\xd8\xff demo scan"))
     result = intake.take(session, cat, session.calendar(), code, data, scans, today=taken_on)
     earlier = t("demo.earlier", day=taken_on) if taken_on != today else ""
     for app_id, item_code, d in zip(result.application_ids, result.item_codes, result.deadlines,
@@ -326,13 +322,13 @@ def _decide(township: Any, ids: dict[str, str]) -> None:
     from center.ingest import decide
 
     decide(township, ids["rated"], "accepted", {})
-    decide(township, ids["rated"], "completed", {"result": "核定高龄津贴每月100元，次月起发放"})
+    decide(township, ids["rated"], "completed", {"result": RESULTS["rated"]})
     decide(township, ids["completed"], "accepted", {})
-    decide(township, ids["completed"], "completed", {"result": "老年人优待证已制证，请到代办点领取"})
+    decide(township, ids["completed"], "completed", {"result": RESULTS["completed"]})
     decide(township, ids["delivered"], "accepted", {})
-    decide(township, ids["delivered"], "completed", {"result": "已办理城乡居民养老保险参保登记"})
+    decide(township, ids["delivered"], "completed", {"result": RESULTS["delivered"]})
     decide(township, ids["correction"], "correction_requested",
-           {"reasons": ["银行卡照片不清晰，请重新拍照", "缺户口簿本人页"]})
+           {"reasons": list(CORRECTION_REASONS)})
     decide(township, ids["accepted"], "accepted", {})
     decide(township, ids["plot"], "accepted", {})
-    decide(township, ids["rejected"], "rejected", {"reason": "申请人本年度已享受临时救助，不符合重复救助条件"})
+    decide(township, ids["rejected"], "rejected", {"reason": REJECTION_REASON})

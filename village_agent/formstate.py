@@ -17,6 +17,7 @@ from forms.expr import Scope
 from forms.fieldtypes import FieldError, is_blank, normalize
 from forms.idnumber import InvalidIdNumber, parse
 from forms.model import Bundle, FieldSpec, ServiceItem
+from forms.values_data import FEMALE, MALE
 from village_agent.i18n import issue_text, t
 
 Entry = ServiceItem | Bundle
@@ -38,7 +39,7 @@ def applicant_specs() -> tuple[FieldSpec, ...]:
 
 
 MATERIAL_OPTIONS = ("provided", "commitment", "missing")
-SEX_KEYS = {"男": "sex.male", "女": "sex.female"}  # the ID number's sex, as the catalogue says it
+SEX_KEYS = {MALE: "sex.male", FEMALE: "sex.female"}  # the ID number's sex, as the catalogue says it
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,11 @@ from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
 from storage.events import Event
+from storage.messages import both
 from storage.status import BAD_RATING, DELIVERY_METHODS, RATING_REASONS, rating_level
 from storage.store import Session
 from sync import corrections
+from village_agent import intake_texts as intake_texts  # the data file refusals: catalogue
 from village_agent.i18n import status_text, t, t_in
 
 
@@ -52,26 +54,20 @@ def load_data_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InvalidRequest(f"{path}: no such file", f"找不到数据文件：{path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"{path}: {exc}", f"无法读取数据文件 {path}（须为UTF-8编码的JSON）") from None
+        raise InvalidRequest("intake.data.missing", path=path) from None
+    except (OSError, UnicodeDecodeError):
+        raise InvalidRequest("intake.data.unreadable", path=path) from None
     try:
         return strictjson.loads(text, max_depth=DATA_DEPTH)
     except strictjson.InvalidJSON as exc:
         if exc.line:
-            raise InvalidRequest(
-                f"{path}: invalid JSON at line {exc.line}",
-                f"数据文件 {path.name} 第{exc.line}行第{exc.column}列格式错误：{exc.reason}",
-            ) from None
-        why = exc.reason.split(" ")[0]
-        raise InvalidRequest(
-            f"{path}: {exc.reason}",
-            f"数据文件 {path.name} 不是可用的表单数据（"
-            + {"nested": f"嵌套超过{DATA_DEPTH}层", "longer": "文件过大",
-               "NaN": "含有 NaN，不是数字", "Infinity": "含有 Infinity，不是数字",
-               "-Infinity": "含有 -Infinity，不是数字"}.get(why, exc.reason)
-            + "）：请用 village-agent catalog template 事项编码 --json 生成的模板填写",
-        ) from None
+            raise InvalidRequest("intake.data.syntax", name=path.name, line=exc.line,
+                                 column=exc.column, reason=exc.reason) from None
+        why = {"nested": "intake.data.why.nested", "longer": "intake.data.why.longer",
+               "NaN": "intake.data.why.nan", "Infinity": "intake.data.why.infinity",
+               "-Infinity": "intake.data.why.minus_infinity"}.get(exc.reason.split(" ")[0])
+        raise InvalidRequest("intake.data.unusable", name=path.name,
+                             why=both(why, depth=DATA_DEPTH) if why else exc.reason) from None
 
 
 DATA_DEPTH = 8  # a form's data: fields, a table's rows, a row's cells, with room to spare
@@ -148,8 +144,7 @@ def priority_grounds(applicant: dict[str, Any], chosen: Collection[str], today: 
     try:
         return priority.grounds(applicant, chosen, today)
     except priority.UnknownGround as exc:
-        raise InvalidRequest(f"unknown priority ground {exc.ground!r}", t(
-            "priority.unknown", ground=exc.ground, choices=priority_choices())) from None
+        raise InvalidRequest("priority.unknown", ground=exc.ground, choices=priority_choices()) from None
 
 
 def priority_choices() -> str:
@@ -241,9 +236,7 @@ def scan_labels(events: Sequence[Event]) -> set[str]:
 def _expect_correction(application_id: str) -> Callable[[str], None]:
     def check(status: str) -> None:
         if status != "correction_requested":
-            raise InvalidRequest(f"{application_id} is {status}, not awaiting correction",
-                                 t("correct.not_waiting", id=application_id,
-                                   status=status_text(status)))
+            raise InvalidRequest("correct.not_waiting", id=application_id, status=status_text(status))
     return check
 
 
@@ -375,29 +368,22 @@ def supply(
         rows = {o.material: o for o in owed.of_case(db, summary.id)}
     owing = [o.material for o in rows.values() if o.supplied_on is None]
     if code not in {m.code for m in entry.materials}:
-        raise InvalidRequest(f"{summary.id} has no material {code!r}", t(
-            "supply.unknown_material", id=summary.id, material=code,
-            owed=_owed_list(entry, owing)))
+        raise InvalidRequest("supply.unknown_material", id=summary.id, material=code, owed=_owed_list(entry, owing))
     if code not in rows:
-        raise InvalidRequest(f"{summary.id} does not owe {code}", t(
-            "supply.not_owed", id=summary.id, what=_label(entry, code), owed=_owed_list(entry, owing)))
+        raise InvalidRequest("supply.not_owed", id=summary.id, what=_label(entry, code), owed=_owed_list(entry, owing))
     if rows[code].supplied_on is not None:
-        raise InvalidRequest(f"{summary.id}: {code} already supplied", t(
-            "supply.already", id=summary.id, what=_label(entry, code), day=rows[code].supplied_on))
+        raise InvalidRequest("supply.already", id=summary.id, what=_label(entry, code), day=rows[code].supplied_on)
     if not files:
-        raise InvalidRequest("a supplied material needs its scan",
-                             t("supply.no_scan", what=_label(entry, code)))
+        raise InvalidRequest("supply.no_scan", what=_label(entry, code))
     scans = [IncomingFile(code, f.name, f.content) for f in files]  # filed under the material
 
     def expect(status: str) -> None:
         if status in SUPPLY_CLOSED:
-            raise InvalidRequest(f"{summary.id} is {status}", t(
-                "supply.closed", id=summary.id, status=status_text(status)))
+            raise InvalidRequest("supply.closed", id=summary.id, status=status_text(status))
 
     def close(db: Any) -> None:  # inside the write transaction: a second click finds it closed
         if not owed.supplied(db, summary.id, code, today.isoformat()):
-            raise InvalidRequest(f"{summary.id}: {code} already supplied", t(
-                "supply.already", id=summary.id, what=_label(entry, code), day=today.isoformat()))
+            raise InvalidRequest("supply.already", id=summary.id, what=_label(entry, code), day=today.isoformat())
 
     expect(summary.status)
     with sealed_with(session):
@@ -427,19 +413,18 @@ MAX_NAME = 30
 def _text_arg(value: str, what: str, limit: int) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        raise InvalidRequest(f"{what} longer than {limit}", t("case.too_long", what=t(what), n=limit))
+        raise InvalidRequest("case.too_long", what=t(what), n=limit)
     return text
 
 
 def check_delivery(how: str, to_whom: str, note: str) -> tuple[str, str]:
     """(to_whom, note) as they will be kept; refuses an unknown method or a family member unnamed (pure)."""
     if how not in DELIVERY_METHODS:
-        raise InvalidRequest(f"unknown delivery method {how!r}", t(
-            "deliver.bad_how", choices=t("app.sep.list").join(t(f"deliver.how.{h}") for h in DELIVERY_METHODS)))
+        raise InvalidRequest("deliver.bad_how", choices=t("app.sep.list").join(t(f"deliver.how.{h}") for h in DELIVERY_METHODS))
     to_whom = _text_arg(to_whom, "deliver.to_whom", MAX_NAME)
     note = _text_arg(note, "deliver.note", MAX_NOTE)
     if how == "family" and not to_whom:
-        raise InvalidRequest("a family member's name is needed", t("deliver.need_receiver"))
+        raise InvalidRequest("deliver.need_receiver")
     return to_whom, note
 
 
@@ -459,11 +444,9 @@ def deliver(
 
     def expect(status: str) -> None:
         if status in ("delivered", "rated"):
-            raise InvalidRequest(f"{summary.id} already delivered",
-                                 t("deliver.already", id=summary.id, status=status_text(status)))
+            raise InvalidRequest("deliver.already", id=summary.id, status=status_text(status))
         if status not in DELIVERABLE:
-            raise InvalidRequest(f"{summary.id} is {status}, nothing to deliver yet",
-                                 t("deliver.not_ready", id=summary.id, status=status_text(status)))
+            raise InvalidRequest("deliver.not_ready", id=summary.id, status=status_text(status))
 
     expect(summary.status)
     with sealed_with(session):
@@ -496,20 +479,19 @@ def check_rating(level: int | str, reasons: Sequence[str] = (), note: str = "") 
     text = str(level).strip()
     found = rating_level(int(text)) if text.isdigit() and len(text) == 1 else None
     if found is None:
-        raise InvalidRequest(f"no rating level {text!r}", t("rate.bad_level", level=text))
+        raise InvalidRequest("rate.bad_level", level=text)
     names = {t_in(lang, f"rating.reason.{k}"): k for k in RATING_REASONS for lang in ("zh", "en")}
     keys: list[str] = []
     for given in reasons:
         key = given.strip() if given.strip() in RATING_REASONS else names.get(given.strip())
         if key is None:
-            raise InvalidRequest(f"no rating reason {given!r}", t(
-                "rate.bad_reason", reason=given, choices=t("app.sep.list").join(
-                    f"{k}={t(f'rating.reason.{k}')}" for k in RATING_REASONS)))
+            raise InvalidRequest("rate.bad_reason", reason=given, choices=t("app.sep.list").join(
+                f"{k}={t(f'rating.reason.{k}')}" for k in RATING_REASONS))
         if key not in keys:
             keys.append(key)
     kept = _text_arg(note, "rate.reason", MAX_NOTE)
     if found >= BAD_RATING and not keys and not kept:
-        raise InvalidRequest("an unsatisfied rating needs a reason", t("rate.reason_required"))
+        raise InvalidRequest("rate.reason_required")
     return Rating(found, tuple(keys), kept)
 
 
@@ -534,10 +516,9 @@ def rate(
 
     def expect(status: str) -> None:
         if status == "rated":
-            raise InvalidRequest(f"{summary.id} already rated", t("rate.already", id=summary.id))
+            raise InvalidRequest("rate.already", id=summary.id)
         if status != "delivered":
-            raise InvalidRequest(f"{summary.id} is {status}, not delivered",
-                                 t("rate.not_delivered", id=summary.id, status=status_text(status)))
+            raise InvalidRequest("rate.not_delivered", id=summary.id, status=status_text(status))
 
     expect(summary.status)
     with sealed_with(session):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from storage.applications import Summary
 from storage.errors import InvalidRequest
+from village_agent import error_texts as error_texts  # the refusals' words join the catalogue
 
 # Column order: the way a case moves, so the sheet reads left to right like the job.
 STATUS_ORDER = (
@@ -75,7 +76,7 @@ def check_month(text: str) -> str:
     year, sep, month = raw.partition("-")
     if sep and year.isdigit() and month.isdigit() and len(year) == 4 and 1 <= int(month) <= 12:
         return f"{year}-{int(month):02d}"
-    raise InvalidRequest(f"bad month {text!r}", f"月份“{text}”格式不正确，应为 年-月，如 2026-11")
+    raise InvalidRequest("village.ledger.bad_month", month=text)
 
 
 def monthly(
@@ -144,6 +145,4 @@ def _export(path: Path, write: Callable[[Path], None]) -> None:
     try:
         _atomic(path, write)
     except OSError as exc:
-        raise InvalidRequest(
-            f"{path}: {exc}", f"无法写入 {path}：{exc.strerror or exc}。请检查文件夹是否存在、U盘是否插好"
-        ) from None
+        raise InvalidRequest("village.ledger.not_written", path=path, detail=exc.strerror or str(exc)) from None

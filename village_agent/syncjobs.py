@@ -77,7 +77,7 @@ def check_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InvalidRequest(f"not a township address: {url!r}", t("enroll.bad_url"))
+        raise InvalidRequest("enroll.bad_url")
     return url
 
 
@@ -103,8 +103,7 @@ def write_enrollment_request(store: Store, code: str, path: Path) -> Path:
     try:
         usb.write_atomic(path, json.dumps(request, ensure_ascii=False).encode())
     except OSError as exc:
-        raise InvalidRequest(f"{path}: {exc}", t("usb.write_failed", folder=path.parent,
-                                                   reason=exc.strerror or exc)) from None
+        raise InvalidRequest("usb.write_failed", folder=path.parent, reason=exc.strerror or exc) from None
     return path
 
 
@@ -113,11 +112,9 @@ def enroll_by_answer_file(session: Session, path: Path, code: str, url: str = ""
     try:
         answer = strictjson.loads(path.read_bytes(), max_depth=6, max_bytes=1024 * 1024)
     except (OSError, ValueError):
-        raise InvalidRequest(f"unreadable answer file {path}",
-                             t("enroll.answer_unreadable", path=path)) from None
+        raise InvalidRequest("enroll.answer_unreadable", path=path) from None
     if not isinstance(answer, dict):
-        raise InvalidRequest(f"answer file {path} is not an object",
-                             t("enroll.answer_unreadable", path=path))
+        raise InvalidRequest("enroll.answer_unreadable", path=path)
     node = Node.of(session)
     done = enroll.accept(node, answer, code, check_url(url) if url.strip() else "")
     seal_outbox(node)  # what was recorded before enrollment can travel now
@@ -131,8 +128,7 @@ def write_request_to_folder(store: Store, code: str, folder: str | Path) -> Path
 def enroll_from_folder(session: Session, folder: str | Path, code: str, url: str = "") -> Fingerprints:
     path = answer_file(request_file(session.store, stick_folder(folder)))
     if not path.is_file():
-        raise InvalidRequest(f"no answer {path}", t("enroll.no_answer", folder=path.parent,
-                                                      name=path.name))
+        raise InvalidRequest("enroll.no_answer", folder=path.parent, name=path.name)
     return enroll_by_answer_file(session, path, code, url)
 
 
@@ -149,12 +145,11 @@ def export_to_folder(session: Session, folder: str | Path,
     """Every sealed message not yet acknowledged, onto the stick for the township."""
     target = writable_folder(folder)
     if township_peer(session.store) is None:
-        raise InvalidRequest("not enrolled", t("usb.not_enrolled"))
+        raise InvalidRequest("usb.not_enrolled")
     try:
         return usb.export_village(Node.of(session), target, progress)
     except OSError as exc:
-        raise InvalidRequest(f"{target}: {exc}", t("usb.write_failed", folder=target,
-                                                     reason=exc.strerror or exc)) from None
+        raise InvalidRequest("usb.write_failed", folder=target, reason=exc.strerror or exc) from None
 
 
 def import_from_folder(session: Session, folder: str | Path,
@@ -162,8 +157,7 @@ def import_from_folder(session: Session, folder: str | Path,
     """The township's answers for this device: acknowledgements and decisions."""
     source = stick_folder(folder)
     if not answer_bundles(session.store, source):
-        raise InvalidRequest(f"no answers for this device in {source}",
-                             t("usb.no_answers", folder=source, tag=session.store.info.device_tag))
+        raise InvalidRequest("usb.no_answers", folder=source, tag=session.store.info.device_tag)
     return usb.import_village(Node.of(session), source, progress)
 
 

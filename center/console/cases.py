@@ -13,10 +13,12 @@ from typing import Any
 
 from center import cases as center_cases
 from center import texts as texts  # the center's words, in the shared catalogue
+from center.console import worklist_texts as worklist_texts  # the filters' words
 from forms.model import ServiceItem
 from forms.workdays import WorkingCalendar
 from storage import applicants, keyset, owed, windows
 from storage.errors import InvalidRequest, StorageError
+from storage.messages import both
 from storage.schema import WORKLIST_ORDER
 from storage.status import OPEN_STATUSES, decided_by
 from storage.store import Session
@@ -138,7 +140,7 @@ def _parse_day(text: str, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidRequest(f"{what}: not a date", f"{what}日期格式不正确，请写成 2026-12-07 这样") from None
+        raise InvalidRequest("console.filter.bad_date", what=both(what)) from None
 
 
 def worklist(session: Session, filters: Filters, *, since_seen: str = "",
@@ -150,11 +152,12 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
     last row (keyset: `filters.after`), so a page costs a page at any depth: only its rows are
     read and only their applicants' names decrypted. A name is found through its blind index.
     """
-    since, until = _parse_day(filters.since, "起始"), _parse_day(filters.until, "截止")
+    since, until = (_parse_day(filters.since, "console.filter.since"),
+                    _parse_day(filters.until, "console.filter.until"))
     try:
         after = keyset.decode(filters.after, WORKLIST_TERMS) if filters.after else None
     except ValueError:
-        raise InvalidRequest("not a page cursor", t_in("zh", "center.bad_cursor")) from None
+        raise InvalidRequest("center.bad_cursor") from None
     where: list[str] = []
     params: list[Any] = []
     for column, value in (("status", filters.status), ("item_code", filters.item),
@@ -392,10 +395,10 @@ def read(session: Session, application_id: str, audit: bool = True, lang: str = 
         case = center_cases.read_case(session, application_id, lang=lang, audit=audit,
                                       via="console")
     except StorageError as exc:
-        raise InvalidRequest(str(exc), getattr(exc, "zh", str(exc))) from None
+        raise InvalidRequest(exc.key, **exc.params) from None
     entry = _entry(session, case)
-    correctable = [Target("field", f.name, f.label, f"{f.label}需补正") for f in entry.fields] if entry else []
-    correctable += [Target("material", m.code, m.name, f"请补交{m.name}") for m in entry.materials] if entry else []
+    correctable = [Target("field", f.name, f.label, t_in("zh", "console.correct.field_default", label=f.label)) for f in entry.fields] if entry else []
+    correctable += [Target("material", m.code, m.name, t_in("zh", "console.correct.material_default", name=m.name)) for m in entry.materials] if entry else []
     database = session.store.database
     me = session.operator
     with database.read() as db:

@@ -137,7 +137,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
                                 status_code=303)
 
     def refused(clerk: ClerkSession, key: str) -> StorageError:
-        return StorageError(t_in("en", key), t_in("zh", key))
+        return StorageError(key)
 
     async def add(request: Request, clerk: ClerkSession) -> Response:
         form = await request.form()

@@ -40,7 +40,7 @@ from storage import catalogs
 from storage.errors import StorageError
 from storage.store import Session
 from sync.errors import SyncError
-from sync.i18n import t_in
+from sync.i18n import describe, t_in
 from sync.releases import PublishError
 
 SHOWN_CASES = 50
@@ -135,7 +135,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
     previews = Previews()
 
     def text(clerk: ClerkSession, exc: UploadRefused) -> str:
-        return exc.zh if clerk.lang == "zh" else str(exc)
+        return describe(exc, clerk.lang)
 
     async def overview(request: Request, clerk: ClerkSession, problem: str = "",
                        status: int = 200) -> Response:
@@ -183,8 +183,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         try:
             files = files_of(await parts_of(request, "file"), allow_zip=False)
             if len(files) != 1:
-                raise UploadRefused(t_in("en", "publish.one_calendar"),
-                                    t_in("zh", "publish.one_calendar"))
+                raise UploadRefused("publish.one_calendar")
         except UploadRefused as exc:
             return await overview(request, clerk, text(clerk, exc), 400)
         name, data = next(iter(files.items()))
@@ -216,8 +215,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         table: YearTable = preview.payload
         now = clerk.session.calendar().tables.get(table.year)
         if (now.as_mapping() if now else None) != preview.base:
-            raise PublishError("the year's table changed since the preview",
-                                       t_in("zh", "publish.stale_calendar", year=table.year))
+            raise PublishError("publish.stale_calendar", year=table.year)
         count = publish.publish_calendar(node, table)
         return {"kind": "calendar", "year": table.year, "version": table.version or table.source,
                 "townships": count}

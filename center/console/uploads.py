@@ -19,6 +19,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message
 
+from center.console import upload_texts as upload_texts  # the refusals' words join the catalogue
+from storage.errors import Said
+from storage.messages import listed
+
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a whole catalog is ~200 KB of TOML; a year's table ~2 KB
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024  # the form's own fields and multipart framing
 DRAIN_BYTES = 16 * 1024 * 1024  # read and drop this much of a refused body, so the browser hears us
@@ -28,12 +32,14 @@ DONE_SECONDS = 60 * 60
 MAX_HELD = 64  # previews held at once, across every session; the oldest makes room
 
 
-class UploadRefused(Exception):
-    """An upload that is not a set of .toml files (or one .zip of them) within the limits."""
+class UploadRefused(Said):
+    """An upload that is not a set of .toml files (or one .zip of them) within the limits:
+    a catalogue key and its values, said in the clerk's language (`describe`)."""
 
-    def __init__(self, message: str, zh: str, file: str = "") -> None:
-        super().__init__(message)
-        self.zh = zh
+    key = "upload.refused"
+
+    def __init__(self, key: str, /, file: str = "", **params: object) -> None:
+        super().__init__(key, file=file, **params)
         self.file = file
 
 
@@ -44,34 +50,30 @@ def files_of(parts: list[tuple[str, bytes]], *, allow_zip: bool) -> dict[str, by
     of the same name, any other kind of file, or more than MAX_UPLOAD_BYTES in all are refused.
     """
     if not parts:
-        raise UploadRefused("no file chosen", "没有选择文件。请选择要上传的文件后再预览")
+        raise UploadRefused("upload.none")
     if sum(len(data) for _, data in parts) > MAX_UPLOAD_BYTES:
         raise too_large()
     names = [(_base(name), data) for name, data in parts]
     zips = [n for n, _ in names if n.lower().endswith(".zip")]
     if zips:
         if not allow_zip or len(names) != 1:
-            raise UploadRefused(f"{zips[0]}: a .zip must be uploaded alone",
-                                f"文件 {zips[0]}：压缩包只能单独上传（一个 .zip，内含各 .toml 文件）",
-                                zips[0])
+            raise UploadRefused("upload.zip_alone", zips[0])
         return _unzip(*names[0])
     files: dict[str, bytes] = {}
     for name, data in names:
         if not name.endswith(".toml"):
-            kinds = "只能上传 .toml 文件或一个 .zip 压缩包" if allow_zip else "只能上传 .toml 文件"
-            raise UploadRefused(f"{name}: not a .toml file", f"文件 {name}：{kinds}", name)
+            raise UploadRefused("upload.not_toml_or_zip" if allow_zip else "upload.not_toml", name)
         if name in files:
-            raise UploadRefused(f"{name}: uploaded twice", f"文件 {name} 上传了两次", name)
+            raise UploadRefused("upload.twice", name)
         files[name] = data
     if len(files) > MAX_FILES:
-        raise UploadRefused("too many files", f"文件太多（超过{MAX_FILES}个）")
+        raise UploadRefused("upload.too_many", n=MAX_FILES)
     return files
 
 
 def too_large() -> UploadRefused:
     mb = MAX_UPLOAD_BYTES // (1024 * 1024)
-    return UploadRefused(f"the upload is over {mb} MB", f"上传的文件合计超过 {mb} MB，未接收。"
-                         "事项目录通常只有几百 KB，请检查是否选错了文件")
+    return UploadRefused("upload.too_large", mb=mb)
 
 
 def _base(name: str) -> str:
@@ -88,9 +90,8 @@ def _unzip(name: str, data: bytes) -> dict[str, bytes]:
                    and not i.filename.startswith("__MACOSX/")]
         folders = {i.filename.rsplit("/", 1)[0] if "/" in i.filename else "" for i in entries}
         if len(folders) > 1:
-            raise UploadRefused(f"{name}: .toml files in several folders",
-                                f"文件 {name}：压缩包里的 .toml 文件应在同一个文件夹中"
-                                f"（现在分在：{'、'.join(sorted(f or '/' for f in folders))}）", name)
+            raise UploadRefused("upload.several_folders", name,
+                                folders=listed(sorted(f or "/" for f in folders)))
         files: dict[str, bytes] = {}
         total = 0
         for info in entries:
@@ -102,11 +103,9 @@ def _unzip(name: str, data: bytes) -> dict[str, bytes]:
             files[_base(info.filename)] = content
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
             EOFError, ValueError) as exc:
-        raise UploadRefused(f"{name}: not a readable zip ({exc})",
-                            f"文件 {name}：无法解压（{exc}），请重新压缩后上传", name) from None
+        raise UploadRefused("upload.bad_zip", name, detail=str(exc)) from None
     if not files:
-        raise UploadRefused(f"{name}: no .toml file inside", f"文件 {name}：压缩包里没有 .toml 文件",
-                            name)
+        raise UploadRefused("upload.no_toml", name)
     return files
 
 

@@ -38,8 +38,7 @@ def rollup_dims(kind: str) -> tuple[str, ...]:
 def checked_dim(by: str, allowed: tuple[str, ...], lang: str) -> str:
     if by not in allowed:
         choices = t_in(lang, "sup.sep").join(allowed)
-        raise InvalidRequest(t_in("en", "sup.bad_dim", by=by, choices=", ".join(allowed)),
-                             t_in(lang, "sup.bad_dim", by=by, choices=choices))
+        raise InvalidRequest("sup.bad_dim", by=by, choices=choices)
     return by
 
 

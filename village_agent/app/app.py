@@ -112,7 +112,7 @@ class VillageApp(App[None]):
 
     def require_session(self) -> Session:
         if self.session is None:
-            raise NotPermitted("not logged in", t("error.not_logged_in"))
+            raise NotPermitted("error.not_logged_in")
         return self.session
 
     # start, stop

@@ -304,8 +304,7 @@ class SyncScreen(BaseScreen):
         def check(raw: str) -> Path:
             folder = stick_folder(raw)
             if not syncjobs.answer_bundles(store, folder):
-                raise InvalidRequest("no answers", t("usb.no_answers", folder=folder,
-                                                      tag=store.info.device_tag))
+                raise InvalidRequest("usb.no_answers", folder=folder, tag=store.info.device_tag)
             return folder
 
         self.app.push_screen(FolderScreen(t("folder.import_title"), self.village.export_dir, check),
