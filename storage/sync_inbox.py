@@ -11,43 +11,52 @@ from storage.db import Database
 from storage.sync_alarms import alarm, now_iso
 
 
-def store_inbox(database: Database, items: Iterable[tuple[str, int, bytes]],
+def store_inbox(db: sqlite_utils.Database, items: Iterable[tuple[str, int, bytes]],
                 cursor: tuple[str, int] | None = None, *, signed: bool = False,
                 incomplete: tuple[str, str] | None = None) -> int:
     """Keep downstream messages as they arrived (still sealed), keyed by (signer, its seq).
 
     `cursor` (center device id, last downstream position received) is saved in the
-    same transaction, so the next session asks only for what came after; `signed`: the
+    caller's transaction, so the next session asks only for what came after; `signed`: the
     center signed it, and from now on an answer of that center without a signed
     position is not believed (`signs_positions`). `incomplete` (center, why): the
     answer did not match its signed position; an alarm says so.
     Returns how many messages were new.
     """
     new = 0
-    with database.write() as db:
-        for origin, seq, raw in items:
-            new += db.execute("INSERT OR IGNORE INTO inbox (origin, dseq, raw, received_at)"
-                              " VALUES (?, ?, ?, ?)", (origin, seq, raw, now_iso())).rowcount
-        if cursor is not None:
-            events.meta_set(db, f"downstream_cursor:{cursor[0]}", str(cursor[1]))
-            if signed:
-                events.meta_set(db, f"signs_positions:{cursor[0]}", "1")
-        if incomplete is not None:
-            alarm(db, "downstream_incomplete", incomplete[0], None,
-                  f"answer does not match its signed position ({incomplete[1]}): cursor kept")
+    for origin, seq, raw in items:
+        new += db.execute("INSERT OR IGNORE INTO inbox (origin, dseq, raw, received_at)"
+                          " VALUES (?, ?, ?, ?)", (origin, seq, raw, now_iso())).rowcount
+    if cursor is not None:
+        events.meta_set(db, f"downstream_cursor:{cursor[0]}", str(cursor[1]))
+        if signed:
+            events.meta_set(db, f"signs_positions:{cursor[0]}", "1")
+    if incomplete is not None:
+        alarm(db, "downstream_incomplete", incomplete[0], None,
+              f"answer does not match its signed position ({incomplete[1]}): cursor kept")
     return new
 
 
 def signs_positions(database: Database, center: str) -> bool:
     """Has `center` signed a downstream position in an answer before (see sync/position.py)?"""
     with database.read() as db:
-        return events.meta_get(db, f"signs_positions:{center}") == "1"
+        return signs_in(db, center)
+
+
+def signs_in(db: sqlite_utils.Database, center: str) -> bool:
+    """`signs_positions` as the caller's transaction has it."""
+    return events.meta_get(db, f"signs_positions:{center}") == "1"
 
 
 def inbox_cursor(database: Database, center: str) -> int:
-    """The last downstream position stored from `center`: what to ask after."""
+    """The last downstream position stored from `center`: what to ask after (a read of its own)."""
     with database.read() as db:
-        return int(events.meta_get(db, f"downstream_cursor:{center}") or 0)
+        return cursor_in(db, center)
+
+
+def cursor_in(db: sqlite_utils.Database, center: str) -> int:
+    """`inbox_cursor` as the caller's transaction has it."""
+    return int(events.meta_get(db, f"downstream_cursor:{center}") or 0)
 
 
 def unapplied_inbox(database: Database) -> list[tuple[str, int, bytes]]:

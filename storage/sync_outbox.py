@@ -129,12 +129,17 @@ def append_chunks(
 
 
 def outbox_rows(database: Database) -> list[dict[str, Any]]:
-    """Every sealed row not yet forgotten, for the planner."""
+    """Every sealed row not yet forgotten, for the planner (a read of its own)."""
     with database.read() as db:
-        return list(db.query(
-            "SELECT seq, digest, size, owner, state, attempts, next_try_at, sent_at FROM outbox"
-            " WHERE state IN ('pending', 'custody') ORDER BY seq"
-        ))
+        return rows_in(db)
+
+
+def rows_in(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """`outbox_rows` as the caller's transaction has them."""
+    return list(db.query(
+        "SELECT seq, digest, size, owner, state, attempts, next_try_at, sent_at FROM outbox"
+        " WHERE state IN ('pending', 'custody') ORDER BY seq"
+    ))
 
 
 def mark_sent(database: Database, seqs: Iterable[int]) -> None:
@@ -156,87 +161,83 @@ def outbox_messages(database: Database, seqs: Iterable[int]) -> list[bytes]:
     return [rows[s] for s in wanted if s in rows]
 
 
-def record_acks(database: Database, custody: Iterable[int], e2e: Iterable[int]) -> tuple[int, int]:
+def record_acks(db: sqlite_utils.Database, custody: Iterable[int], e2e: Iterable[int]) -> tuple[int, int]:
     """Move outbox rows forward only: pending -> custody -> done. Returns (custody, done) counts."""
     stamp = now_iso()
     custody_n = done_n = 0
-    with database.write() as db:
-        for seq in set(custody):
-            custody_n += db.execute(
-                "UPDATE outbox SET state = 'custody', custody_at = ? WHERE seq = ? AND state = 'pending'",
-                (stamp, seq)).rowcount
-        for seq in set(e2e):
-            done_n += db.execute(
-                "UPDATE outbox SET state = 'done', acked_at = ?, custody_at = coalesce(custody_at, ?)"
-                " WHERE seq = ? AND state IN ('pending', 'custody')", (stamp, stamp, seq)).rowcount
+    for seq in set(custody):
+        custody_n += db.execute(
+            "UPDATE outbox SET state = 'custody', custody_at = ? WHERE seq = ? AND state = 'pending'",
+            (stamp, seq)).rowcount
+    for seq in set(e2e):
+        done_n += db.execute(
+            "UPDATE outbox SET state = 'done', acked_at = ?, custody_at = coalesce(custody_at, ?)"
+            " WHERE seq = ? AND state IN ('pending', 'custody')", (stamp, stamp, seq)).rowcount
     return custody_n, done_n
 
 
-def record_refusals(database: Database, refused: Iterable[tuple[int, str]], by: str) -> list[str]:
+def record_refusals(db: sqlite_utils.Database, refused: Iterable[tuple[int, str]], by: str) -> list[str]:
     """(seq, reason) the center `by` will never take in: not sent again, an alarm for each.
 
     Returns the reasons of the rows newly refused (a refusal repeated in a later ack changes nothing).
     """
     stamp = now_iso()
     newly: list[str] = []
-    with database.write() as db:
-        for seq, reason in sorted(set(refused)):
-            if db.execute("UPDATE outbox SET state = 'refused', acked_at = ? WHERE seq = ?"
-                          " AND state IN ('pending', 'custody')", (stamp, seq)).rowcount:
-                alarm(db, reason, by, seq, "refused by the center: kept here, not sent again")
-                newly.append(reason)
+    for seq, reason in sorted(set(refused)):
+        if db.execute("UPDATE outbox SET state = 'refused', acked_at = ? WHERE seq = ?"
+                      " AND state IN ('pending', 'custody')", (stamp, seq)).rowcount:
+            alarm(db, reason, by, seq, "refused by the center: kept here, not sent again")
+            newly.append(reason)
     return newly
 
 
-def resend_lost(database: Database, held: frozenset[int], resend_from: int, by: str,
+def resend_lost(db: sqlite_utils.Database, held: frozenset[int], resend_from: int, by: str,
                 restore: str) -> int:
     """The center `by`, restored from a backup (`restore`), asks again from `resend_from`.
 
     Rows handed over to it from that number on that it no longer holds (`held`: its custody,
     clashes and refusals) go back to pending, to be sent again as they were sealed; the
     center files each once. Obeyed once per restore (a later ack asking the same changes
-    nothing), in one transaction, with an alarm. Returns how many rows went back.
+    nothing), in the caller's transaction, with an alarm. Returns how many rows went back.
     """
     key = f"resend:{by}"
-    with database.write() as db:
-        if events.meta_get(db, key) == restore:
-            return 0
-        back = [int(r[0]) for r in db.execute(
-            "SELECT seq FROM outbox WHERE state IN ('custody', 'done') AND sent_at IS NOT NULL"
-            " AND sealed IS NOT NULL AND seq >= ?", [resend_from]) if int(r[0]) not in held]
-        for seq in back:
-            db.execute("UPDATE outbox SET state = 'pending', sent_at = NULL, custody_at = NULL,"
-                       " acked_at = NULL, attempts = 0, next_try_at = 0 WHERE seq = ?", [seq])
-        events.meta_set(db, key, restore)
-        if back:
-            alarm(db, "center_restored", by, None,
-                  f"the center was restored from a backup ({restore}): {len(back)} message(s)"
-                  " it no longer holds are sent again")
+    if events.meta_get(db, key) == restore:
+        return 0
+    back = [int(r[0]) for r in db.execute(
+        "SELECT seq FROM outbox WHERE state IN ('custody', 'done') AND sent_at IS NOT NULL"
+        " AND sealed IS NOT NULL AND seq >= ?", [resend_from]) if int(r[0]) not in held]
+    for seq in back:
+        db.execute("UPDATE outbox SET state = 'pending', sent_at = NULL, custody_at = NULL,"
+                   " acked_at = NULL, attempts = 0, next_try_at = 0 WHERE seq = ?", [seq])
+    events.meta_set(db, key, restore)
+    if back:
+        alarm(db, "center_restored", by, None,
+              f"the center was restored from a backup ({restore}): {len(back)} message(s)"
+              " it no longer holds are sent again")
     return len(back)
 
 
-def move_counters_past(database: Database, high: int, by: str) -> bool:
+def move_counters_past(db: sqlite_utils.Database, high: int, by: str) -> bool:
     """A center `by` holds our numbers up to `high`: if ours are behind, move them past it.
 
     That happens only to a store restored from a copy (a backup) made before the lost
     store sent its last messages; left behind, the next work would reuse numbers (and
-    application ids) the center already holds. One transaction; an alarm says so.
+    application ids) the center already holds. In the caller's transaction; an alarm says so.
     """
-    with database.write() as db:
-        device = events.DeviceState(db)
-        behind = device.peek_seq()
-        if high < behind:
-            return False
-        device.skip_to(high + 1)
-        device.save()
-        events.retire(db, range(behind, high + 1))
-        alarm(db, "restored_copy", by, high,
-              f"this store looks restored from a copy: the center holds numbers up to {high},"
-              f" the store's next was {behind}; counters moved to {high + 1}")
+    device = events.DeviceState(db)
+    behind = device.peek_seq()
+    if high < behind:
+        return False
+    device.skip_to(high + 1)
+    device.save()
+    events.retire(db, range(behind, high + 1))
+    alarm(db, "restored_copy", by, high,
+          f"this store looks restored from a copy: the center holds numbers up to {high},"
+          f" the store's next was {behind}; counters moved to {high + 1}")
     return True
 
 
-def record_clashes(database: Database, clash: Iterable[int], by: str) -> int:
+def record_clashes(db: sqlite_utils.Database, clash: Iterable[int], by: str) -> int:
     """Rows the center `by` holds other content under: not sent again; renumbered at the next login.
 
     When an application's `created` event clashed, the rest of that application still
@@ -245,21 +246,20 @@ def record_clashes(database: Database, clash: Iterable[int], by: str) -> int:
     ack changes nothing).
     """
     newly = 0
-    with database.write() as db:
-        me = events.DeviceState(db).device_id
-        for seq in sorted(set(clash)):
-            if db.execute("UPDATE outbox SET state = 'clash' WHERE seq = ?"
-                          " AND state IN ('pending', 'custody')", [seq]).rowcount:
-                alarm(db, "clash", by, seq, "the center holds other content under this number:"
-                      " numbered again at the next login")
-                newly += 1
-        for (app,) in db.execute(
-                "SELECT e.application_id FROM outbox o JOIN events e ON e.id = o.event_id"
-                " WHERE o.state = 'clash' AND e.type = 'created'").fetchall():
-            newly += db.execute(
-                "UPDATE outbox SET state = 'clash' WHERE state = 'pending' AND (application_id = ?"
-                " OR event_id IN (SELECT id FROM events WHERE application_id = ? AND device_id = ?))",
-                (app, app, me)).rowcount
+    me = events.DeviceState(db).device_id
+    for seq in sorted(set(clash)):
+        if db.execute("UPDATE outbox SET state = 'clash' WHERE seq = ?"
+                      " AND state IN ('pending', 'custody')", [seq]).rowcount:
+            alarm(db, "clash", by, seq, "the center holds other content under this number:"
+                  " numbered again at the next login")
+            newly += 1
+    for (app,) in db.execute(
+            "SELECT e.application_id FROM outbox o JOIN events e ON e.id = o.event_id"
+            " WHERE o.state = 'clash' AND e.type = 'created'").fetchall():
+        newly += db.execute(
+            "UPDATE outbox SET state = 'clash' WHERE state = 'pending' AND (application_id = ?"
+            " OR event_id IN (SELECT id FROM events WHERE application_id = ? AND device_id = ?))",
+            (app, app, me)).rowcount
     return newly
 
 

@@ -285,8 +285,9 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
             if exc.reason == position.INCOMPLETE:
                 # Said as over HTTP: the agent's notices tell of an answer not believed.
                 report.refused.append(position.INCOMPLETE)
-                sync_inbox.store_inbox(store.database, [], None,
-                                      incomplete=(str(side["center"]), exc.detail))
+                with store.database.write() as db:
+                    sync_inbox.store_inbox(db, [], None,
+                                          incomplete=(str(side["center"]), exc.detail))
             continue
         finally:
             done += size

@@ -6,6 +6,8 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
+import sqlite_utils
+
 from forms.catalog import Catalog
 from storage import events, sync_alarms, sync_inbox, sync_outbox, sync_peers, sync_received
 from storage.store import Store
@@ -111,13 +113,14 @@ def due_messages(store: Store, *, now: float | None = None,
     return chosen, sync_outbox.outbox_messages(store.database, chosen)
 
 
-def take_ack(store: Store, ack: planner.Ack) -> tuple[int, int]:
-    """Apply a verified ack through the planner and keep the states it moved. Returns (custody, done)."""
-    before = entries(store)
+def take_ack(db: sqlite_utils.Database, ack: planner.Ack) -> tuple[int, int]:
+    """Apply a verified ack through the planner and keep the states it moved, in the caller's
+    transaction. Returns (custody, done)."""
+    before = [planner.from_row(r) for r in sync_outbox.rows_in(db)]
     after = planner.apply_ack(before, ack)
     moved = {a.seq: a.state for a, b in zip(after, before, strict=True) if a.state != b.state}
     return sync_outbox.record_acks(
-        store.database, [s for s, st in moved.items() if st == "custody"],
+        db, [s for s, st in moved.items() if st == "custody"],
         [s for s, st in moved.items() if st == "done"])
 
 
@@ -155,14 +158,14 @@ def absorb(store: Store, response: bytes, my_device: str,
     messages that verified on their own are kept all the same (the inbox files each
     once): the next session asks again from the old cursor. An older center signs no
     position: its claimed one is saved as before, until it has once signed one.
+
+    First every item is verified (nothing of the outbox or inbox is written); then what the
+    verified acks, messages and position say is applied in one transaction (`_apply_answer`):
+    a crash part way leaves the store as it was, and the same answer taken again does it all.
     """
     result = Absorbed()
     trusted = _upstream_peers(store)
-    rows = sync_outbox.outbox_rows(store.database)
-    owned_by = {row["seq"]: row["owner"] for row in rows}
-    # An ack names numbers only: it settles rows this store handed over, never others. (A store
-    # restored from a backup reuses numbers the center holds from the lost store.)
-    sent = frozenset(row["seq"] for row in rows if row["sent_at"] or row["state"] == "custody")
+    acks: list[tuple[str, str, messages.Ack]] = []  # (signer, its role, the ack), in answer order
     inbox: list[tuple[str, int, bytes]] = []
     items = bundlefile.unpack(response)
     found: tuple[int, messages.Ack] | None = None  # the center's signed position, and where
@@ -198,27 +201,7 @@ def absorb(store: Store, response: bytes, my_device: str,
                     audithead.remember(store, claim.signer, ack.audit_seq, ack.audit_hash)
                 if cursor is not None and claim.signer == cursor[0] and ack.down_through is not None:
                     found = (at, ack)
-                # Believe end to end only from the owner; the planner moves states forward only.
-                e2e = frozenset(s for s in ack.e2e & sent if owned_by.get(s, role) == role)
-                c, d = take_ack(store, planner.Ack(
-                    by="township" if role == "township" else "county",
-                    custody=frozenset(ack.custody & sent), e2e=e2e))
-                result.custody += c
-                result.done += d
-                # Messages of ours the center opened and will never take in: stop resending them.
-                result.refused_by_center += sync_outbox.record_refusals(
-                    store.database, [(seq, reason) for reason, seqs in ack.refused.items()
-                                     for seq in seqs & sent], claim.signer)
-                # A store restored from a copy is behind the numbers it already used: move on.
-                if ack.high and sync_outbox.move_counters_past(store.database, ack.high, claim.signer):
-                    result.restored = True
-                result.clashes += sync_outbox.record_clashes(store.database, ack.clash & sent,
-                                                           claim.signer)
-                if ack.resend_from and role == "township":
-                    # Our township was put back from a backup: what it lost goes again.
-                    held = ack.custody | ack.clash | frozenset().union(*ack.refused.values())
-                    result.resent += sync_outbox.resend_lost(store.database, held, ack.resend_from,
-                                                           claim.signer, ack.restore)
+                acks.append((claim.signer, role, ack))
             else:
                 parsed = envelope.parse(raw)
                 if parsed.header.sender not in trusted:
@@ -227,12 +210,49 @@ def absorb(store: Store, response: bytes, my_device: str,
                 inbox.append((parsed.header.sender, parsed.header.seq, raw))
         except BundleRejected as exc:
             result.rejected.append(exc.reason)
+    with store.database.write() as db:
+        _apply_answer(db, result, acks, inbox, items, found, cursor)
+    return result
+
+
+def _apply_answer(db: sqlite_utils.Database, result: Absorbed,
+                  acks: list[tuple[str, str, messages.Ack]], inbox: list[tuple[str, int, bytes]],
+                  items: list[bytes], found: tuple[int, messages.Ack] | None,
+                  cursor: tuple[str, int] | None) -> None:
+    """One verified answer, in the caller's one transaction: state moves (the planner's
+    `apply_ack`), refusals, counter moves, clashes, resends, inbox rows and the cursor."""
+    rows = sync_outbox.rows_in(db)
+    owned_by = {row["seq"]: row["owner"] for row in rows}
+    # An ack names numbers only: it settles rows this store handed over, never others. (A store
+    # restored from a backup reuses numbers the center holds from the lost store.)
+    sent = frozenset(row["seq"] for row in rows if row["sent_at"] or row["state"] == "custody")
+    for signer, role, ack in acks:
+        # Believe end to end only from the owner; the planner moves states forward only.
+        e2e = frozenset(s for s in ack.e2e & sent if owned_by.get(s, role) == role)
+        c, d = take_ack(db, planner.Ack(
+            by="township" if role == "township" else "county",
+            custody=frozenset(ack.custody & sent), e2e=e2e))
+        result.custody += c
+        result.done += d
+        # Messages of ours the center opened and will never take in: stop resending them.
+        result.refused_by_center += sync_outbox.record_refusals(
+            db, [(seq, reason) for reason, seqs in ack.refused.items() for seq in seqs & sent],
+            signer)
+        # A store restored from a copy is behind the numbers it already used: move on.
+        if ack.high and sync_outbox.move_counters_past(db, ack.high, signer):
+            result.restored = True
+        result.clashes += sync_outbox.record_clashes(db, ack.clash & sent, signer)
+        if ack.resend_from and role == "township":
+            # Our township was put back from a backup: what it lost goes again.
+            held = ack.custody | ack.clash | frozenset().union(*ack.refused.values())
+            result.resent += sync_outbox.resend_lost(db, held, ack.resend_from, signer,
+                                                     ack.restore)
     saved: tuple[str, int] | None = None
     problem: tuple[str, str] | None = None
     if cursor is not None:
         center, claimed = cursor
-        verdict = position.judge(items, found, sync_inbox.inbox_cursor(store.database, center),
-                                 claimed, sync_inbox.signs_positions(store.database, center))
+        verdict = position.judge(items, found, sync_inbox.cursor_in(db, center), claimed,
+                                 sync_inbox.signs_in(db, center))
         if verdict.cursor is not None:
             saved = (center, verdict.cursor)
         if verdict.problem:
@@ -240,8 +260,7 @@ def absorb(store: Store, response: bytes, my_device: str,
             result.rejected.append(position.INCOMPLETE)
         result.signed_position = verdict.signed
     result.downstream_new = sync_inbox.store_inbox(
-        store.database, inbox, saved, signed=result.signed_position, incomplete=problem)
-    return result
+        db, inbox, saved, signed=result.signed_position, incomplete=problem)
 
 
 def sign_down_acks(node: Node) -> int:
