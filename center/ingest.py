@@ -28,7 +28,7 @@ from storage import (
 )
 from storage.errors import NotPermitted
 from storage.status import EVENT_STATUS, REVOCABLE, VILLAGE_DECISIONS, village_may_record
-from sync import envelope, messages, signed, statusrecord
+from sync import envelope, messages, planner, signed, statusrecord
 from sync.errors import BundleRejected, SyncError
 from sync.i18n import t_in
 from sync.items import decided_at, time_limit
@@ -228,8 +228,8 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
     app_id = str(chunk[0]["application_id"]) if header.kind == "attachment_chunk" else str(
         payload.get("application_id", ""))
     with database.write() as db:
-        known = db.execute("SELECT 1 FROM received WHERE sender = ? AND seq = ?",
-                           (header.sender, header.seq)).fetchone()
+        held = sync_received.held_digest(db, header.sender, header.seq)
+        known = held is not None
         held_back = not known and _held_back(db, header, result)
         # Filed before: the usual duplicate or conflict, whatever the case's status is now.
         refusal = None if known or held_back else _authority(db, peer, header.kind, app_id,
@@ -242,10 +242,14 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             else:
                 _refuse_payload(node, result, header.sender, header.seq, detail, reason, db)
             return
-        if held_back:
-            outcome = "conflict"
-        else:
-            outcome = sync_received.file_received(
+        outcome: planner.Verdict = "conflict" if held_back else planner.decide_ingest(
+            {} if held is None else {(header.sender, header.seq): held}, header.sender,
+            header.seq, parsed.digest)
+        if outcome == "conflict" and held is not None:
+            sync_alarms.alarm(db, "conflict", header.sender, header.seq,
+                              f"digest {parsed.digest[:16]} differs from stored {held[:16]}")
+        if outcome == "store":
+            sync_received.file_received(
                 db, sender=header.sender, seq=header.seq, digest=parsed.digest, kind=header.kind,
                 owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
         if outcome == "conflict" and header.kind == "event" and payload.get("type") == "created":
@@ -778,7 +782,7 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
     """
     database = node.session.store.database
     with database.read() as db:
-        rows = db.execute("SELECT seq, owner FROM received WHERE sender = ?", [device_id]).fetchall()
+        rows = sync_received.held_owners(db, device_id)
         # A number whose content clashed with ours is not acknowledged: the sender's copy differs,
         # and an ack would let it drop content we never stored.
         clashes = {r[0] for r in db.execute(
@@ -790,8 +794,14 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
             [device_id, *PAYLOAD_REFUSALS]).fetchall()
         head = auditheads.latest(db, device_id)
         resend_from, restore = recovery.resend_request(db, device_id)
-    custody = {r[0] for r in rows} - clashes
-    e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")} - clashes
+    # A county owns what reaches it; a township owns township items (and those of no owner).
+    me: planner.Owner = "county" if node.kind == "county" else "township"
+    held: dict[planner.Key, planner.Owner] = {
+        (device_id, seq): me if me == "county" or owner in ("township", "") else "county"
+        for seq, owner in rows}
+    decided = planner.ack_for(device_id, held, me,
+                              conflicts=frozenset((device_id, seq) for seq in clashes))
+    custody, e2e = set(decided.custody), set(decided.e2e)
     refused: dict[str, set[int]] = {}
     for reason, seq in refusals:
         if seq not in custody:
@@ -799,7 +809,7 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
     ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
                        datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        {reason: frozenset(seqs) for reason, seqs in refused.items()},
-                       high=max((r[0] for r in rows), default=0), clash=frozenset(clashes),
+                       high=max((seq for seq, _ in rows), default=0), clash=frozenset(clashes),
                        down_from=position[0] if position else None,
                        down_through=position[1] if position else None,
                        covers=position[2] if position else "",

@@ -13,27 +13,36 @@ from storage.crypto import Keys
 from storage.db import Database
 from storage.hlc import Hlc, receive, tick
 from storage.status import EVENT_TYPES
-from storage.sync_alarms import alarm, now_iso
+from storage.sync_alarms import now_iso
 
 # ---- receiving ---------------------------------------------------------------------------------
 
 
-def file_received(db: sqlite_utils.Database, *, sender: str, seq: int, digest: str, kind: str,
-                  owner: str, app: str, raw: bytes, via: str) -> str:
-    """'store', 'duplicate' or 'conflict' (then an alarm is raised and nothing replaced)."""
+def held_digest(db: sqlite_utils.Database, sender: str, seq: int) -> str | None:
+    """The digest of what is filed under (sender, seq), if anything is."""
     row = db.execute("SELECT digest FROM received WHERE sender = ? AND seq = ?",
                      (sender, seq)).fetchone()
-    if row is not None:
-        if row[0] == digest:
-            return "duplicate"
-        alarm(db, "conflict", sender, seq, f"digest {digest[:16]} differs from stored {row[0][:16]}")
-        return "conflict"
+    return None if row is None else str(row[0])
+
+
+def file_received(db: sqlite_utils.Database, *, sender: str, seq: int, digest: str, kind: str,
+                  owner: str, app: str, raw: bytes, via: str) -> None:
+    """File a message under (sender, seq), which holds nothing yet.
+
+    Whether to file it is the planner's decision (`sync.planner.decide_ingest`, over
+    `held_digest`), taken by the center's ingest; this only writes it.
+    """
     db.execute(
         "INSERT INTO received (sender, seq, digest, kind, owner, app, raw, received_at, via)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (sender, seq, digest, kind, owner, app, raw, now_iso(), via),
     )
-    return "store"
+
+
+def held_owners(db: sqlite_utils.Database, sender: str) -> list[tuple[int, str]]:
+    """(seq, owner) of every message filed from `sender`."""
+    return [(int(r[0]), str(r[1] or "")) for r in db.execute(
+        "SELECT seq, owner FROM received WHERE sender = ?", [sender])]
 
 
 def bundle_seen(db: sqlite_utils.Database, digest: str, messages: int) -> bool:
