@@ -40,7 +40,7 @@ from center.enroll import issue_code
 from forms.catalog import load_catalog
 from forms.idnumber import make
 from forms.templates import template
-from storage import syncstate
+from storage import sync_outbox
 from storage.crypto import TEST_KDF
 from storage.store import Store
 from sync import village
@@ -175,7 +175,7 @@ def over_http(run: Path, villages: int, *, group_commit: bool) -> dict[str, Any]
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - start
-    pending = sum(1 for s in stores for r in syncstate.outbox_rows(s.database)
+    pending = sum(1 for s in stores for r in sync_outbox.outbox_rows(s.database)
                   if r["state"] == "pending")
     for store in stores:
         store.close()

@@ -43,7 +43,7 @@ from center.server import ReadyServer, create_app
 from forms.catalog import load_catalog
 from forms.idnumber import make
 from forms.templates import template
-from storage import syncstate
+from storage import sync_outbox
 from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
@@ -110,7 +110,7 @@ def run_ours(tmp: Path, backlog: list[Any], *, cuts: list[int | None] | None, se
                                    cut_after_bytes=cuts)
         start = time.perf_counter()
         sessions = round_trips = 0
-        while any(r["state"] == "pending" for r in syncstate.outbox_rows(session.store.database)):
+        while any(r["state"] == "pending" for r in sync_outbox.outbox_rows(session.store.database)):
             report = sync_once(session.store, session=session, force=True, max_bytes=16 * 1024 * 1024)
             sessions += 1
             round_trips += report.round_trips or 1

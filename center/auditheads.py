@@ -19,13 +19,13 @@ import json
 
 import sqlite_utils
 
-from storage import syncstate
+from storage import sync_alarms, sync_peers
 from sync import audithead, signed
 from sync.errors import BundleRejected
 from sync.node import Node
 
 
-def take(node: Node, issuer: syncstate.Peer, record: signed.Record, via: str = "http") -> str:
+def take(node: Node, issuer: sync_peers.Peer, record: signed.Record, via: str = "http") -> str:
     """File a verified head record of village device `issuer`; returns the verdict.
 
     Raises BundleRejected("malformed") for a record that is not a head of this device
@@ -45,24 +45,24 @@ def take(node: Node, issuer: syncstate.Peer, record: signed.Record, via: str = "
             "INSERT INTO audit_heads (device_id, village_code, seq, hash, at, received_at, via,"
             " verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (issuer.device_id, issuer.village_code, claim.seq, claim.hash, claim.at,
-             syncstate.now_iso(), via, verdict.kind))
+             sync_alarms.now_iso(), via, verdict.kind))
         if verdict.alarm is not None:
-            syncstate.alarm(db, verdict.alarm, issuer.device_id, claim.seq, verdict.detail)
+            sync_alarms.alarm(db, verdict.alarm, issuer.device_id, claim.seq, verdict.detail)
         _keep_entries(db, issuer, claim)
     return verdict.kind
 
 
-def _keep_entries(db: sqlite_utils.Database, issuer: syncstate.Peer, claim: audithead.Claim) -> None:
+def _keep_entries(db: sqlite_utils.Database, issuer: sync_peers.Peer, claim: audithead.Claim) -> None:
     """Keep the rows a head carries, each once; alarm on a recovery the first time it comes."""
     for e in claim.entries:
         added = db.execute(
             "INSERT OR IGNORE INTO audit_entries (device_id, village_code, seq, at, operator,"
             " action, target, detail, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (issuer.device_id, issuer.village_code, e.seq, e.at, e.operator, e.action, e.target,
-             e.detail, e.hash, syncstate.now_iso())).rowcount
+             e.detail, e.hash, sync_alarms.now_iso())).rowcount
         if added and e.action == audithead.RECOVERED:
             # The alarm's words take these values (center.console.cases.alarm_meaning).
-            syncstate.alarm(db, "village_recovered", issuer.device_id, e.seq, json.dumps(
+            sync_alarms.alarm(db, "village_recovered", issuer.device_id, e.seq, json.dumps(
                 {"village": issuer.village_code, "operator": e.operator, "at": e.at},
                 ensure_ascii=False))
 

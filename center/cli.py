@@ -11,7 +11,7 @@ from center import cli_texts as cli_texts  # the command line's words, added to 
 from center import texts as texts  # the center's words, added to the shared catalogue
 from center.outfiles import out_file as _out_file
 from center.outfiles import write_new as _write_new
-from storage import syncstate
+from storage import sync_alarms, sync_peers, sync_received
 from storage.errors import InvalidRequest
 from storage.operators import manager_role
 from storage.store import Store
@@ -24,7 +24,7 @@ def _node(ctx: Context) -> Any:
     from sync.node import Node
 
     session = open_session(ctx)  # a village point's home is refused before the PIN
-    syncstate.link_applicants(session.store.database, session.keys)  # once, for older stores
+    sync_received.link_applicants(session.store.database, session.keys)  # once, for older stores
     return Node.of(session)
 
 
@@ -231,9 +231,9 @@ def devices(ctx: Context) -> int:
     node = _node(ctx)
     from sync import clock
 
-    rows = syncstate.peers(node.session.store.database, "village")
+    rows = sync_peers.peers(node.session.store.database, "village")
 
-    def line(p: syncstate.Peer) -> str:
+    def line(p: sync_peers.Peer) -> str:
         text = f"{p.device_id}  {p.village_code}  " + t(
             "center.device_revoked" if p.revoked else "center.device_active")
         if clock.off(p.clock_skew_ms):
@@ -524,7 +524,7 @@ def list_windows(ctx: Context) -> int:
 
 def alarms(ctx: Context) -> int:
     node = _node(ctx)
-    rows = syncstate.alarms(node.session.store.database)
+    rows = sync_alarms.alarms(node.session.store.database)
 
     def line(a: dict[str, Any]) -> str:
         # What it means and what to do, as the console's alarm list says it.

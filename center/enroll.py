@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from center import error_texts as error_texts  # the center's errors join the catalogue
-from storage import audit, catalogs, syncstate
+from storage import audit, catalogs, sync_alarms, sync_peers
 from storage.messages import both
 from sync import signed
 from sync.enroll import ALPHABET, CODE_LENGTH, EnrollmentError, code_key, mac_of, now
@@ -83,13 +83,13 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
                            [device.device_id]).fetchone()
         if not hmac.compare_digest(mac_of(key, body), mac) or village_code != row[1]:
             # Kept (committed below, not rolled back with the refusal): three of these burn the code.
-            syncstate.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
+            sync_alarms.alarm(db, "enroll_failed", code_id, None, f"village {village_code}")
             refused = EnrollmentError("center.enroll.mismatch")
         elif known is not None and tuple(known) != (role, device.sign_public.hex(),
                                                     device.enc_public.hex()):
             # A code enrolls a new device (or the same one again); it never replaces another
             # peer's keys or role, so nobody can take over a device's, or the county's, identity.
-            syncstate.alarm(db, "enroll_conflict", code_id, None,
+            sync_alarms.alarm(db, "enroll_conflict", code_id, None,
                             f"device {device.device_id} is already enrolled with other keys")
             refused = EnrollmentError("center.enroll.device_taken")
         else:
@@ -100,7 +100,7 @@ def redeem(node: Node, request: dict[str, Any]) -> dict[str, Any]:
                 "serial": serial, "issued_at": now().isoformat(timespec="seconds"),
                 "issuer": node.keys.device_id,
             }, node.keys)
-            syncstate.save_peer(db, device_id=device.device_id, role=role,
+            sync_peers.save_peer(db, device_id=device.device_id, role=role,
                                 village_code=village_code, sign_public=device.sign_public.hex(),
                                 enc_public=device.enc_public.hex(), certificate=certificate.hex())
             db.execute("UPDATE enrollment_codes SET used_by = ?, used_at = ? WHERE code_id = ?",

@@ -17,10 +17,20 @@ from forms import priority
 from forms.catalog import Catalog
 from forms.messages import Text
 from forms.workdays import Deadline
-from storage import attachments, audit, events, owed, syncstate, windows
+from storage import (
+    attachments,
+    audit,
+    events,
+    owed,
+    sync_alarms,
+    sync_downstream,
+    sync_peers,
+    sync_received,
+    windows,
+)
 from storage.errors import NotPermitted, Said
 from storage.status import EVENT_STATUS, REVOCABLE, VILLAGE_DECISIONS, village_may_record
-from sync import envelope, messages, signed, statusrecord
+from sync import envelope, messages, planner, signed, statusrecord
 from sync.errors import BundleRejected, SyncError
 from sync.i18n import status_in
 from sync.items import decided_at, time_limit
@@ -64,7 +74,7 @@ def _refuse(node: Node, result: Ingested, sender: str, seq: int | None, reason: 
             detail: str = "refused at ingest") -> None:
     result.refused.append((sender, seq, reason))
     with node.session.store.database.write() as db:
-        syncstate.alarm(db, reason, sender, seq, detail)
+        sync_alarms.alarm(db, reason, sender, seq, detail)
 
 
 # Refusals of a device's authentic message that its next session is told of in our signed ack:
@@ -107,7 +117,7 @@ def _alarm_once(db: sqlite_utils.Database, reason: str, sender: str, seq: int, d
     known = db.execute("SELECT 1 FROM alarms WHERE kind = ? AND sender = ? AND seq = ?",
                        (reason, sender, seq)).fetchone()
     if known is None:  # sent again (an older village does not know refusals): no new alarm
-        syncstate.alarm(db, reason, sender, seq, detail)
+        sync_alarms.alarm(db, reason, sender, seq, detail)
 
 
 def _owner_village(db: sqlite_utils.Database, application_id: str) -> str | None:
@@ -119,7 +129,7 @@ def _owner_village(db: sqlite_utils.Database, application_id: str) -> str | None
     return None if row is None else str(row[0])
 
 
-def _authority(db: sqlite_utils.Database, peer: syncstate.Peer, kind: str,
+def _authority(db: sqlite_utils.Database, peer: sync_peers.Peer, kind: str,
                app: str, payload: dict[str, Any], catalog: Catalog | None = None,
                ) -> tuple[str, str] | None:
     """Why `peer` may not file this message here (reason, detail), or None if it may.
@@ -223,8 +233,8 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
     app_id = str(chunk[0]["application_id"]) if header.kind == "attachment_chunk" else str(
         payload.get("application_id", ""))
     with database.write() as db:
-        known = db.execute("SELECT 1 FROM received WHERE sender = ? AND seq = ?",
-                           (header.sender, header.seq)).fetchone()
+        held = sync_received.held_digest(db, header.sender, header.seq)
+        known = held is not None
         held_back = not known and _held_back(db, header, result)
         # Filed before: the usual duplicate or conflict, whatever the case's status is now.
         refusal = None if known or held_back else _authority(db, peer, header.kind, app_id,
@@ -237,10 +247,14 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             else:
                 _refuse_payload(node, result, header.sender, header.seq, detail, reason, db)
             return
-        if held_back:
-            outcome = "conflict"
-        else:
-            outcome = syncstate.file_received(
+        outcome: planner.Verdict = "conflict" if held_back else planner.decide_ingest(
+            {} if held is None else {(header.sender, header.seq): held}, header.sender,
+            header.seq, parsed.digest)
+        if outcome == "conflict" and held is not None:
+            sync_alarms.alarm(db, "conflict", header.sender, header.seq,
+                              f"digest {parsed.digest[:16]} differs from stored {held[:16]}")
+        if outcome == "store":
+            sync_received.file_received(
                 db, sender=header.sender, seq=header.seq, digest=parsed.digest, kind=header.kind,
                 owner=header.get("owner"), app=header.get("app"), raw=raw, via=via)
         if outcome == "conflict" and header.kind == "event" and payload.get("type") == "created":
@@ -255,7 +269,7 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
         if outcome == "store" and header.kind == "event":
             _record_event(node, db, header, payload, peer.village_code)
         if outcome == "store" and header.kind == "decision":
-            syncstate.apply_remote_event(
+            sync_received.apply_remote_event(
                 db, node.session.keys, device_id=header.sender, seq=header.seq, hlc=header.hlc,
                 recorded_at=str(payload.get("recorded_at", "")), application_id=app_id,
                 # A note here, not a status: at the county the case is one it received.
@@ -268,10 +282,10 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
                 # Passed on unchanged: we cannot and need not re-sign the village's words.
                 db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
                            " VALUES (?, ?, ?, ?, ?)",
-                           (county.device_id, header.sender, header.seq, raw, syncstate.now_iso()))
+                           (county.device_id, header.sender, header.seq, raw, sync_alarms.now_iso()))
         # The skew is measured on the live request (`sync.clock`), not from the message's
         # creation time: a message that waited offline or on a stick is days old.
-        syncstate.touch_peer(db, header.sender, None)
+        sync_peers.touch_peer(db, header.sender, None)
     if outcome == "conflict":
         result.refused.append((header.sender, header.seq, "conflict"))
     elif outcome == "duplicate":
@@ -296,7 +310,7 @@ def _held_back(db: sqlite_utils.Database, header: envelope.Header, result: Inges
     A conflict too: the sender learns from our ack (`clash`) to give the application a
     new id and send it again; filed under the old id, it could join another villager's
     case. (A later bundle is the sender's to hold back: it stops sending the rest of an
-    application whose `created` clashed, see `syncstate.record_clashes`.)
+    application whose `created` clashed, see `sync_outbox.record_clashes`.)
     """
     app = header.get("app")
     if (header.sender, app) not in result.clashed_apps:
@@ -304,7 +318,7 @@ def _held_back(db: sqlite_utils.Database, header: envelope.Header, result: Inges
     if db.execute("SELECT 1 FROM received WHERE sender = ? AND seq = ?",
                   (header.sender, header.seq)).fetchone():
         return False  # filed before: the usual duplicate or conflict
-    syncstate.alarm(db, "conflict", header.sender, header.seq,
+    sync_alarms.alarm(db, "conflict", header.sender, header.seq,
                     f"application {app} opened under a number held here: held back")
     return True
 
@@ -347,7 +361,7 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested, via: str = "http") 
             known[1] != "village" or not str(known[2]).startswith(issuer.village_code)
             or (known[3], known[4]) != (body.get("sign_public"), body.get("enc_public")))
         if known is None or (known[0] is None and not conflict):
-            syncstate.save_peer(db, device_id=str(body["device_id"]), role="village",
+            sync_peers.save_peer(db, device_id=str(body["device_id"]), role="village",
                                 village_code=str(body["village_code"]),
                                 sign_public=str(body["sign_public"]),
                                 enc_public=str(body["enc_public"]), certificate=raw.hex())
@@ -355,7 +369,7 @@ def _ingest_record(node: Node, raw: bytes, result: Ingested, via: str = "http") 
         _refuse(node, result, claim.signer, None, "conflict")
 
 
-def _take_status(node: Node, issuer: syncstate.Peer, record: signed.Record,
+def _take_status(node: Node, issuer: sync_peers.Peer, record: signed.Record,
                  result: Ingested) -> None:
     """A township's status record of one of its cases (`sync.statusrecord`), at its county.
 
@@ -389,7 +403,7 @@ def _take_status(node: Node, issuer: syncstate.Peer, record: signed.Record,
 DOWNSTREAM_KEEP_DAYS = 30
 
 
-def _take_down_ack(node: Node, issuer: syncstate.Peer, record: signed.Record) -> None:
+def _take_down_ack(node: Node, issuer: sync_peers.Peer, record: signed.Record) -> None:
     """A device below us signed how far it holds our downstream queue: keep that, prune what all hold."""
     body = record.body
     try:
@@ -403,8 +417,8 @@ def _take_down_ack(node: Node, issuer: syncstate.Peer, record: signed.Record) ->
     if issuer.revoked:
         return  # a lost device's word no longer counts
     with node.session.store.database.write() as db:
-        if syncstate.record_down_ack(db, record.signer, through, str(body.get("signed_at", ""))):
-            syncstate.prune_downstream(db, issuer.village_code, _days_ago(DOWNSTREAM_KEEP_DAYS))
+        if sync_downstream.record_down_ack(db, record.signer, through, str(body.get("signed_at", ""))):
+            sync_downstream.prune_downstream(db, issuer.village_code, _days_ago(DOWNSTREAM_KEEP_DAYS))
 
 
 def _days_ago(days: float) -> str:
@@ -415,8 +429,8 @@ def prune(node: Node, keep_days: float = DOWNSTREAM_KEEP_DAYS) -> int:
     """Drop downstream history every device of its village has stored and that is older than `keep_days`."""
     database = node.session.store.database
     with database.write() as db:
-        return sum(syncstate.prune_downstream(db, code, _days_ago(keep_days))
-                   for code in syncstate.downstream_codes(database))
+        return sum(sync_downstream.prune_downstream(db, code, _days_ago(keep_days))
+                   for code in sync_downstream.downstream_codes(database))
 
 
 def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[str, Any],
@@ -475,7 +489,7 @@ def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[st
     if len(content) != total:
         return False
     if hashlib.sha256(content).hexdigest() != facts["sha256"]:
-        syncstate.alarm(db, "attachment_mismatch", sender, None, address[:16])
+        sync_alarms.alarm(db, "attachment_mismatch", sender, None, address[:16])
         return False
     stored = attachments.store(db, node.session.keys, attachments.IncomingFile(
         str(facts.get("label") or "scan"), str(facts.get("name") or "scan"), content))
@@ -489,7 +503,7 @@ def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[st
 def _record_event(node: Node, db: sqlite_utils.Database, header: envelope.Header,
                   body: dict[str, Any], village_code: str) -> None:
     app_id = str(body["application_id"])
-    syncstate.apply_remote_event(
+    sync_received.apply_remote_event(
         db, node.session.keys, device_id=header.sender, seq=header.seq, hlc=header.hlc,
         recorded_at=str(body.get("recorded_at", "")), application_id=app_id,
         event_type=str(body["type"]), payload=dict(body.get("payload") or {}),
@@ -608,7 +622,7 @@ def _due(deadline: Deadline) -> dict[str, Any]:
 
 def _village_recipients(node: Node, village_code: str) -> list[PublicIdentity]:
     found = [PublicIdentity.from_dict(p.identity())
-             for p in syncstate.peers(node.session.store.database, "village")
+             for p in sync_peers.peers(node.session.store.database, "village")
              if p.village_code == village_code and not p.revoked]
     return found[-envelope.MAX_STANZAS:]
 
@@ -636,7 +650,7 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
     queue = village_code
     if node.kind == "county":
         # Down through the township: it reads the decision too, and files it for the village.
-        township = [p for p in syncstate.peers(node.session.store.database, "township")
+        township = [p for p in sync_peers.peers(node.session.store.database, "township")
                     if village_code.startswith(p.village_code) and not p.revoked]
         if township:
             recipients = [*recipients[: envelope.MAX_STANZAS - 1],
@@ -652,11 +666,11 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
             kind="decision", sender=node.keys, village="", seq=seq, hlc=hlc[0],
             recipients=recipients, created=hlc[1], meta={"app": app_id, "to": village_code},
         )
-        syncstate.queue_downstream(db, queue, "decision", raw)
+        sync_downstream.queue_downstream(db, queue, "decision", raw)
         if county is not None:
             db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
                        " VALUES (?, ?, ?, ?, ?)",
-                       (county.device_id, node.keys.device_id, seq, raw, syncstate.now_iso()))
+                       (county.device_id, node.keys.device_id, seq, raw, sync_alarms.now_iso()))
     audit.append(db, node.session.operator.name, f"decision.{decision}", app_id, item_code,
                  node.session.keys)
     supervision.note_event(node, db, app_id, decision, body)
@@ -764,7 +778,7 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
     """
     database = node.session.store.database
     with database.read() as db:
-        rows = db.execute("SELECT seq, owner FROM received WHERE sender = ?", [device_id]).fetchall()
+        rows = sync_received.held_owners(db, device_id)
         # A number whose content clashed with ours is not acknowledged: the sender's copy differs,
         # and an ack would let it drop content we never stored.
         clashes = {r[0] for r in db.execute(
@@ -776,8 +790,14 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
             [device_id, *PAYLOAD_REFUSALS]).fetchall()
         head = auditheads.latest(db, device_id)
         resend_from, restore = recovery.resend_request(db, device_id)
-    custody = {r[0] for r in rows} - clashes
-    e2e = {r[0] for r in rows if node.kind == "county" or r[1] in ("township", "")} - clashes
+    # A county owns what reaches it; a township owns township items (and those of no owner).
+    me: planner.Owner = "county" if node.kind == "county" else "township"
+    held: dict[planner.Key, planner.Owner] = {
+        (device_id, seq): me if me == "county" or owner in ("township", "") else "county"
+        for seq, owner in rows}
+    decided = planner.ack_for(device_id, held, me,
+                              conflicts=frozenset((device_id, seq) for seq in clashes))
+    custody, e2e = set(decided.custody), set(decided.e2e)
     refused: dict[str, set[int]] = {}
     for reason, seq in refusals:
         if seq not in custody:
@@ -785,7 +805,7 @@ def ack_for(node: Node, device_id: str, *, position: tuple[int, int, str] | None
     ack = messages.Ack(device_id, frozenset(custody), frozenset(e2e),
                        datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        {reason: frozenset(seqs) for reason, seqs in refused.items()},
-                       high=max((r[0] for r in rows), default=0), clash=frozenset(clashes),
+                       high=max((seq for seq, _ in rows), default=0), clash=frozenset(clashes),
                        down_from=position[0] if position else None,
                        down_through=position[1] if position else None,
                        covers=position[2] if position else "",
@@ -813,7 +833,7 @@ def answer(node: Node, device_id: str, senders: set[str], cursor: int) -> tuple[
 
 def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes], int]:
     """Sealed messages for the device's village (or a township's villages) after `cursor`."""
-    peer = syncstate.peer(node.session.store.database, device_id)
+    peer = sync_peers.peer(node.session.store.database, device_id)
     if peer is None or peer.role not in ("village", "township"):
         return [], cursor
     if peer.role == "village" and recovery.behind(node.session.store.database, device_id,
@@ -822,7 +842,7 @@ def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes]
         with node.session.store.database.write() as db:
             recovery.catch_up(db, device_id, peer.village_code, cursor)
     # A revoked device hears only that it is revoked.
-    items = syncstate.downstream_after(node.session.store.database, peer.village_code, cursor,
+    items = sync_downstream.downstream_after(node.session.store.database, peer.village_code, cursor,
                                        kinds=("revocation",) if peer.revoked else None)
     return [raw for _, raw in items], (items[-1][0] if items else cursor)
 

@@ -21,7 +21,7 @@ from center import error_texts as error_texts  # the refusals' words join the ca
 from forms.catalog import Catalog, catalog_files, catalog_from_files
 from forms.errors import CatalogError, FormsError
 from forms.workdays import YearTable
-from storage import audit, catalogs, syncstate
+from storage import audit, catalogs, sync_downstream
 from storage.errors import InvalidRequest
 from sync import signed
 from sync.node import Node
@@ -62,7 +62,7 @@ def publish_calendar(node: Node, table: YearTable) -> int:
         townships = sorted({r[0] for r in db.execute(
             "SELECT village_code FROM peers WHERE role = 'township' AND revoked_at IS NULL")})
         for code in townships:
-            syncstate.queue_downstream(db, code, "calendar", record)
+            sync_downstream.queue_downstream(db, code, "calendar", record)
         audit.append(db, node.session.operator.name, "calendar.publish", str(table.year),
                      table.version, node.session.keys)
     return len(townships)
@@ -75,7 +75,7 @@ def pass_down_at_township(node: Node, raw: bytes, body: dict[str, Any]) -> None:
         villages = sorted({r[0] for r in db.execute(
             "SELECT DISTINCT village_code FROM peers WHERE role = 'village'")})
         for code in villages:
-            syncstate.queue_downstream(db, code, "calendar", raw)
+            sync_downstream.queue_downstream(db, code, "calendar", raw)
 
 
 # ---- the catalog ---------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def publish_catalog_files(node: Node, files: Mapping[str, bytes], *,
         townships = sorted({r[0] for r in db.execute(
             "SELECT village_code FROM peers WHERE role = 'township' AND revoked_at IS NULL")})
         for code in townships:
-            syncstate.queue_downstream(db, code, "catalog", record)
+            sync_downstream.queue_downstream(db, code, "catalog", record)
         audit.append(db, node.session.operator.name, "catalog.publish", str(serial),
                      catalog.version, node.session.keys)
     return serial, len(townships), catalog.version
@@ -154,7 +154,7 @@ def catalog_at_township(node: Node, raw: bytes, body: dict[str, Any]) -> bool:
         villages = sorted({r[0] for r in db.execute(
             "SELECT DISTINCT village_code FROM peers WHERE role = 'village'")})
         for code in villages:
-            syncstate.queue_downstream(db, code, "catalog", raw)
+            sync_downstream.queue_downstream(db, code, "catalog", raw)
     return True
 
 

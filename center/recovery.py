@@ -8,7 +8,7 @@ device what the copy holds of it; while serving:
 
 - every ack to such a device asks it to send again what the copy lacks (`resend_request`,
   the ack's `resend_from` and `restore`); the village puts those rows back to pending
-  (`storage.syncstate.resend_lost`), and they are filed once, by (device, seq), as always;
+  (`storage.sync_outbox.resend_lost`), and they are filed once, by (device, seq), as always;
 - our own numbers start past any the lost store could have used (`start`: `seq_from`),
   so a decision made now is never taken at a village for one it already holds;
 - a device whose signed cursor is past the copy's queue holds decisions we lost: positions
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
-from storage import events, syncstate
+from storage import events, sync_alarms
 from storage.db import Database
 from storage.hlc import Hlc
 
@@ -63,7 +63,7 @@ def start(db: sqlite_utils.Database, *, backup_made_at: str, kept_as: str) -> in
         " coalesce((SELECT max(seq) FROM received r WHERE r.sender = p.device_id), 0) + 1,"
         " coalesce((SELECT max(dseq) FROM downstream d WHERE d.village_code = p.village_code), 0)"
         " FROM peers p WHERE p.role = 'village'", [restore_id])
-    syncstate.alarm(db, "center_restored", "", None, "{}")
+    sync_alarms.alarm(db, "center_restored", "", None, "{}")
     alarm_id = db.execute("SELECT max(id) FROM alarms").fetchone()[0]
     db.execute("UPDATE restores SET alarm_id = ? WHERE id = ?", [alarm_id, restore_id])
     refresh_alarm(db, restore_id)

@@ -29,7 +29,7 @@ from center import error_texts as error_texts  # the refusals' words join the ca
 from center import ingest
 from center.writer import Writer
 from forms import strictjson
-from storage import syncstate
+from storage import sync_peers
 from storage.messages import say
 from sync import bundlefile, clock, enroll, proof
 from sync.errors import BundleRejected
@@ -87,7 +87,7 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
             if exc.reason != "revoked":
                 return _error(403, exc.reason, exc.zh)
             # A revoked device still hears that it is revoked, once it proves who it is.
-            peer = syncstate.peer(node.session.store.database, device)
+            peer = sync_peers.peer(node.session.store.database, device)
             assert peer is not None
             identity = PublicIdentity.from_dict(peer.identity())
         skew = clock.offset_ms(request.headers.get(clock.REQUEST_HEADER))
@@ -179,9 +179,9 @@ def _accept(node: Node, headers: Any, identity: PublicIdentity, device: str, cur
     with node.session.store.database.write() as db:
         proof.accept(node.session.store.database, headers, identity,
                      center=node.keys.device_id, cursor=cursor, path=path)
-        syncstate.touch_peer(db, device, None)
+        sync_peers.touch_peer(db, device, None)
         if skew_ms is not None:
-            syncstate.record_skew(db, device, skew_ms)
+            sync_peers.record_skew(db, device, skew_ms)
 
 
 def _error(code: int, kind: str, zh: str, **extra: Any) -> JSONResponse:

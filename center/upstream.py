@@ -18,7 +18,7 @@ import sqlite_utils
 
 from center.publish import catalog_at_township, pass_down_at_township
 from forms.errors import FormsError
-from storage import events, syncstate
+from storage import events, sync_alarms, sync_downstream, sync_inbox, sync_peers, sync_received
 from storage.errors import InvalidRequest
 from sync import bundlefile, envelope, messages, position, proof, signed, statusrecord
 from sync.client import proved_request, upload_timeout
@@ -50,7 +50,7 @@ def forward_once(node: Node, client: httpx.Client | None = None) -> ForwardRepor
     whole exchange, until it is sent or a round fails (the rest waits for the next forward).
     """
     report = ForwardReport()
-    counties = [p for p in syncstate.peers(node.session.store.database, "county") if not p.revoked]
+    counties = [p for p in sync_peers.peers(node.session.store.database, "county") if not p.revoked]
     if node.kind != "township" or not counties or not counties[-1].url:
         report.error = "not_linked"
         return report
@@ -94,7 +94,7 @@ def _status_records(node: Node, db: sqlite_utils.Database) -> tuple[list[bytes],
     return records, sent
 
 
-def _forward_round(node: Node, http: httpx.Client, county: syncstate.Peer,
+def _forward_round(node: Node, http: httpx.Client, county: sync_peers.Peer,
                    report: ForwardReport) -> bool:
     """One POST /v1/sync to the county and its answer filed; False (report.error set) if it failed."""
     report.ok = False
@@ -108,10 +108,10 @@ def _forward_round(node: Node, http: httpx.Client, county: syncstate.Peer,
         # After the village's own messages: a passed-up case is the county's before its record comes.
         statuses, status_sent = _status_records(node, db)
     certificates = sorted({bytes.fromhex(r[3]) for r in rows if r[3]})
-    cursor = syncstate.inbox_cursor(database, county.device_id)
+    cursor = sync_inbox.inbox_cursor(database, county.device_id)
     # How far we hold the county's queue (this node's keys are unlocked), so the county may prune.
     held = [signed.sign("down_ack", {"device": node.keys.device_id, "center": county.device_id,
-                                     "through": cursor, "signed_at": syncstate.now_iso()},
+                                     "through": cursor, "signed_at": sync_alarms.now_iso()},
                         node.keys)] if cursor else []
     body = bundlefile.pack([*held, *certificates, *(r[2] for r in rows), *statuses])
     try:
@@ -154,13 +154,13 @@ def _forward_round(node: Node, http: httpx.Client, county: syncstate.Peer,
                             report.acknowledged += db.execute(
                                 "UPDATE relay SET state = 'done', acked_at = ? WHERE"
                                 " destination = ? AND sender = ? AND seq = ? AND state = 'pending'",
-                                (syncstate.now_iso(), county.device_id, ack.subject, seq)).rowcount
+                                (sync_alarms.now_iso(), county.device_id, ack.subject, seq)).rowcount
                         continue
                     for seq in done:
                         report.acknowledged += db.execute(
                             "UPDATE relay SET state = 'done', acked_at = ? WHERE destination = ?"
                             " AND sender = ? AND seq = ? AND state = 'pending'",
-                            (syncstate.now_iso(), county.device_id, ack.subject, seq)).rowcount
+                            (sync_alarms.now_iso(), county.device_id, ack.subject, seq)).rowcount
                     # What the county will never take in is not forwarded again; its signed ack
                     # goes down to the village below, which stops resending it too.
                     for reason, seqs in ack.refused.items():
@@ -168,21 +168,21 @@ def _forward_round(node: Node, http: httpx.Client, county: syncstate.Peer,
                             if db.execute(
                                 "UPDATE relay SET state = 'refused', acked_at = ? WHERE"
                                 " destination = ? AND sender = ? AND seq = ? AND state = 'pending'",
-                                (syncstate.now_iso(), county.device_id, ack.subject, seq),
+                                (sync_alarms.now_iso(), county.device_id, ack.subject, seq),
                             ).rowcount:
-                                syncstate.alarm(db, reason, ack.subject, seq,
+                                sync_alarms.alarm(db, reason, ack.subject, seq,
                                                 "refused by the county: not forwarded again")
                     village = db.execute("SELECT village_code FROM peers WHERE device_id = ?",
                                          [ack.subject]).fetchone()
                     if village:
-                        syncstate.queue_downstream(db, village[0], "ack", raw)
+                        sync_downstream.queue_downstream(db, village[0], "ack", raw)
                 else:
                     parsed = envelope.parse(raw)
                     envelope.verify(parsed, county_id)
                     village_code = parsed.header.get("to")
                     # Once: a forward whose answer was cut short brings it again (see below).
                     if village_code and _file_decision(node, db, parsed):
-                        syncstate.queue_downstream(db, village_code, parsed.header.kind, raw)
+                        sync_downstream.queue_downstream(db, village_code, parsed.header.kind, raw)
                         report.decisions_down += 1
             except BundleRejected as exc:
                 report.refused.append(exc.reason)
@@ -209,7 +209,7 @@ def _forward_round(node: Node, http: httpx.Client, county: syncstate.Peer,
         if verdict.signed:
             events.meta_set(db, signs, "1")
         if verdict.problem:
-            syncstate.alarm(db, position.INCOMPLETE, county.device_id, None,
+            sync_alarms.alarm(db, position.INCOMPLETE, county.device_id, None,
                             f"answer does not match its signed position ({verdict.problem}):"
                             " cursor kept")
             report.refused.append(position.INCOMPLETE)
@@ -235,7 +235,7 @@ def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_cod
         raise DecisionError("center.forward.township_only")
     if not passes_up(item_code, node.session.store.catalog()):
         raise DecisionError("center.forward.not_allowed", item=item_code)
-    counties = [p for p in syncstate.peers(node.session.store.database, "county") if not p.revoked]
+    counties = [p for p in sync_peers.peers(node.session.store.database, "county") if not p.revoked]
     if not counties:
         raise DecisionError("center.forward.not_linked")
     county = counties[-1]
@@ -248,7 +248,7 @@ def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_cod
             raise DecisionError("center.forward.not_sealed", id=application_id)
     for sender, seq, raw in rows:
         db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
-                   " VALUES (?, ?, ?, ?, ?)", (county.device_id, sender, seq, raw, syncstate.now_iso()))
+                   " VALUES (?, ?, ?, ?, ?)", (county.device_id, sender, seq, raw, sync_alarms.now_iso()))
     return len(rows)
 
 
@@ -262,7 +262,7 @@ def _file_decision(node: Node, db: object, parsed: envelope.Parsed) -> bool:
         body = messages.loads(envelope.open_payload(parsed, node.keys))
     except BundleRejected:
         return True  # not ours to read: pass it down all the same
-    filed = syncstate.apply_remote_event(
+    filed = sync_received.apply_remote_event(
         db,  # type: ignore[arg-type]
         node.session.keys, device_id=parsed.header.sender, seq=parsed.header.seq,
         hlc=parsed.header.hlc, recorded_at=str(body.get("recorded_at", "")),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from center import ingest
-from storage import syncstate
+from storage import sync_peers, sync_received
 from sync import bundlefile, messages, proof
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
@@ -52,7 +52,7 @@ def import_center(node: Node, directory: Path, progress: Progress | None = None)
             continue
         report.files.append(path.name)
         with node.session.store.database.write() as db:
-            seen = syncstate.bundle_seen(db, bundlefile.digest(raw), len(items))
+            seen = sync_received.bundle_seen(db, bundlefile.digest(raw), len(items))
         if seen:
             report.already_imported += 1
         result = ingest.Ingested()
@@ -92,7 +92,7 @@ def _accept_proof(node: Node, side: dict[str, Any], device: str, cursor: int) ->
     try:
         _, identity = node.peer_identity(device)
     except BundleRejected as exc:
-        peer = syncstate.peer(node.session.store.database, device)
+        peer = sync_peers.peer(node.session.store.database, device)
         if exc.reason != "revoked" or peer is None:
             raise
         identity = PublicIdentity.from_dict(peer.identity())

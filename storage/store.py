@@ -130,7 +130,7 @@ class Store:
                 ("device_id", device_id or secrets.token_hex(8)), ("created_at", now),
                 ("next_seq", "1"),
                 ("kdf", json.dumps(kdf.__dict__)), ("node", node),
-                # A new center has no case filed without its applicant (syncstate.link_applicants).
+                # A new center has no case filed without its applicant (sync_received.link_applicants).
                 *((("applicants_linked", "1"),) if node != "village" else ()),
             ):
                 events.meta_set(db, key, value)

@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from storage import audit, events, syncstate
+from storage import audit, events, sync_alarms
 from storage.store import Store
 from sync import signed
 from sync.errors import BundleRejected
@@ -140,7 +140,7 @@ def sign(node: Node, center: str) -> bytes | None:
     record = signed.sign(KIND, {
         "device": node.keys.device_id, "center": center, "seq": top, "hash": top_row[0],
         "at": top_row[1], "base": base, "base_hash": base_row[0], "hashes": hashes,
-        "entries": entries, "signed_at": syncstate.now_iso()}, node.keys)
+        "entries": entries, "signed_at": sync_alarms.now_iso()}, node.keys)
     with database.write() as db:
         events.meta_set(db, _RECORD_META + center, record.hex())
     return record

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from storage import events, syncstate
+from storage import events, sync_alarms, sync_inbox, sync_outbox, sync_peers
 from storage.messages import say
 from storage.store import Session, Store
 from sync import audithead, bundlefile, clock, enroll, planner, proof, village
@@ -73,7 +73,7 @@ def _set_failed(store: Store, failed: bool) -> None:
     with store.database.write() as db:
         events.meta_set(db, "sync_failed", "1" if failed else "0")
         if not failed:
-            events.meta_set(db, "last_contact", syncstate.now_iso())
+            events.meta_set(db, "last_contact", sync_alarms.now_iso())
 
 
 def sync_once(
@@ -87,7 +87,7 @@ def sync_once(
 ) -> SyncReport:
     """One session with the township. With an operator's `session`, also seal and apply."""
     report = SyncReport()
-    townships = [p for p in syncstate.peers(store.database, "township") if not p.revoked]
+    townships = [p for p in sync_peers.peers(store.database, "township") if not p.revoked]
     if not townships or not townships[-1].url:
         return report.failed("not_enrolled", "sync.client.not_enrolled")
     township = townships[-1]
@@ -113,8 +113,8 @@ def sync_once(
             store, max_bytes=max_bytes, now=float("inf") if force else None)
         body = bundlefile.pack([*village.down_acks(store, township.device_id),
                                 *audithead.records(store, township.device_id), *batch])
-        syncstate.mark_sent(store.database, seqs)
-        cursor = syncstate.inbox_cursor(store.database, township.device_id)
+        sync_outbox.mark_sent(store.database, seqs)
+        cursor = sync_inbox.inbox_cursor(store.database, township.device_id)
         answer = proved_request(
             store, http, "POST", f"{township.url}/v1/sync", device=device,
             center=township.device_id, cursor=cursor, path="sync",
@@ -149,7 +149,7 @@ def sync_once(
     _set_failed(store, False)
     if node is not None:
         report.applied = village.apply_inbox(node)
-    report.pending_after = sum(1 for r in syncstate.outbox_rows(store.database)
+    report.pending_after = sum(1 for r in sync_outbox.outbox_rows(store.database)
                                if r["state"] == "pending")
     report.ok = True
     return report
@@ -180,7 +180,7 @@ def proved_request(
             skew = clock.offset_ms(answer.headers.get(clock.ANSWER_HEADER))
             if skew is not None:
                 with store.database.write() as db:
-                    syncstate.record_skew(db, center, skew)
+                    sync_peers.record_skew(db, center, skew)
             return answer
         try:
             said = answer.json()
@@ -237,7 +237,7 @@ def _absorb(store: Store, content: bytes, device: str, cursor: tuple[str, int] |
 def _record_failure(store: Store, seqs: list[int], rng: random.Random | None = None) -> None:
     before = village.entries(store)
     after = planner.on_failure(before, seqs, time.time(), rng or random.Random())
-    syncstate.record_failure(store.database, [
+    sync_outbox.record_failure(store.database, [
         (e.seq, e.attempts, e.next_try_at) for e, b in zip(after, before, strict=True) if e != b])
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from storage import audit, syncstate
+from storage import audit, sync_peers
 from storage.errors import InvalidRequest
 from storage.store import Store
 from sync import signed
@@ -95,15 +95,15 @@ def accept(node: Node, answer: dict[str, Any], code: str, url: str = "") -> Enro
         raise EnrollmentError("sync.enroll.other_device")
     database = node.session.store.database
     with database.write() as db:
-        syncstate.save_peer(db, device_id=issuer.device_id, role=issuer_role,
+        sync_peers.save_peer(db, device_id=issuer.device_id, role=issuer_role,
                             sign_public=issuer.sign_public.hex(),
                             enc_public=issuer.enc_public.hex(), url=url,
                             village_code=str(answer.get("issuer_code", "")))
         if county:
-            syncstate.save_peer(db, device_id=county.device_id, role="county",
+            sync_peers.save_peer(db, device_id=county.device_id, role="county",
                                 sign_public=county.sign_public.hex(),
                                 enc_public=county.enc_public.hex())
-        syncstate.set_meta_json(db, "certificate", certificate.hex())
+        sync_peers.set_meta_json(db, "certificate", certificate.hex())
         audit.append(db, node.session.operator.name, "enroll.accepted", issuer.device_id, "",
                      node.session.keys)
     _install_catalog(node, answer, county or (issuer if issuer_role == "county" else None))

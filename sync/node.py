@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from storage import syncstate
+from storage import sync_peers
 from storage.store import Session
 from sync.errors import BundleRejected
 from sync.keys import DeviceKeys, PublicIdentity
@@ -38,9 +38,9 @@ class Node:
     def identity(self) -> PublicIdentity:
         return self.keys.public
 
-    def peer_identity(self, device_id: str) -> tuple[syncstate.Peer, PublicIdentity]:
+    def peer_identity(self, device_id: str) -> tuple[sync_peers.Peer, PublicIdentity]:
         """A trusted peer and its keys, or the reason it is not trusted."""
-        peer = syncstate.peer(self.session.store.database, device_id)
+        peer = sync_peers.peer(self.session.store.database, device_id)
         if peer is None:
             raise BundleRejected("unknown_sender", device_id)
         if peer.revoked:
@@ -48,5 +48,5 @@ class Node:
         return peer, PublicIdentity.from_dict(peer.identity())
 
     def upstream(self, role: str) -> PublicIdentity | None:
-        found = [p for p in syncstate.peers(self.session.store.database, role) if not p.revoked]
+        found = [p for p in sync_peers.peers(self.session.store.database, role) if not p.revoked]
         return PublicIdentity.from_dict(found[-1].identity()) if found else None

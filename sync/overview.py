@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage import events, syncstate
+from storage import events, sync_peers
 from storage.store import Store
 
 
@@ -22,7 +22,7 @@ class SyncOverview:
 
 
 def overview(store: Store) -> SyncOverview:
-    townships = [p for p in syncstate.peers(store.database, "township") if not p.revoked]
+    townships = [p for p in sync_peers.peers(store.database, "township") if not p.revoked]
     with store.database.read() as db:
         counts = dict(db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
         last = events.meta_get(db, "last_contact")

@@ -69,7 +69,7 @@ class Ack:
 
 
 def from_row(row: Mapping[str, Any]) -> OutboxEntry:
-    """An entry from a `storage.syncstate.outbox_rows` row."""
+    """An entry from a `storage.sync_outbox.outbox_rows` row."""
     owner, state = _OWNERS.get(str(row["owner"])), _STATES.get(str(row["state"]))
     if owner is None or state is None:
         raise ValueError(f"outbox row {row.get('seq')}: owner {row['owner']!r}, state {row['state']!r}")

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from storage import syncstate
+from storage import sync_peers
 from storage.errors import InvalidRequest, NotFound
 from sync.i18n import language, t_in
 from sync.keys import DeviceKeys
@@ -330,7 +330,7 @@ def issuers(store: Store) -> dict[str, Issuer]:
     own = store.device_public()
     found = {p.device_id: Issuer(p.device_id, bytes.fromhex(p.sign_public), p.role, p.village_code,
                                  revoked=p.revoked)
-             for p in syncstate.peers(store.database)}
+             for p in sync_peers.peers(store.database)}
     if own.get("sign_public"):
         found[store.info.device_id] = Issuer(store.info.device_id, bytes.fromhex(own["sign_public"]),
                                              store.node, store.info.village_code, ours=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from forms import strictjson
 from forms.workdays import YearTable
-from storage import audit, catalogs, events, syncstate
+from storage import audit, catalogs, events, sync_alarms
 from storage.crypto import Keys
 from storage.db import Database
 from storage.errors import InvalidRequest
@@ -108,5 +108,5 @@ def apply_pending_catalogs(session: Session) -> int:
         with session.store.database.write() as db:
             db.execute("DELETE FROM meta WHERE key = ?", [key])
             if problem:
-                syncstate.alarm(db, "catalog_refused", "county", int(key.split(":")[1]), problem)
+                sync_alarms.alarm(db, "catalog_refused", "county", int(key.split(":")[1]), problem)
     return installed

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from forms import strictjson
-from storage import syncstate
+from storage import sync_inbox, sync_outbox, sync_peers
 from sync import audithead, bundlefile, envelope, messages, position, proof, signed, village
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
@@ -222,15 +222,15 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
     renamed = [(r.old, r.new) for r in village.renumber(node)]
     village.seal_outbox(node)
     store = node.session.store
-    for township in syncstate.peers(store.database, "township")[-1:]:
+    for township in sync_peers.peers(store.database, "township")[-1:]:
         audithead.sign(node, township.device_id)
-    rows = [r for r in syncstate.outbox_rows(store.database) if r["state"] in ("pending", "custody")]
-    townships = syncstate.peers(store.database, "township")
+    rows = [r for r in sync_outbox.outbox_rows(store.database) if r["state"] in ("pending", "custody")]
+    townships = sync_peers.peers(store.database, "township")
     acks = [*village.down_acks(store, townships[-1].device_id),
             *audithead.records(store, townships[-1].device_id)] if townships else []
-    data = bundlefile.pack([*acks, *syncstate.outbox_messages(store.database,
+    data = bundlefile.pack([*acks, *sync_outbox.outbox_messages(store.database,
                                                               [r["seq"] for r in rows])])
-    cursor = syncstate.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
+    cursor = sync_inbox.inbox_cursor(store.database, townships[-1].device_id) if townships else 0
     side: dict[str, Any] = {"device": node.keys.device_id, "village": node.code, "cursor": cursor}
     if townships:
         proof.ensure_request_key(store.database, node.keys)  # an operator is here: delegate now
@@ -242,7 +242,7 @@ def export_village(node: Node, directory: Path, progress: Progress | None = None
                              at_least=time.time_ns() // 1000)
         side |= {"proof": proved[proof.HEADER], "counter": proved[proof.COUNTER]}
     name = f"up-{node.keys.device_id}-{stamp()}"
-    syncstate.mark_sent(store.database, [r["seq"] for r in rows])
+    sync_outbox.mark_sent(store.database, [r["seq"] for r in rows])
     write_atomic(directory / f"{name}.vab", data, progress or quiet)
     write_atomic(directory / f"{name}.json", messages.dumps(side))
     return UsbReport(files=[f"{name}.vab"], messages=len(rows), renamed=renamed)
@@ -285,8 +285,9 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
             if exc.reason == position.INCOMPLETE:
                 # Said as over HTTP: the agent's notices tell of an answer not believed.
                 report.refused.append(position.INCOMPLETE)
-                syncstate.store_inbox(store.database, [], None,
-                                      incomplete=(str(side["center"]), exc.detail))
+                with store.database.write() as db:
+                    sync_inbox.store_inbox(db, [], None,
+                                          incomplete=(str(side["center"]), exc.detail))
             continue
         finally:
             done += size
@@ -307,7 +308,7 @@ def import_village(node: Node, directory: Path, progress: Progress | None = None
 def _upstream(node_store: Any) -> dict[str, tuple[str, PublicIdentity]]:
     """The centers above us we believe (township, county), by device id."""
     return {p.device_id: (p.role, PublicIdentity.from_dict(p.identity()))
-            for p in syncstate.peers(node_store.database) if p.role in ("township", "county")
+            for p in sync_peers.peers(node_store.database) if p.role in ("township", "county")
             and not p.revoked}
 
 
@@ -347,7 +348,7 @@ def _believe(store: Any, items: Sequence[bytes], device: str, answered_by: str) 
         if others:
             raise BundleRejected("not_for_us", "the township's answer to another device")
         raise BundleRejected(position.INCOMPLETE, "the center's signed position is missing")
-    verdict = position.judge(items, found, syncstate.inbox_cursor(store.database, answered_by),
+    verdict = position.judge(items, found, sync_inbox.inbox_cursor(store.database, answered_by),
                              None, True)
     if verdict.problem:
         raise BundleRejected(position.INCOMPLETE, verdict.problem)

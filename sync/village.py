@@ -6,8 +6,10 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
+import sqlite_utils
+
 from forms.catalog import Catalog
-from storage import events, syncstate
+from storage import events, sync_alarms, sync_inbox, sync_outbox, sync_peers, sync_received
 from storage.store import Store
 from sync import audithead, bundlefile, envelope, messages, planner, position, signed
 from sync.errors import BundleRejected
@@ -24,14 +26,14 @@ def seal_outbox(node: Node) -> int:
     """
     renumber(node)
     # The readers, from one look at the peers (the last trusted of each role, as `Node.upstream`).
-    trusted = {p.role: p for p in syncstate.peers(node.session.store.database) if not p.revoked}
+    trusted = {p.role: p for p in sync_peers.peers(node.session.store.database) if not p.revoked}
     township, county = (PublicIdentity.from_dict(trusted[r].identity()) if r in trusted else None
                         for r in ("township", "county"))
     if township is None:
         return 0
     catalog = node.session.store.catalog()
     sealed: list[tuple[int, bytes, str, str]] = []
-    for ev in syncstate.unsealed(node.session.store.database, node.session.keys):
+    for ev in sync_outbox.unsealed(node.session.store.database, node.session.keys):
         owner = owner_of(ev.item_code, catalog)
         recipients = [township]
         if owner == "county":
@@ -51,17 +53,17 @@ def seal_outbox(node: Node) -> int:
             meta={"owner": owner, "app": ev.application_id},
         )
         sealed.append((ev.seq, raw, hashlib.sha256(raw).hexdigest(), owner))
-    syncstate.mark_sealed(node.session.store.database, sealed)
+    sync_outbox.mark_sealed(node.session.store.database, sealed)
     return len(sealed) + _chunk_attachments(node, township, county, catalog)
 
 
-def renumber(node: Node) -> list[syncstate.Renamed]:
+def renumber(node: Node) -> list[sync_outbox.Renamed]:
     """Number again what a center said clashes (a store restored from a copy); needs the keys.
 
     Returns the applications that got a new id: their receipts must be printed again.
     """
     session = node.session
-    return syncstate.renumber_clashes(session.store.database, session.keys, session.operator.name)
+    return sync_outbox.renumber_clashes(session.store.database, session.keys, session.operator.name)
 
 
 def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdentity | None,
@@ -73,7 +75,7 @@ def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdent
     """
     database = node.session.store.database
     made = 0
-    for app_id, item_code, entry, content in syncstate.attachments_to_chunk(database,
+    for app_id, item_code, entry, content in sync_outbox.attachments_to_chunk(database,
                                                                             node.session.keys):
         owner = owner_of(item_code, catalog)
         readers = owner == "county" or passes_up(item_code, catalog)
@@ -95,12 +97,12 @@ def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdent
                 recipients=recipients, meta={"owner": owner, "app": str(facts["application_id"])},
             )
 
-        made += syncstate.append_chunks(database, app_id, entry["address"], owner, pieces, seal)
+        made += sync_outbox.append_chunks(database, app_id, entry["address"], owner, pieces, seal)
     return made
 
 
 def entries(store: Store) -> list[planner.OutboxEntry]:
-    return [planner.from_row(r) for r in syncstate.outbox_rows(store.database)]
+    return [planner.from_row(r) for r in sync_outbox.outbox_rows(store.database)]
 
 
 def due_messages(store: Store, *, now: float | None = None,
@@ -108,16 +110,17 @@ def due_messages(store: Store, *, now: float | None = None,
     """What the planner says to send next, with the sealed bytes."""
     now = time.time() if now is None else now
     chosen = planner.plan_push(entries(store), now, max_bytes, max_messages=100_000)
-    return chosen, syncstate.outbox_messages(store.database, chosen)
+    return chosen, sync_outbox.outbox_messages(store.database, chosen)
 
 
-def take_ack(store: Store, ack: planner.Ack) -> tuple[int, int]:
-    """Apply a verified ack through the planner and keep the states it moved. Returns (custody, done)."""
-    before = entries(store)
+def take_ack(db: sqlite_utils.Database, ack: planner.Ack) -> tuple[int, int]:
+    """Apply a verified ack through the planner and keep the states it moved, in the caller's
+    transaction. Returns (custody, done)."""
+    before = [planner.from_row(r) for r in sync_outbox.rows_in(db)]
     after = planner.apply_ack(before, ack)
     moved = {a.seq: a.state for a, b in zip(after, before, strict=True) if a.state != b.state}
-    return syncstate.record_acks(
-        store.database, [s for s, st in moved.items() if st == "custody"],
+    return sync_outbox.record_acks(
+        db, [s for s, st in moved.items() if st == "custody"],
         [s for s, st in moved.items() if st == "done"])
 
 
@@ -136,7 +139,7 @@ class Absorbed:
 
 def _upstream_peers(store: Store) -> dict[str, tuple[str, PublicIdentity]]:
     return {p.device_id: (p.role, PublicIdentity.from_dict(p.identity()))
-            for p in syncstate.peers(store.database) if p.role in ("township", "county")
+            for p in sync_peers.peers(store.database) if p.role in ("township", "county")
             and not p.revoked}
 
 
@@ -155,14 +158,14 @@ def absorb(store: Store, response: bytes, my_device: str,
     messages that verified on their own are kept all the same (the inbox files each
     once): the next session asks again from the old cursor. An older center signs no
     position: its claimed one is saved as before, until it has once signed one.
+
+    First every item is verified (nothing of the outbox or inbox is written); then what the
+    verified acks, messages and position say is applied in one transaction (`_apply_answer`):
+    a crash part way leaves the store as it was, and the same answer taken again does it all.
     """
     result = Absorbed()
     trusted = _upstream_peers(store)
-    rows = syncstate.outbox_rows(store.database)
-    owned_by = {row["seq"]: row["owner"] for row in rows}
-    # An ack names numbers only: it settles rows this store handed over, never others. (A store
-    # restored from a backup reuses numbers the center holds from the lost store.)
-    sent = frozenset(row["seq"] for row in rows if row["sent_at"] or row["state"] == "custody")
+    acks: list[tuple[str, str, messages.Ack]] = []  # (signer, its role, the ack), in answer order
     inbox: list[tuple[str, int, bytes]] = []
     items = bundlefile.unpack(response)
     found: tuple[int, messages.Ack] | None = None  # the center's signed position, and where
@@ -198,27 +201,7 @@ def absorb(store: Store, response: bytes, my_device: str,
                     audithead.remember(store, claim.signer, ack.audit_seq, ack.audit_hash)
                 if cursor is not None and claim.signer == cursor[0] and ack.down_through is not None:
                     found = (at, ack)
-                # Believe end to end only from the owner; the planner moves states forward only.
-                e2e = frozenset(s for s in ack.e2e & sent if owned_by.get(s, role) == role)
-                c, d = take_ack(store, planner.Ack(
-                    by="township" if role == "township" else "county",
-                    custody=frozenset(ack.custody & sent), e2e=e2e))
-                result.custody += c
-                result.done += d
-                # Messages of ours the center opened and will never take in: stop resending them.
-                result.refused_by_center += syncstate.record_refusals(
-                    store.database, [(seq, reason) for reason, seqs in ack.refused.items()
-                                     for seq in seqs & sent], claim.signer)
-                # A store restored from a copy is behind the numbers it already used: move on.
-                if ack.high and syncstate.move_counters_past(store.database, ack.high, claim.signer):
-                    result.restored = True
-                result.clashes += syncstate.record_clashes(store.database, ack.clash & sent,
-                                                           claim.signer)
-                if ack.resend_from and role == "township":
-                    # Our township was put back from a backup: what it lost goes again.
-                    held = ack.custody | ack.clash | frozenset().union(*ack.refused.values())
-                    result.resent += syncstate.resend_lost(store.database, held, ack.resend_from,
-                                                           claim.signer, ack.restore)
+                acks.append((claim.signer, role, ack))
             else:
                 parsed = envelope.parse(raw)
                 if parsed.header.sender not in trusted:
@@ -227,21 +210,57 @@ def absorb(store: Store, response: bytes, my_device: str,
                 inbox.append((parsed.header.sender, parsed.header.seq, raw))
         except BundleRejected as exc:
             result.rejected.append(exc.reason)
+    with store.database.write() as db:
+        _apply_answer(db, result, acks, inbox, items, found, cursor)
+    return result
+
+
+def _apply_answer(db: sqlite_utils.Database, result: Absorbed,
+                  acks: list[tuple[str, str, messages.Ack]], inbox: list[tuple[str, int, bytes]],
+                  items: list[bytes], found: tuple[int, messages.Ack] | None,
+                  cursor: tuple[str, int] | None) -> None:
+    """One verified answer, in the caller's one transaction: state moves (the planner's
+    `apply_ack`), refusals, counter moves, clashes, resends, inbox rows and the cursor."""
+    rows = sync_outbox.rows_in(db)
+    owned_by = {row["seq"]: row["owner"] for row in rows}
+    # An ack names numbers only: it settles rows this store handed over, never others. (A store
+    # restored from a backup reuses numbers the center holds from the lost store.)
+    sent = frozenset(row["seq"] for row in rows if row["sent_at"] or row["state"] == "custody")
+    for signer, role, ack in acks:
+        # Believe end to end only from the owner; the planner moves states forward only.
+        e2e = frozenset(s for s in ack.e2e & sent if owned_by.get(s, role) == role)
+        c, d = take_ack(db, planner.Ack(
+            by="township" if role == "township" else "county",
+            custody=frozenset(ack.custody & sent), e2e=e2e))
+        result.custody += c
+        result.done += d
+        # Messages of ours the center opened and will never take in: stop resending them.
+        result.refused_by_center += sync_outbox.record_refusals(
+            db, [(seq, reason) for reason, seqs in ack.refused.items() for seq in seqs & sent],
+            signer)
+        # A store restored from a copy is behind the numbers it already used: move on.
+        if ack.high and sync_outbox.move_counters_past(db, ack.high, signer):
+            result.restored = True
+        result.clashes += sync_outbox.record_clashes(db, ack.clash & sent, signer)
+        if ack.resend_from and role == "township":
+            # Our township was put back from a backup: what it lost goes again.
+            held = ack.custody | ack.clash | frozenset().union(*ack.refused.values())
+            result.resent += sync_outbox.resend_lost(db, held, ack.resend_from, signer,
+                                                     ack.restore)
     saved: tuple[str, int] | None = None
     problem: tuple[str, str] | None = None
     if cursor is not None:
         center, claimed = cursor
-        verdict = position.judge(items, found, syncstate.inbox_cursor(store.database, center),
-                                 claimed, syncstate.signs_positions(store.database, center))
+        verdict = position.judge(items, found, sync_inbox.cursor_in(db, center), claimed,
+                                 sync_inbox.signs_in(db, center))
         if verdict.cursor is not None:
             saved = (center, verdict.cursor)
         if verdict.problem:
             problem = (center, verdict.problem)
             result.rejected.append(position.INCOMPLETE)
         result.signed_position = verdict.signed
-    result.downstream_new = syncstate.store_inbox(
-        store.database, inbox, saved, signed=result.signed_position, incomplete=problem)
-    return result
+    result.downstream_new = sync_inbox.store_inbox(
+        db, inbox, saved, signed=result.signed_position, incomplete=problem)
 
 
 def sign_down_acks(node: Node) -> int:
@@ -252,8 +271,8 @@ def sign_down_acks(node: Node) -> int:
     """
     database = node.session.store.database
     signed_now = 0
-    for peer in syncstate.peers(database, "township"):
-        through = syncstate.inbox_cursor(database, peer.device_id)
+    for peer in sync_peers.peers(database, "township"):
+        through = sync_inbox.inbox_cursor(database, peer.device_id)
         key = f"down_ack:{peer.device_id}"
         with database.read() as db:
             held = events.meta_get(db, key)
@@ -261,7 +280,7 @@ def sign_down_acks(node: Node) -> int:
             continue
         record = signed.sign("down_ack", {
             "device": node.keys.device_id, "center": peer.device_id, "through": through,
-            "signed_at": syncstate.now_iso()}, node.keys)
+            "signed_at": sync_alarms.now_iso()}, node.keys)
         with database.write() as db:
             events.meta_set(db, key, record.hex())
         signed_now += 1
@@ -285,7 +304,7 @@ def apply_inbox(node: Node) -> int:
     trusted = _upstream_peers(node.session.store)
     operator_id = node.session.operator.id
     applied = 0
-    for origin, seq, raw in syncstate.unapplied_inbox(database):
+    for origin, seq, raw in sync_inbox.unapplied_inbox(database):
         if origin not in trusted:
             continue
         try:
@@ -297,17 +316,17 @@ def apply_inbox(node: Node) -> int:
             # neither this sync nor any later login stops on them.
             def set_aside(db: object, reason: str = exc.reason, origin: str = origin,
                           seq: int = seq) -> None:
-                syncstate.alarm(db, reason, origin, seq,  # type: ignore[arg-type]
+                sync_alarms.alarm(db, reason, origin, seq,  # type: ignore[arg-type]
                                 "downstream message does not open on this device; set aside")
 
-            syncstate.apply_inbox(database, origin, seq, set_aside)
+            sync_inbox.apply_inbox(database, origin, seq, set_aside)
             continue
         if header.kind != "decision":
-            syncstate.apply_inbox(database, origin, seq, lambda db: None)
+            sync_inbox.apply_inbox(database, origin, seq, lambda db: None)
             continue
 
         def file(db: object, body: dict[str, object] = body, header: envelope.Header = header) -> None:
-            syncstate.apply_remote_event(
+            sync_received.apply_remote_event(
                 db,  # type: ignore[arg-type]
                 node.session.keys, device_id=header.sender, seq=header.seq, hlc=header.hlc,
                 recorded_at=str(body.get("recorded_at", "")),
@@ -316,7 +335,7 @@ def apply_inbox(node: Node) -> int:
                 item_code=str(body.get("item_code", "")), operator_id=operator_id,
             )
 
-        syncstate.apply_inbox(database, origin, seq, file)
+        sync_inbox.apply_inbox(database, origin, seq, file)
         applied += 1
     sign_down_acks(node)
     return applied

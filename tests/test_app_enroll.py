@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from center.enroll import issue_code
-from storage import syncstate
+from storage import sync_peers
 from storage.crypto import TEST_KDF
 from storage.store import Store
 from sync.node import Node
@@ -59,10 +59,10 @@ async def enroll_online(pilot: Pilot[Any], url: str, code: str) -> None:
     await settle(pilot)
 
 
-def village_peers(home: Path) -> list[syncstate.Peer]:
+def village_peers(home: Path) -> list[sync_peers.Peer]:
     store = Store.open(home)
     try:
-        return syncstate.peers(store.database)
+        return sync_peers.peers(store.database)
     finally:
         store.close()
 
@@ -106,7 +106,7 @@ async def test_wizard_enrolls_online_and_each_side_keeps_the_other(
     (township_peer,) = village_peers(home)
     assert (township_peer.device_id, township_peer.role, township_peer.url) == (
         node.keys.device_id, "township", url)
-    devices = syncstate.peers(node.session.store.database, "village")  # `service-center devices`
+    devices = sync_peers.peers(node.session.store.database, "village")  # `service-center devices`
     assert [(d.device_id, d.village_code) for d in devices] == [(village_device(home), VILLAGE_CODE)]
 
 
@@ -142,10 +142,10 @@ async def test_a_wrong_code_or_an_unreachable_township_still_creates_the_service
         assert store.info.village_code == VILLAGE_CODE
         assert [o.name for o in store.operators()] == [AGENT]
         store.login(AGENT, PIN)
-        assert syncstate.peers(store.database) == []
+        assert sync_peers.peers(store.database) == []
     finally:
         store.close()
-    assert syncstate.peers(node.session.store.database, "village") == []
+    assert sync_peers.peers(node.session.store.database, "village") == []
 
 
 async def test_wizard_enrolls_offline_through_a_request_and_an_answer_on_a_stick(
@@ -193,7 +193,7 @@ async def test_wizard_enrolls_offline_through_a_request_and_an_answer_on_a_stick
     assert (peer.role, peer.url) == ("township", "")  # by stick: no address to sync to
     center_store = Store.open(center_home)
     try:
-        assert [d.device_id for d in syncstate.peers(center_store.database, "village")] == [
+        assert [d.device_id for d in sync_peers.peers(center_store.database, "village")] == [
             village_device(home)]
     finally:
         center_store.close()

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, ProgressBar
 from center import usb as center_usb
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_outbox
 from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.store import Session
@@ -211,7 +211,7 @@ class TestSyncNow:
     ) -> None:
         _, proxy = slow_link
         take_in(session, catalog, n=10, scan_bytes=200_000)
-        total = sum(r["size"] for r in syncstate.outbox_rows(session.store.database))
+        total = sum(r["size"] for r in sync_outbox.outbox_rows(session.store.database))
         proxy.plan = FaultPlan(bandwidth_bps=800_000)  # 100 KB/s: the whole would take 20 s
         app = sync_app(home)
         async with app.run_test(size=SIZE) as pilot:
@@ -227,7 +227,7 @@ class TestSyncNow:
         # machine while pieces still go, and what the proxy took in before still reaches the
         # township. An app that waited for the link would have sent every byte.
         assert proxy.stats.bytes_upstream < total
-        assert {r["state"] for r in syncstate.outbox_rows(session.store.database)} == {"pending"}
+        assert {r["state"] for r in sync_outbox.outbox_rows(session.store.database)} == {"pending"}
 
 
 class TestUsb:
@@ -453,7 +453,7 @@ def test_the_loop_stops_between_two_pieces_of_an_upload_and_nothing_is_lost(
 ) -> None:
     township, proxy = slow_link
     ids = take_in(session, catalog, n=10, scan_bytes=200_000)
-    total = sum(r["size"] for r in syncstate.outbox_rows(session.store.database))
+    total = sum(r["size"] for r in sync_outbox.outbox_rows(session.store.database))
     proxy.plan = FaultPlan(bandwidth_bps=800_000)  # 100 KB/s: the whole would take 20 s
     reports: list[object] = []
     loop = BackgroundSync(session.store, on_report=reports.append, max_bytes=8 * 1024 * 1024)
@@ -464,10 +464,10 @@ def test_the_loop_stops_between_two_pieces_of_an_upload_and_nothing_is_lost(
     assert reports == []  # nothing is reported after stop
     # 300 KB through and some 300 KB in buffers on their way (LINK_BUFFER): far from all.
     assert proxy.stats.bytes_upstream < total // 2
-    assert {r["state"] for r in syncstate.outbox_rows(session.store.database)} == {"pending"}
+    assert {r["state"] for r in sync_outbox.outbox_rows(session.store.database)} == {"pending"}
 
     proxy.plan = FaultPlan()
-    while syncstate.outbox_rows(session.store.database):
+    while sync_outbox.outbox_rows(session.store.database):
         assert sync_once(session.store, session=session, force=True, max_bytes=8 << 20).ok
     assert statuses(township.session) == dict.fromkeys(ids, "received")
     with township.session.store.database.read() as db:

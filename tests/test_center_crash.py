@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_outbox
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync import village
@@ -34,7 +34,7 @@ def _acknowledged(session: Session) -> set[tuple[str, int]]:
 
 
 def _pending(session: Session) -> int:
-    return sum(1 for r in syncstate.outbox_rows(session.store.database) if r["state"] == "pending")
+    return sum(1 for r in sync_outbox.outbox_rows(session.store.database) if r["state"] == "pending")
 
 
 def _sync_until_done_or_cut(session: Session, answered: threading.Event) -> None:

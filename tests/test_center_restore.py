@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from center import recovery
-from storage import syncstate
+from storage import sync_peers
 from storage.lobby import STORE_FILE
 from sync import messages
 from sync.errors import BundleRejected
@@ -231,7 +231,7 @@ def test_recovery_counts_only_work_written_before_the_restore() -> None:
     db = sqlite_utils.Database(memory=True)
     migrations.apply(db)
     db.execute("INSERT INTO meta (key, value) VALUES ('device_id', 'center'), ('next_seq', '5')")
-    syncstate.save_peer(db, device_id="v1", role="village", village_code=VILLAGE,
+    sync_peers.save_peer(db, device_id="v1", role="village", village_code=VILLAGE,
                         sign_public="x", enc_public="y")
     restore_id = recovery.start(db, backup_made_at="2026-11-20T00:00:00+00:00", kept_as="")
     assert recovery.resend_request(db, "v1")[0] == 1

@@ -270,11 +270,11 @@ def test_the_worklists_day_counter_agrees_with_the_calendar(today: date, days: l
 
 def test_an_alarm_says_what_it_means_and_what_to_do_in_the_clerks_language(
         filed: dict[str, Any]) -> None:
-    from storage import syncstate
+    from storage import sync_alarms
 
     database = filed["node"].session.store.database
     with database.write() as db:
-        syncstate.alarm(db, "conflict", "abcdef0123456789", 7, "test")
+        sync_alarms.alarm(db, "conflict", "abcdef0123456789", 7, "test")
     with log_in(filed["url"]) as clerk:
         zh = clerk.get("/console/alarms").text
         assert "备份恢复" in zh and "核对此办件" in zh

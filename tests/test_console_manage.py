@@ -22,7 +22,7 @@ from center.console import qr
 from center.enroll import issue_code
 from center.ingest import last_event
 from forms.catalog import Catalog
-from storage import syncstate, windows
+from storage import sync_peers, windows
 from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.i18n import t_in
@@ -164,7 +164,7 @@ def test_a_plain_clerk_is_refused_every_manager_page_and_form_and_nothing_change
         assert other.status_code == 403
         assert "只能设置本人的在岗状态；其他工作人员请由中心负责人设置" in other.text
         assert _dump(node) == before
-    assert not syncstate.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
+    assert not sync_peers.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
 
 
 def test_a_weak_pin_is_refused_with_the_reason_beside_the_form_and_nobody_is_added(
@@ -391,7 +391,7 @@ def test_an_enrollment_code_from_the_browser_enrolls_a_village_and_its_qr_is_tha
         assert sync_once(session.store, session=session, force=True).ok
         after = manager.get("/console/enroll").text
         assert f"{code[:4]}-…" not in after and "没有未使用的登记码" in after
-        assert syncstate.peer(node.session.store.database, session.store.info.device_id) is not None
+        assert sync_peers.peer(node.session.store.database, session.store.info.device_id) is not None
     assert (CLERK, "enroll.code_issued", VILLAGE_CODE, "") in _audit(node)
 
 
@@ -403,7 +403,7 @@ def test_revoking_a_device_from_the_browser_refuses_its_next_sync(
 ) -> None:
     node, url, device = filed["node"], filed["url"], filed["device"]
     with node.session.store.database.write() as db:  # the village PC's clock is 30 minutes slow
-        syncstate.record_skew(db, device, 30 * 60 * 1000)
+        sync_peers.record_skew(db, device, 30 * 60 * 1000)
     with log_in(url) as manager:
         csrf = _csrf(manager)
         listing = manager.get("/console/devices").text
@@ -417,11 +417,11 @@ def test_revoking_a_device_from_the_browser_refuses_its_next_sync(
         assert f"即将注销村 {VILLAGE_CODE} 的设备 {device}" in confirm.text
         assert "不能再同步" in confirm.text and "密钥不再被承认" in confirm.text
         assert "遗失" in confirm.text
-        assert not syncstate.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
+        assert not sync_peers.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
         for forged in ("", "forged"):
             refused = manager.post(f"/console/devices/{device}/revoke", data={"csrf": forged})
             assert refused.status_code == 403
-        assert not syncstate.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
+        assert not sync_peers.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
 
         done = manager.post(f"/console/devices/{device}/revoke", data={"csrf": csrf})
         assert done.status_code == 200 and done.url.path == "/console/devices"
@@ -429,7 +429,7 @@ def test_revoking_a_device_from_the_browser_refuses_its_next_sync(
         assert f'id="revoke-{device}"' not in done.text
         again = manager.get(f"/console/devices/{device}/revoke")
         assert again.status_code == 404 and "没有可注销的设备" in again.text
-    assert syncstate.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
+    assert sync_peers.peer(node.session.store.database, device).revoked  # type: ignore[union-attr]
     assert (CLERK, "device.revoke", device, "v1") in _audit(node)
 
     intake.take(session, catalog, session.calendar(), ITEM, example(catalog.get(ITEM)), today=TODAY)

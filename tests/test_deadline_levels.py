@@ -14,7 +14,7 @@ from typing import Any
 import time_machine
 
 from center.enroll import issue_code
-from storage import syncstate
+from storage import sync_alarms
 from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.node import Node
@@ -93,6 +93,6 @@ def test_a_village_cannot_set_a_promised_date(
         ingest.ingest(node, raw, result)
         assert result.refused == [(keys.device_id, n, "malformed_payload")], result
     assert _row(node.session, app_id) == before
-    kinds = [a["kind"] for a in syncstate.alarms(node.session.store.database)]
+    kinds = [a["kind"] for a in sync_alarms.alarms(node.session.store.database)]
     assert kinds.count("malformed_payload") == 2
     assert t("due.approximate", due="x") == "≈x"

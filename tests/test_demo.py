@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from storage import syncstate
+from storage import sync_outbox, sync_peers
 from storage.crypto import TEST_KDF
 from storage.store import Store
 from tests.app_helpers import SIZE, log_in, settle, text_of
@@ -78,8 +78,8 @@ def test_demo_runs_a_village_point_and_township_center_through_every_state(tmp_p
         names = {s.applicant_name for s in summaries if s.kind == "service"}
         assert len(names) == len(demo.SAMPLES) - 1 + len(demo.LATE)  # all but the inspection
         # The waiting ones are sealed in the outbox, not yet sent to the township.
-        assert {r["state"] for r in syncstate.outbox_rows(store.database)} == {"pending"}
-        assert urlparse(syncstate.peers(store.database, "township")[-1].url).port == report["port"]
+        assert {r["state"] for r in sync_outbox.outbox_rows(store.database)} == {"pending"}
+        assert urlparse(sync_peers.peers(store.database, "township")[-1].url).port == report["port"]
     finally:
         store.close()
 
@@ -99,7 +99,7 @@ def test_the_hinted_command_brings_the_township_back_on_the_enrolled_port(tmp_pa
     env, args = _hinted_serve(built.stdout)
     store = Store.open(home)
     try:
-        enrolled = urlparse(syncstate.peers(store.database, "township")[-1].url).port
+        enrolled = urlparse(sync_peers.peers(store.database, "township")[-1].url).port
     finally:
         store.close()
     assert args[args.index("--port") + 1] == str(enrolled)

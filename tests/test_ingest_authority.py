@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forms.catalog import Catalog, load_catalog
-from storage import syncstate
+from storage import sync_outbox
 from storage.crypto import TEST_KDF
 from storage.lobby import STORE_FILE
 from storage.store import Session, Store
@@ -690,7 +690,7 @@ def damaged(draw: st.DrawFn, w: World, raw: bytes) -> bytes:
     if how == "append":
         return raw + draw(st.binary(min_size=1, max_size=8))
     # Another message of A's (filed long ago) lends its header, its body or its signature.
-    [other] = syncstate.outbox_messages(w.a.store.database, [1])
+    [other] = sync_outbox.outbox_messages(w.a.store.database, [1])
     mine, theirs = envelope.parse(raw), envelope.parse(other)
     if how == "splice_header":
         rest = raw[8 + len(mine.header_bytes):]

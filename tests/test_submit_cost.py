@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from center.enroll import issue_code
 from forms.catalog import Catalog
 from forms.idnumber import make
-from storage import syncstate
+from storage import sync_outbox
 from storage.attachments import IncomingFile
 from storage.store import Session
 from sync.client import enroll_online, sync_once
@@ -49,10 +49,10 @@ def test_filed_events_are_opened_once_for_their_scans_then_never_again(
                     [IncomingFile("id_card", f"身份证{n}.jpg", os.urandom(2000))], today=TODAY)
     assert sync_once(session.store, session=session).ok
     # Rows whose scans are in chunk rows are marked at the next look; then nothing is left.
-    syncstate.attachments_to_chunk(session.store.database, session.keys)
+    sync_outbox.attachments_to_chunk(session.store.database, session.keys)
     assert _unmarked(session) == 0
     counting = CountingKeys(session.keys)
-    assert syncstate.attachments_to_chunk(session.store.database, counting) == []  # type: ignore[arg-type]
+    assert sync_outbox.attachments_to_chunk(session.store.database, counting) == []  # type: ignore[arg-type]
     assert counting.opened == 0
 
 
@@ -69,8 +69,8 @@ def test_a_scan_returned_but_not_yet_chunked_is_returned_again(
     with session.store.database.write() as db:  # as if the chunks had never been committed
         db.execute("DELETE FROM outbox WHERE kind = 'attachment_chunk'")
         db.execute("UPDATE outbox SET chunked = 0")
-    first = syncstate.attachments_to_chunk(session.store.database, session.keys)
-    second = syncstate.attachments_to_chunk(session.store.database, session.keys)
+    first = sync_outbox.attachments_to_chunk(session.store.database, session.keys)
+    second = sync_outbox.attachments_to_chunk(session.store.database, session.keys)
     assert [c[3] for c in first] == [scan] and [c[3] for c in second] == [scan]
 
 

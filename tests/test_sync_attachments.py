@@ -9,7 +9,7 @@ import pytest
 
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import attachments, syncstate
+from storage import attachments, sync_outbox
 from storage.attachments import IncomingFile
 from storage.store import Session
 from sync.client import enroll_online, sync_once
@@ -29,7 +29,7 @@ def test_a_300_kb_scan_arrives_whole_in_chunks_and_only_once(
     app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                          example(catalog.get("MZ-GLJT")), [IncomingFile("id_card", "身份证.jpg", scan)],
                          today=TODAY).application_ids[0]
-    chunks = [r for r in syncstate.outbox_rows(session.store.database)]
+    chunks = [r for r in sync_outbox.outbox_rows(session.store.database)]
     assert len(chunks) == 2 + 5  # two events and ceil(300 / 64) chunks
 
     report = sync_once(session.store, session=session, max_bytes=10_000_000)
@@ -54,7 +54,7 @@ def test_a_small_byte_budget_spreads_a_backlog_over_sessions_without_loss(
         intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
                     [IncomingFile("id_card", "scan.jpg", os.urandom(100_000))], today=TODAY)
     sessions = 0
-    while [r for r in syncstate.outbox_rows(session.store.database) if r["state"] == "pending"]:
+    while [r for r in sync_outbox.outbox_rows(session.store.database) if r["state"] == "pending"]:
         assert sync_once(session.store, session=session, max_bytes=150_000).ok
         sessions += 1
         assert sessions < 20
@@ -91,11 +91,11 @@ def test_scan_pieces_that_arrive_before_their_application_are_assembled_when_it_
     app_id = intake.take(session, catalog, session.calendar(), "MZ-GLJT",
                          example(catalog.get("MZ-GLJT")), [IncomingFile("id_card", "s.jpg", scan)],
                          today=TODAY).application_ids[0]
-    rows = syncstate.outbox_rows(session.store.database)
+    rows = sync_outbox.outbox_rows(session.store.database)
     events_ = [r["seq"] for r in rows][:2]
     chunks = [r["seq"] for r in rows][2:]
     for seqs in (chunks, events_):  # the pieces first, then the application
-        body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
+        body = bundlefile.pack(sync_outbox.outbox_messages(session.store.database, seqs))
         assert signed_sync(url, session, body).headers["X-Stored"] == str(len(seqs))
     with node.session.store.database.read() as db:
         (address,) = db.execute("SELECT attachment_id FROM application_attachments"
@@ -116,8 +116,8 @@ def test_waiting_scan_pieces_keep_the_scans_file_name_sealed_at_the_center(
     file_name = "张建国身份证正面.jpg"
     intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
                 [IncomingFile("id_card", file_name, os.urandom(100_000))], today=TODAY)
-    chunks = [r["seq"] for r in syncstate.outbox_rows(session.store.database)][2:]
-    body = bundlefile.pack(syncstate.outbox_messages(session.store.database, chunks))
+    chunks = [r["seq"] for r in sync_outbox.outbox_rows(session.store.database)][2:]
+    body = bundlefile.pack(sync_outbox.outbox_messages(session.store.database, chunks))
     assert signed_sync(url, session, body).headers["X-Stored"] == str(len(chunks))
     with node.session.store.database.read() as db:
         assert db.execute("SELECT count(*) FROM attachment_parts").fetchone()[0] == len(chunks)
@@ -155,13 +155,13 @@ def test_a_one_stop_bundles_shared_scan_reaches_both_applications_at_township_an
                            template_data(catalog, "YJS-CJR"),
                            [scan_file("id_card", "身份证.jpg", content)], today=TODAY).application_ids
         assert len(apps) == 2
-        rows = syncstate.outbox_rows(session.store.database)
+        rows = sync_outbox.outbox_rows(session.store.database)
         events_ = [r["seq"] for r in rows][:4]
         chunks = [r["seq"] for r in rows][4:]
         assert len(chunks) == 6  # each application sends the scan in its own pieces
         batches = (chunks, events_) if order == "pieces_first" else (events_, chunks)
         for seqs in batches:
-            body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
+            body = bundlefile.pack(sync_outbox.outbox_messages(session.store.database, seqs))
             answer = signed_sync(township_url, session, body)
             assert answer.headers["X-Stored"] == str(len(seqs))
         up = forward_once(township)  # relayed in the order they arrived
@@ -197,12 +197,12 @@ def test_pieces_kept_by_a_version_before_m009_are_assembled_when_their_applicati
                          today=TODAY).application_ids[0]
 
     def post(url: str, seqs: list[int]) -> None:
-        body = bundlefile.pack(syncstate.outbox_messages(session.store.database, seqs))
+        body = bundlefile.pack(sync_outbox.outbox_messages(session.store.database, seqs))
         assert signed_sync(url, session, body).headers["X-Stored"] == str(len(seqs))
 
     with serving(township) as url:
         enroll_online(session, url, issue_code(township, VILLAGE_CODE))
-        seqs = [r["seq"] for r in syncstate.outbox_rows(session.store.database)]
+        seqs = [r["seq"] for r in sync_outbox.outbox_rows(session.store.database)]
         post(url, seqs[2:])  # the pieces; the application's events have not come
     township.session.store.close()
 

@@ -17,7 +17,7 @@ from center.enroll import issue_code
 from center.publish import catalog_at_township, publish_catalog
 from center.upstream import forward_once
 from forms.catalog import CATALOG_DIR, Catalog
-from storage import catalogs, syncstate
+from storage import catalogs, sync_downstream
 from storage.errors import InvalidRequest
 from storage.store import Session
 from sync import signed
@@ -133,7 +133,7 @@ def test_only_the_county_publishes_and_a_township_signed_release_is_not_believed
     forged = signed.sign("catalog", {"serial": 9, "version": "x", "published_at": "",
                                      "files": pack_files(catalog_files(folder))}, township.keys)
     with township.session.store.database.write() as db:
-        syncstate.queue_downstream(db, VILLAGE_CODE, "catalog", forged)
+        sync_downstream.queue_downstream(db, VILLAGE_CODE, "catalog", forged)
     assert sync_once(session.store, session=session).ok
     assert NEW_ITEM not in session.store.catalog().items
     assert catalogs.releases(session.store.database) == []

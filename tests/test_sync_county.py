@@ -11,7 +11,7 @@ from center import ingest
 from center.enroll import issue_code
 from center.upstream import forward_once
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_outbox, sync_peers
 from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.node import Node
@@ -47,7 +47,7 @@ def test_county_item_travels_up_unchanged_and_the_county_decision_comes_back(
     data = example(catalog.get(COUNTY_ITEM))
     app_id = intake.take(session, catalog, session.calendar(), COUNTY_ITEM, data,
                          today=TODAY).application_ids[0]
-    assert {r["owner"] for r in syncstate.outbox_rows(session.store.database)} == {"county"}
+    assert {r["owner"] for r in sync_outbox.outbox_rows(session.store.database)} == {"county"}
 
     first = sync_once(session.store, session=session)
     assert first.ok and first.custody == 2 and first.done == 0  # held by the township, not yet owned
@@ -58,11 +58,11 @@ def test_county_item_travels_up_unchanged_and_the_county_decision_comes_back(
     assert statuses(county.session)[app_id] == "received"
     with county.session.store.database.read() as db:
         raws = {r[0] for r in db.execute("SELECT raw FROM received")}
-    assert raws == set(syncstate.outbox_messages(session.store.database, [1, 2]))  # unchanged bytes
+    assert raws == set(sync_outbox.outbox_messages(session.store.database, [1, 2]))  # unchanged bytes
 
     second = sync_once(session.store, session=session)
     assert second.ok and second.done == 2  # the county's own ack, relayed by the township
-    assert syncstate.outbox_rows(session.store.database) == []
+    assert sync_outbox.outbox_rows(session.store.database) == []
 
     ingest.decide(county, app_id, "accepted", {})
     ingest.decide(county, app_id, "completed", {"result": "核发残疾人证，证号43048119400305124043"})
@@ -103,7 +103,7 @@ def test_a_revocation_list_reaches_the_village_and_the_county_refuses_the_device
     device = session.store.info.device_id
     assert revoke(township, device) == 1
     assert forward_once(township).ok
-    assert syncstate.peer(county.session.store.database, device).revoked  # type: ignore[union-attr]
+    assert sync_peers.peer(county.session.store.database, device).revoked  # type: ignore[union-attr]
 
     report = sync_once(session.store, session=session)
     assert report.ok
@@ -201,7 +201,7 @@ def test_a_township_certificate_cannot_replace_a_known_peers_keys_or_role(
     assert forward_once(township).ok  # the county now knows the village device from its certificate
     database = county.session.store.database
     village_device = session.store.info.device_id
-    before = {p.device_id: p for p in syncstate.peers(database)}
+    before = {p.device_id: p for p in sync_peers.peers(database)}
     assert village_device in before and township.keys.device_id in before
 
     def certify(device_id: str) -> bytes:
@@ -216,6 +216,6 @@ def test_a_township_certificate_cannot_replace_a_known_peers_keys_or_role(
         result = ingest.Ingested()
         ingest.ingest(county, certify(device_id), result)
         assert [r[2] for r in result.refused] == ["conflict"]
-    assert {p.device_id: p for p in syncstate.peers(database)} == before
+    assert {p.device_id: p for p in sync_peers.peers(database)} == before
     assert forward_once(township).ok  # the township still speaks to its county
     assert app_id in statuses(county.session)

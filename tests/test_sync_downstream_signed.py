@@ -20,7 +20,7 @@ from center import usb as center_usb
 from center.enroll import issue_code
 from center.upstream import forward_once
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_alarms, sync_inbox
 from storage.store import Session
 from sync import bundlefile, enroll, messages, position, signed, usb
 from sync.client import enroll_online, sync_once
@@ -100,7 +100,7 @@ def held_by(node: Node, device: str) -> int | None:
 
 def incomplete(store_owner: Session) -> list[str]:
     """The `downstream_incomplete` alarms raised at a node: who each was about."""
-    return [a["sender"] for a in syncstate.alarms(store_owner.store.database)
+    return [a["sender"] for a in sync_alarms.alarms(store_owner.store.database)
             if a["kind"] == position.INCOMPLETE]
 
 
@@ -125,7 +125,7 @@ def case(session: Session, township: tuple[Node, str], catalog: Catalog) -> str:
 
 
 def cursor_of(session: Session, node: Node) -> int:
-    return syncstate.inbox_cursor(session.store.database, node.keys.device_id)
+    return sync_inbox.inbox_cursor(session.store.database, node.keys.device_id)
 
 
 # ---- (a) an honest answer ------------------------------------------------------------------
@@ -148,7 +148,7 @@ def test_the_cursor_saved_is_the_position_the_township_signed_over_exactly_its_a
     assert ack.covers == position.covers(items[:-1]) and len(items) == 3  # two decisions before it
     assert position.covers(items[:-1][::-1]) != ack.covers  # the order counts
     assert cursor_of(session, node) == 3
-    assert syncstate.signs_positions(session.store.database, node.keys.device_id)
+    assert sync_inbox.signs_positions(session.store.database, node.keys.device_id)
     assert incomplete(session) == [] and statuses(session)[case] == "completed"
 
 
@@ -392,7 +392,7 @@ def test_an_older_centers_header_position_is_used_until_it_has_signed_one(
     assert all("down_through" not in signed.peek(i).body for i in watch.seen[0][0]
                if signed.is_record(i))
     assert cursor_of(session, node) == 1 == int(watch.seen[0][1]["x-downstream-last"])
-    assert not syncstate.signs_positions(session.store.database, node.keys.device_id)
+    assert not sync_inbox.signs_positions(session.store.database, node.keys.device_id)
     ingest.decide(node, app_id, "accepted", {})
     assert sync_once(session.store, session=session).ok
     assert cursor_of(session, node) == 2 and statuses(session)[app_id] == "accepted"
@@ -402,7 +402,7 @@ def test_an_older_centers_header_position_is_used_until_it_has_signed_one(
     ingest.decide(node, app_id, "completed", {"result": "自次月起按月发放"})
     assert sync_once(session.store, session=session).ok
     assert cursor_of(session, node) == 3
-    assert syncstate.signs_positions(session.store.database, node.keys.device_id)
+    assert sync_inbox.signs_positions(session.store.database, node.keys.device_id)
     # ... an answer without one (an older server put back, or the ack taken out) is not believed.
     monkeypatch.setattr(ingest, "answer", _older_answer)
     intake.take(session, catalog, session.calendar(), "MZ-GLJT", example(catalog.get("MZ-GLJT")),
@@ -426,7 +426,7 @@ def test_a_county_decision_dropped_on_the_way_to_the_township_is_asked_for_again
     assert sync_once(session.store, session=session).ok
     assert forward_once(township).ok  # up to the county; its `received` comes back (position 1)
     county_id = county.keys.device_id
-    assert syncstate.inbox_cursor(township.session.store.database, county_id) == 1
+    assert sync_inbox.inbox_cursor(township.session.store.database, county_id) == 1
     ingest.decide(county, app_id, "accepted", {})
     ingest.decide(county, app_id, "completed", {"result": "核发残疾人证"})
     accepted = queue(county, township.code)[2]
@@ -434,7 +434,7 @@ def test_a_county_decision_dropped_on_the_way_to_the_township_is_asked_for_again
     for _ in range(2):  # the second forward carries the township's down_ack: it holds only 1
         cut = forward_once(township, client=through(Tamper(_drop(accepted))))
         assert cut.ok and position.INCOMPLETE in cut.refused
-        assert syncstate.inbox_cursor(township.session.store.database, county_id) == 1
+        assert sync_inbox.inbox_cursor(township.session.store.database, county_id) == 1
     assert incomplete(township.session) == [county_id, county_id]
     assert held_by(county, township.keys.device_id) == 1
     ingest.prune(county, keep_days=0)
@@ -442,7 +442,7 @@ def test_a_county_decision_dropped_on_the_way_to_the_township_is_asked_for_again
 
     honest = forward_once(township)
     assert honest.ok and position.INCOMPLETE not in honest.refused
-    assert syncstate.inbox_cursor(township.session.store.database, county_id) == 3
+    assert sync_inbox.inbox_cursor(township.session.store.database, county_id) == 3
     assert "accepted" in types(township.session, app_id)
     # Each county decision is queued for the village once, though `completed` came twice.
     relayed = list(queue(township).values())

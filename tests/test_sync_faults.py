@@ -11,7 +11,7 @@ import pytest
 
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_outbox
 from storage.attachments import IncomingFile
 from storage.store import Session
 from sync.client import enroll_online, sync_once
@@ -42,7 +42,7 @@ def _received(node: Node) -> list[tuple[str, int]]:
 
 
 def _pending(session: Session) -> int:
-    return sum(1 for r in syncstate.outbox_rows(session.store.database) if r["state"] == "pending")
+    return sum(1 for r in sync_outbox.outbox_rows(session.store.database) if r["state"] == "pending")
 
 
 def test_a_backlog_with_scans_arrives_exactly_once_through_repeated_cuts(
@@ -56,7 +56,7 @@ def test_a_backlog_with_scans_arrives_exactly_once_through_repeated_cuts(
                              example(catalog.get("MZ-GLJT")), [IncomingFile("id_card", "s.jpg", scan)],
                              today=TODAY).application_ids[0]
         scans[app_id] = scan
-    total = sum(r["size"] for r in syncstate.outbox_rows(session.store.database))
+    total = sum(r["size"] for r in sync_outbox.outbox_rows(session.store.database))
     # Every one of the first five connections is cut partway; then the link holds.
     proxy.plan = FaultPlan(cut_after_bytes=[90_000, 120_000, 30_000, 250_000, 70_000])
     sessions = 0

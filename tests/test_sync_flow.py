@@ -9,7 +9,7 @@ import pytest
 from center import ingest
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_alarms, sync_outbox, sync_peers
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync.client import enroll_online, sync_once
@@ -35,9 +35,9 @@ def test_application_recorded_offline_reaches_the_township_once_and_status_flows
     session: Session, township: tuple[Node, str], catalog: Catalog
 ) -> None:
     app_id = _apply(session, catalog)  # recorded before enrollment: waits unsealed
-    assert syncstate.outbox_rows(session.store.database) == []
+    assert sync_outbox.outbox_rows(session.store.database) == []
     _enroll(session, township)
-    rows = syncstate.outbox_rows(session.store.database)
+    rows = sync_outbox.outbox_rows(session.store.database)
     assert [r["state"] for r in rows] == ["pending", "pending"]  # created + submitted, sealed now
 
     first = sync_once(session.store, session=session)
@@ -58,7 +58,7 @@ def test_the_sending_pc_cannot_read_its_own_sealed_outbox(
 ) -> None:
     _enroll(session, township)
     _apply(session, catalog)
-    sealed = syncstate.outbox_messages(session.store.database, [1, 2])
+    sealed = sync_outbox.outbox_messages(session.store.database, [1, 2])
     from sync.envelope import open_message
     from sync.errors import BundleRejected
 
@@ -143,7 +143,7 @@ def test_a_device_enrolled_after_the_villages_history_files_its_own_results(
     with laptop.store.database.read() as db:
         waiting = db.execute("SELECT count(*) FROM inbox WHERE applied_at IS NULL").fetchone()[0]
     assert waiting == 0
-    assert {a["kind"] for a in syncstate.alarms(laptop.store.database)} == {"not_for_us"}
+    assert {a["kind"] for a in sync_alarms.alarms(laptop.store.database)} == {"not_for_us"}
     laptop_store.close()
 
 
@@ -157,9 +157,9 @@ def test_an_enrollment_code_burns_after_three_wrong_tries(
         wrong = code[:-1] + (last if code[-1] != last else "D")
         with pytest.raises(EnrollmentError):
             enroll_online(session, url, wrong)
-    assert len([a for a in syncstate.alarms(node.session.store.database)
+    assert len([a for a in sync_alarms.alarms(node.session.store.database)
                 if a["kind"] == "enroll_failed"]) == 3
     with pytest.raises(EnrollmentError) as burnt:
         enroll_online(session, url, code)
     assert "已作废" in burnt.value.zh
-    assert syncstate.peers(node.session.store.database, "village") == []
+    assert sync_peers.peers(node.session.store.database, "village") == []

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from center.enroll import issue_code
 from center.upstream import ForwardReport, forwarding
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_outbox
 from storage.store import Session
 from sync.client import SyncReport, enroll_online, sync_once
 from sync.node import Node
@@ -100,7 +100,7 @@ def test_the_village_loop_backs_off_while_the_link_is_down_gets_through_when_it_
         assert loop.wait_sessions(3, 60)
         assert [r.error for r in reports[:3]] == ["offline"] * 3
         assert rng.windows[:3] == growing(3)  # each retry may wait twice as long as the last
-        assert len(syncstate.outbox_rows(session.store.database)) == 2  # kept, not lost
+        assert len(sync_outbox.outbox_rows(session.store.database)) == 2  # kept, not lost
 
         proxy.plan = FaultPlan()  # the link is back: the next retry gets through
         while not reports[-1].ok:
@@ -108,7 +108,7 @@ def test_the_village_loop_backs_off_while_the_link_is_down_gets_through_when_it_
             assert loop.wait_sessions(len(reports) + 1, 60)
         assert loop.loop.failures == 0
         assert statuses(township.session)[first] == "received"
-        assert syncstate.outbox_rows(session.store.database) == []
+        assert sync_outbox.outbox_rows(session.store.database) == []
 
         # New work wakes the loop out of its hour-long wait; the session carries it up.
         done = loop.sessions

@@ -18,7 +18,7 @@ import pytest
 from center import usb as center_usb
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import events, syncstate
+from storage import events, sync_alarms, sync_outbox, sync_received
 from storage.store import Session
 from sync import bundlefile, envelope, messages, signed, usb
 from sync.client import enroll_online, sync_once
@@ -88,7 +88,7 @@ def _received(node: Node) -> set[int]:
 
 def _alarms(node: Node | Session, kind: str) -> list[dict[str, Any]]:
     store = node.session.store if isinstance(node, Node) else node.store
-    return [a for a in syncstate.alarms(store.database) if a["kind"] == kind]
+    return [a for a in sync_alarms.alarms(store.database) if a["kind"] == kind]
 
 
 def _scans(node: Node, app_id: str) -> list[str]:
@@ -107,7 +107,7 @@ def _put_in_outbox(session: Session, make: Any, state: str = "pending", owner: s
         db.execute(
             "INSERT INTO outbox (seq, event_id, kind, application_id, state, sealed, created_at,"
             " owner, size, digest) VALUES (?, NULL, 'event', ?, ?, ?, ?, ?, ?, ?)",
-            (seq, GOOD["application_id"], state, raw, syncstate.now_iso(), owner, len(raw),
+            (seq, GOOD["application_id"], state, raw, sync_alarms.now_iso(), owner, len(raw),
              hashlib.sha256(raw).hexdigest()))
         device.save()
     return seq
@@ -126,7 +126,7 @@ def test_one_malformed_message_is_refused_in_the_ack_and_the_rest_of_the_bundle_
 ) -> None:
     node, url = township
     app_id = _apply(enrolled, catalog)
-    good = syncstate.outbox_messages(enrolled.store.database, [1, 2])
+    good = sync_outbox.outbox_messages(enrolled.store.database, [1, 2])
     bad = _bad_message(case, Node.of(enrolled), 50, node)
     device = enrolled.store.info.device_id
 
@@ -168,7 +168,7 @@ def test_the_village_stops_resending_a_refused_message_and_raises_its_own_alarm(
     with enrolled.store.database.read() as db:
         state = db.execute("SELECT state FROM outbox WHERE seq = ?", [bad]).fetchone()[0]
     assert state == "refused"
-    assert syncstate.outbox_rows(enrolled.store.database) == []  # nothing left to send
+    assert sync_outbox.outbox_rows(enrolled.store.database) == []  # nothing left to send
     alarms = _alarms(enrolled, "malformed_payload")
     assert [(a["sender"], a["seq"]) for a in alarms] == [(node.keys.device_id, bad)]
     assert {e.seq: e.delivery for e in queue(enrolled.store)}[bad] == "refused"
@@ -235,7 +235,7 @@ def test_a_full_disk_at_the_center_still_fails_the_session_so_the_village_retrie
             database.conn.execute("PRAGMA max_page_count = 4294967294")
     assert not report.ok and report.error == "HTTPStatusError"
     held = _received(node)
-    pending = {r["seq"] for r in syncstate.outbox_rows(enrolled.store.database)
+    pending = {r["seq"] for r in sync_outbox.outbox_rows(enrolled.store.database)
                if r["state"] == "pending"}
     assert pending - held  # not taken in and not acknowledged: still to send
     assert _alarms(node, "malformed_payload") == [] and _alarms(enrolled, "malformed_payload") == []
@@ -271,13 +271,13 @@ def test_a_message_the_county_refuses_is_not_forwarded_again_and_the_village_hea
         # Held by the township already (custody), and waiting in its relay to the county.
         bad = _put_in_outbox(session, make, state="custody", owner="county")
         with township.session.store.database.write() as db:
-            syncstate.file_received(db, sender=village.keys.device_id, seq=bad,
+            sync_received.file_received(db, sender=village.keys.device_id, seq=bad,
                                     digest=hashlib.sha256(sealed[0]).hexdigest(), kind="event",
                                     owner="county", app=GOOD["application_id"], raw=sealed[0],
                                     via="http")
             db.execute("INSERT INTO relay (destination, sender, seq, raw, created_at)"
                        " VALUES (?, ?, ?, ?, ?)", (county.keys.device_id, village.keys.device_id,
-                                                  bad, sealed[0], syncstate.now_iso()))
+                                                  bad, sealed[0], sync_alarms.now_iso()))
 
         up = forward_once(township)
         assert up.ok and up.forwarded == 1 and up.refused == ["malformed_payload"], up

@@ -145,7 +145,7 @@ def test_center_killed_mid_ingest_keeps_what_it_acknowledged_and_nothing_twice(
     import threading
 
     from forms.catalog import load_catalog
-    from storage import syncstate
+    from storage import sync_outbox
     from storage.attachments import IncomingFile
     from storage.store import Session
     from sync.client import enroll_online, sync_once
@@ -178,7 +178,7 @@ def test_center_killed_mid_ingest_keeps_what_it_acknowledged_and_nothing_twice(
 
         proxy.plan = FaultPlan()
         center.start()  # the same port behind the proxy
-        total = sum(1 for _ in syncstate.outbox_rows(session.store.database))
+        total = sum(1 for _ in sync_outbox.outbox_rows(session.store.database))
         resumed = sync_once(session.store, session=session, force=True, max_bytes=10_000_000)
         assert resumed.ok, resumed
         # It resumed: what the killed center had committed was acknowledged, not sent again.

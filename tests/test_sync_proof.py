@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from center.enroll import issue_code
-from storage import events, syncstate
+from storage import events, sync_outbox
 from storage.store import Session
 from sync import proof, signed
 from sync.client import enroll_online, sync_once
@@ -77,7 +77,7 @@ def test_unattended_sync_before_any_login_says_to_log_in_once_and_keeps_everythi
     report = sync_once(enrolled.store)
     assert not report.ok and report.error == "no_request_key"
     assert "登录" in report.message("zh") and "log in" in report.message("en")
-    assert {r["state"] for r in syncstate.outbox_rows(enrolled.store.database)} <= {
+    assert {r["state"] for r in sync_outbox.outbox_rows(enrolled.store.database)} <= {
         "pending", "custody"}
     assert node.session.list() == []
     assert sync_once(enrolled.store, session=enrolled).ok  # a login delegates a new key

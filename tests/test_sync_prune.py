@@ -11,7 +11,7 @@ from center import ingest
 from center.enroll import issue_code
 from center.upstream import forward_once
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_downstream
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync import signed
@@ -122,7 +122,7 @@ def test_a_device_that_has_not_synced_keeps_the_history_until_it_does_or_is_revo
     assert sync_once(session.store, session=session).ok  # hears the revocation, says what it holds
     assert sync_once(session.store, session=session).ok
     ingest.prune(node, keep_days=0)
-    assert [d for d, k in queue(node) if k in syncstate.PRUNABLE] == []
+    assert [d for d, k in queue(node) if k in sync_downstream.PRUNABLE] == []
     laptop_store.close()
 
 
@@ -152,7 +152,7 @@ def test_a_forged_stale_or_misdirected_acknowledgement_changes_nothing(
     assert held(node, me) == last
     assert offer(signed.sign("down_ack", {**claims, "through": 1}, keys)) == []  # an old one
     assert held(node, me) == last  # never moves back
-    assert syncstate.downstream_codes(node.session.store.database) == [VILLAGE_CODE]
+    assert sync_downstream.downstream_codes(node.session.store.database) == [VILLAGE_CODE]
     other.close()
 
 

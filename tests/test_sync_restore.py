@@ -19,7 +19,7 @@ from center import ingest
 from center import usb as center_usb
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import events, syncstate
+from storage import events, sync_alarms, sync_outbox
 from storage.attachments import IncomingFile
 from storage.crypto import TEST_KDF
 from storage.lobby import STORE_FILE
@@ -170,7 +170,7 @@ def _next_seq(store: Store) -> int:
 
 
 def _alarms(store: Store, kind: str) -> list[dict[str, Any]]:
-    return [a for a in syncstate.alarms(store.database) if a["kind"] == kind]
+    return [a for a in sync_alarms.alarms(store.database) if a["kind"] == kind]
 
 
 def _outbox_states(store: Store) -> dict[int, str]:
@@ -338,7 +338,7 @@ def test_an_ack_from_an_older_center_changes_nothing_on_a_restored_copy(
     _apply(session, catalog)  # reuses 1 and 2
     # The township takes them in (two conflicts) while the village has heard nothing back yet.
     _, batch = village.due_messages(store, now=float("inf"))
-    syncstate.mark_sent(store.database, [1, 2])
+    sync_outbox.mark_sent(store.database, [1, 2])
     ingested = ingest.Ingested()
     for raw in batch:
         ingest.ingest(node, raw, ingested)
@@ -349,7 +349,7 @@ def test_an_ack_from_an_older_center_changes_nothing_on_a_restored_copy(
     got = village.absorb(store, bundlefile.pack([_old_center_ack(node)]), DEVICE)
     assert not got.restored and got.clashes == 0 and got.done == 0
     assert (_next_seq(store), _outbox_states(store)) == before
-    assert syncstate.alarms(store.database) == []
+    assert sync_alarms.alarms(store.database) == []
 
     # The same center's ack as it signs it now does move the copy on: the test can tell.
     got = village.absorb(store, bundlefile.pack([ingest.ack_for(node, DEVICE)]), DEVICE)

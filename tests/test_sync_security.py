@@ -12,7 +12,7 @@ import pytest
 
 from center.enroll import issue_code
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_alarms, sync_outbox, sync_peers
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 from sync import bundlefile, envelope, messages, signed
@@ -66,7 +66,7 @@ def test_a_forged_signature_is_refused_before_anything_is_stored(
     answer = _post(url, enrolled, [_event(forger, node)])
     assert answer.status_code == 200 and answer.headers["X-Refused"] == "bad_signature"
     assert _stored(node) == 0
-    assert [a["kind"] for a in syncstate.alarms(node.session.store.database)] == ["bad_signature"]
+    assert [a["kind"] for a in sync_alarms.alarms(node.session.store.database)] == ["bad_signature"]
 
 
 def test_an_unenrolled_device_is_refused(township: tuple[Node, str]) -> None:
@@ -93,8 +93,8 @@ def test_replaying_an_old_bundle_stores_nothing_new_and_gets_the_same_ack(
 ) -> None:
     node, url = township
     _apply(enrolled, catalog)
-    pending = [r["seq"] for r in syncstate.outbox_rows(enrolled.store.database)]
-    old = syncstate.outbox_messages(enrolled.store.database, pending)
+    pending = [r["seq"] for r in sync_outbox.outbox_rows(enrolled.store.database)]
+    old = sync_outbox.outbox_messages(enrolled.store.database, pending)
     first = _post(url, enrolled, old)
     replay = _post(url, enrolled, old)
     assert first.headers["X-Stored"] == "2" and replay.headers["X-Stored"] == "0"
@@ -112,7 +112,7 @@ def test_same_sequence_number_with_other_content_raises_an_alarm_and_overwrites_
     _apply(enrolled, catalog)
     assert sync_once(enrolled.store, session=enrolled).ok
     me = Node.of(enrolled).keys
-    before = syncstate.outbox_messages(enrolled.store.database, [1])[0]
+    before = sync_outbox.outbox_messages(enrolled.store.database, [1])[0]
     clash = _event(me, node, seq=1)
     assert hashlib.sha256(clash).digest() != hashlib.sha256(before).digest()
     answer = _post(url, enrolled, [clash])
@@ -120,7 +120,7 @@ def test_same_sequence_number_with_other_content_raises_an_alarm_and_overwrites_
     with node.session.store.database.read() as db:
         kept = db.execute("SELECT raw FROM received WHERE seq = 1").fetchone()[0]
     assert kept == before
-    assert "conflict" in [a["kind"] for a in syncstate.alarms(node.session.store.database)]
+    assert "conflict" in [a["kind"] for a in sync_alarms.alarms(node.session.store.database)]
     ack = signed.peek(bundlefile.unpack(answer.content)[-1]).body
     assert ack["custody"] == [[2, 2]]  # the clashing number is not acknowledged
 
@@ -130,12 +130,12 @@ def test_a_revoked_device_is_refused_with_its_reason(
 ) -> None:
     node, _ = township
     with node.session.store.database.write() as db:
-        assert syncstate.revoke_peer(db, enrolled.store.info.device_id)
+        assert sync_peers.revoke_peer(db, enrolled.store.info.device_id)
     _apply(enrolled, catalog)
     report = sync_once(enrolled.store, session=enrolled)
     assert report.ok and "revoked" in report.refused
     assert node.session.list() == []
-    assert [r["state"] for r in syncstate.outbox_rows(enrolled.store.database)] == ["pending"] * 2
+    assert [r["state"] for r in sync_outbox.outbox_rows(enrolled.store.database)] == ["pending"] * 2
 
 
 @pytest.mark.parametrize("year", [2015, 2035])
@@ -187,7 +187,7 @@ def test_an_enrollment_code_cannot_take_over_an_enrolled_devices_identity(
 
     node, url = township
     victim = enrolled.store.info.device_id
-    before = syncstate.peer(node.session.store.database, victim)
+    before = sync_peers.peer(node.session.store.database, victim)
     impostor = DeviceKeys.generate(victim)  # the victim's id, the impostor's own keys
     code = issue_code(node, "430481101202")  # a real code, for the impostor's own village
     body = {"code_id": code.replace("-", "")[:4], "village_code": "430481101202",
@@ -195,7 +195,7 @@ def test_an_enrollment_code_cannot_take_over_an_enrolled_devices_identity(
     answer = httpx.post(f"{url}/v1/enroll", json={**body, "mac": mac_of(code_key(code), body)},
                         timeout=30)
     assert answer.status_code == 403 and "已登记" in answer.json()["message"]
-    assert syncstate.peer(node.session.store.database, victim) == before
+    assert sync_peers.peer(node.session.store.database, victim) == before
     # The real device still speaks for its village.
     app_id = _apply(enrolled, catalog)
     assert sync_once(enrolled.store, session=enrolled).ok

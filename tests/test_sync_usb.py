@@ -11,7 +11,7 @@ import pytest
 from center import enroll as center_enroll
 from center import usb as center_usb
 from forms.catalog import Catalog
-from storage import syncstate
+from storage import sync_outbox
 from storage.store import Session
 from sync import enroll, usb
 from sync.node import Node
@@ -68,7 +68,7 @@ def test_round_trip_by_stick_imported_twice_changes_nothing_the_second_time(
     back = usb.import_village(village, stick)
     assert back.refused == [] and back.applied == 2
     assert {statuses(session)[a] for a in apps} == {"received"}
-    assert syncstate.outbox_rows(session.store.database) == []  # township items: acked end to end
+    assert sync_outbox.outbox_rows(session.store.database) == []  # township items: acked end to end
 
 
 def test_progress_counts_the_bytes_on_the_stick_up_to_the_file_size_and_the_messages(

@@ -12,7 +12,7 @@ from center import ingest
 from center.enroll import issue_code
 from center.upstream import forward_once
 from forms.catalog import Catalog
-from storage import syncstate, windows
+from storage import sync_alarms, windows
 from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.node import Node
@@ -219,12 +219,12 @@ def test_a_case_sealed_before_the_county_was_known_is_not_passed_up(
         app_id = _file(session, catalog, PASSES_UP)
         assert sync_once(session.store, session=session).ok
         enroll_online(township_session, county_url, issue_code(county, TOWNSHIP_CODE))
-        before = syncstate.alarms(township_session.store.database)
+        before = sync_alarms.alarms(township_session.store.database)
         with pytest.raises(ingest.DecisionError) as refused:
             ingest.decide(township, app_id, "forwarded", {"note": "超出额度"})
         assert "未同时加密给县级中心" in refused.value.zh
         assert statuses(township_session)[app_id] == "received" and _relay(township) == 0
-        assert syncstate.alarms(township_session.store.database) == before
+        assert sync_alarms.alarms(township_session.store.database) == before
     township_session.store.close()
     county_session.store.close()
 

@@ -15,7 +15,7 @@ from forms.engine import APPLICANT_KEYS, CleanApplication, split_bundle, validat
 from forms.errors import Issue, ValidationFailed
 from forms.model import Bundle, ServiceItem
 from forms.workdays import Deadline, WorkingCalendar
-from storage import owed, syncstate
+from storage import owed, sync_peers
 from storage.applications import Planned
 from storage.attachments import IncomingFile, read_file
 from storage.errors import InvalidRequest
@@ -206,7 +206,7 @@ def catch_up(session: Session) -> int:
     from sync.node import Node
     from sync.village import apply_inbox
 
-    if not any(p.role == "township" for p in syncstate.peers(session.store.database)):
+    if not any(p.role == "township" for p in sync_peers.peers(session.store.database)):
         return 0
     seal_for_sync(session)
     return apply_inbox(Node.of(session))

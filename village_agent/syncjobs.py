@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import httpx
 
 from forms import strictjson
-from storage import syncstate
+from storage import sync_peers
 from storage.errors import InvalidRequest
 from storage.store import Session, Store
 from sync import clock, enroll, usb
@@ -56,9 +56,9 @@ def device_fingerprint(store: Store) -> str:
     return PublicIdentity.from_dict(store.device_public()).fingerprint()
 
 
-def township_peer(store: Store) -> syncstate.Peer | None:
+def township_peer(store: Store) -> sync_peers.Peer | None:
     """The township this device is enrolled at, if any (the latest enrollment wins)."""
-    found = [p for p in syncstate.peers(store.database, "township") if not p.revoked]
+    found = [p for p in sync_peers.peers(store.database, "township") if not p.revoked]
     return found[-1] if found else None
 
 

@@ -29,7 +29,7 @@ from center.console import cases
 from center.console.auth import COOKIE, LOGIN_COOKIE, ClerkSession, Sessions, same
 from center.desks import set_up_windows
 from center.ingest import DECISIONS, DecisionError, decide, last_event
-from storage import syncstate, windows
+from storage import sync_alarms, sync_peers, windows
 from storage.errors import AuthError, InvalidRequest, StorageError
 from storage.store import Store
 from sync.errors import SyncError
@@ -350,14 +350,14 @@ def console_routes(node: Node, *, secure_cookies: bool = False,
         return RedirectResponse(f"/console/case/{quote(app_id)}?done=handed", status_code=303)
 
     async def alarms(request: Request, clerk: ClerkSession) -> Response:
-        rows = await anyio.to_thread.run_sync(syncstate.alarms, console.store.database)
+        rows = await anyio.to_thread.run_sync(sync_alarms.alarms, console.store.database)
         late = await anyio.to_thread.run_sync(cases.owed_alarms, clerk.session)
         return render(request, "alarms.html", clerk.lang, clerk=clerk, alarms=rows, owed=late,
                       meaning=lambda kind, detail="": cases.alarm_meaning(
                           kind, clerk.lang, detail or ""))
 
     async def devices(request: Request, clerk: ClerkSession) -> Response:
-        peers = await anyio.to_thread.run_sync(syncstate.peers, console.store.database, None)
+        peers = await anyio.to_thread.run_sync(sync_peers.peers, console.store.database, None)
         return render(request, "devices.html", clerk.lang, clerk=clerk, peers=peers)
 
     async def home(request: Request) -> Response:

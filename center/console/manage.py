@@ -29,7 +29,7 @@ from center.console.manage_texts import MANAGE_MESSAGES as MANAGE_MESSAGES  # th
 from center.enroll import ENROLLS, MAX_TRIES, issue_code
 from center.revocation import revoke
 from forms.model import ServiceItem
-from storage import syncstate, windows
+from storage import sync_peers, windows
 from storage.errors import StorageError
 from storage.operators import Operator
 from sync import clock
@@ -270,7 +270,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
 
     async def revoke_page(request: Request, clerk: ClerkSession) -> Response:
         device = request.path_params["device_id"]
-        peer = await anyio.to_thread.run_sync(syncstate.peer, console.store.database, device)
+        peer = await anyio.to_thread.run_sync(sync_peers.peer, console.store.database, device)
         if peer is None or peer.role != "village" or peer.revoked or console.node.kind != "township":
             return kit.error(request, clerk, t_in(clerk.lang, "manage.revoke_none", device=device),
                              404)
