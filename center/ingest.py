@@ -159,6 +159,12 @@ def _authority(db: sqlite_utils.Database, peer: sync_peers.Peer, kind: str,
             return "not_yet", f"{payload['type']} before the application was created"
         return None  # a new application (or a scan's piece before its event): bound below
     owner = _owner_village(db, app)
+    if owner is None and row[1] is not None:
+        # Only a center's decisions filed so far (a township restored from a backup took the
+        # county's again before its village resent the filing): the village's `created` binds it.
+        if kind == "event" and payload["type"] == "created":
+            return None
+        return "not_yet", f"{payload.get('type', kind)} before the application was created"
     if owner != peer.village_code:
         return "foreign_application", f"application {app} belongs to village {owner}"
     if village_decision:
@@ -394,7 +400,8 @@ def _take_status(node: Node, issuer: sync_peers.Peer, record: signed.Record,
             if held is not None and held[0] != issuer.village_code:
                 raise BundleRejected("foreign_application", f"application"
                                      f" {facts['application_id']} is of township {held[0]}")
-            supervision.file_facts(db, facts, source="township", version=version)
+            if supervision.file_facts(db, facts, source="township", version=version):
+                recovery.note_status(db, record.signer)  # counted for a restore's alarm
     except BundleRejected as exc:
         _refuse(node, result, record.signer, None, exc.reason,
                 f"status record refused: {exc.detail or exc.reason}")
@@ -823,6 +830,12 @@ def answer(node: Node, device_id: str, senders: set[str], cursor: int) -> tuple[
     it: the requester saves only that position (`sync.position`), so nobody on the way
     can make it skip downstream messages.
     """
+    peer = sync_peers.peer(node.session.store.database, device_id)
+    if peer is not None and peer.role == "township":
+        # A county restored from a backup asks the township again for what it lost of each
+        # of its villages' relayed messages (the acks' resend_from, center.recovery).
+        with node.session.store.database.read() as db:
+            senders = senders | recovery.villages_to_ask(db, peer.village_code)
     others = [ack_for(node, d) for d in sorted(senders - {device_id})]
     down, last = downstream_for(node, device_id, cursor)
     items = [*others, *down]
@@ -836,7 +849,7 @@ def downstream_for(node: Node, device_id: str, cursor: int) -> tuple[list[bytes]
     peer = sync_peers.peer(node.session.store.database, device_id)
     if peer is None or peer.role not in ("village", "township"):
         return [], cursor
-    if peer.role == "village" and recovery.behind(node.session.store.database, device_id,
+    if recovery.behind(node.session.store.database, device_id,
                                                   peer.village_code, cursor):
         # Restored from a backup, we hold less of the queue than the device does.
         with node.session.store.database.write() as db:

@@ -15,6 +15,17 @@ device what the copy holds of it; while serving:
   up to its cursor are never handed out again, and what was queued since the restore under
   them moves above it (`catch_up`), so no device skips it;
 - one alarm per restore says what happened, kept up to date (`refresh_alarm`).
+
+A township restored is behind its county as well: its cursor toward the county is the copy's
+(older), so the county's decisions since come again and are filed once (by the county's
+device and number); its case facts' versions jump by `VERSION_JUMP`, so a change made now
+passes any version the county holds of it (and the county never takes a record that moves
+its copy of a case backwards, `supervision.file_facts`). A county restored asks its
+townships as a township asks its villages: its ack of each township device carries
+`resend_from`/`restore`, its answers to a township carry its acks of that township's village
+devices for `ASK_DAYS` after the restore (each with its own `resend_from`), and the township
+forwards again what the county no longer holds, and every status record
+(`center.upstream._resend`).
 """
 
 from __future__ import annotations
@@ -32,6 +43,12 @@ from storage.hlc import Hlc
 # own pace (numbers a day over its last 30 days) for every day since the copy was made.
 SKIP_MIN = 10_000
 SKIP_PACE = 4
+# A restored township's case facts versions move on by this much (a case changes a few dozen
+# times at most in its life): its next status record of any case is newer than the county's.
+VERSION_JUMP = 1_000_000
+# How long a restored county's answers to a township carry its acks of the township's
+# village devices, asking again for what it lost of their relayed messages.
+ASK_DAYS = 30
 
 
 def _parse(text: str) -> datetime:
@@ -59,15 +76,26 @@ def start(db: sqlite_utils.Database, *, backup_made_at: str, kept_as: str) -> in
     restore_id = int(db.execute("SELECT max(id) FROM restores").fetchone()[0])
     db.execute(
         "INSERT INTO restore_devices (restore_id, device_id, village_code, resend_from,"
-        " queue_through) SELECT ?, p.device_id, p.village_code,"
+        " queue_through, role) SELECT ?, p.device_id, p.village_code,"
         " coalesce((SELECT max(seq) FROM received r WHERE r.sender = p.device_id), 0) + 1,"
-        " coalesce((SELECT max(dseq) FROM downstream d WHERE d.village_code = p.village_code), 0)"
-        " FROM peers p WHERE p.role = 'village'", [restore_id])
-    sync_alarms.alarm(db, "center_restored", "", None, "{}")
+        " coalesce((SELECT max(dseq) FROM downstream d WHERE d.village_code = p.village_code), 0),"
+        " p.role FROM peers p WHERE p.role IN ('village', 'township')", [restore_id])
+    if events.meta_get(db, "node") == "township":  # our next status records pass the county's
+        db.execute("UPDATE case_facts SET version = version + ?", [VERSION_JUMP])
+        floor = int(events.meta_get(db, "facts_version_floor") or 0) + VERSION_JUMP
+        events.meta_set(db, "facts_version_floor", str(floor))  # a case new here starts past it
+        db.execute("UPDATE status_out SET version = version + ?1, sent_version = CASE WHEN"
+                   " sent_version > 0 THEN sent_version + ?1 ELSE 0 END", [VERSION_JUMP])
+    sync_alarms.alarm(db, alarm_kind(db), "", None, "{}")
     alarm_id = db.execute("SELECT max(id) FROM alarms").fetchone()[0]
     db.execute("UPDATE restores SET alarm_id = ? WHERE id = ?", [alarm_id, restore_id])
     refresh_alarm(db, restore_id)
     return restore_id
+
+
+def alarm_kind(db: sqlite_utils.Database) -> str:
+    """`center_restored` at a township, `county_restored` at a county (its words name townships)."""
+    return "county_restored" if events.meta_get(db, "node") == "county" else "center_restored"
 
 
 def _latest(db: sqlite_utils.Database, device_id: str) -> tuple[int, int, int, str] | None:
@@ -103,6 +131,32 @@ def note_filed(db: sqlite_utils.Database, sender: str, seq: int, hlc: str) -> No
     db.execute("UPDATE restore_devices SET resent = resent + 1 WHERE restore_id = ? AND"
                " device_id = ?", [found[0], sender])
     refresh_alarm(db, found[0])
+
+
+def note_status(db: sqlite_utils.Database, township_device: str) -> None:
+    """A county filed a township's status record newer than its copy's: counted for the alarm."""
+    found = _latest(db, township_device)
+    if found is None:
+        return
+    db.execute("UPDATE restore_devices SET statuses = statuses + 1 WHERE restore_id = ? AND"
+               " device_id = ?", [found[0], township_device])
+    refresh_alarm(db, found[0])
+
+
+def villages_to_ask(db: sqlite_utils.Database, township_code: str) -> set[str]:
+    """A restored county's village devices under the township whose relayed messages it lost.
+
+    Their acks go in every answer to the township for `ASK_DAYS` after the newest restore,
+    each asking again from its own `resend_from` (the township keeps what it relayed).
+    """
+    row = db.execute("SELECT id, restored_at FROM restores ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None or events.meta_get(db, "node") != "county":
+        return set()
+    if datetime.now(timezone.utc) - _parse(str(row[1])) > timedelta(days=ASK_DAYS):
+        return set()
+    return {str(r[0]) for r in db.execute(
+        "SELECT device_id FROM restore_devices WHERE restore_id = ? AND role = 'village'"
+        " AND substr(village_code, 1, length(?)) = ?", [row[0], township_code, township_code])}
 
 
 def behind(database: Database, device_id: str, village_code: str, cursor: int) -> bool:
@@ -149,12 +203,19 @@ def refresh_alarm(db: sqlite_utils.Database, restore_id: int) -> None:
     restored_at, made, alarm_id = db.execute(
         "SELECT restored_at, backup_made_at, alarm_id FROM restores WHERE id = ?",
         [restore_id]).fetchone()
-    villages, records, behind = db.execute(
+    villages, records, behind, townships, statuses, below = db.execute(
         "SELECT count(DISTINCT CASE WHEN resent > 0 THEN village_code END), coalesce(sum(resent), 0),"
-        " count(DISTINCT CASE WHEN ahead_by > 0 THEN village_code END)"
+        " count(DISTINCT CASE WHEN ahead_by > 0 THEN village_code END),"
+        # At a county: the townships that sent again (their own words, their villages' relayed,
+        # their status records), and those holding decisions the county lost.
+        " count(DISTINCT CASE WHEN resent > 0 OR statuses > 0 THEN substr(village_code, 1, 9) END),"
+        " coalesce(sum(statuses), 0),"
+        " count(DISTINCT CASE WHEN ahead_by > 0 AND role = 'township' THEN village_code END)"
         " FROM restore_devices WHERE restore_id = ?", [restore_id]).fetchone()
     detail = {"backup": str(made)[:10], "restored": str(restored_at)[:10],
-              "villages": int(villages), "records": int(records), "behind": int(behind)}
+              "villages": int(villages), "records": int(records), "behind": int(behind),
+              "townships": int(townships), "statuses": int(statuses),
+              "townships_behind": int(below)}
     db.execute("UPDATE alarms SET detail = ? WHERE id = ?",
                [json.dumps(detail, ensure_ascii=False), alarm_id])
 

@@ -33,7 +33,7 @@ from storage import audit
 from storage.crypto import Keys
 from storage.errors import InvalidRequest
 from storage.messages import both
-from storage.status import BAD_RATING, OPEN_STATUSES, derive_status, rating_level
+from storage.status import BAD_RATING, OPEN_STATUSES, derive_status, moves_on, rating_level
 
 DIMS = ("township", "village", "item", "window", "clerk", "agent")
 COUNTERS = ("received", "done_instant", "ontime_instant", "done_promised", "ontime_promised",
@@ -223,7 +223,12 @@ def _write(db: sqlite_utils.Database, app_id: str, old: dict[str, Any] | None,
     if old is not None and all(old.get(k) == new.get(k) for k in FACT_FIELDS) and (
             version is None or version <= int(old["version"])):
         return False
-    number = version if version is not None else (int(old["version"]) + 1 if old else 1)
+    if version is not None:
+        number = version
+    elif old is not None:
+        number = int(old["version"]) + 1
+    else:  # a case new here; after a restore, past any version the county holds (center.recovery)
+        number = int(_meta(db, "facts_version_floor") or 0) + 1
     values = {k: new.get(k) for k in FACT_FIELDS}
     values.update(application_id=app_id, source=source, version=number,
                   updated_at=date.today().isoformat())
@@ -239,6 +244,11 @@ def _write(db: sqlite_utils.Database, app_id: str, old: dict[str, Any] | None,
         [values[c] for c in columns])
     apply_deltas(db, deltas(old, values))
     return True
+
+
+def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _township_of(node: Any, village_code: str) -> str:
@@ -415,6 +425,9 @@ def file_facts(db: sqlite_utils.Database, facts: dict[str, Any], *, source: str 
         return False
     if old is not None and version is not None and version <= int(old["version"]):
         return False
+    if old is not None and source != "own" and not moves_on(str(old["status"]),
+                                                            str(facts.get("status"))):
+        return False  # never backwards: a township restored from a backup files older facts
     return _write(db, app_id, old, dict(facts), source=source, version=version)
 
 

@@ -8,6 +8,7 @@ village's downstream queue; the village verifies the county's signature itself.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class ForwardReport:
     acknowledged: int = 0
     decisions_down: int = 0
     statuses: int = 0  # status records sent (sync.statusrecord)
+    resent: int = 0  # messages and status records put back to go again (a county restored)
     refused: list[str] = field(default_factory=list)
 
 
@@ -108,6 +110,7 @@ def _forward_round(node: Node, http: httpx.Client, county: sync_peers.Peer,
         # After the village's own messages: a passed-up case is the county's before its record comes.
         statuses, status_sent = _status_records(node, db)
     certificates = sorted({bytes.fromhex(r[3]) for r in rows if r[3]})
+    sent_by = {str(r[0]) for r in rows}
     cursor = sync_inbox.inbox_cursor(database, county.device_id)
     # How far we hold the county's queue (this node's keys are unlocked), so the county may prune.
     held = [signed.sign("down_ack", {"device": node.keys.device_id, "center": county.device_id,
@@ -147,6 +150,8 @@ def _forward_round(node: Node, http: httpx.Client, county: sync_peers.Peer,
                         continue
                     ack = messages.Ack.parse(messages.dumps(record.body))
                     done = ack.custody | ack.e2e
+                    if ack.resend_from:  # the county was restored from a backup: it asks again
+                        report.resent += _resend(node, db, county.device_id, ack)
                     if ack.subject == node.keys.device_id:
                         if ack.down_through is not None:
                             found = (at, ack)
@@ -174,7 +179,9 @@ def _forward_round(node: Node, http: httpx.Client, county: sync_peers.Peer,
                                                 "refused by the county: not forwarded again")
                     village = db.execute("SELECT village_code FROM peers WHERE device_id = ?",
                                          [ack.subject]).fetchone()
-                    if village:
+                    # Down to the village only for what went up now: a restored county's acks
+                    # of villages that sent nothing this time ask us, not them (`_resend`).
+                    if village and ack.subject in sent_by:
                         sync_downstream.queue_downstream(db, village[0], "ack", raw)
                 else:
                     parsed = envelope.parse(raw)
@@ -219,6 +226,32 @@ def _forward_round(node: Node, http: httpx.Client, county: sync_peers.Peer,
                        " AND sent_version < ?", [(v, app, v) for app, v in status_sent])
     report.ok = True
     return True
+
+
+def _resend(node: Node, db: sqlite_utils.Database, county: str, ack: messages.Ack) -> int:
+    """The county `county`, restored from a backup, asks again from `ack.resend_from`.
+
+    What we relayed to it from that number on (our own forwarded decisions, or a village
+    device's messages) that its ack does not hold goes back to pending, as it was; the county
+    files each once. Our own ack also re-sends every status record, once per restore (the
+    county keeps the newer of each). Returns how many rows went back.
+    """
+    held = ack.custody | ack.clash | frozenset().union(*ack.refused.values())
+    back = [int(r[0]) for r in db.execute(
+        "SELECT seq FROM relay WHERE destination = ? AND sender = ? AND state = 'done'"
+        " AND seq >= ?", [county, ack.subject, ack.resend_from]) if int(r[0]) not in held]
+    for seq in back:
+        db.execute("UPDATE relay SET state = 'pending', acked_at = NULL WHERE destination = ?"
+                   " AND sender = ? AND seq = ?", [county, ack.subject, seq])
+    statuses = 0
+    key = f"resend:{county}"
+    if ack.subject == node.keys.device_id and events.meta_get(db, key) != ack.restore:
+        statuses = db.execute("UPDATE status_out SET sent_version = 0 WHERE sent_version > 0"
+                              ).rowcount
+        events.meta_set(db, key, ack.restore)
+        sync_alarms.alarm(db, "county_restored_here", county, None, json.dumps(
+            {"restore": ack.restore[:10], "records": statuses}, ensure_ascii=False))
+    return len(back) + statuses
 
 
 def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_code: str) -> int:

@@ -888,3 +888,16 @@ def m024_restore(db: Database) -> None:
             floor INTEGER NOT NULL              -- the queue's next position is above this
         )
         """)
+
+
+@migrations()
+def m027_recover(db: Database) -> None:
+    """A restored county recovers from its townships too (center/recovery.py).
+
+    `restore_devices` names township devices beside village devices (`role`), and counts the
+    status records a township sent again after the restore (`statuses`).
+    """
+    _run(db, """
+        ALTER TABLE restore_devices ADD COLUMN role TEXT NOT NULL DEFAULT 'village';
+        ALTER TABLE restore_devices ADD COLUMN statuses INTEGER NOT NULL DEFAULT 0
+        """)

@@ -48,6 +48,22 @@ _RANK = {
 REVOCABLE = frozenset({"completed", "delivered", "rated"})
 
 
+def step(status: str, kind: str) -> str:
+    """The status after one event of type `kind` on a case at `status` (the fold's one step)."""
+    new = EVENT_STATUS.get(kind)
+    if new is None or status == "revoked":  # a revoked result stays revoked
+        return status
+    if kind == "revoked":
+        return new if status in REVOCABLE else status
+    if kind == "corrected" and status == "correction_requested":
+        return new
+    if kind == "correction_requested" and status == "forwarded":
+        return new  # the county asks the villager for a correction of a forwarded case
+    if status in _FINAL and new not in ("delivered", "rated"):
+        return status
+    return new if _RANK[new] >= _RANK[status] else status
+
+
 def derive_status(event_types: Iterable[str]) -> str:
     """Fold events (in HLC order) into the current status.
 
@@ -57,20 +73,34 @@ def derive_status(event_types: Iterable[str]) -> str:
     """
     status = "draft"
     for kind in event_types:
-        new = EVENT_STATUS.get(kind)
-        if new is None or status == "revoked":  # a revoked result stays revoked
-            continue
-        if kind == "revoked":
-            status = new if status in REVOCABLE else status
-        elif kind == "corrected" and status == "correction_requested":
-            status = new
-        elif kind == "correction_requested" and status == "forwarded":
-            status = new  # the county asks the villager for a correction of a forwarded case
-        elif status in _FINAL and new not in ("delivered", "rated"):
-            continue
-        elif _RANK[new] >= _RANK[status]:
-            status = new
+        status = step(status, kind)
     return status
+
+
+def _reach(start: str) -> frozenset[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        here = todo.pop()
+        for kind in EVENT_STATUS:
+            there = step(here, kind)
+            if there not in seen:
+                seen.add(there)
+                todo.append(there)
+    return frozenset(seen)
+
+
+# Every status a case may come to from each status by some events (itself included).
+REACHABLE: dict[str, frozenset[str]] = {s: _reach(s) for s in STATUSES}
+
+
+def moves_on(held: str, new: str) -> bool:
+    """Whether a case at `held` may be at `new` later (the fold can lead there): not backwards.
+
+    A mirror of another node's case (a township's status record at its county) takes a newer
+    record only when this holds, so a center restored from a backup that files older facts
+    again never moves its mirror back.
+    """
+    return new in REACHABLE.get(held, frozenset(STATUSES))
 
 
 # How a result is handed over to the villager (intake.deliver, the CLI's --how, the app's choice).
