@@ -146,7 +146,7 @@ def backup(home: Path, dest: Path, *, force: bool = False) -> Saved:
         conn = sqlite3.connect(str(part))
         try:  # the copy says when it was made: the restore's alarm names that day
             conn.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_made_at', ?)",
+            conn.execute("INSERT INTO meta (key, value) VALUES ('backup_made_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                          [made])
             conn.commit()
         finally:

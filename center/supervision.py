@@ -200,7 +200,7 @@ def apply_deltas(db: sqlite_utils.Database, moves: dict[tuple[str, str, str, str
         return
     db.conn.executemany(
         "INSERT INTO figure_counts (month, dim, key, counter, n) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(month, dim, key, counter) DO UPDATE SET n = n + excluded.n",
+        " ON CONFLICT(month, dim, key, counter) DO UPDATE SET n = figure_counts.n + excluded.n",
         [(*k, v) for k, v in moves.items()])
 
 
@@ -446,13 +446,15 @@ def open_followup(node: Any, db: sqlite_utils.Database, app_id: str, level: int,
     due = calendar.add_working_days(today, days).due.isoformat()
     yellow, red = windows_of(calendar, due, min(current.yellow_days, days))
     cursor = db.execute(
-        "INSERT OR IGNORE INTO followups (application_id, rating, rated_on, opened_on, due_on,"
-        " yellow_from, red_from, window_code, clerk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO followups (application_id, rating, rated_on, opened_on, due_on,"
+        " yellow_from, red_from, window_code, clerk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [app_id, level, rated_on, today.isoformat(), due, yellow, red,
          str(facts.get("window_code") or ""), str(facts.get("clerk") or "")])
     if not cursor.rowcount:
         return None
-    followup_id = int(cursor.lastrowid or 0)
+    followup_id = int(db.execute(  # by its unique key: PostgreSQL has no lastrowid
+        "SELECT id FROM followups WHERE application_id = ? AND rated_on = ? AND rating = ?",
+        [app_id, rated_on, level]).fetchone()[0])
     _raise(db, "followup", str(followup_id), app_id, "blue", today.isoformat())
     refresh_blue(node, db, app_id)
     return followup_id
@@ -523,17 +525,19 @@ def _raise(db: sqlite_utils.Database, subject: str, subject_id: str, app_id: str
                   " AND cleared_on IS NULL", [subject, subject_id, colour]).fetchone():
         return False
     cursor = db.execute(
-        "INSERT OR IGNORE INTO cards (subject, subject_id, application_id, colour, raised_on)"
-        " VALUES (?, ?, ?, ?, ?)", [subject, subject_id, app_id, colour, day])
+        "INSERT INTO cards (subject, subject_id, application_id, colour, raised_on)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [subject, subject_id, app_id, colour, day])
     return bool(cursor.rowcount)
 
 
 def _clear(db: sqlite_utils.Database, subject: str, subject_id: str, day: str,
            colours: Iterable[str] = ("yellow", "red", "blue")) -> None:
     marks = list(colours)
-    db.execute(f"UPDATE cards SET cleared_on = MAX(raised_on, ?) WHERE subject = ? AND subject_id = ?"
+    # The later of two days as CASE: scalar MAX(a, b) is SQLite's, GREATEST PostgreSQL's.
+    db.execute(f"UPDATE cards SET cleared_on = CASE WHEN raised_on > ? THEN raised_on ELSE ? END"
+               f" WHERE subject = ? AND subject_id = ?"
                f" AND cleared_on IS NULL AND colour IN ({', '.join('?' * len(marks))})",
-               [day, subject, subject_id, *marks])
+               [day, day, subject, subject_id, *marks])
 
 
 def _clear_case_cards(db: sqlite_utils.Database, app_id: str, today: date) -> None:
@@ -580,8 +584,9 @@ def settle(db: sqlite_utils.Database, calendar: WorkingCalendar | None = None,
                        " AND red_from IS NOT NULL AND red_from <= ?", [day])
         # Finished subjects clear their open cards on the day they finished.
         db.execute(
-            f"UPDATE cards SET cleared_on = MAX(raised_on, (SELECT {done} FROM {table} t WHERE"
-            f" CAST(t.{key} AS TEXT) = cards.subject_id)) WHERE subject = ? AND cleared_on IS NULL"
+            f"UPDATE cards SET cleared_on = (SELECT CASE WHEN cards.raised_on > t.{done}"
+            f" THEN cards.raised_on ELSE t.{done} END FROM {table} t WHERE"
+            f" CAST(t.{key} AS TEXT) = cards.subject_id) WHERE subject = ? AND cleared_on IS NULL"
             f" AND EXISTS (SELECT 1 FROM {table} t WHERE CAST(t.{key} AS TEXT) = cards.subject_id"
             f" AND t.{done} IS NOT NULL)", [subject])
     return raised

@@ -252,8 +252,8 @@ def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_cod
                 f"办件 {application_id} 上报时未同时加密给县级中心（村代办点软件较旧，或当时县级尚未登记），"
                 "县级无法读取，不能转报。请村代办点更新软件后重新提交此件")
     for sender, seq, raw in rows:
-        db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
-                   " VALUES (?, ?, ?, ?, ?)", (county.device_id, sender, seq, raw, syncstate.now_iso()))
+        db.execute("INSERT INTO relay (destination, sender, seq, raw, created_at)"
+                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (county.device_id, sender, seq, raw, syncstate.now_iso()))
     return len(rows)
 
 
