@@ -392,7 +392,7 @@ def refresh_blue(node: Any, db: sqlite_utils.Database, app_id: str | None) -> No
     since = db.execute(
         "SELECT MIN(d) FROM (SELECT opened_on AS d FROM followups WHERE application_id = ?"
         " AND closed_on IS NULL UNION ALL SELECT received_on FROM complaints"
-        " WHERE application_id = ? AND answered_on IS NULL)", [app_id, app_id]).fetchone()[0]
+        " WHERE application_id = ? AND answered_on IS NULL) open_items", [app_id, app_id]).fetchone()[0]
     if _write(db, app_id, old, {**old, "blue_since": since}, source=str(old["source"])):
         _owe_county(node, db, app_id)
 
@@ -646,7 +646,7 @@ def open_cards(db: sqlite_utils.Database, today: date | None = None, *, clerk: s
         if value is not None:
             where.append(f"{column} = :{column}")
             params[column] = value
-    sql = f"SELECT * FROM ({_card_sql()})"
+    sql = f"SELECT * FROM ({_card_sql()}) cards_today"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += (" ORDER BY CASE colour WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END,"
@@ -673,9 +673,12 @@ def card_rollup(db: sqlite_utils.Database, today: date | None = None, by: str = 
                             " instr(item_code, '-') - 1) ELSE item_code END",
               "agent": "''"}.get(by, by)
     where = "WHERE township = :township" if township is not None else ""
-    sql = (f"SELECT {column} AS k, SUM(colour = 'yellow'), SUM(colour = 'red'), SUM(colour = 'blue')"
-           f" FROM ({_card_sql()}) {where} GROUP BY k"
-           " ORDER BY SUM(colour = 'red') DESC, SUM(colour = 'yellow') DESC, k")
+    # Counts as SUM(CASE ...): a comparison is an integer in SQLite only (PostgreSQL: boolean).
+    yellow, red, blue = (f"SUM(CASE WHEN colour = '{c}' THEN 1 ELSE 0 END)"
+                         for c in ("yellow", "red", "blue"))
+    sql = (f"SELECT {column} AS k, {yellow}, {red}, {blue}"
+           f" FROM ({_card_sql()}) cards_today {where} GROUP BY 1"
+           f" ORDER BY {red} DESC, {yellow} DESC, 1")
     params = {"today": (today or date.today()).isoformat(), "township": township}
     return [(str(r[0] or ""), int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
             for r in db.execute(sql, params).fetchall()]
@@ -772,7 +775,7 @@ def _open_red(db: sqlite_utils.Database, by: str, today: date, within: str | Non
     if within:
         sql += " AND village_code LIKE ?"
         params.append(within + "%")
-    return {str(k or ""): int(n) for k, n in db.execute(sql + f" GROUP BY {column}", params)}
+    return {str(k or ""): int(n) for k, n in db.execute(sql + " GROUP BY 1", params)}
 
 
 def figures(db: sqlite_utils.Database, months: list[str], *, by: str = "all",

@@ -90,10 +90,22 @@ def _tokens(sql: str) -> Iterator[tuple[str, str]]:
         yield "code", sql[start:]
 
 
-def paramstyle(sql: str) -> str:
-    """`?` -> `%s` and `%` -> `%%` outside literals, names and comments."""
-    return "".join(text if kind == "quoted" else text.replace("%", "%%").replace("?", "%s")
-                   for kind, text in _tokens(sql))
+def paramstyle(sql: str, named: bool = False) -> str:
+    """`?` -> `%s` (or `:name` -> `%(name)s`) and `%` -> `%%` outside literals, names, comments."""
+    out = []
+    for kind, text in _tokens(sql):
+        if kind == "quoted":
+            out.append(text)
+            continue
+        text = text.replace("%", "%%")
+        if named:
+            words = _words(text)
+            for i, w in enumerate(words):
+                if i and words[i - 1] == ":" and (i < 2 or words[i - 2] != ":") and w[:1].isalpha():
+                    words[i - 1], words[i] = "", f"%({w})s"
+            text = "".join(words)
+        out.append(text.replace("?", "%s"))
+    return "".join(out)
 
 
 def _words(code: str) -> list[str]:
@@ -237,7 +249,8 @@ class PgConn:
             sql = adapted
         cursor = self.raw.cursor()
         try:
-            cursor.execute(paramstyle(sql), _params(params))  # type: ignore[arg-type]
+            cursor.execute(paramstyle(sql, isinstance(params, dict)),  # type: ignore[arg-type]
+                           _params(params))
         except psycopg.errors.DiskFull:
             raise StoreFull("storage.store.full") from None
         return _Cursor(cursor)

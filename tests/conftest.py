@@ -114,14 +114,23 @@ def cli(home: Path) -> Cli:
 
 
 @pytest.fixture
-def township(tmp_path: Path, center_backend: str | None) -> Iterator[tuple[Any, str]]:
-    """A township center's store, served by uvicorn on a loopback port: (node, url).
+def township_backend() -> str | None:
+    """The township's store: SQLite here. A module whose tests run on both backends overrides it:
 
-    Once on SQLite and once on PostgreSQL (`center_backend`)."""
+        @pytest.fixture
+        def township_backend(center_backend: str | None) -> str | None:
+            return center_backend
+    """
+    return None
+
+
+@pytest.fixture
+def township(tmp_path: Path, township_backend: str | None) -> Iterator[tuple[Any, str]]:
+    """A township center's store, served by uvicorn on a loopback port: (node, url)."""
     from sync.node import Node
     from tests.sync_helpers import make_center, serving
 
-    session = make_center(tmp_path / "township", database=center_backend)
+    session = make_center(tmp_path / "township", database=township_backend)
     node = Node.of(session)
     with serving(node) as url:
         yield node, url
