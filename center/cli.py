@@ -34,7 +34,7 @@ def init(ctx: Context) -> int:
     store = Store.create(
         ctx.home, village_code=ctx.args.code, village_name=ctx.args.name, operator_name=operator,
         pin=ctx.new_pin(operator, env="VILLAGE_AGENT_PIN"), kdf=kdf_for_tests_or_default(),
-        node=ctx.args.level,
+        node=ctx.args.level, database=getattr(ctx.args, "database", None),
     )
     from sync.keys import PublicIdentity
 
@@ -654,6 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", init, "建立中心 create the center")
     p.add_argument("--level", choices=["township", "county"], required=True)
     p.add_argument("--code", required=True, help="区划代码：乡镇9位，县6位")
+    p.add_argument("--database", metavar="URL",
+                   help="把数据放在 PostgreSQL 服务器上 (postgresql://…)；默认本目录的 SQLite 文件"
+                        " / keep the store on a PostgreSQL server; default: SQLite in the home")
     p.add_argument("--name", required=True)
     p = add("serve", serve, "启动服务 serve villages over HTTP")
     p.add_argument("--host", default="127.0.0.1",

@@ -40,13 +40,12 @@ def _required() -> bool:
 
 
 def _bindir() -> Path | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
+    """The server's own folder (Debian keeps initdb off PATH, in /usr/lib/postgresql/N/bin)."""
     for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
         if (Path(candidate) / "initdb").exists():
             return Path(candidate)
-    return None
+    found = shutil.which("initdb")
+    return Path(found).resolve().parent if found else None
 
 
 def _free_port() -> int:
