@@ -249,7 +249,7 @@ class PgConn:
             sql = adapted
         cursor = self.raw.cursor()
         try:
-            cursor.execute(paramstyle(sql, isinstance(params, dict)),  # type: ignore[arg-type]
+            cursor.execute(paramstyle(sql, isinstance(params, dict)),
                            _params(params))
         except psycopg.errors.DiskFull:
             raise StoreFull("storage.store.full") from None
@@ -257,7 +257,7 @@ class PgConn:
 
     def executemany(self, sql: str, rows: Any) -> None:
         with self.raw.cursor() as cursor:
-            cursor.executemany(paramstyle(sql), [_params(r) for r in rows])  # type: ignore[arg-type]
+            cursor.executemany(paramstyle(sql), [_params(r) for r in rows])
 
 
 def _params(params: Any) -> Any:
@@ -289,14 +289,14 @@ class PgDb:
     def atomic(self) -> Iterator[PgDb]:
         self._savepoints += 1
         name = f"sp{self._savepoints}"
-        self.conn.raw.execute(f"SAVEPOINT {name}")  # type: ignore[arg-type]
+        self.conn.raw.execute(f"SAVEPOINT {name}")
         try:
             yield self
         except BaseException:
-            self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT {name}")  # type: ignore[arg-type]
+            self.conn.raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
             raise
         else:
-            self.conn.raw.execute(f"RELEASE SAVEPOINT {name}")  # type: ignore[arg-type]
+            self.conn.raw.execute(f"RELEASE SAVEPOINT {name}")
         finally:
             self._savepoints -= 1
 
@@ -331,7 +331,7 @@ class PgDatabase:
         """SQLite's built-ins the code calls that PostgreSQL spells otherwise, as plain SQL
         functions (no PL/pgSQL, which the derived servers do not all ship)."""
         for statement in _HELPERS:
-            self.conn.raw.execute(statement)  # type: ignore[arg-type]
+            self.conn.raw.execute(statement)
 
     def _pending(self) -> list[Any]:
         row = self.conn.execute("SELECT to_regclass(?) IS NOT NULL", [MIGRATIONS_TABLE]).fetchone()
@@ -353,7 +353,7 @@ class PgDatabase:
                 with self.db.atomic():
                     self.conn.migrating = True
                     try:
-                        migration.fn(self.db)  # type: ignore[arg-type]
+                        migration.fn(self.db)
                     finally:
                         self.conn.migrating = False
                     self.conn.execute(

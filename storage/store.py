@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from forms.engine import CleanApplication
 from forms.fieldtypes import FieldError, check_division_code
@@ -24,12 +24,12 @@ from storage import (
     events,
     operators,
     owed,
+    pg,
     recovery,
 )
 from storage.applications import Planned, Summary
 from storage.attachments import IncomingFile
 from storage.crypto import DEFAULT_KDF, KdfParams, Keys, new_data_key, wrap_data_key
-from storage import pg
 from storage.db import Database
 from storage.drafts import Draft
 from storage.errors import TEXTS, InvalidRequest, NotPermitted, StoreExists, StoreMissing
@@ -130,11 +130,13 @@ class Store:
         keys = Keys(data_key)
         wrapped = wrap_data_key(data_key, pin, kdf, operator=operator_name.strip())
         spare = recovery.wrap(keys, recovery_code, kdf) if recovery_code is not None else None
-        opened = pg.create(home, database) if database is not None else None
+        # A PgDatabase offers Database's surface (storage/pg.py); typed as one for the callers.
+        store_db = (cast(Database, pg.create(home, database)) if database is not None
+                    else None)
         home.mkdir(parents=True, exist_ok=True)
-        database = opened or Database(path)  # type: ignore[assignment]
+        store_db = store_db or Database(path)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with database.write() as db:
+        with store_db.write() as db:
             for key, value in (
                 ("village_code", village_code), ("village_name", village_name.strip()),
                 ("device_id", device_id or secrets.token_hex(8)), ("created_at", now),
@@ -152,13 +154,13 @@ class Store:
             audit.append(db, operator_name.strip(), "store.init", village_code, "", keys)
             if spare is not None:
                 recovery.save(db, keys, spare, by=operator_name.strip(), at=now)
-        return cls(database, home)
+        return cls(store_db, home)
 
     @classmethod
     def open(cls, home: Path) -> Store:
         path = home / STORE_FILE
         if (home / pg.URL_FILE).exists():
-            return cls(pg.open_home(home), home)  # type: ignore[arg-type]
+            return cls(cast(Database, pg.open_home(home)), home)
         if not path.exists() or path.stat().st_size == 0:
             raise StoreMissing("storage.store.missing", home=home)
         return cls(Database(path), home)

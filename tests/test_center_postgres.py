@@ -98,3 +98,13 @@ def test_the_server_never_holds_a_name_or_id_number_in_plaintext(
     for secret in (name, number):
         assert secret.encode() not in dump
         assert secret.encode("unicode_escape") not in dump
+
+
+def test_backup_of_a_postgresql_center_is_refused_clearly_for_now(tmp_path: Path, pg_url: str) -> None:
+    home = tmp_path / "county"
+    make_center(home, kind="county", code="431081", database=pg_url).store.close()
+    for args in (("backup", str(tmp_path / "copy.db")), ("restore", str(tmp_path / "copy.db"))):
+        ran = center_cli(home, *args)
+        assert ran.code != 0 and "Traceback" not in ran.stderr, ran.stderr
+        assert "pg_dump" in ran.stderr + ran.stdout
+    assert not (tmp_path / "copy.db").exists()

@@ -240,7 +240,8 @@ def _page(db: Any, where: list[str], params: list[Any], branches: list[tuple[str
     merged = ", ".join(f"k{n}" + (" DESC" if t.desc else "") for n, t in enumerate(WORKLIST_TERMS))
     out: list[tuple[Any, ...]] = []
     for segment, bound in keyset.segments(WORKLIST_TERMS, after):
-        parts, values = [], []
+        parts: list[str] = []
+        values: list[Any] = []
         for branch, branch_values in branches:
             clause = " AND ".join([*where, branch, segment])
             parts.append(f"SELECT * FROM (SELECT {_COLUMNS}, {keys} FROM applications"
