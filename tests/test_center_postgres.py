@@ -108,3 +108,16 @@ def test_backup_of_a_postgresql_center_is_refused_clearly_for_now(tmp_path: Path
         assert ran.code != 0 and "Traceback" not in ran.stderr, ran.stderr
         assert "pg_dump" in ran.stderr + ran.stdout
     assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.parametrize("required", ["", "1"])
+def test_missing_postgresql_binaries_skip_locally_and_fail_under_ci(
+        monkeypatch: pytest.MonkeyPatch, required: str) -> None:
+    from tests import pgserver
+
+    monkeypatch.setattr(pgserver, "_bindir", lambda: None)
+    monkeypatch.delenv("CI_REQUIRE_BROWSER", raising=False)
+    monkeypatch.setenv("CI_REQUIRE_POSTGRES", required)
+    expected = pytest.fail.Exception if required else pytest.skip.Exception
+    with pytest.raises(expected):
+        next(pgserver.start_server())
