@@ -207,8 +207,11 @@ ensure_fonts() {
 # The test suite's own tools: libfaketime runs a real village process with its clock
 # set off (the clock-skew test); Debian's Chromium is the real browser the console's
 # browser tests drive through Playwright (tests/browser.py; Playwright never downloads a
-# browser of its own). Not needed to run the product; a failure only warns.
-TEST_PKGS=(faketime chromium)
+# browser of its own); Debian's PostgreSQL server, which the test session starts in a
+# temporary folder (tests/pgserver.py) so the center's tests run on both backends (a county
+# center's own server is the same package). Not needed to run a village point; a failure
+# only warns.
+TEST_PKGS=(faketime chromium postgresql)
 
 ensure_test_tools() {
     [ "$SKIP_SYSTEM" = 1 ] && return 0

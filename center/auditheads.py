@@ -56,8 +56,8 @@ def _keep_entries(db: sqlite_utils.Database, issuer: sync_peers.Peer, claim: aud
     """Keep the rows a head carries, each once; alarm on a recovery the first time it comes."""
     for e in claim.entries:
         added = db.execute(
-            "INSERT OR IGNORE INTO audit_entries (device_id, village_code, seq, at, operator,"
-            " action, target, detail, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_entries (device_id, village_code, seq, at, operator,"
+            " action, target, detail, hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (issuer.device_id, issuer.village_code, e.seq, e.at, e.operator, e.action, e.target,
              e.detail, e.hash, sync_alarms.now_iso())).rowcount
         if added and e.action == audithead.RECOVERED:

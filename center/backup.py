@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from center.outfiles import refusal
+from storage import pg
 from storage.lobby import STORE_FILE
 from storage.schema import APPLICATION_ID
 
@@ -128,6 +129,8 @@ def _unlink_all(path: Path) -> None:
 def backup(home: Path, dest: Path, *, force: bool = False) -> Saved:
     """Copy the center's store to `dest`, whole or not at all; `force` replaces an existing file."""
     store = home / STORE_FILE
+    if (home / pg.URL_FILE).exists():
+        raise refusal("center.backup.postgresql")  # pg_dump support is not written yet
     if not store.is_file():
         raise refusal("center.backup.no_store", home=home)
     _facts(store)  # a center's store, or refused before anything is written
@@ -146,7 +149,7 @@ def backup(home: Path, dest: Path, *, force: bool = False) -> Saved:
         conn = sqlite3.connect(str(part))
         try:  # the copy says when it was made: the restore's alarm names that day
             conn.execute("PRAGMA journal_mode=DELETE")  # one file, nothing beside it
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('backup_made_at', ?)",
+            conn.execute("INSERT INTO meta (key, value) VALUES ('backup_made_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                          [made])
             conn.commit()
         finally:
@@ -168,6 +171,8 @@ def restore(home: Path, source: Path) -> Restored:
     from storage.db import Database
 
     src = source.expanduser()
+    if (home / pg.URL_FILE).exists():
+        raise refusal("center.backup.postgresql")
     facts = _facts(src)
     store = home / STORE_FILE
     if store.is_file():

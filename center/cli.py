@@ -35,7 +35,7 @@ def init(ctx: Context) -> int:
     store = Store.create(
         ctx.home, village_code=ctx.args.code, village_name=ctx.args.name, operator_name=operator,
         pin=ctx.new_pin(operator, env="VILLAGE_AGENT_PIN"), kdf=kdf_for_tests_or_default(),
-        node=ctx.args.level,
+        node=ctx.args.level, database=getattr(ctx.args, "database", None),
     )
     from sync.keys import PublicIdentity
 
@@ -653,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", init, t("center.cli.help.init"))
     p.add_argument("--level", choices=["township", "county"], required=True)
     p.add_argument("--code", required=True, help=t("center.cli.help.init.code"))
+    p.add_argument("--database", metavar="URL", help=t("center.cli.help.init.database"))
     p.add_argument("--name", required=True)
     p = add("serve", serve, t("center.cli.help.serve"))
     p.add_argument("--host", default="127.0.0.1",

@@ -28,6 +28,11 @@ CENTER_CLI_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "区划代码：乡镇9位，县6位",
         "en": "division code: 9 digits for a township, 6 for a county",
     },
+    "center.cli.help.init.database": {
+        "zh": "把数据放在 PostgreSQL 服务器上 (postgresql://…)；默认本目录的 SQLite 文件"
+              " / keep the store on a PostgreSQL server; default: SQLite in the home",
+        "en": "keep the store on a PostgreSQL server (postgresql://…); default: SQLite in the home",
+    },
     "center.cli.help.serve": {
         "zh": "启动服务 serve villages over HTTP",
         "en": "serve villages over HTTP",

@@ -86,9 +86,9 @@ def _insert(node: Node, db: sqlite_utils.Database, complaint_id: str, *, app_id:
             today: date) -> bool:
     due, yellow, red = _dates(node, db, today)
     cursor = db.execute(
-        "INSERT OR IGNORE INTO complaints (id, application_id, window_code, village_code, source,"
+        "INSERT INTO complaints (id, application_id, window_code, village_code, source,"
         " received_on, due_on, yellow_from, red_from, clerk, body)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (complaint_id, app_id, window_code, village_code, source, today.isoformat(), due, yellow,
          red, clerk, _seal(node.session.keys, complaint_id, body)))
     if not cursor.rowcount:

@@ -286,8 +286,8 @@ def ingest(node: Node, raw: bytes, result: Ingested, *, via: str = "http") -> No
             if county is not None and (header.get("owner") == "county"
                                        or passed_up(db, str(header.get("app")))):
                 # Passed on unchanged: we cannot and need not re-sign the village's words.
-                db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
-                           " VALUES (?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO relay (destination, sender, seq, raw, created_at)"
+                           " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                            (county.device_id, header.sender, header.seq, raw, sync_alarms.now_iso()))
         # The skew is measured on the live request (`sync.clock`), not from the message's
         # creation time: a message that waited offline or on a stick is days old.
@@ -449,8 +449,8 @@ def _record_chunk(node: Node, db: sqlite_utils.Database, sender: str, facts: dic
     """
     address, offset = str(facts["address"]), int(facts["offset"])
     db.execute(
-        "INSERT OR IGNORE INTO attachment_parts (sender, address, application_id, chunk_offset,"
-        " content, facts) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO attachment_parts (sender, address, application_id, chunk_offset,"
+        " content, facts) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (sender, address, str(facts["application_id"]), offset,
          node.session.keys.encrypt(data, f"part:{sender}:{address}:{offset}"),
          node.session.keys.seal_json({k: v for k, v in facts.items() if k != "offset"},
@@ -500,8 +500,8 @@ def _assemble(node: Node, db: sqlite_utils.Database, sender: str, facts: dict[st
         return False
     stored = attachments.store(db, node.session.keys, attachments.IncomingFile(
         str(facts.get("label") or "scan"), str(facts.get("name") or "scan"), content))
-    db.execute("INSERT OR IGNORE INTO application_attachments (application_id, label, attachment_id)"
-               " VALUES (?, ?, ?)", (app_id, stored.label, stored.address))
+    db.execute("INSERT INTO application_attachments (application_id, label, attachment_id)"
+               " VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (app_id, stored.label, stored.address))
     db.execute("DELETE FROM attachment_parts WHERE sender = ? AND address = ?"
                " AND application_id = ?", (sender, address, app_id))
     return True
@@ -675,8 +675,8 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
         )
         sync_downstream.queue_downstream(db, queue, "decision", raw)
         if county is not None:
-            db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
-                       " VALUES (?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO relay (destination, sender, seq, raw, created_at)"
+                       " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                        (county.device_id, node.keys.device_id, seq, raw, sync_alarms.now_iso()))
     audit.append(db, node.session.operator.name, f"decision.{decision}", app_id, item_code,
                  node.session.keys)

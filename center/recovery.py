@@ -180,10 +180,14 @@ def catch_up(db: sqlite_utils.Database, device_id: str, village_code: str, curso
     if found is None or cursor <= found[2]:
         return 0
     restore_id, _, through, _ = found
-    db.execute("UPDATE restore_devices SET ahead_by = max(ahead_by, ?) WHERE restore_id = ? AND"
-               " device_id = ?", [cursor - through, restore_id, device_id])
+    # The larger of two as CASE: scalar max(a, b) is SQLite's only (GREATEST is PostgreSQL's).
+    db.execute("UPDATE restore_devices SET ahead_by = CASE WHEN ahead_by > ? THEN ahead_by"
+               " ELSE ? END WHERE restore_id = ? AND device_id = ?",
+               [cursor - through, cursor - through, restore_id, device_id])
     db.execute("INSERT INTO downstream_floor (village_code, floor) VALUES (?, ?)"
-               " ON CONFLICT (village_code) DO UPDATE SET floor = max(floor, excluded.floor)",
+               " ON CONFLICT (village_code) DO UPDATE SET floor = CASE WHEN"
+               " downstream_floor.floor > excluded.floor THEN downstream_floor.floor"
+               " ELSE excluded.floor END",
                [village_code, cursor])
     top = int(db.execute("SELECT coalesce(max(dseq), 0) FROM downstream WHERE village_code = ?",
                          [village_code]).fetchone()[0])

@@ -42,8 +42,8 @@ def revoke(node: Node, device_id: str) -> int:
             sync_downstream.queue_downstream(db, village_code, "revocation", record)
         county = node.upstream("county")
         if county is not None:
-            db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
-                       " VALUES (?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO relay (destination, sender, seq, raw, created_at)"
+                       " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                        (county.device_id, f"revocation:{node.keys.device_id}", version, record,
                         sync_alarms.now_iso()))
         audit.append(db, node.session.operator.name, "device.revoke", device_id, f"v{version}",

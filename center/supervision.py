@@ -202,7 +202,7 @@ def apply_deltas(db: sqlite_utils.Database, moves: dict[tuple[str, str, str, str
         return
     db.conn.executemany(
         "INSERT INTO figure_counts (month, dim, key, counter, n) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(month, dim, key, counter) DO UPDATE SET n = n + excluded.n",
+        " ON CONFLICT(month, dim, key, counter) DO UPDATE SET n = figure_counts.n + excluded.n",
         [(*k, v) for k, v in moves.items()])
 
 
@@ -404,7 +404,7 @@ def refresh_blue(node: Any, db: sqlite_utils.Database, app_id: str | None) -> No
     since = db.execute(
         "SELECT MIN(d) FROM (SELECT opened_on AS d FROM followups WHERE application_id = ?"
         " AND closed_on IS NULL UNION ALL SELECT received_on FROM complaints"
-        " WHERE application_id = ? AND answered_on IS NULL)", [app_id, app_id]).fetchone()[0]
+        " WHERE application_id = ? AND answered_on IS NULL) open_items", [app_id, app_id]).fetchone()[0]
     if _write(db, app_id, old, {**old, "blue_since": since}, source=str(old["source"])):
         _owe_county(node, db, app_id)
 
@@ -461,13 +461,15 @@ def open_followup(node: Any, db: sqlite_utils.Database, app_id: str, level: int,
     due = calendar.add_working_days(today, days).due.isoformat()
     yellow, red = windows_of(calendar, due, min(current.yellow_days, days))
     cursor = db.execute(
-        "INSERT OR IGNORE INTO followups (application_id, rating, rated_on, opened_on, due_on,"
-        " yellow_from, red_from, window_code, clerk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO followups (application_id, rating, rated_on, opened_on, due_on,"
+        " yellow_from, red_from, window_code, clerk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [app_id, level, rated_on, today.isoformat(), due, yellow, red,
          str(facts.get("window_code") or ""), str(facts.get("clerk") or "")])
     if not cursor.rowcount:
         return None
-    followup_id = int(cursor.lastrowid or 0)
+    followup_id = int(db.execute(  # by its unique key: PostgreSQL has no lastrowid
+        "SELECT id FROM followups WHERE application_id = ? AND rated_on = ? AND rating = ?",
+        [app_id, rated_on, level]).fetchone()[0])
     _raise(db, "followup", str(followup_id), app_id, "blue", today.isoformat())
     refresh_blue(node, db, app_id)
     return followup_id
@@ -538,17 +540,19 @@ def _raise(db: sqlite_utils.Database, subject: str, subject_id: str, app_id: str
                   " AND cleared_on IS NULL", [subject, subject_id, colour]).fetchone():
         return False
     cursor = db.execute(
-        "INSERT OR IGNORE INTO cards (subject, subject_id, application_id, colour, raised_on)"
-        " VALUES (?, ?, ?, ?, ?)", [subject, subject_id, app_id, colour, day])
+        "INSERT INTO cards (subject, subject_id, application_id, colour, raised_on)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [subject, subject_id, app_id, colour, day])
     return bool(cursor.rowcount)
 
 
 def _clear(db: sqlite_utils.Database, subject: str, subject_id: str, day: str,
            colours: Iterable[str] = ("yellow", "red", "blue")) -> None:
     marks = list(colours)
-    db.execute(f"UPDATE cards SET cleared_on = MAX(raised_on, ?) WHERE subject = ? AND subject_id = ?"
+    # The later of two days as CASE: scalar MAX(a, b) is SQLite's, GREATEST PostgreSQL's.
+    db.execute(f"UPDATE cards SET cleared_on = CASE WHEN raised_on > ? THEN raised_on ELSE ? END"
+               f" WHERE subject = ? AND subject_id = ?"
                f" AND cleared_on IS NULL AND colour IN ({', '.join('?' * len(marks))})",
-               [day, subject, subject_id, *marks])
+               [day, day, subject, subject_id, *marks])
 
 
 def _clear_case_cards(db: sqlite_utils.Database, app_id: str, today: date) -> None:
@@ -595,8 +599,9 @@ def settle(db: sqlite_utils.Database, calendar: WorkingCalendar | None = None,
                        " AND red_from IS NOT NULL AND red_from <= ?", [day])
         # Finished subjects clear their open cards on the day they finished.
         db.execute(
-            f"UPDATE cards SET cleared_on = MAX(raised_on, (SELECT {done} FROM {table} t WHERE"
-            f" CAST(t.{key} AS TEXT) = cards.subject_id)) WHERE subject = ? AND cleared_on IS NULL"
+            f"UPDATE cards SET cleared_on = (SELECT CASE WHEN cards.raised_on > t.{done}"
+            f" THEN cards.raised_on ELSE t.{done} END FROM {table} t WHERE"
+            f" CAST(t.{key} AS TEXT) = cards.subject_id) WHERE subject = ? AND cleared_on IS NULL"
             f" AND EXISTS (SELECT 1 FROM {table} t WHERE CAST(t.{key} AS TEXT) = cards.subject_id"
             f" AND t.{done} IS NOT NULL)", [subject])
     return raised
@@ -656,7 +661,7 @@ def open_cards(db: sqlite_utils.Database, today: date | None = None, *, clerk: s
         if value is not None:
             where.append(f"{column} = :{column}")
             params[column] = value
-    sql = f"SELECT * FROM ({_card_sql()})"
+    sql = f"SELECT * FROM ({_card_sql()}) cards_today"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += (" ORDER BY CASE colour WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END,"
@@ -683,9 +688,12 @@ def card_rollup(db: sqlite_utils.Database, today: date | None = None, by: str = 
                             " instr(item_code, '-') - 1) ELSE item_code END",
               "agent": "''"}.get(by, by)
     where = "WHERE township = :township" if township is not None else ""
-    sql = (f"SELECT {column} AS k, SUM(colour = 'yellow'), SUM(colour = 'red'), SUM(colour = 'blue')"
-           f" FROM ({_card_sql()}) {where} GROUP BY k"
-           " ORDER BY SUM(colour = 'red') DESC, SUM(colour = 'yellow') DESC, k")
+    # Counts as SUM(CASE ...): a comparison is an integer in SQLite only (PostgreSQL: boolean).
+    yellow, red, blue = (f"SUM(CASE WHEN colour = '{c}' THEN 1 ELSE 0 END)"
+                         for c in ("yellow", "red", "blue"))
+    sql = (f"SELECT {column} AS k, {yellow}, {red}, {blue}"
+           f" FROM ({_card_sql()}) cards_today {where} GROUP BY 1"
+           f" ORDER BY {red} DESC, {yellow} DESC, 1")
     params = {"today": (today or date.today()).isoformat(), "township": township}
     return [(str(r[0] or ""), int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
             for r in db.execute(sql, params).fetchall()]
@@ -781,7 +789,7 @@ def _open_red(db: sqlite_utils.Database, by: str, today: date, within: str | Non
     if within:
         sql += " AND village_code LIKE ?"
         params.append(within + "%")
-    return {str(k or ""): int(n) for k, n in db.execute(sql + f" GROUP BY {column}", params)}
+    return {str(k or ""): int(n) for k, n in db.execute(sql + " GROUP BY 1", params)}
 
 
 def figures(db: sqlite_utils.Database, months: list[str], *, by: str = "all",

@@ -444,6 +444,7 @@ MESSAGES.update(READS_MESSAGES)
 
 # Backup and restore of a center's store (center/backup.py, center/recovery.py).
 BACKUP_MESSAGES: dict[str, dict[str, str]] = {
+    "center.backup.postgresql": {"zh": "本中心的数据在 PostgreSQL 服务器上，本命令只备份/恢复 SQLite 数据文件；请用 pg_dump -Fc 备份、pg_restore 恢复（见 docs/architecture.md）", "en": "this center's store is on a PostgreSQL server and this command backs up and restores SQLite stores only; use pg_dump -Fc and pg_restore (see docs/architecture.md)"},
     "center.backup.no_store": {"zh": "{home} 中没有中心数据，请用 --home 指定中心的数据目录", "en": "there is no center store in {home}; give the center's data folder with --home"},
     "center.backup.exists": {"zh": "备份文件 {path} 已存在，未覆盖。请换一个文件名，或加 --force 覆盖", "en": "the backup file {path} exists and was left alone; choose another name, or add --force to replace it"},
     "center.backup.done": {"zh": "已备份：{cases} 件办件、{devices} 台村设备的全部数据（仍为加密存放，{size}），于 {made} 写入 {path}。请把备份文件另存到U盘或其他电脑，妥善保管", "en": "backed up: all data of {cases} case(s) and {devices} village device(s) (still encrypted, {size}), at {made}, to {path}. Keep a copy on a USB stick or another PC, safely"},

@@ -280,8 +280,8 @@ def pass_up(node: Node, db: sqlite_utils.Database, application_id: str, item_cod
         if reader not in envelope.parse(bytes(raw)).header.recipients:
             raise DecisionError("center.forward.not_sealed", id=application_id)
     for sender, seq, raw in rows:
-        db.execute("INSERT OR IGNORE INTO relay (destination, sender, seq, raw, created_at)"
-                   " VALUES (?, ?, ?, ?, ?)", (county.device_id, sender, seq, raw, sync_alarms.now_iso()))
+        db.execute("INSERT INTO relay (destination, sender, seq, raw, created_at)"
+                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (county.device_id, sender, seq, raw, sync_alarms.now_iso()))
     return len(rows)
 
 

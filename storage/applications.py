@@ -91,8 +91,8 @@ def record(
             labels = {s.label for s in stored}
             for s in stored:
                 db.execute(
-                    "INSERT OR IGNORE INTO application_attachments (application_id, label,"
-                    " attachment_id) VALUES (?, ?, ?)", (app_id, s.label, s.address),
+                    "INSERT INTO application_attachments (application_id, label,"
+                    " attachment_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (app_id, s.label, s.address),
                 )
             events.append(
                 db, keys, device, application_id=app_id, event_type="created", operator_id=operator.id,

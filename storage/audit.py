@@ -57,7 +57,7 @@ def checkpoint(db: sqlite_utils.Database, keys: Keys, seq: int, digest: str) -> 
         return
     head = f"{seq}:{digest}"
     db.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)",
+        "INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (json.dumps({"head": head, "mac": keys.audit_mac(head)}),),
     )
 

@@ -41,7 +41,7 @@ def meta_get(db: sqlite_utils.Database, key: str) -> str | None:
 
 
 def meta_set(db: sqlite_utils.Database, key: str, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 class DeviceState:
@@ -81,7 +81,7 @@ class DeviceState:
 
     def save(self) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_seq', ?), ('hlc', ?)",
+            "INSERT INTO meta (key, value) VALUES ('next_seq', ?), ('hlc', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(self._next_seq), self._hlc.encode()),
         )
 
@@ -138,7 +138,7 @@ def append(
     stamp = device.next_hlc()
     # One clock for both stamps: this PC's, whatever it says (the HLC orders, centers judge).
     now = datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="seconds")
-    cursor = db.execute(
+    db.execute(
         "INSERT INTO events (application_id, type, device_id, seq, hlc, recorded_at, operator_id,"
         " payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (application_id, event_type, device_id, seq, stamp.encode(), now, operator_id,
@@ -146,8 +146,9 @@ def append(
     )
     if event_type in UPSTREAM or (report and event_type in VILLAGE_DECISIONS):
         db.execute(
-            "INSERT INTO outbox (seq, event_id, created_at) VALUES (?, ?, ?)",
-            (seq, cursor.lastrowid, now),
+            "INSERT INTO outbox (seq, event_id, created_at)"
+            " SELECT ?, id, ? FROM events WHERE device_id = ? AND seq = ?",  # no lastrowid on PG
+            (seq, now, device_id, seq),
         )
     if refresh:
         refresh_status(db, application_id)

@@ -136,6 +136,18 @@ STORAGE_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "数据文件 {name} 正被另一个程序使用，请关闭其他程序或窗口后重试",
         "en": "The store {name} is in use by another program; close it and try again",
     },
+    "storage.store.pg_center_only": {
+        "zh": "只有乡镇或县级中心可以把数据放在 PostgreSQL 服务器上（地址以 postgresql:// 开头）",
+        "en": "Only a township or county center keeps its store on a PostgreSQL server (a postgresql:// URL)",
+    },
+    "storage.store.pg_unreachable": {
+        "zh": "连接不上中心的 PostgreSQL 数据库服务器，请检查服务器是否运行、地址和账号是否正确",
+        "en": "The center's PostgreSQL server cannot be reached; check that it runs and the address and account are right",
+    },
+    "storage.store.pg_in_use": {
+        "zh": "该 PostgreSQL 数据库里已有中心数据，不能重复初始化；请换一个空数据库",
+        "en": "That PostgreSQL database holds a center already; it cannot be set up twice: use an empty one",
+    },
     "storage.store.full": {
         "zh": "磁盘空间已满，本次操作未保存。请清理磁盘后重试，已保存的数据不受影响",
         "en": "The disk is full, so this was not saved. Free some space and try again; what was saved is safe",

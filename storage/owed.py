@@ -73,8 +73,8 @@ def file(db: sqlite_utils.Database, application_id: str, dues: Iterable[Due], *,
     `provided` are the codes the filing marks provided, closed on `on`.
     """
     for d in dues:
-        db.execute("INSERT OR IGNORE INTO owed_materials (application_id, material, state,"
-                   " due_date, due_approximate) VALUES (?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO owed_materials (application_id, material, state,"
+                   " due_date, due_approximate) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                    (application_id, d.material, d.state, d.due.isoformat(), int(d.approximate)))
     codes = list(provided)
     if codes and on is not None:

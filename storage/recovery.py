@@ -93,8 +93,8 @@ def wrap(keys: Keys, code: str, kdf: KdfParams) -> WrappedKey:
 def save(db: sqlite_utils.Database, keys: Keys, wrapped: WrappedKey, *, by: str, at: str) -> None:
     """Keep the wrap, replacing any earlier one (whose code then opens nothing), audited."""
     action = "recovery.replaced" if has_code(db) else "recovery.created"
-    db.execute("INSERT OR REPLACE INTO recovery_wrap (id, wrapped_key, created_at, created_by)"
-               " VALUES (1, ?, ?, ?)", (wrapped.to_json(), at, by))
+    db.execute("INSERT INTO recovery_wrap (id, wrapped_key, created_at, created_by)"
+               " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET wrapped_key = excluded.wrapped_key, created_at = excluded.created_at, created_by = excluded.created_by", (wrapped.to_json(), at, by))
     audit.append(db, by, action, "", "", keys)
 
 

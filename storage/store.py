@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from forms.engine import CleanApplication
 from forms.fieldtypes import FieldError, check_division_code
@@ -24,6 +24,7 @@ from storage import (
     events,
     operators,
     owed,
+    pg,
     recovery,
 )
 from storage.applications import Planned, Summary
@@ -75,6 +76,7 @@ class Store:
         node: str = "village",
         device_id: str | None = None,
         recovery_code: str | None = None,
+        database: str | None = None,
     ) -> Store:
         """A new store. `node` is what this machine is: a village point or a township/county center.
 
@@ -89,6 +91,9 @@ class Store:
 
         `recovery_code` (from `recovery.new_code()`, shown to the person once by the caller)
         also wraps the data key, so a forgotten PIN does not lose the store.
+
+        `database` (a center only): a `postgresql://` URL puts the store on that server
+        (`storage.pg`); the home then keeps only the URL. Default: the SQLite file in `home`.
         """
         if node == "village":
             try:
@@ -117,14 +122,21 @@ class Store:
         path = home / STORE_FILE
         if path.exists() and path.stat().st_size > 0:
             raise StoreExists("storage.store.exists", path=path)
-        home.mkdir(parents=True, exist_ok=True)
+        if database is not None and (node == "village" or not pg.is_url(database)):
+            raise InvalidRequest("storage.store.pg_center_only")
+        if (home / pg.URL_FILE).exists():
+            raise StoreExists("storage.store.exists", path=home / pg.URL_FILE)
         data_key = new_data_key()
         keys = Keys(data_key)
         wrapped = wrap_data_key(data_key, pin, kdf, operator=operator_name.strip())
         spare = recovery.wrap(keys, recovery_code, kdf) if recovery_code is not None else None
-        database = Database(path)
+        # A PgDatabase offers Database's surface (storage/pg.py); typed as one for the callers.
+        store_db = (cast(Database, pg.create(home, database)) if database is not None
+                    else None)
+        home.mkdir(parents=True, exist_ok=True)
+        store_db = store_db or Database(path)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with database.write() as db:
+        with store_db.write() as db:
             for key, value in (
                 ("village_code", village_code), ("village_name", village_name.strip()),
                 ("device_id", device_id or secrets.token_hex(8)), ("created_at", now),
@@ -142,11 +154,13 @@ class Store:
             audit.append(db, operator_name.strip(), "store.init", village_code, "", keys)
             if spare is not None:
                 recovery.save(db, keys, spare, by=operator_name.strip(), at=now)
-        return cls(database, home)
+        return cls(store_db, home)
 
     @classmethod
     def open(cls, home: Path) -> Store:
         path = home / STORE_FILE
+        if (home / pg.URL_FILE).exists():
+            return cls(cast(Database, pg.open_home(home)), home)
         if not path.exists() or path.stat().st_size == 0:
             raise StoreMissing("storage.store.missing", home=home)
         return cls(Database(path), home)
@@ -344,8 +358,8 @@ class Session:
         """Keep a year's holiday table (replacing an earlier one for that year), audited."""
         with self.store.database.write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO calendar_years (year, body, imported_at, imported_by)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO calendar_years (year, body, imported_at, imported_by)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET body = excluded.body, imported_at = excluded.imported_at, imported_by = excluded.imported_by",
                 (table.year, json.dumps(table.as_mapping(), ensure_ascii=False),
                  datetime.now(timezone.utc).isoformat(timespec="seconds"), self.operator.name),
             )
@@ -379,8 +393,8 @@ class Session:
             if files:
                 stored = [attachments.store(db, self.keys, f) for f in files]
                 for s in stored:
-                    db.execute("INSERT OR IGNORE INTO application_attachments (application_id, label,"
-                               " attachment_id) VALUES (?, ?, ?)", (summary.id, s.label, s.address))
+                    db.execute("INSERT INTO application_attachments (application_id, label,"
+                               " attachment_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (summary.id, s.label, s.address))
                 payload = {**payload, "attachments": [s.manifest() for s in stored]}
             applicant = payload.get("applicant")
             declared = None

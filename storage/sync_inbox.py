@@ -25,8 +25,9 @@ def store_inbox(db: sqlite_utils.Database, items: Iterable[tuple[str, int, bytes
     """
     new = 0
     for origin, seq, raw in items:
-        new += db.execute("INSERT OR IGNORE INTO inbox (origin, dseq, raw, received_at)"
-                          " VALUES (?, ?, ?, ?)", (origin, seq, raw, now_iso())).rowcount
+        new += db.execute("INSERT INTO inbox (origin, dseq, raw, received_at)"
+                          " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          (origin, seq, raw, now_iso())).rowcount
     if cursor is not None:
         events.meta_set(db, f"downstream_cursor:{cursor[0]}", str(cursor[1]))
         if signed:

@@ -20,7 +20,10 @@ from forms.workdays import WorkingCalendar
 from storage.crypto import TEST_KDF
 from storage.store import Session, Store
 
-pytest_plugins = ["tests.browser"]  # the `chromium` and `page` fixtures (a real headless browser)
+pytest_plugins = [
+    "tests.browser",  # the `chromium` and `page` fixtures (a real headless browser)
+    "tests.pgserver",  # `center_backend`: each center test on SQLite and on a real PostgreSQL
+]
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -111,12 +114,23 @@ def cli(home: Path) -> Cli:
 
 
 @pytest.fixture
-def township(tmp_path: Path) -> Iterator[tuple[Any, str]]:
+def township_backend() -> str | None:
+    """The township's store: SQLite here. A module whose tests run on both backends overrides it:
+
+        @pytest.fixture
+        def township_backend(center_backend: str | None) -> str | None:
+            return center_backend
+    """
+    return None
+
+
+@pytest.fixture
+def township(tmp_path: Path, township_backend: str | None) -> Iterator[tuple[Any, str]]:
     """A township center's store, served by uvicorn on a loopback port: (node, url)."""
     from sync.node import Node
     from tests.sync_helpers import make_center, serving
 
-    session = make_center(tmp_path / "township")
+    session = make_center(tmp_path / "township", database=township_backend)
     node = Node.of(session)
     with serving(node) as url:
         yield node, url

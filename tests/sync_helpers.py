@@ -41,10 +41,12 @@ def serving(node: Node, on_stored: Callable[[], object] | None = None) -> Iterat
         sock.close()
 
 
-def make_center(home: Path, kind: str = "township", code: str = TOWNSHIP_CODE) -> Session:
+def make_center(home: Path, kind: str = "township", code: str = TOWNSHIP_CODE,
+                database: str | None = None) -> Session:
+    """A center's store in `home`; on the PostgreSQL database at `database` when given."""
     store = Store.create(home, village_code=code, village_name="兴宁镇便民服务中心" if kind ==
                          "township" else "资兴市政务服务中心", operator_name=CLERK, pin=CLERK_PIN,
-                         kdf=TEST_KDF, node=kind)
+                         kdf=TEST_KDF, node=kind, database=database)
     return store.login(CLERK, CLERK_PIN)
 
 

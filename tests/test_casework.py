@@ -31,6 +31,13 @@ from tests.sync_helpers import CLERK, CLERK_PIN, statuses
 from village_agent import intake, printing
 from village_agent.i18n import t
 
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
 NEW_BANK = "资兴农商银行兴宁支行"
 
 

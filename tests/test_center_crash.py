@@ -64,10 +64,12 @@ def _center_holds(home: Path) -> tuple[set[tuple[str, int]], Counter[str], Count
 
 @pytest.mark.slow
 def test_center_killed_while_villages_sync_keeps_every_acknowledged_message_once(
-        tmp_path: Path, catalog: Catalog) -> None:
+        tmp_path: Path, catalog: Catalog, center_backend: str | None) -> None:
+    """On either backend (`center_backend`): the SQLite file, or a real PostgreSQL server."""
     center = Center(tmp_path / "township")
+    database = ("--database", center_backend) if center_backend else ()
     center.run("init", "--level", "township", "--code", TOWNSHIP_CODE, "--name",
-               "兴宁镇便民服务中心", "--operator", CLERK)
+               "兴宁镇便民服务中心", "--operator", CLERK, *database)
     url = center.start()
     try:
         villages: list[Session] = []

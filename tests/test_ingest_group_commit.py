@@ -25,6 +25,13 @@ from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving
 from village_agent import intake
 
 
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
+
 def village_code(i: int) -> str:
     return f"{TOWNSHIP_CODE}{201 + i:03d}"
 

@@ -42,6 +42,13 @@ from tests.test_console import log_in as console_log_in
 from tests.test_decision_notices import squash
 from village_agent import intake, worklist
 
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
 GLJT = "MZ-GLJT"  # 高龄津贴: the household register may be missing (5个工作日内补交)
 ZDSHBZ = "MZ-ZDSHBZ"  # 低保: the income proof may be replaced by a signed commitment
 SUPPLY_DAY = TODAY + timedelta(days=8)  # the Tuesday a week after: one working day late

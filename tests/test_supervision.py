@@ -18,6 +18,13 @@ from tests.conftest import VILLAGE_CODE
 from tests.forms_helpers import example as fresh_template
 from village_agent import intake
 
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
 RECEIVED = date(2026, 9, 24)  # a Thursday before 中秋 (25 Sep) and 国庆 (1-7 Oct, 10 Oct worked)
 
 

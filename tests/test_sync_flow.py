@@ -21,6 +21,13 @@ from tests.sync_helpers import statuses
 from village_agent import intake
 
 
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
+
 def _enroll(session: Session, township: tuple[Node, str]) -> None:
     node, url = township
     enroll_online(session, url, issue_code(node, VILLAGE_CODE))

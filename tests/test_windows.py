@@ -22,6 +22,13 @@ from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving, statuses
 from tests.test_priority import take as priority_take
 from village_agent import intake
 
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
 COUNTY_CODE = "430481"
 PASSES_UP = "MZ-LSJZ"  # 临时救助: over the township's amount, the county decides
 TOWNSHIP_ONLY = "MZ-GLJT"

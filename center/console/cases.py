@@ -192,7 +192,7 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         anyone = " OR ".join(f"({c})" for c, _ in branches)
         total = int(db.execute(
             "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE"
-            f" {' AND '.join([*where, f'({anyone})'])} LIMIT ?)",
+            f" {' AND '.join([*where, f'({anyone})'])} LIMIT ?) capped",
             [*params, *(v for _, vs in branches for v in vs), COUNT_CAP + 1]).fetchone()[0])
         rows = []
         counter = DayCounter(session.calendar(), [d for d in (_day(r[6]) for r in found) if d])
@@ -243,11 +243,12 @@ def _page(db: Any, where: list[str], params: list[Any], branches: list[tuple[str
     merged = ", ".join(f"k{n}" + (" DESC" if t.desc else "") for n, t in enumerate(WORKLIST_TERMS))
     out: list[tuple[Any, ...]] = []
     for segment, bound in keyset.segments(WORKLIST_TERMS, after):
-        parts, values = [], []
+        parts: list[str] = []
+        values: list[Any] = []
         for branch, branch_values in branches:
             clause = " AND ".join([*where, branch, segment])
             parts.append(f"SELECT * FROM (SELECT {_COLUMNS}, {keys} FROM applications"
-                         f" WHERE {clause} ORDER BY {WORKLIST_ORDER} LIMIT ?)")
+                         f" WHERE {clause} ORDER BY {WORKLIST_ORDER} LIMIT ?) b{len(parts)}")
             values += [*params, *branch_values, *bound, limit - len(out)]
         sql = " UNION ALL ".join(parts)
         if len(parts) > 1:
