@@ -94,7 +94,11 @@ def _backlog(n_apps: int, n_scans: int, seed: int, item: str = "MZ-GLJT",
         data = json.loads(json.dumps(base))
         data["applicant"]["id_number"] = make(
             "430481", datetime.date(1940, 1 + i % 12, 1 + i % 28), i % 100, female=i % 2 == 0)
-        data["applicant"]["name"] = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+        name, data["applicant"]["name"] = (data["applicant"]["name"],
+                                           rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2)))
+        for key, value in data.get("fields", {}).items():  # e.g. the account holder's name
+            if value == name:
+                data["fields"][key] = data["applicant"]["name"]
         if "phone" in data["applicant"]:
             data["applicant"]["phone"] = "139" + "".join(rng.choices("0123456789", k=8))
         scan = (rng.randbytes(300 * 1024 + rng.randint(-20_000, 20_000))
