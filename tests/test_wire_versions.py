@@ -181,7 +181,11 @@ def test_a_message_the_center_cannot_read_is_refused_with_a_word_to_update_and_k
         assert "unknown_dictionary" in report.refused, report
         assert statuses(node.session) == {}  # nothing filed from what it could not read
         pending = [r["state"] for r in syncstate.outbox_rows(session.store.database)]
-        assert "done" not in pending  # the village keeps them, to send to an updated center
+        assert set(pending) == {"pending"}, pending  # kept, to send to an updated center
+        monkeypatch.undo()  # the center updated: the same messages go again and are filed
+        again = sync_once(session.store, session=session, force=True)
+        assert again.ok and not again.refused, again
+        assert list(statuses(node.session).values()) == ["received"]
     said = reason_text("unknown_dictionary")
     assert said.startswith("数据包使用了") and "更新" in said
 
