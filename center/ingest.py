@@ -30,7 +30,7 @@ from storage import (
 )
 from storage.errors import NotPermitted, Said
 from storage.status import EVENT_STATUS, REVOCABLE, VILLAGE_DECISIONS, village_may_record
-from sync import envelope, messages, planner, signed, statusrecord
+from sync import envelope, messages, planner, signed, statusrecord, wire
 from sync.errors import BundleRejected, SyncError
 from sync.i18n import status_in
 from sync.items import decided_at, time_limit
@@ -667,11 +667,14 @@ def _decide_in(node: Node, db: sqlite_utils.Database, app_id: str, decision: str
     if county is not None:  # the county reads why the case came (its timeline shows it)
         recipients = [*recipients[: envelope.MAX_STANZAS - 1], county]
     if recipients:
+        # Version 2 only if every reader said it reads it (a township for a county: its own say).
+        version = wire.version_for(db, [r.device_id for r in recipients])
         raw = envelope.seal(
             messages.decision_payload(app_id, decision, body, seq=seq, hlc=hlc[0],
                                       recorded_at=hlc[1], item_code=item_code),
             kind="decision", sender=node.keys, village="", seq=seq, hlc=hlc[0],
             recipients=recipients, created=hlc[1], meta={"app": app_id, "to": village_code},
+            version=version,
         )
         sync_downstream.queue_downstream(db, queue, "decision", raw)
         if county is not None:

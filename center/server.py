@@ -31,7 +31,7 @@ from center.writer import Writer
 from forms import strictjson
 from storage import sync_peers
 from storage.messages import say
-from sync import bundlefile, clock, enroll, proof
+from sync import bundlefile, clock, enroll, proof, wire
 from sync.errors import BundleRejected
 from sync.keys import PublicIdentity
 from sync.node import Node
@@ -66,7 +66,7 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
             answer = await anyio.to_thread.run_sync(center_enroll.redeem, node, body)
         except enroll.EnrollmentError as exc:
             return _error(403, "enrollment", exc.zh)
-        return JSONResponse(answer)
+        return JSONResponse(answer, headers={wire.HEADER: str(wire.READS)})
 
     async def prove(request: Request, path: str) -> tuple[str, int] | Response:
         """The asking device and its cursor, once its request proves it holds the device's key.
@@ -105,7 +105,7 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
             return proved
         ack = await anyio.to_thread.run_sync(ingest.ack_for, node, proved[0])
         return Response(bundlefile.pack([ack]), media_type=BUNDLE,
-                        headers={clock.ANSWER_HEADER: clock.stamp()})
+                        headers={clock.ANSWER_HEADER: clock.stamp(), wire.HEADER: str(wire.READS)})
 
     async def sync_route(request: Request) -> Response:
         proved = await prove(request, "sync")
@@ -147,6 +147,7 @@ def create_app(node: Node, *, console: bool = True, secure_cookies: bool = False
             "X-Refused": ",".join(sorted({r[2] for r in result.refused})),
             "X-Complete": "1" if complete else "0",
             clock.ANSWER_HEADER: clock.stamp(),
+            wire.HEADER: str(wire.READS),  # the message versions we read (sync/wire.py)
         }
         return Response(bundlefile.pack(items), media_type=BUNDLE, headers=headers)
 
@@ -180,6 +181,8 @@ def _accept(node: Node, headers: Any, identity: PublicIdentity, device: str, cur
         proof.accept(node.session.store.database, headers, identity,
                      center=node.keys.device_id, cursor=cursor, path=path)
         sync_peers.touch_peer(db, device, None)
+        # The message versions the device reads: what our decisions to it are sealed in.
+        wire.remember(db, device, wire.said(headers.get(wire.HEADER)))
         if skew_ms is not None:
             sync_peers.record_skew(db, device, skew_ms)
 

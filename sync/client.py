@@ -19,7 +19,7 @@ import httpx
 from storage import events, sync_alarms, sync_inbox, sync_outbox, sync_peers
 from storage.messages import say
 from storage.store import Session, Store
-from sync import audithead, bundlefile, clock, enroll, planner, proof, village
+from sync import audithead, bundlefile, clock, enroll, planner, proof, village, wire
 from sync.errors import BundleRejected
 from sync.node import Node
 
@@ -172,15 +172,18 @@ def proved_request(
                                      cursor=cursor, path=path, at_least=at_least)
         answer = http.request(
             method, url, params={"device": device, "cursor": cursor},
-            headers={**(headers or {}), **signed_headers, clock.REQUEST_HEADER: clock.stamp()},
+            headers={**(headers or {}), **signed_headers, clock.REQUEST_HEADER: clock.stamp(),
+                     wire.HEADER: str(wire.READS)},
             content=content() if content is not None else None,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
         if answer.status_code not in (401, 403):
             answer.raise_for_status()
             skew = clock.offset_ms(answer.headers.get(clock.ANSWER_HEADER))
-            if skew is not None:
-                with store.database.write() as db:
+            with store.database.write() as db:
+                if skew is not None:
                     sync_peers.record_skew(db, center, skew)
+                # The message versions the center reads: what we seal to it from now on.
+                wire.remember(db, center, wire.said(answer.headers.get(wire.HEADER)))
             return answer
         try:
             said = answer.json()
@@ -273,6 +276,8 @@ def enroll_online(session: Session, url: str, code: str,
         raise enroll.EnrollmentError("sync.client.enroll_refused")
     node = Node.of(session)
     enrolled = enroll.accept(node, answer.json(), code, url)
+    with session.store.database.write() as db:  # what we seal to it (sync/wire.py)
+        wire.remember(db, enrolled.issuer.device_id, wire.said(answer.headers.get(wire.HEADER)))
     proof.ensure_request_key(session.store.database, node.keys)
     village.seal_outbox(node)  # what was recorded before enrollment can travel now
     return enrolled

@@ -1,6 +1,8 @@
 """One sealed message: compressed, encrypted to each recipient, signed by the sending device.
 
-Format (byte by byte in docs/bundle-format.md):
+Two versions are read; `seal(version=...)` writes either. Version 2 (`VAM2`) is written
+to a peer that said it reads it (`sync.wire`): a compact binary header and zstd with a
+dictionary trained on the catalog's forms, whose id is in the signed header. Version 1:
 
     magic "VAM1" | u32 header length | header (canonical JSON)
     | u8 stanza count | stanzas (key id 16 | ephemeral X25519 public 32 | wrapped key 48)
@@ -34,7 +36,10 @@ from sync.errors import BundleRejected
 from sync.keys import DeviceKeys, PublicIdentity, key_id, raw_public
 
 MAGIC = b"VAM1"
+MAGIC_V2 = b"VAM2"
 VERSION = 1
+VERSION_2 = 2
+VERSIONS = (VERSION, VERSION_2)  # every version this code opens
 MAX_HEADER = 4096
 MAX_STANZAS = 8
 MAX_BODY = 8 * 1024 * 1024
@@ -55,14 +60,63 @@ class Header:
     recipients: tuple[str, ...]  # key ids (hex), in stanza order
     created: str = ""  # the sender's wall clock: shown, never trusted
     meta: tuple[tuple[str, str], ...] = ()  # small routing facts: ("owner", "county"), ("app", id)
+    version: int = VERSION  # 1: JSON header, zlib; 2: binary header, zstd (sync.wire)
+    dictionary: int = 0  # version 2: the zstd dictionary's id (0: none)
 
     def encode(self) -> bytes:
+        if self.version == VERSION_2:
+            return self._encode_v2()
         body = {
             "v": VERSION, "kind": self.kind, "sender": self.sender, "village": self.village,
             "seq": self.seq, "hlc": self.hlc, "recipients": list(self.recipients),
             "created": self.created, "meta": dict(self.meta),
         }
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def _encode_v2(self) -> bytes:
+        """kind | sender | village | u64 seq | hlc | created | u32 dictionary | u8 n | n x (key | value).
+
+        Each text is u8 length | UTF-8. The recipients are the stanzas' key ids (not repeated).
+        """
+        out = bytearray()
+        for text in (self.kind, self.sender, self.village):
+            out += _short(text)
+        out += struct.pack(">Q", self.seq)
+        out += _short(self.hlc) + _short(self.created)
+        out += struct.pack(">IB", self.dictionary, len(self.meta))
+        for key, value in self.meta:
+            out += _short(key) + _short(value)
+        return bytes(out)
+
+    @classmethod
+    def decode_v2(cls, raw: bytes, recipients: tuple[str, ...]) -> Header:
+        try:
+            pos = 0
+
+            def text() -> str:
+                nonlocal pos
+                n = raw[pos]
+                value = raw[pos + 1 : pos + 1 + n]
+                if len(value) != n:
+                    raise ValueError("text runs past the header")
+                pos += 1 + n
+                return value.decode()
+
+            kind, sender, village = text(), text(), text()
+            (seq,) = struct.unpack_from(">Q", raw, pos)
+            pos += 8
+            hlc, created = text(), text()
+            dictionary, count = struct.unpack_from(">IB", raw, pos)
+            pos += 5
+            meta = tuple((text(), text()) for _ in range(count))
+            header = cls(kind=kind, sender=sender, village=village, seq=_whole(seq), hlc=hlc,
+                         recipients=recipients, created=created, meta=meta, version=VERSION_2,
+                         dictionary=dictionary)
+        except (ValueError, IndexError, TypeError, struct.error, UnicodeDecodeError) as exc:
+            raise BundleRejected("malformed", f"header: {exc}") from None
+        if (list(meta) != sorted(dict(meta).items()) or header.encode() != raw):
+            raise BundleRejected("malformed", "header is not in canonical form")
+        return header
 
     @classmethod
     def decode(cls, raw: bytes) -> Header:
@@ -84,6 +138,13 @@ class Header:
 
     def get(self, key: str, default: str = "") -> str:
         return dict(self.meta).get(key, default)
+
+
+def _short(text: str) -> bytes:
+    raw = text.encode()
+    if len(raw) > 255:
+        raise ValueError("a header text is longer than 255 bytes")
+    return bytes([len(raw)]) + raw
 
 
 def _text(value: Any) -> str:
@@ -134,14 +195,23 @@ def seal(
     meta: dict[str, str] | None = None,
     file_key: bytes | None = None,
     ephemeral: Sequence[X25519PrivateKey] | None = None,
+    version: int = VERSION,
 ) -> bytes:
-    """Seal `payload` for every recipient. `file_key`/`ephemeral` exist only for test vectors."""
+    """Seal `payload` for every recipient. `file_key`/`ephemeral` exist only for test vectors.
+
+    `version` 2 only for readers that said they read it (`sync.wire.version_for`).
+    """
+    from sync import wire
+
     if not recipients or len(recipients) > MAX_STANZAS:
         raise ValueError(f"need 1 to {MAX_STANZAS} recipients")
+    if version not in VERSIONS:
+        raise ValueError(f"no message version {version}")
+    dictionary = wire.dictionary_for(kind) if version == VERSION_2 else 0
     header = Header(
         kind=kind, sender=sender.device_id, village=village, seq=seq, hlc=hlc,
         recipients=tuple(r.key_id.hex() for r in recipients), created=created,
-        meta=tuple(sorted((meta or {}).items())),
+        meta=tuple(sorted((meta or {}).items())), version=version, dictionary=dictionary,
     )
     header_bytes = header.encode()
     if len(header_bytes) > MAX_HEADER:
@@ -154,10 +224,14 @@ def seal(
         wrap = _wrap_key(eph.exchange(recipient.recipient), eph_public, recipient.enc_public)
         stanzas += recipient.key_id + eph_public + ChaCha20Poly1305(wrap).encrypt(
             _NONCE, file_key, header_bytes)
-    prefix = MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes
+    if version == VERSION_2:
+        prefix = MAGIC_V2 + struct.pack(">H", len(header_bytes)) + header_bytes
+        packed = wire.compress(payload, dictionary)
+    else:
+        prefix = MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes
+        packed = zlib.compress(payload, 6)
     prefix += struct.pack(">B", len(recipients)) + stanzas
-    body = ChaCha20Poly1305(file_key).encrypt(
-        _NONCE, zlib.compress(payload, 6), hashlib.sha256(prefix).digest())
+    body = ChaCha20Poly1305(file_key).encrypt(_NONCE, packed, hashlib.sha256(prefix).digest())
     if len(body) > MAX_BODY:
         raise ValueError("message too large; attachments travel as chunks")
     signed = prefix + struct.pack(">I", len(body)) + body
@@ -166,11 +240,15 @@ def seal(
 
 def parse(raw: bytes) -> Parsed:
     """Check the framing exactly (lengths, bounds, no trailing bytes); verify nothing yet."""
-    if len(raw) < 4 + 4 + 1 + 4 + _SIG or raw[:4] != MAGIC:
+    v2 = raw[:4] == MAGIC_V2
+    if raw[:4] not in (MAGIC, MAGIC_V2):
+        if raw[:3] == MAGIC[:3] and raw[3:4].isdigit():  # a later version than this code reads
+            raise BundleRejected("newer_version", f"message version {raw[3:4].decode()}")
         raise BundleRejected("malformed", "not a sealed message")
-    pos = 4
-    (header_len,) = struct.unpack_from(">I", raw, pos)
-    pos += 4
+    if len(raw) < 4 + (2 if v2 else 4) + 1 + 4 + _SIG:
+        raise BundleRejected("malformed", "not a sealed message")
+    (header_len,) = struct.unpack_from(">H" if v2 else ">I", raw, 4)
+    pos = 6 if v2 else 8
     if header_len > MAX_HEADER or pos + header_len + 1 > len(raw):
         raise BundleRejected("truncated" if header_len <= MAX_HEADER else "too_large", "header")
     header_bytes = raw[pos : pos + header_len]
@@ -193,7 +271,10 @@ def parse(raw: bytes) -> Parsed:
     if pos + body_len + _SIG != len(raw):
         raise BundleRejected("truncated" if pos + body_len + _SIG > len(raw) else "malformed",
                              "body length does not match")
-    header = Header.decode(header_bytes)
+    if v2:
+        header = Header.decode_v2(header_bytes, tuple(s[0].hex() for s in stanzas))
+    else:
+        header = Header.decode(header_bytes)
     if len(header.recipients) != count or any(
         h != s[0].hex() for h, s in zip(header.recipients, stanzas, strict=True)
     ):
@@ -227,6 +308,10 @@ def open_payload(parsed: Parsed, me: DeviceKeys) -> bytes:
                 _NONCE, parsed.body, hashlib.sha256(parsed.signed[:prefix_end]).digest())
         except (InvalidTag, ValueError):
             raise BundleRejected("decrypt_failed") from None
+        if parsed.header.version == VERSION_2:
+            from sync import wire
+
+            return wire.decompress(compressed, parsed.header.dictionary, MAX_PLAINTEXT)
         return _inflate(compressed)
     raise BundleRejected("not_for_us")
 

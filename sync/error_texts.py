@@ -42,6 +42,14 @@ REASON_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "无法解密：数据包已损坏或密钥不匹配", "en": "cannot be decrypted: damaged or the wrong key",
     },
     "sync.reason.too_large": {"zh": "数据包超过大小上限，已拒收", "en": "over the size limit"},
+    "sync.reason.newer_version": {
+        "zh": "数据包是更新版本的软件生成的，本机软件读不了：请将本机软件更新到最新版本",
+        "en": "written by a newer version of the software: update the software here",
+    },
+    "sync.reason.unknown_dictionary": {
+        "zh": "数据包使用了本机软件还没有的压缩字典（对方软件较新）：请将本机软件更新到最新版本",
+        "en": "compressed with a dictionary this software does not have yet: update the software here",
+    },
     "sync.reason.revoked": {
         "zh": "发送设备已被注销（如电脑遗失），其新数据一律拒收",
         "en": "the sending device is revoked (lost PC): nothing new from it is taken",

@@ -7,7 +7,8 @@ SyncError
  │    │           | decrypt_failed | too_large | revoked | wrong_village | replay
  │    │           | malformed_payload | not_permitted | foreign_application | out_of_order
  │    │           | proof_required | bad_proof | stale_request | no_request_key
- │    │           | damaged | not_a_file | unreadable | no_sidecar | downstream_incomplete)
+ │    │           | damaged | not_a_file | unreadable | no_sidecar | downstream_incomplete
+ │    │           | newer_version | unknown_dictionary)
  │    └── ProofError     a request whose proof of the device's key does not hold (sync/proof.py)
  ├── EnrollmentError     a code, request or answer of enrollment refused (sync/enroll.py)
  ├── PublishError        what the county publishes does not parse (sync/releases.py)

@@ -11,7 +11,7 @@ import sqlite_utils
 from forms.catalog import Catalog
 from storage import events, sync_alarms, sync_inbox, sync_outbox, sync_peers, sync_received
 from storage.store import Store
-from sync import audithead, bundlefile, envelope, messages, planner, position, signed
+from sync import audithead, bundlefile, envelope, messages, planner, position, signed, wire
 from sync.errors import BundleRejected
 from sync.items import owner_of, passes_up
 from sync.keys import PublicIdentity
@@ -32,6 +32,10 @@ def seal_outbox(node: Node) -> int:
     if township is None:
         return 0
     catalog = node.session.store.catalog()
+    with node.session.store.database.read() as db:
+        # Version 2 to readers that said they read it (sync/wire.py); an older center gets 1.
+        said = {d: wire.reads(db, d) for d in (township.device_id,
+                                               county.device_id if county else "")}
     sealed: list[tuple[int, bytes, str, str]] = []
     for ev in sync_outbox.unsealed(node.session.store.database, node.session.keys):
         owner = owner_of(ev.item_code, catalog)
@@ -51,10 +55,11 @@ def seal_outbox(node: Node) -> int:
             payload, kind="event", sender=node.keys, village=node.code, seq=ev.seq, hlc=ev.hlc,
             recipients=recipients, created=ev.recorded_at,
             meta={"owner": owner, "app": ev.application_id},
+            version=min(wire.READS, *(said[r.device_id] for r in recipients)),
         )
         sealed.append((ev.seq, raw, hashlib.sha256(raw).hexdigest(), owner))
     sync_outbox.mark_sealed(node.session.store.database, sealed)
-    return len(sealed) + _chunk_attachments(node, township, county, catalog)
+    return len(sealed) + _chunk_attachments(node, township, county, catalog, said)
 
 
 def renumber(node: Node) -> list[sync_outbox.Renamed]:
@@ -67,7 +72,7 @@ def renumber(node: Node) -> list[sync_outbox.Renamed]:
 
 
 def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdentity | None,
-                       catalog: Catalog) -> int:
+                       catalog: Catalog, said: dict[str, int]) -> int:
     """Cut each sent scan into sealed 64 KiB chunks with their own sequence numbers.
 
     The center commits each chunk as it arrives, so a cut link costs at most the
@@ -95,6 +100,7 @@ def _chunk_attachments(node: Node, township: PublicIdentity, county: PublicIdent
                 messages.chunk_payload({**facts, "offset": offset}, data),
                 kind="attachment_chunk", sender=node.keys, village=node.code, seq=seq, hlc=hlc,
                 recipients=recipients, meta={"owner": owner, "app": str(facts["application_id"])},
+                version=min(wire.READS, *(said[r.device_id] for r in recipients)),
             )
 
         made += sync_outbox.append_chunks(database, app_id, entry["address"], owner, pieces, seal)
