@@ -241,7 +241,7 @@ def test_a_township_that_fails_while_installing_a_release_gets_it_again_next_tim
     _, _, version = publish_catalog(county, new_release(tmp_path / "release"))
 
     def full_disk(node: Node, raw: bytes, body: dict[str, object]) -> bool:
-        raise StoreFull("disk full", "磁盘空间已满")
+        raise StoreFull("storage.store.full")
 
     monkeypatch.setattr(center.upstream, "catalog_at_township", full_disk)
     with pytest.raises(StoreFull):
