@@ -6,6 +6,7 @@ import hashlib
 import json
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -34,8 +35,9 @@ def _sealed(payload: bytes = b'{"type":"submitted"}', **overrides: object) -> by
     return seal(payload, **args)  # type: ignore[arg-type]
 
 
-def _vector_keys() -> tuple[DeviceKeys, DeviceKeys]:
-    i = VECTOR["inputs"]
+def vector_keys(vector: dict[str, Any] | None = None) -> tuple[DeviceKeys, DeviceKeys]:
+    """The sender's and the recipient's keys a test vector was made with."""
+    i = (vector or VECTOR)["inputs"]
     sender = DeviceKeys.from_private_bytes(
         i["sender_device_id"], bytes.fromhex(i["sender_sign_private_seed"]),
         bytes.fromhex(i["sender_enc_private"]))
@@ -46,7 +48,7 @@ def _vector_keys() -> tuple[DeviceKeys, DeviceKeys]:
 
 
 def test_test_vector_opens_to_its_payload() -> None:
-    sender, recipient = _vector_keys()
+    sender, recipient = vector_keys()
     raw = bytes.fromhex(VECTOR["message"])
     assert hashlib.sha256(raw).hexdigest() == VECTOR["sha256"]
     header, payload = open_message(raw, sender.public, recipient)
@@ -60,7 +62,7 @@ def test_sealing_the_vector_inputs_reproduces_it_byte_for_byte() -> None:
     payload = i["payload_utf8"].encode()
     if zlib.compress(payload, 6).hex() != VECTOR["zlib_level6_payload"]:
         pytest.skip("this platform's zlib compresses differently; the vector still opens")
-    sender, recipient = _vector_keys()
+    sender, recipient = vector_keys()
     raw = seal(
         payload, kind=i["kind"], sender=sender, village=i["village"], seq=i["seq"], hlc=i["hlc"],
         recipients=[recipient.public], created=i["created"], meta=i["meta"],

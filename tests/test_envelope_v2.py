@@ -22,6 +22,7 @@ from sync import wire
 from sync.envelope import MAGIC_V2, Header, open_message, parse, seal
 from sync.errors import BundleRejected, reason_text
 from sync.keys import DeviceKeys
+from tests.test_envelope import vector_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTOR = json.loads((ROOT / "tests" / "vectors" / "message-v2.json").read_text(encoding="utf-8"))
@@ -48,19 +49,8 @@ def _sealed(payload: bytes = FORM, **overrides: object) -> bytes:
     return seal(payload, **args)  # type: ignore[arg-type]
 
 
-def _vector_keys() -> tuple[DeviceKeys, DeviceKeys]:
-    i = VECTOR["inputs"]
-    sender = DeviceKeys.from_private_bytes(
-        i["sender_device_id"], bytes.fromhex(i["sender_sign_private_seed"]),
-        bytes.fromhex(i["sender_enc_private"]))
-    recipient = DeviceKeys.from_private_bytes(
-        i["recipient_device_id"], bytes.fromhex(i["recipient_sign_private_seed"]),
-        bytes.fromhex(i["recipient_enc_private"]))
-    return sender, recipient
-
-
 def test_the_v2_vector_opens_to_its_payload_with_the_shipped_dictionary() -> None:
-    sender, recipient = _vector_keys()
+    sender, recipient = vector_keys(VECTOR)
     raw = bytes.fromhex(VECTOR["message"])
     assert raw[:4] == MAGIC_V2 and hashlib.sha256(raw).hexdigest() == VECTOR["sha256"]
     shipped = wire.dictionaries()[VECTOR["dictionary_id"]].as_bytes()
@@ -77,7 +67,7 @@ def test_sealing_the_v2_vector_inputs_reproduces_it_byte_for_byte() -> None:
     payload = i["payload_utf8"].encode()
     if wire.compress(payload, VECTOR["dictionary_id"]).hex() != VECTOR["zstd_payload"]:
         pytest.skip("this zstd compresses differently; the vector still opens")
-    sender, recipient = _vector_keys()
+    sender, recipient = vector_keys(VECTOR)
     raw = seal(
         payload, kind=i["kind"], sender=sender, village=i["village"], seq=i["seq"], hlc=i["hlc"],
         recipients=[recipient.public], created=i["created"], meta=i["meta"],

@@ -17,17 +17,12 @@ from center import ingest
 from forms.catalog import Catalog
 from storage import sync_alarms, sync_outbox
 from sync import bundlefile, village
-from sync.client import sync_once
 from sync.node import Node
-from tests.conftest import AGENT, PIN
 from tests.test_sync_restore import (
     DEVICE,
-    _apply,
-    _backup,
-    _new_village,
     _next_seq,
     _outbox_states,
-    _restore,
+    restored_reusing_numbers,
 )
 
 
@@ -35,14 +30,7 @@ def test_an_answer_that_fails_part_way_leaves_the_store_as_it_was_and_applies_wh
     tmp_path: Path, township: tuple[Node, str], catalog: Catalog
 ) -> None:
     node, _ = township
-    session = _new_village(tmp_path / "village", township)
-    backup = tmp_path / "backup.db"
-    _backup(session.store, backup)
-    _apply(session, catalog), _apply(session, catalog)  # seqs 1-4, lost with the disk
-    assert sync_once(session.store, session=session).ok
-    store = _restore(session.store, backup)
-    session = store.login(AGENT, PIN)
-    _apply(session, catalog)  # reuses 1 and 2: the township holds other content there
+    store = restored_reusing_numbers(tmp_path, township, catalog)  # the township holds 1, 2
     _, batch = village.due_messages(store, now=float("inf"))
     sync_outbox.mark_sent(store.database, [1, 2])
     for raw in batch:
