@@ -13,6 +13,12 @@ Prints JSON. Every figure comes from the same run over the same messages:
 
 Messages/s, session p50/p99 (seconds, one village's whole session), the ratio
 of each HTTP run to the floor, and the gain of group commit over the baseline.
+
+`--backend sqlite|postgresql|both` (both by default when PostgreSQL's server binaries are
+installed): on postgresql the township's store is on a throw-away server this benchmark starts
+(`bench/pgserver.py`, as the tests do; fsync on), made by `service-center init --database`'s
+code path, and every figure above is taken again on it, floor included; the villages stay on
+SQLite. Each run starts from a copy of the same built state (`CREATE DATABASE … TEMPLATE`).
 """
 
 from __future__ import annotations
@@ -30,17 +36,20 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import pgserver
 from center import ingest
 from center.enroll import issue_code
 from forms.catalog import load_catalog
 from forms.idnumber import make
 from forms.templates import template
-from storage import sync_outbox
+from storage import pg, sync_outbox
 from storage.crypto import TEST_KDF
 from storage.store import Store
 from sync import village
@@ -87,10 +96,31 @@ def _village_code(i: int) -> str:
     return f"{TOWNSHIP}{201 + i:03d}"
 
 
-def build(base: Path, villages: int, apps: int) -> int:
+class Backend:
+    """Where the township's store lives: SQLite in its home, or a database on `server`."""
+
+    def __init__(self, server: pgserver.PgServer | None = None) -> None:
+        self.server = server
+        self.name = "sqlite" if server is None else "postgresql"
+
+    def new_database(self) -> str | None:
+        return None if self.server is None else self.server.new_database()
+
+    def copy(self, base: Path, to: Path) -> Path:
+        """The built state again: the homes' files, and on PostgreSQL a copy of the database."""
+        shutil.copytree(base, to)
+        url = pg.url_of(to / "center")
+        if self.server is not None and url is not None:
+            copied = self.server.new_database(template=pgserver.database_name(url))
+            (to / "center" / pg.URL_FILE).write_text(copied + "\n", encoding="utf-8")
+        return to
+
+
+def build(base: Path, villages: int, apps: int, database: str | None = None) -> int:
     """The township and its enrolled villages, each with `apps` applications sealed and queued."""
     township = Store.create(base / "center", village_code=TOWNSHIP, village_name="兴宁镇便民服务中心",
-                            operator_name=CLERK, pin=CLERK_PIN, kdf=TEST_KDF, node="township")
+                            operator_name=CLERK, pin=CLERK_PIN, kdf=TEST_KDF, node="township",
+                            database=database)
     node = Node.of(township.login(CLERK, CLERK_PIN))
     codes = [issue_code(node, _village_code(i)) for i in range(villages)]
     township.close()
@@ -116,11 +146,6 @@ def build(base: Path, villages: int, apps: int) -> int:
     finally:
         server.stop()
     return queued
-
-
-def _copy(base: Path, to: Path) -> Path:
-    shutil.copytree(base, to)
-    return to
 
 
 def floor(run: Path, villages: int) -> dict[str, Any]:
@@ -189,26 +214,61 @@ def over_http(run: Path, villages: int, *, group_commit: bool) -> dict[str, Any]
             "pending_after": pending, "errors": errors}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--villages", type=int, default=20)
-    parser.add_argument("--apps", type=int, default=50, help="applications queued per village")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "base"
-        queued = build(base, args.villages, args.apps)
-        floored = floor(_copy(base, Path(tmp) / "floor"), args.villages)
-        grouped = over_http(_copy(base, Path(tmp) / "group"), args.villages, group_commit=True)
-        single = over_http(_copy(base, Path(tmp) / "single"), args.villages, group_commit=False)
-    result = {
-        "benchmark": "ingest", "villages": args.villages, "applications_per_village": args.apps,
-        "messages_queued": queued, "cpus": os.cpu_count(),
+def one_backend(tmp: Path, backend: Backend, villages: int, apps: int) -> dict[str, Any]:
+    """Build once, then the floor and both HTTP runs, each on its own copy of what was built."""
+    base = tmp / backend.name / "base"
+    queued = build(base, villages, apps, database=backend.new_database())
+    floored = floor(backend.copy(base, tmp / backend.name / "floor"), villages)
+    grouped = over_http(backend.copy(base, tmp / backend.name / "group"), villages,
+                        group_commit=True)
+    single = over_http(backend.copy(base, tmp / backend.name / "single"), villages,
+                       group_commit=False)
+    return {
+        "messages_queued": queued,
         "floor_in_process": floored, "group_commit": grouped, "one_commit_per_message": single,
         "group_over_floor": round(grouped["messages_per_s"] / floored["messages_per_s"], 3),
         "single_over_floor": round(single["messages_per_s"] / floored["messages_per_s"], 3),
         "group_over_single": round(grouped["messages_per_s"] / single["messages_per_s"], 2),
+    }
+
+
+@contextmanager
+def backend_of(name: str) -> Iterator[Backend]:
+    if name == "sqlite":
+        yield Backend()
+        return
+    binaries = pgserver.bindir()
+    if binaries is None:
+        raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) are not installed:"
+                         " ./install.sh installs them, or run with --backend sqlite")
+    with pgserver.running(binaries) as server:
+        yield Backend(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--villages", type=int, default=20)
+    parser.add_argument("--apps", type=int, default=50, help="applications queued per village")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"],
+                        default="both" if pgserver.bindir() is not None else "sqlite",
+                        help="the township's store (default: both when PostgreSQL is installed)")
+    args = parser.parse_args()
+    names = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            with backend_of(name) as backend:
+                figures[name] = one_backend(Path(tmp), backend, args.villages, args.apps)
+    result: dict[str, Any] = {
+        "benchmark": "ingest", "villages": args.villages, "applications_per_village": args.apps,
+        "cpus": os.cpu_count(), "backends": figures,
         "targets": {"messages_per_s_min": 1500, "group_over_floor_min": 0.7},
     }
+    if len(figures) == 2:
+        lite, post = figures["sqlite"], figures["postgresql"]
+        result["postgresql_over_sqlite"] = {
+            run: round(post[run]["messages_per_s"] / lite[run]["messages_per_s"], 3)
+            for run in ("floor_in_process", "group_commit", "one_commit_per_message")}
     print(json.dumps(result, indent=2))
 
 

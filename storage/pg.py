@@ -271,6 +271,8 @@ def _params(params: Any) -> Any:
 class PgDb:
     """The sqlite-utils surface the code uses: execute, query, atomic, conn."""
 
+    backend = "postgresql"  # what a migration asks (`getattr(db, "backend", "sqlite")`)
+
     def __init__(self, conn: PgConn) -> None:
         self.conn = conn
         self._savepoints = 0

@@ -901,3 +901,29 @@ def m027_recover(db: Database) -> None:
         ALTER TABLE restore_devices ADD COLUMN role TEXT NOT NULL DEFAULT 'village';
         ALTER TABLE restore_devices ADD COLUMN statuses INTEGER NOT NULL DEFAULT 0
         """)
+
+
+# The foreign keys PostgreSQL lost when m008 and m013 rebuilt `operators`: on SQLite a foreign key
+# is part of the referring table and names its target by name, so it outlived the rebuild; on
+# PostgreSQL the DROP TABLE … CASCADE that the rebuild needs dropped them with the old table.
+# (table, column, referenced table, referenced column); the constraint gets PostgreSQL's own name.
+_OPERATOR_FKS = (
+    ("applications", "operator_id", "operators", "id"),
+    ("drafts", "operator_id", "operators", "id"),
+)
+
+
+@migrations()
+def m028_operator_fks(db: Database) -> None:
+    """PostgreSQL gets back the foreign keys into `operators` (a no-op on SQLite, which kept them).
+
+    Plain `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` (what every PostgreSQL-derived server
+    takes): it checks the rows already there, so a database migrated before gets them too, and an
+    orphaned row (none can be written: operators are never deleted) would stop the migration
+    instead of being kept unchecked.
+    """
+    if getattr(db, "backend", "sqlite") != "postgresql":
+        return
+    for table, column, target, key in _OPERATOR_FKS:
+        db.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey"
+                   f" FOREIGN KEY ({column}) REFERENCES {target}({key})")
