@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,15 +26,36 @@ COUNTY_ITEM = "CL-CJRZ"  # 残疾人证: decided by the county
 
 
 @pytest.fixture
-def centers(tmp_path: Path) -> Iterator[tuple[Node, str, Node, str]]:
-    county_session = make_center(tmp_path / "county", "county", COUNTY_CODE)
-    township_session = make_center(tmp_path / "township")
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's centers run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
+@pytest.fixture
+def centers(tmp_path: Path, township_backend: str | None,
+            request: pytest.FixtureRequest) -> Iterator[tuple[Node, str, Node, str]]:
+    """A county and a township enrolled with it: (township, its URL, county, its URL).
+
+    Both on SQLite, or both on PostgreSQL (each its own database) in a module that overrides
+    `township_backend` with `center_backend`; modules that import this fixture and do not
+    override it stay on SQLite.
+    """
+    server: Any = None
+    second: str | None = None
+    if township_backend is not None:
+        server = request.getfixturevalue("pg_server")
+        second = server.new_database(request.getfixturevalue("pg_template"))
+    county_session = make_center(tmp_path / "county", "county", COUNTY_CODE,
+                                 database=township_backend)
+    township_session = make_center(tmp_path / "township", database=second)
     county, township = Node.of(county_session), Node.of(township_session)
     with serving(county) as county_url, serving(township) as township_url:
         enroll_online(township_session, county_url, issue_code(county, TOWNSHIP_CODE))
         yield township, township_url, county, county_url
     county_session.store.close()
     township_session.store.close()
+    if second is not None:
+        server.drop(second)
 
 
 def test_county_item_travels_up_unchanged_and_the_county_decision_comes_back(
