@@ -24,6 +24,7 @@ from storage.store import Store
 from tests import center_db
 from tests.conftest import Cli
 from tests.sync_helpers import CLERK, TOWNSHIP_CODE
+from tests.test_sync_county import second_backend  # noqa: F401  (the township's database)
 from tests.test_sync_processes import Center
 
 COUNTY_CODE = "430481"
@@ -39,16 +40,9 @@ def _on(day: date, *envs: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def township_database(center_backend: str | None,
-                      request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """The township's own PostgreSQL database when the county is on PostgreSQL, else None."""
-    if center_backend is None:
-        yield None
-        return
-    server = request.getfixturevalue("pg_server")
-    url = server.new_database(request.getfixturevalue("pg_template"))
-    yield url
-    server.drop(url)
+def township_backend(center_backend: str | None) -> str | None:
+    """The county runs on SQLite and on PostgreSQL; the township on a second store of its kind."""
+    return center_backend
 
 
 def _on_database(url: str | None) -> tuple[str, ...]:
@@ -96,17 +90,17 @@ def _ok(cli: Cli, *args: str) -> str:
 
 @pytest.mark.skipif(not LIBRARY, reason="libfaketime is installed by install.sh")
 def test_cards_turn_with_the_working_days_and_a_bad_rating_is_followed_up(
-        cli: Cli, tmp_path: Path, center_backend: str | None,
-        township_database: str | None) -> None:
+        cli: Cli, tmp_path: Path, township_backend: str | None,
+        second_backend: str | None) -> None:  # noqa: F811
     county, township = Center(tmp_path / "county"), Center(tmp_path / "township")
     nodes = (county.cli.env, township.cli.env, cli.env)
     try:
         _on(date(2026, 9, 24), *nodes)  # Thursday; 25 Sep 中秋, 1-7 Oct 国庆, Sat 10 Oct worked
         county.run("init", "--level", "county", "--code", COUNTY_CODE, "--name", "宁乡县政务服务中心",
-                   "--operator", CLERK, *_on_database(center_backend))
+                   "--operator", CLERK, *_on_database(township_backend))
         township.run("init", "--level", "township", "--code", TOWNSHIP_CODE,
                      "--name", "兴宁镇便民服务中心", "--operator", CLERK,
-                     *_on_database(township_database))
+                     *_on_database(second_backend))
         county_url = county.start()
         code = json.loads(str(county.run("--json", "enroll-code", "--village-code",
                                          TOWNSHIP_CODE)))["code"]
