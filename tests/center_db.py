@@ -92,6 +92,12 @@ def table_counts(home: Path) -> dict[str, int]:
                 if t != "_sqlite_migrations"}
 
 
+def dump(home: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (each table's rows in a fixed order), to compare before/after."""
+    with raw_center(home) as conn:
+        return {t: sorted(conn.rows(f'SELECT * FROM "{t}"'), key=repr) for t in conn.tables()}
+
+
 def stored_bytes(home: Path) -> bytes:
     """What the store holds as bytes: the files under home, or `pg_dump` of the database."""
     url = pg.url_of(home)

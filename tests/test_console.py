@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -27,6 +26,7 @@ from storage.attachments import IncomingFile
 from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.node import Node
+from tests import center_db
 from tests.conftest import VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.sync_helpers import CLERK, CLERK_PIN
@@ -53,6 +53,12 @@ def log_in(url: str, name: str = CLERK, pin: str = CLERK_PIN) -> Iterator[httpx.
                                                   "name": name, "pin": pin})
         assert got.status_code == 200 and "/console/login" not in str(got.url), got.text
         yield client
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's console tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
 
 
 @pytest.fixture
@@ -106,9 +112,8 @@ def test_a_wrong_pin_counts_toward_lock_out(filed: dict[str, Any]) -> None:
         got = client.post("/console/login", data={"login_token": "x", "name": SECOND,
                                                   "pin": SECOND_PIN})
         assert got.status_code == 403  # the login form's own token is checked too
-    with sqlite3.connect(filed["node"].session.store.home / "village.db") as db:
-        failed = db.execute("SELECT failed_attempts FROM operators WHERE name = ?", [SECOND]).fetchone()
-    assert failed == (2,)
+    assert center_db.one(filed["node"].session.store.home,
+                         "SELECT failed_attempts FROM operators WHERE name = ?", [SECOND]) == 2
 
 
 def test_the_worklist_finds_the_case_by_number_and_colours_nothing_yet(filed: dict[str, Any]) -> None:
@@ -136,9 +141,9 @@ def test_the_case_page_shows_labelled_fields_and_the_scan_and_both_are_audited(
         assert scan.headers["cache-control"] == "no-store"
         other = clerk.get(f"/console/case/{filed['id']}/scan/not-this-cases")
         assert other.status_code == 404
-    with sqlite3.connect(filed["node"].session.store.home / "village.db") as db:
-        actions = [r[0] for r in db.execute(
-            "SELECT action FROM audit WHERE target = ? AND operator = ?", [filed["id"], CLERK])]
+    actions = [r[0] for r in center_db.rows(
+        filed["node"].session.store.home,
+        "SELECT action FROM audit WHERE target = ? AND operator = ?", [filed["id"], CLERK])]
     assert "application.viewed" in actions and "attachment.opened" in actions
 
 
@@ -162,9 +167,9 @@ def test_a_decision_is_confirmed_then_recorded_once_and_a_second_clerk_is_refuse
             "seen": _token(page_two, "seen"), "form_token": _token(page_two, "form_token")})
         assert late.status_code == 409 and "其他工作人员" in late.text
     assert _status(filed) == "accepted"
-    with sqlite3.connect(filed["node"].session.store.home / "village.db") as db:
-        decided = db.execute("SELECT COUNT(*) FROM events WHERE application_id = ? AND type IN"
-                             " ('accepted', 'rejected')", [app_id]).fetchone()[0]
+    decided = center_db.one(filed["node"].session.store.home,
+                            "SELECT COUNT(*) FROM events WHERE application_id = ? AND type IN"
+                            " ('accepted', 'rejected')", [app_id])
     assert decided == 1
 
 
@@ -204,12 +209,11 @@ def test_no_applicant_name_or_id_number_in_plaintext_under_the_centers_home(
     applicant = filed["data"]["applicant"]
     secrets = [applicant["name"].encode(), applicant["id_number"].encode()]
     home = filed["node"].session.store.home
-    # The store, its -wal and -shm, and anything else under the center's home.
-    for path in home.rglob("*"):
-        if path.is_file():
-            raw = path.read_bytes()
-            for secret in secrets:
-                assert secret not in raw, f"{secret.decode()} in {path.name}"
+    # The store, its -wal and -shm, and anything else under the center's home; on PostgreSQL
+    # also what the server holds (pg_dump, where a BYTEA column is written out in hex).
+    raw = center_db.stored_bytes(home)
+    for secret in secrets:
+        assert secret not in raw and secret.hex().encode() not in raw, secret.decode()
     # No temporary file written while the case and its scan were shown (other pytest
     # sessions' folders on this machine are theirs, with the same example villagers).
     # os.walk, not rglob: a folder another job removes during the walk is skipped, not raised.
@@ -235,19 +239,16 @@ def test_no_applicant_name_or_id_number_in_plaintext_under_the_centers_home(
 
 
 def _status(filed: dict[str, Any]) -> str:
-    with sqlite3.connect(filed["node"].session.store.home / "village.db") as db:
-        return str(db.execute("SELECT status FROM applications WHERE id = ?",
-                              [filed["id"]]).fetchone()[0])
+    return str(center_db.one(filed["node"].session.store.home,
+                             "SELECT status FROM applications WHERE id = ?", [filed["id"]]))
 
 
-def test_a_session_idle_past_the_limit_is_gone(monkeypatch: pytest.MonkeyPatch,
-                                               filed: dict[str, Any]) -> None:
-    """Idle log-out after 15 minutes: the clock is the monotonic one the sessions read."""
+def test_a_session_idle_past_the_limit_is_gone(filed: dict[str, Any]) -> None:
+    """Idle log-out after 15 minutes, on the one clock the sessions open, touch and expire by."""
     from center.console import auth
 
     now = [1000.0]
-    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
-    sessions = auth.Sessions()
+    sessions = auth.Sessions(clock=lambda: now[0])
     clerk = sessions.open(filed["node"].session, filed["node"], "zh")
     now[0] += auth.IDLE_SECONDS - 1
     assert sessions.get(clerk.token) is clerk  # used within the limit: kept, and touched

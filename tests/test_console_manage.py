@@ -10,7 +10,6 @@ refusal changes nothing in the store.
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +26,9 @@ from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.i18n import t_in
 from sync.node import Node
+from tests import center_db
 from tests.conftest import TODAY, VILLAGE_CODE
 from tests.forms_helpers import example
-from tests.helpers import db_path
 from tests.sync_helpers import CLERK, statuses
 from tests.test_console import _token, log_in
 from village_agent import intake
@@ -54,13 +53,8 @@ def _done(html: str) -> str:
 
 
 def _dump(node: Node) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the center's store, read with plain sqlite3."""
-    with sqlite3.connect(db_path(node.session.store.home)) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        found = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
-    conn.close()
-    return found
+    """Every row of every table of the center's store, read from outside the product."""
+    return center_db.dump(node.session.store.home)
 
 
 def _operators(node: Node) -> dict[str, tuple[str, bool, str, str, bool]]:
@@ -75,10 +69,14 @@ def _window(node: Node, department: str) -> windows.Window:
 
 
 def _audit(node: Node) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(db_path(node.session.store.home)) as conn:
-        rows = conn.execute("SELECT operator, action, target, detail FROM audit ORDER BY seq").fetchall()
-    conn.close()
-    return [tuple(r) for r in rows]
+    return center_db.rows(node.session.store.home,  # type: ignore[return-value]
+                          "SELECT operator, action, target, detail FROM audit ORDER BY seq")
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's console tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
 
 
 @pytest.fixture
@@ -371,10 +369,9 @@ def test_an_enrollment_code_from_the_browser_enrolls_a_village_and_its_qr_is_tha
         drawn = qr.matrix_of(svg)
         assert drawn == [[bool(m) for m in row] for row in segno.make_qr(code, error="m").matrix]
         assert drawn != [[bool(m) for m in row] for row in segno.make_qr("AAAA-AAAA-AA", error="m").matrix]
-        with sqlite3.connect(db_path(node.session.store.home)) as conn:
-            (expires,) = conn.execute("SELECT expires_at FROM enrollment_codes WHERE code_id = ?",
-                                      [code[:4]]).fetchone()
-        conn.close()
+        expires = center_db.one(node.session.store.home,
+                                "SELECT expires_at FROM enrollment_codes WHERE code_id = ?",
+                                [code[:4]])
         local = datetime.fromisoformat(expires).astimezone().strftime("%Y-%m-%d %H:%M")
         assert f"有效至 {local}（24小时），仅可使用一次" in issued.text
         steps = re.search(r'<ol id="steps">(.*?)</ol>', issued.text, re.S).group(1)  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from center.enroll import issue_code
 from center.upstream import forward_once
@@ -23,6 +24,7 @@ from storage import catalogs
 from storage.store import Session
 from sync.client import enroll_online, sync_once
 from sync.node import Node
+from tests import center_db
 from tests.conftest import VILLAGE_CODE
 from tests.forms_helpers import example
 from tests.test_console import _token, log_in
@@ -33,6 +35,12 @@ from village_agent import intake
 Centers = tuple[Node, str, Node, str]
 PLAIN = "周建国"
 PLAIN_PIN = "640273"
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """The county and the township of `centers` run on SQLite and on PostgreSQL."""
+    return center_backend
 
 
 def _upload_parts(files: dict[str, bytes], field: str = "files") -> list[tuple[str, Any]]:
@@ -59,8 +67,10 @@ def _queued(node: Node, kind: str) -> int:
         return int(db.execute("SELECT count(*) FROM downstream WHERE kind = ?", [kind]).fetchone()[0])
 
 
-def _under_home(node: Node, needle: bytes) -> list[Path]:
-    return [p for p in node.session.store.home.rglob("*") if p.is_file() and needle in p.read_bytes()]
+def _stored(node: Node, needle: bytes) -> bool:
+    """Whether the center holds `needle`: under its home, or on its PostgreSQL server."""
+    raw = center_db.stored_bytes(node.session.store.home)
+    return needle in raw or needle.hex().encode() in raw
 
 
 def test_a_county_manager_previews_a_changed_catalog_then_publishes_it_once(
@@ -79,7 +89,7 @@ def test_a_county_manager_previews_a_changed_catalog_then_publishes_it_once(
         assert 'id="removed"' not in preview.text
         # Nothing published yet, and the upload is nowhere under the center's home.
         assert _release_count(county) == 0 and _queued(county, "catalog") == 0
-        assert _under_home(county, "测试补贴申领".encode()) == []
+        assert not _stored(county, "测试补贴申领".encode())
 
         form = {"csrf": _token(preview.text, "csrf"), "token": _token(preview.text, "token")}
         done = manager.post("/console/publish/confirm", data=form)
@@ -88,6 +98,7 @@ def test_a_county_manager_previews_a_changed_catalog_then_publishes_it_once(
         again = manager.post("/console/publish/confirm", data=form)  # a double click
         assert again.status_code == 200 and "没有重复发布" in again.text
     assert _release_count(county) == 1 and _queued(county, "catalog") == 1
+    assert _stored(county, "测试补贴申领".encode())  # published: now the center holds it
     assert county.session.store.catalog().item("MZ-GLJT").time_limit_days == 20
     assert forward_once(township).ok
     assert NEW_ITEM in township.session.store.catalog().items
@@ -112,9 +123,8 @@ def test_a_malformed_or_oversized_upload_is_refused_by_name_and_nothing_changes(
         centers: Centers, tmp_path: Path) -> None:  # noqa: F811
     _, _, county, county_url = centers
     files = catalog_files(new_release(tmp_path / "release"))
-    database = county.session.store.home / "village.db"
-    before = database.read_bytes()
     with log_in(county_url) as manager:
+        before = center_db.dump(county.session.store.home)  # after the login's own audit entry
         broken = {**files, "MZ-GLJT.toml": b'[item]\ncode = "MZ-GLJT"\nname = 3\n'}
         refused = _preview(manager, "/console/publish/catalog", broken)
         assert refused.status_code == 400
@@ -130,7 +140,7 @@ def test_a_malformed_or_oversized_upload_is_refused_by_name_and_nothing_changes(
         assert big.status_code == 413 and "超过 2 MB" in big.text
         assert 'id="catalog-form"' in big.text  # the page, ready for another try
     assert _release_count(county) == 0 and _queued(county, "catalog") == 0
-    assert database.read_bytes() == before
+    assert center_db.dump(county.session.store.home) == before
 
 
 def test_a_cancelled_preview_publishes_nothing(centers: Centers, tmp_path: Path) -> None:  # noqa: F811

@@ -60,6 +60,12 @@ class Hall:
 
 
 @pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's supervision pages run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
+@pytest.fixture
 def hall(session: Session, township: tuple[Node, str], catalog: Catalog) -> Iterator[Hall]:
     """One 高龄津贴 case received at the township on RECEIVED; clerk A sits at its window."""
     node, url = township

@@ -29,6 +29,7 @@ from tests.conftest import TODAY, VILLAGE_CODE
 from tests.faultproxy import FaultPlan, ThreadedFaultProxy
 from tests.forms_helpers import example
 from tests.sync_helpers import TOWNSHIP_CODE, make_center, serving
+from tests.test_sync_county import second_backend  # noqa: F401  (the township's database)
 from village_agent import intake
 
 COUNTY_CODE = "430481"
@@ -76,9 +77,17 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, session: Session, catalog: Catalog) -> Iterator[World]:
-    county_session = make_center(tmp_path / "county", "county", COUNTY_CODE)
-    township_session = make_center(tmp_path / "township")
+def township_backend(center_backend: str | None) -> str | None:
+    """The county runs on SQLite and on PostgreSQL, the township on a second store of its kind."""
+    return center_backend
+
+
+@pytest.fixture
+def world(tmp_path: Path, session: Session, catalog: Catalog, township_backend: str | None,
+          second_backend: str | None) -> Iterator[World]:  # noqa: F811
+    county_session = make_center(tmp_path / "county", "county", COUNTY_CODE,
+                                 database=township_backend)
+    township_session = make_center(tmp_path / "township", database=second_backend)
     county, township = Node.of(county_session), Node.of(township_session)
     with serving(county) as county_url, serving(township) as township_url:
         port = int(county_url.rsplit(":", 1)[1])

@@ -5,8 +5,8 @@ township, each enrolled and with its applications filed there. Village A then us
 valid keys (so every signature checks and every payload opens) to say what is not its to
 say: the center's decisions, a promised date, words on B's cases, events out of order, bad
 choices and dates, requests for B's downstream, cursors out of range, deep JSON, and
-mutated messages. After each, the township's SQLite store (read straight from the file) is
-as it was, the refusal is the named one (in the township's signed ack where it is for
+mutated messages. After each, the township's store (read straight from the SQLite file or
+the PostgreSQL database, tests/center_db.py; the module runs on both) is as it was, the refusal is the named one (in the township's signed ack where it is for
 good) and no answer is a 5xx. See docs/sync-protocol.md, "Only the owner decides".
 """
 
@@ -16,7 +16,6 @@ import hashlib
 import itertools
 import json
 import socket
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -33,12 +32,12 @@ from hypothesis import strategies as st
 from forms.catalog import Catalog, load_catalog
 from storage import sync_outbox
 from storage.crypto import TEST_KDF
-from storage.lobby import STORE_FILE
 from storage.store import Session, Store
 from sync import bundlefile, envelope, messages, proof, signed
 from sync.client import enroll_online, sync_once
 from sync.keys import DeviceKeys, PublicIdentity, raw_public
 from sync.node import Node
+from tests import center_db
 from tests.conftest import AGENT, PIN, ROOT, TODAY, Cli
 from tests.forms_helpers import example
 from tests.sync_helpers import CLERK, CLERK_PIN, TOWNSHIP_CODE, signed_sync
@@ -56,7 +55,8 @@ def _free_port() -> int:
 
 
 class Township:
-    """`service-center serve` in its own process; its store read straight from the SQLite file."""
+    """`service-center serve` in its own process; its store read straight from the SQLite file
+    or the PostgreSQL database."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -93,11 +93,7 @@ class Township:
             self._log = None
 
     def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        con = sqlite3.connect(f"file:{self.home / STORE_FILE}?mode=ro", uri=True, timeout=30)
-        try:
-            return [tuple(r) for r in con.execute(sql, args)]
-        finally:
-            con.close()
+        return center_db.rows(self.home, sql, args)
 
     def state(self) -> dict[str, Any]:
         """Everything a message could change: what was filed, the cases, their events and scans."""
@@ -168,12 +164,26 @@ def _apply(session: Session, catalog: Catalog) -> str:
                        example(catalog.get("MZ-GLJT")), today=TODAY).application_ids[0]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def township_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """`center_backend` for this module's one township, which is set up once per backend."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    yield url
+    server.drop(url)
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory,
+          township_database: str | None) -> Iterator[World]:
     root = tmp_path_factory.mktemp("authority")
     township = Township(root / "township")
     township.run("init", "--level", "township", "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心",
-                 "--operator", CLERK)
+                 "--operator", CLERK,
+                 *(() if township_database is None else ("--database", township_database)))
     url = township.start()
     sessions: list[Session] = []
     try:

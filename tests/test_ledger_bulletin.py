@@ -99,10 +99,22 @@ class Center:
     corrected: list[str]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def ledger_backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """`center_backend` for this module's one township, which is built once per backend."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    yield url
+    server.drop(url)
+
+
 @pytest.fixture(scope="module")
-def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Center]:
+def center(tmp_path_factory: pytest.TempPathFactory, ledger_backend: str | None) -> Iterator[Center]:
     root = tmp_path_factory.mktemp("ledger")
-    session = make_center(root / "township")
+    session = make_center(root / "township", database=ledger_backend)
     for code, name, department in (("W1", "户籍窗口", "公安"), ("W2", "老龄窗口", "老龄")):
         windows.save_window(session.store.database, session.keys, code, name, [department],
                             by=CLERK)

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import glob
 import json
-import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-import sqlite_utils
 
 from center import supervision
+from storage.store import Store
+from tests import center_db
 from tests.conftest import Cli
-from tests.helpers import db_path
 from tests.sync_helpers import CLERK, TOWNSHIP_CODE
+from tests.test_sync_county import second_backend  # noqa: F401  (the township's database)
 from tests.test_sync_processes import Center
 
 COUNTY_CODE = "430481"
@@ -36,25 +39,39 @@ def _on(day: date, *envs: dict[str, str]) -> None:
                    DONT_FAKE_MONOTONIC="1")
 
 
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """The county runs on SQLite and on PostgreSQL; the township on a second store of its kind."""
+    return center_backend
+
+
+def _on_database(url: str | None) -> tuple[str, ...]:
+    return () if url is None else ("--database", url)
+
+
 def _rows(home: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return [tuple(r) for r in conn.execute(sql, params)]
+    return center_db.rows(home, sql, params)
+
+
+@contextmanager
+def _reading(home: Path) -> Iterator[Any]:
+    """The store under `home` as the product reads it, beside the running `serve`."""
+    store = Store.open(home)
+    try:
+        with store.database.read() as db:
+            yield db
+    finally:
+        store.close()
 
 
 def _cards(home: Path, day: date, **filters: str) -> list[supervision.Card]:
-    db = sqlite_utils.Database(db_path(home))
-    try:
+    with _reading(home) as db:
         return supervision.open_cards(db, day, **filters)  # type: ignore[arg-type]
-    finally:
-        db.close()
 
 
 def _figures(home: Path, months: list[str], by: str, day: date) -> list[tuple[object, ...]]:
-    db = sqlite_utils.Database(db_path(home))
-    try:
+    with _reading(home) as db:
         return [tuple(f.as_dict().values()) for f in supervision.figures(db, months, by=by, today=day)]
-    finally:
-        db.close()
 
 
 def _apply(cli: Cli, tmp_path: Path, item: str) -> str:
@@ -73,15 +90,17 @@ def _ok(cli: Cli, *args: str) -> str:
 
 @pytest.mark.skipif(not LIBRARY, reason="libfaketime is installed by install.sh")
 def test_cards_turn_with_the_working_days_and_a_bad_rating_is_followed_up(
-        cli: Cli, tmp_path: Path) -> None:
+        cli: Cli, tmp_path: Path, township_backend: str | None,
+        second_backend: str | None) -> None:  # noqa: F811
     county, township = Center(tmp_path / "county"), Center(tmp_path / "township")
     nodes = (county.cli.env, township.cli.env, cli.env)
     try:
         _on(date(2026, 9, 24), *nodes)  # Thursday; 25 Sep 中秋, 1-7 Oct 国庆, Sat 10 Oct worked
         county.run("init", "--level", "county", "--code", COUNTY_CODE, "--name", "宁乡县政务服务中心",
-                   "--operator", CLERK)
+                   "--operator", CLERK, *_on_database(township_backend))
         township.run("init", "--level", "township", "--code", TOWNSHIP_CODE,
-                     "--name", "兴宁镇便民服务中心", "--operator", CLERK)
+                     "--name", "兴宁镇便民服务中心", "--operator", CLERK,
+                     *_on_database(second_backend))
         county_url = county.start()
         code = json.loads(str(county.run("--json", "enroll-code", "--village-code",
                                          TOWNSHIP_CODE)))["code"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,15 +26,53 @@ COUNTY_ITEM = "CL-CJRZ"  # 残疾人证: decided by the county
 
 
 @pytest.fixture
-def centers(tmp_path: Path) -> Iterator[tuple[Node, str, Node, str]]:
-    county_session = make_center(tmp_path / "county", "county", COUNTY_CODE)
-    township_session = make_center(tmp_path / "township")
-    county, township = Node.of(county_session), Node.of(township_session)
-    with serving(county) as county_url, serving(township) as township_url:
-        enroll_online(township_session, county_url, issue_code(county, TOWNSHIP_CODE))
-        yield township, township_url, county, county_url
-    county_session.store.close()
-    township_session.store.close()
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's centers run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
+@contextmanager
+def _second_database(first: str | None, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Another center's store on the engine of `first`: None (SQLite), or a PostgreSQL database
+    of its own, dropped after."""
+    if first is None:
+        yield None
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    try:
+        yield url
+    finally:
+        server.drop(url)
+
+
+@pytest.fixture
+def second_backend(township_backend: str | None,
+                   request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A second center (the township beside a county) on the engine of `township_backend`."""
+    with _second_database(township_backend, request) as url:
+        yield url
+
+
+@pytest.fixture
+def centers(tmp_path: Path, township_backend: str | None,
+            request: pytest.FixtureRequest) -> Iterator[tuple[Node, str, Node, str]]:
+    """A county and a township enrolled with it: (township, its URL, county, its URL).
+
+    Both on SQLite, or both on PostgreSQL (each its own database) in a module that overrides
+    `township_backend` with `center_backend`; modules that import this fixture and do not
+    override it stay on SQLite.
+    """
+    with _second_database(township_backend, request) as second:
+        county_session = make_center(tmp_path / "county", "county", COUNTY_CODE,
+                                     database=township_backend)
+        township_session = make_center(tmp_path / "township", database=second)
+        county, township = Node.of(county_session), Node.of(township_session)
+        with serving(county) as county_url, serving(township) as township_url:
+            enroll_online(township_session, county_url, issue_code(county, TOWNSHIP_CODE))
+            yield township, township_url, county, county_url
+        county_session.store.close()
+        township_session.store.close()
 
 
 def test_county_item_travels_up_unchanged_and_the_county_decision_comes_back(

@@ -13,6 +13,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from storage.store import Session
@@ -31,7 +32,7 @@ class ClerkSession:
     session: Session
     node: Node
     lang: str = "zh"
-    last_seen: float = field(default_factory=time.monotonic)
+    last_seen: float = 0.0  # on the clock of the Sessions that opened it
     used_forms: set[str] = field(default_factory=set)  # one-time form tokens already recorded
     looked_at: str = ""  # the clerk's previous full look at the worklist (ISO), for "new since"
     looked_loaded: bool = False
@@ -44,8 +45,10 @@ class ClerkSession:
 class Sessions:
     """The console's live clerk sessions, by cookie value."""
 
-    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
+    def __init__(self, idle_seconds: float = IDLE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.idle_seconds = idle_seconds
+        self.clock = clock  # one clock for opening, touching and expiring (injectable in tests)
         self._by_token: dict[str, ClerkSession] = {}
         self._lock = threading.Lock()
 
@@ -56,7 +59,7 @@ class Sessions:
                 oldest = min(self._by_token.values(), key=lambda s: s.last_seen)
                 del self._by_token[oldest.token]
             clerk = ClerkSession(secrets.token_urlsafe(32), secrets.token_urlsafe(32), session, node,
-                                 lang)
+                                 lang, last_seen=self.clock())
             self._by_token[clerk.token] = clerk
             return clerk
 
@@ -68,7 +71,7 @@ class Sessions:
             self._expire()
             clerk = self._by_token.get(token)
             if clerk is not None:
-                clerk.last_seen = time.monotonic()
+                clerk.last_seen = self.clock()
             return clerk
 
     def close(self, token: str | None) -> None:
@@ -76,7 +79,7 @@ class Sessions:
             self._by_token.pop(token or "", None)
 
     def _expire(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         for token in [t for t, s in self._by_token.items() if now - s.last_seen > self.idle_seconds]:
             del self._by_token[token]
 
