@@ -60,6 +60,7 @@ def township_backend(center_backend: str | None) -> str | None:
     """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
     return center_backend
 
+
 COMPLETED = DecisionFacts("completed", NUMBER, ITEM_NAME, "张桂英", RESULT, CENTER, CLERK,
                           "2026-11-25")
 REJECTED = DecisionFacts("rejected", NUMBER, ITEM_NAME, "张桂英", REASON, CENTER, CLERK,
