@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +28,27 @@ from storage.errors import InvalidRequest
 from storage.schema import LISTING_ORDER, WORKLIST_ORDER
 from storage.status import OPEN_STATUSES
 from storage.store import Session, Store
+from tests import center_db
 from tests.conftest import ROOT
-from tests.helpers import db_path
 
 CASES = 230
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def county(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+           ) -> Iterator[Path]:
+    """One county store for the module, on each backend in turn (as `center_backend`, built once
+    per module rather than once per test: its cases take a while to seal)."""
     home = tmp_path_factory.mktemp("reads") / "county"
-    build(home, CASES).close()
-    return home
+    if request.param == "sqlite":
+        build(home, CASES).close()
+        yield home
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    build(home, CASES, database=url).close()
+    yield home
+    server.drop(url)
 
 
 @pytest.fixture
@@ -49,9 +59,8 @@ def session(county: Path) -> Any:
 
 
 def _ordered(home: Path, clause: str = "1 = 1", values: tuple[Any, ...] = ()) -> list[str]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return [r[0] for r in conn.execute(
-            f"SELECT id FROM applications WHERE {clause} ORDER BY {WORKLIST_ORDER}", values)]
+    return [r[0] for r in center_db.rows(
+        home, f"SELECT id FROM applications WHERE {clause} ORDER BY {WORKLIST_ORDER}", values)]
 
 
 def _walk(session: Session, filters: cases.Filters, size: int) -> list[str]:
@@ -133,9 +142,9 @@ def test_a_name_is_found_through_its_blind_index_however_it_is_spaced(
     assert {r.id for r in found.rows} == expected and len(opened) == len(expected)
     assert all(r.applicant_name == name for r in found.rows)
     assert cases.worklist(session, cases.Filters(scope="all", search=name[:2])).rows == []
-    with sqlite3.connect(db_path(county)) as conn:  # the index is a keyed hash, not the name
-        assert conn.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index = ?",
-                            [name]).fetchone()[0] == 0
+    # the index is a keyed hash, not the name
+    assert center_db.one(county, "SELECT COUNT(*) FROM applicant_versions WHERE name_index = ?",
+                         [name]) == 0
 
 
 def test_an_id_number_search_finds_its_case(session: Session) -> None:
@@ -144,17 +153,15 @@ def test_an_id_number_search_finds_its_case(session: Session) -> None:
 
 
 def test_names_left_unindexed_by_the_migration_are_indexed_at_unlock(county: Path) -> None:
-    with sqlite3.connect(db_path(county)) as conn:
+    with center_db.raw_center(county) as conn:
         conn.execute("UPDATE applicant_versions SET name_index = NULL WHERE rowid % 3 = 0")
-        left = conn.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index IS NULL"
-                            ).fetchone()[0]
+        left = conn.one("SELECT COUNT(*) FROM applicant_versions WHERE name_index IS NULL")
     assert left > 0
     store = Store.open(county)
     try:
         session = store.login(CLERK, PIN)
-        with sqlite3.connect(db_path(county)) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index IS NULL"
-                                ).fetchone()[0] == 0
+        assert center_db.one(county, "SELECT COUNT(*) FROM applicant_versions"
+                                     " WHERE name_index IS NULL") == 0
         with store.database.read() as db:
             assert applicants.index_names(store.database, session.keys) == 0
             assert db.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index = ?",
