@@ -147,6 +147,7 @@ def center_home(tmp_path: Path, center_backend: str | None) -> Path:
     made = run("service-center", home, "init", "--level", "township", "--code", TOWNSHIP_CODE,
                "--name", "兴宁镇便民服务中心", "--operator", CLERK, *on(center_backend))
     assert made.code == 0, made.text
+    assert center_db.is_postgres(home) is (center_backend is not None)  # where it was asked
     return home
 
 
@@ -211,6 +212,7 @@ def test_service_center_init_makes_the_first_operator_the_manager(
     assert made.code == 0, made.text
     assert made.stdout.startswith(f"已建立县级中心：资兴市政务服务中心（{COUNTY_CODE}），")
     assert f" {CLERK}，指纹 " in made.stdout
+    assert center_db.is_postgres(home) is (center_backend is not None)
     assert roles(home) == {CLERK: ("manager", True)}
     assert audit_rows(home) == [(CLERK, "store.init", COUNTY_CODE, "")]
 
@@ -221,6 +223,7 @@ def test_service_center_init_makes_the_first_operator_the_manager(
     assert {k: as_json.json()[k] for k in ("level", "operator", "role")} == {
         "level": "township", "operator": CLERK, "role": "manager"}
     assert roles(tmp_path / "township") == {CLERK: ("manager", True)}
+    assert center_db.is_postgres(tmp_path / "township") is (other_backend is not None)
 
 
 def test_service_center_init_names_the_first_operator_as_the_manager(
