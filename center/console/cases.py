@@ -169,8 +169,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         where.append("created_at >= ?")
         params.append(since.isoformat())
     if until:
-        where.append("created_at < date(?, '+1 day')")
-        params.append(until.isoformat())
+        where.append("created_at < ?")  # the day after, reckoned here: SQL's date arithmetic
+        params.append((until + timedelta(days=1)).isoformat())  # differs between engines
     search = filters.search
     catalog = session.store.catalog()
     with session.store.database.read() as db:
