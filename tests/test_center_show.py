@@ -25,17 +25,19 @@ import pytest
 
 from center import ingest
 from center.cases import read_case
+from center.console.cases import Filters, worklist
 from center.enroll import issue_code
 from center.upstream import forward_once
 from forms.catalog import Catalog
+from storage.crypto import TEST_KDF
 from storage.errors import NotFound
-from storage.store import Session
+from storage.store import Session, Store
 from sync.client import enroll_online, sync_once
 from sync.i18n import due_text
 from sync.node import Node
 from tests import center_db
 from tests.center_db import table_counts
-from tests.conftest import AGENT, ROOT, TODAY, VILLAGE_CODE
+from tests.conftest import AGENT, PIN, ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME
 from tests.forms_helpers import example, id_number_of_age
 from tests.helpers import scan
 from tests.sync_helpers import CLERK, CLERK_PIN, TOWNSHIP_CODE, make_center, serving
@@ -192,6 +194,30 @@ class TestApplications:
         assert {e["name"]: e["raw"] for e in shown["applicant"]}["id_number"] == (
             fixed["applicant"]["id_number"])
         assert [s["type"] for s in shown["timeline"]][-2:] == ["corrected", "received"]
+
+
+def test_the_worklist_finds_a_case_by_part_of_its_number_however_it_is_typed(
+    tmp_path: Path, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    """A number holds the village device's tag in capitals (here ABCDEF): a clerk may type it
+    in small letters, and the worklist finds the case the same on either engine."""
+    node, url = township
+    village = Store.create(tmp_path / "village", village_code=VILLAGE_CODE,
+                           village_name=VILLAGE_NAME, operator_name=AGENT, pin=PIN,
+                           kdf=TEST_KDF, device_id="abcdef0123456789")
+    try:
+        session = village.login(AGENT, PIN)
+        enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+        app_id = intake.take(session, catalog, session.calendar(), ITEM,
+                             example(catalog.get(ITEM)), today=TODAY).application_ids[0]
+        _sync(session)
+    finally:
+        village.close()
+    assert app_id.split("-")[1] == "ABCDEF"
+    for typed in ("ABCDEF", "abcdef", "cDe", app_id.lower()):
+        found = worklist(node.session, Filters(scope="all", search=typed))
+        assert [r.id for r in found.rows] == [app_id], typed
+    assert worklist(node.session, Filters(scope="all", search="abcdef9")).rows == []
 
 
 @pytest.fixture
