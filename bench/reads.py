@@ -58,11 +58,13 @@ def id_number_of(n: int) -> str:
     return make(COUNTY, date(1930, 1, 1) + timedelta(days=n // 100), n % 100, female=n % 2 == 0)
 
 
-def build(home: Path, count: int, seed: int = 20261207) -> Store:
-    """A county store of `count` cases as ingest leaves them (see the module's docstring)."""
+def build(home: Path, count: int, seed: int = 20261207, database: str | None = None) -> Store:
+    """A county store of `count` cases as ingest leaves them (see the module's docstring);
+    on the PostgreSQL database at `database` when given."""
     rng = random.Random(seed)
     store = Store.create(home, village_code=COUNTY, village_name="资兴市政务服务中心",
-                         operator_name=CLERK, pin=PIN, kdf=TEST_KDF, node="county")
+                         operator_name=CLERK, pin=PIN, kdf=TEST_KDF, node="county",
+                         database=database)
     session = store.login(CLERK, PIN)
     keys, operator = session.keys, session.operator.id
     start = date.today() - timedelta(days=3 * 365)
@@ -100,8 +102,8 @@ def build(home: Path, count: int, seed: int = 20261207) -> Store:
                 " updated_at, village_code, window_code, clerk, priority) VALUES"
                 " (?, 'service', 'MZ-GLJT', '1', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)", cases_)
     with store.database.write() as db:
-        db.execute("INSERT OR IGNORE INTO windows (code, name, departments, created_at)"
-                   " VALUES ('W0', '民政窗口', '[\"民政\"]', ?)", [now])
+        db.execute("INSERT INTO windows (code, name, departments, created_at)"
+                   " VALUES ('W0', '民政窗口', '[\"民政\"]', ?) ON CONFLICT DO NOTHING", [now])
         db.execute("UPDATE operators SET window_code = 'W0' WHERE name = ?", [CLERK])
         db.execute("ANALYZE")
     return store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from forms.engine import CleanApplication
@@ -172,8 +172,8 @@ def summaries(
         where.append("a.created_at >= ?")
         params.append(since.isoformat())
     if until:
-        where.append("a.created_at < date(?, '+1 day')")
-        params.append(until.isoformat())
+        where.append("a.created_at < ?")  # the day after, reckoned here: SQL's date arithmetic
+        params.append((until + timedelta(days=1)).isoformat())  # differs between engines
     terms = PRIORITY_TERMS if priority_first else NEWEST_TERMS
     out: list[Summary] = []
     with database.read() as db:

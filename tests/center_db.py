@@ -113,3 +113,22 @@ def stored_bytes(home: Path) -> bytes:
     dump = subprocess.run([str(bindir / "pg_dump"), "--data-only", "-d", url],
                           capture_output=True, check=True).stdout
     return files + dump
+
+
+def pg_plan(home: Path, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Every node of PostgreSQL's plan for `sql` (EXPLAIN (FORMAT JSON)), outermost first.
+
+    Sequential scans are switched off for this one connection: on a test's handful of rows the
+    planner rightly prefers reading the whole table, which says nothing of a real center's.
+    """
+    with raw_center(home) as conn:
+        assert conn._pg is not None, "a query plan of PostgreSQL needs a PostgreSQL store"
+        conn.execute("SET enable_seqscan = off")
+        [[plan]] = conn.rows(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    nodes: list[dict[str, Any]] = []
+    stack = [plan[0]["Plan"]]
+    while stack:
+        node = stack.pop(0)
+        nodes.append(node)
+        stack += node.get("Plans", [])
+    return nodes

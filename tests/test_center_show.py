@@ -13,7 +13,6 @@ import ast
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,17 +25,21 @@ import pytest
 
 from center import ingest
 from center.cases import read_case
+from center.console.cases import Filters, worklist
 from center.enroll import issue_code
 from center.upstream import forward_once
 from forms.catalog import Catalog
+from storage.crypto import TEST_KDF
 from storage.errors import NotFound
-from storage.store import Session
+from storage.store import Session, Store
 from sync.client import enroll_online, sync_once
 from sync.i18n import due_text
 from sync.node import Node
-from tests.conftest import AGENT, ROOT, TODAY, VILLAGE_CODE
+from tests import center_db
+from tests.center_db import table_counts
+from tests.conftest import AGENT, PIN, ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME
 from tests.forms_helpers import example, id_number_of_age
-from tests.helpers import db_path, scan, table_counts
+from tests.helpers import scan
 from tests.sync_helpers import CLERK, CLERK_PIN, TOWNSHIP_CODE, make_center, serving
 from village_agent import intake
 
@@ -47,6 +50,25 @@ FRONT = b"%PDF-1.4 front of the ID card \x00\x01\x02" + bytes(range(256)) * 40
 BACK = b"\xff\xd8\xff\xe0 back of the ID card" + bytes(range(255, -1, -1)) * 3
 BANK = b"\xff\xd8\xff\xe0 bank card" + b"\x07" * 5000
 TRACEBACK = re.compile(r"Traceback|File \"")
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
+
+@pytest.fixture
+def county_backend(center_backend: str | None, request: pytest.FixtureRequest
+                   ) -> Iterator[str | None]:
+    """The county's store on the township's engine: a database of its own on PostgreSQL."""
+    if center_backend is None:
+        yield None
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    yield url
+    server.drop(url)
 
 
 @dataclass
@@ -70,10 +92,8 @@ def center_cli(home: Path, *args: str, lang: str = "zh") -> Ran:
     return Ran(proc.returncode, proc.stdout, proc.stderr)
 
 
-def audit_rows(home: Path) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return [tuple(r) for r in conn.execute(
-            "SELECT operator, action, target, detail FROM audit ORDER BY seq")]
+def audit_rows(home: Path) -> list[tuple[Any, ...]]:
+    return center_db.rows(home, "SELECT operator, action, target, detail FROM audit ORDER BY seq")
 
 
 def without_login(before: dict[str, int], home: Path) -> dict[str, int]:
@@ -147,10 +167,9 @@ class TestApplications:
         listed = center_cli(home, "--json", "applications")
         assert listed.code == 0, listed.stderr
         assert listed.json()[0]["applicant_name"] == data["applicant"]["name"]
-        with sqlite3.connect(db_path(home)) as conn:
-            assert conn.execute("SELECT value FROM meta WHERE key = 'applicants_linked'"
-                                ).fetchone() == ("1",)
-            assert conn.execute("SELECT count(*) FROM applicants").fetchone() == (1,)
+        with center_db.raw_center(home) as conn:
+            assert conn.one("SELECT value FROM meta WHERE key = 'applicants_linked'") == "1"
+            assert conn.one("SELECT count(*) FROM applicants") == 1
         assert center_cli(home, "verify").code == 0
 
     def test_a_correction_of_the_id_number_links_the_case_to_that_person(
@@ -177,10 +196,36 @@ class TestApplications:
         assert [s["type"] for s in shown["timeline"]][-2:] == ["corrected", "received"]
 
 
+def test_the_worklist_finds_a_case_by_part_of_its_number_however_it_is_typed(
+    tmp_path: Path, township: tuple[Node, str], catalog: Catalog
+) -> None:
+    """A number holds the village device's tag in capitals (here ABCDEF): a clerk may type it
+    in small letters, and the worklist finds the case the same on either engine."""
+    node, url = township
+    village = Store.create(tmp_path / "village", village_code=VILLAGE_CODE,
+                           village_name=VILLAGE_NAME, operator_name=AGENT, pin=PIN,
+                           kdf=TEST_KDF, device_id="abcdef0123456789")
+    try:
+        session = village.login(AGENT, PIN)
+        enroll_online(session, url, issue_code(node, VILLAGE_CODE))
+        app_id = intake.take(session, catalog, session.calendar(), ITEM,
+                             example(catalog.get(ITEM)), today=TODAY).application_ids[0]
+        _sync(session)
+    finally:
+        village.close()
+    assert app_id.split("-")[1] == "ABCDEF"
+    for typed in ("ABCDEF", "abcdef", "cDe", app_id.lower()):
+        found = worklist(node.session, Filters(scope="all", search=typed))
+        assert [r.id for r in found.rows] == [app_id], typed
+    assert worklist(node.session, Filters(scope="all", search="abcdef9")).rows == []
+
+
 @pytest.fixture
-def centers(tmp_path: Path) -> Iterator[tuple[Node, str, Node, str]]:
-    county = Node.of(make_center(tmp_path / "county", "county", COUNTY_CODE))
-    township = Node.of(make_center(tmp_path / "township"))
+def centers(tmp_path: Path, township_backend: str | None, county_backend: str | None
+            ) -> Iterator[tuple[Node, str, Node, str]]:
+    county = Node.of(make_center(tmp_path / "county", "county", COUNTY_CODE,
+                                 database=county_backend))
+    township = Node.of(make_center(tmp_path / "township", database=township_backend))
     with serving(county) as county_url, serving(township) as township_url:
         enroll_online(township.session, county_url, issue_code(county, TOWNSHIP_CODE))
         yield township, township_url, county, county_url

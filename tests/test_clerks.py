@@ -25,14 +25,17 @@ import pytest
 
 from center.enroll import issue_code
 from forms.catalog import Catalog
+from storage import pg
 from storage.crypto import TEST_KDF, wrap_data_key
 from storage.errors import InvalidRequest, NotPermitted
 from storage.store import Session, Store
 from sync.client import enroll_online, sync_once
 from sync.node import Node
+from tests import center_db
+from tests.center_db import table_counts
 from tests.conftest import AGENT, PIN, ROOT, TODAY, VILLAGE_CODE, VILLAGE_NAME
 from tests.forms_helpers import example
-from tests.helpers import db_path, table_counts
+from tests.helpers import db_path
 from tests.sync_helpers import CLERK, CLERK_PIN, TOWNSHIP_CODE, make_center, serving, statuses
 from village_agent import intake
 
@@ -110,27 +113,41 @@ def run(program: str, home: Path, *args: str, pin: str = CLERK_PIN, **env: str) 
 
 
 def roles(home: Path) -> dict[str, tuple[str, bool]]:
-    """Who is stored as what, read from the closed file with plain sqlite3."""
-    with sqlite3.connect(db_path(home)) as conn:
-        rows = conn.execute("SELECT name, role, active FROM operators ORDER BY id").fetchall()
-    conn.close()
+    """Who is stored as what, read from the closed store from outside (tests/center_db.py)."""
+    rows = center_db.rows(home, "SELECT name, role, active FROM operators ORDER BY id")
     return {name: (role, bool(active)) for name, role, active in rows}
 
 
-def audit_rows(home: Path) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(db_path(home)) as conn:
-        rows = conn.execute("SELECT operator, action, target, detail FROM audit ORDER BY seq").fetchall()
-    conn.close()
-    return [tuple(r) for r in rows]
+def audit_rows(home: Path) -> list[tuple[Any, ...]]:
+    return center_db.rows(home, "SELECT operator, action, target, detail FROM audit ORDER BY seq")
+
+
+def on(database: str | None) -> tuple[str, ...]:
+    """`service-center init`'s option for the store's engine: none for SQLite."""
+    return ("--database", database) if database else ()
 
 
 @pytest.fixture
-def center_home(tmp_path: Path) -> Path:
-    """A township center made by `service-center init`, closed."""
+def other_backend(center_backend: str | None, request: pytest.FixtureRequest
+                  ) -> Iterator[str | None]:
+    """A second center's store on the same engine: a database of its own on PostgreSQL."""
+    if center_backend is None:
+        yield None
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def center_home(tmp_path: Path, center_backend: str | None) -> Path:
+    """A township center made by `service-center init` (on SQLite or PostgreSQL), closed."""
     home = tmp_path / "township"
     made = run("service-center", home, "init", "--level", "township", "--code", TOWNSHIP_CODE,
-               "--name", "兴宁镇便民服务中心", "--operator", CLERK)
+               "--name", "兴宁镇便民服务中心", "--operator", CLERK, *on(center_backend))
     assert made.code == 0, made.text
+    assert center_db.is_postgres(home) is (center_backend is not None)  # where it was asked
     return home
 
 
@@ -145,10 +162,11 @@ def village_home(store: Store) -> Iterator[Path]:
 
 
 @pytest.mark.parametrize(("kind", "code"), [("township", TOWNSHIP_CODE), ("county", COUNTY_CODE)])
-def test_a_centers_first_operator_is_its_manager(tmp_path: Path, kind: str, code: str) -> None:
+def test_a_centers_first_operator_is_its_manager(tmp_path: Path, kind: str, code: str,
+                                                center_backend: str | None) -> None:
     home = tmp_path / kind
     store = Store.create(home, village_code=code, village_name="便民服务中心", operator_name=CLERK,
-                         pin=CLERK_PIN, kdf=TEST_KDF, node=kind)
+                         pin=CLERK_PIN, kdf=TEST_KDF, node=kind, database=center_backend)
     session = store.login(CLERK, CLERK_PIN)
     assert (session.operator.role, session.operator.role_zh) == ("manager", "中心负责人")
     store.close()
@@ -156,13 +174,21 @@ def test_a_centers_first_operator_is_its_manager(tmp_path: Path, kind: str, code
 
 
 @pytest.mark.parametrize("role", ["agent", "grid_worker", "clerk"])
-def test_a_center_cannot_be_created_with_another_first_role(tmp_path: Path, role: str) -> None:
+def test_a_center_cannot_be_created_with_another_first_role(
+        tmp_path: Path, role: str, center_backend: str | None) -> None:
     home = tmp_path / "township"
     with pytest.raises(InvalidRequest) as refused:
         Store.create(home, village_code=TOWNSHIP_CODE, village_name="兴宁镇便民服务中心",
-                     operator_name=CLERK, pin=CLERK_PIN, kdf=TEST_KDF, node="township", role=role)
+                     operator_name=CLERK, pin=CLERK_PIN, kdf=TEST_KDF, node="township", role=role,
+                     database=center_backend)
     assert refused.value.zh == "第一位操作员须为中心负责人"
-    assert not db_path(home).exists()
+    assert not db_path(home).exists() and not (home / pg.URL_FILE).exists()
+    if center_backend is not None:  # the database is left as it was: empty, free for a center
+        import psycopg
+
+        with psycopg.connect(center_backend) as conn:
+            for table in ("meta", "operators", "audit"):
+                assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
 
 
 def test_a_village_points_first_operator_is_still_an_agent(tmp_path: Path) -> None:
@@ -178,27 +204,32 @@ def test_a_village_points_first_operator_is_still_an_agent(tmp_path: Path) -> No
     assert roles(home) == {AGENT: ("agent", True)}
 
 
-def test_service_center_init_makes_the_first_operator_the_manager(tmp_path: Path) -> None:
+def test_service_center_init_makes_the_first_operator_the_manager(
+        tmp_path: Path, center_backend: str | None, other_backend: str | None) -> None:
     home = tmp_path / "county"
     made = run("service-center", home, "init", "--level", "county", "--code", COUNTY_CODE,
-               "--name", "资兴市政务服务中心", "--operator", CLERK)
+               "--name", "资兴市政务服务中心", "--operator", CLERK, *on(center_backend))
     assert made.code == 0, made.text
     assert made.stdout.startswith(f"已建立县级中心：资兴市政务服务中心（{COUNTY_CODE}），")
     assert f" {CLERK}，指纹 " in made.stdout
+    assert center_db.is_postgres(home) is (center_backend is not None)
     assert roles(home) == {CLERK: ("manager", True)}
     assert audit_rows(home) == [(CLERK, "store.init", COUNTY_CODE, "")]
 
     as_json = run("service-center", tmp_path / "township", "--json", "init", "--level", "township",
-                  "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心", "--operator", CLERK)
+                  "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心", "--operator", CLERK,
+                  *on(other_backend))
     assert as_json.code == 0, as_json.text
     assert {k: as_json.json()[k] for k in ("level", "operator", "role")} == {
         "level": "township", "operator": CLERK, "role": "manager"}
     assert roles(tmp_path / "township") == {CLERK: ("manager", True)}
+    assert center_db.is_postgres(tmp_path / "township") is (other_backend is not None)
 
 
-def test_service_center_init_names_the_first_operator_as_the_manager(tmp_path: Path) -> None:
+def test_service_center_init_names_the_first_operator_as_the_manager(
+        tmp_path: Path, center_backend: str | None) -> None:
     made = run("service-center", tmp_path / "county", "init", "--level", "county", "--code",
-               COUNTY_CODE, "--name", "资兴市政务服务中心", "--operator", CLERK)
+               COUNTY_CODE, "--name", "资兴市政务服务中心", "--operator", CLERK, *on(center_backend))
     assert made.code == 0, made.text
     assert made.stdout.startswith(
         f"已建立县级中心：资兴市政务服务中心（{COUNTY_CODE}），中心负责人 {CLERK}，指纹 ")
@@ -363,10 +394,11 @@ def test_the_last_active_manager_cannot_be_disabled(center_home: Path) -> None:
                                   THIRD_CLERK: ("manager", False)}
 
 
-def test_only_a_manager_manages_a_centers_operators(tmp_path: Path) -> None:
+def test_only_a_manager_manages_a_centers_operators(tmp_path: Path,
+                                                   center_backend: str | None) -> None:
     """A plain clerk, and a grid worker at a center (the store API allowed one before m008),
     manage nobody there; each may still change their own PIN."""
-    manager = make_center(tmp_path / "township")
+    manager = make_center(tmp_path / "township", database=center_backend)
     manager.add_operator(SECOND_CLERK, "clerk", SECOND_PIN)
     wrapped = wrap_data_key(manager.keys.data_key, GRID_PIN, TEST_KDF, operator=GRID_WORKER)
     with manager.store.database.write() as db:  # as the old store API would have added them
@@ -459,9 +491,9 @@ def _enrolled_village_sends(village: Session, node: Node, url: str, catalog: Cat
 
 
 def test_the_centers_manager_logs_in_and_accepts_an_application(
-    session: Session, tmp_path: Path, catalog: Catalog
+    session: Session, tmp_path: Path, catalog: Catalog, center_backend: str | None
 ) -> None:
-    township = make_center(tmp_path / "township")
+    township = make_center(tmp_path / "township", database=center_backend)
     node = Node.of(township)
     with serving(node) as url:
         app_id = _enrolled_village_sends(session, node, url, catalog)
@@ -482,6 +514,8 @@ def test_the_centers_manager_logs_in_and_accepts_an_application(
 
 
 # --- going back to older stores ---------------------------------------------------------------
+# SQLite only: a store from before m008 or m013 is a SQLite file (a center's store moved to
+# PostgreSQL with issue 12, long after both), and going back to one rebuilds it with plain sqlite3.
 
 
 M008 = "m008_clerk_role"

@@ -9,7 +9,6 @@ are said in Chinese and write nothing; the words are never in plain in any store
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,9 @@ from storage.store import Session
 from sync import complaints as rules
 from sync.client import sync_once
 from sync.node import Node
+from tests import center_db
+from tests.center_db import stored_bytes, table_counts
 from tests.conftest import TODAY, Cli
-from tests.helpers import db_path, disk_bytes, table_counts
 from tests.sync_helpers import make_center
 from tests.test_center_show import center_cli, without_login
 from tests.test_console import _token, log_in
@@ -39,6 +39,12 @@ from village_agent import complaining, printing
 TRACEBACK = re.compile(r"Traceback|File \"")
 WORDS = "窗口工作人员态度生硬，三次让我回去补材料却不说清楚缺什么"
 ANSWER = "经核实情况属实，已对民政窗口工作人员批评教育，所缺户口簿复印件已电话告知"
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
 
 
 # ---- the number and the words, pure ----------------------------------------------------------
@@ -73,15 +79,13 @@ def test_the_words_are_kept_trimmed_or_refused_in_chinese(text: str) -> None:
 # ---- village -> township -> village over a real sync -----------------------------------------
 
 def _complaint_rows(home: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return conn.execute("SELECT id, application_id, window_code, source, received_on, due_on,"
-                            " yellow_from, red_from, clerk, answered_on FROM complaints").fetchall()
+    return center_db.rows(home, "SELECT id, application_id, window_code, source, received_on,"
+                          " due_on, yellow_from, red_from, clerk, answered_on FROM complaints")
 
 
 def _cards(home: Path, subject_id: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return conn.execute("SELECT colour, cleared_on FROM cards WHERE subject = 'complaint'"
-                            " AND subject_id = ?", [subject_id]).fetchall()
+    return center_db.rows(home, "SELECT colour, cleared_on FROM cards WHERE subject = 'complaint'"
+                          " AND subject_id = ?", [subject_id])
 
 
 def test_a_village_complaint_is_filed_answered_and_the_answer_reaches_the_village(
@@ -149,7 +153,7 @@ def test_a_village_complaint_is_filed_answered_and_the_answer_reaches_the_villag
 
     # The words and the answer are sealed in every file of both stores.
     for where in (home, session.store.home):
-        raw = disk_bytes(where)
+        raw = stored_bytes(where)
         for text in (WORDS, ANSWER):
             assert text.encode("utf-8") not in raw and text.encode("utf-16-le") not in raw
             assert text[:8].encode("utf-8") not in raw
@@ -254,12 +258,13 @@ def test_a_clerk_takes_a_complaint_about_a_window_and_refusals_write_nothing(
         assert ANSWER in shown and filed["id"] in shown
         assert filed["id"] not in client.get("/console/complaints").text  # open only
     assert _cards(home, filed["id"]) == [("blue", date.today().isoformat())]
-    raw = disk_bytes(home)
+    raw = stored_bytes(home)
     assert WORDS.encode() not in raw and ANSWER.encode() not in raw
 
 
-def test_a_complaint_turns_yellow_then_red_as_its_working_days_pass(tmp_path: Path) -> None:
-    node = Node.of(make_center(tmp_path / "township"))
+def test_a_complaint_turns_yellow_then_red_as_its_working_days_pass(
+        tmp_path: Path, center_backend: str | None) -> None:
+    node = Node.of(make_center(tmp_path / "township", database=center_backend))
     set_up_windows(node)
     received = date(2026, 11, 2)  # a Monday
     number = desk.record(node, window_code="ZH", text=WORDS, today=received)

@@ -35,9 +35,9 @@ from sync.paper.decisions import DecisionFacts, decision_facts, notice_document
 from sync.paper.document import Document
 from sync.paper.fonts import CjkFont, find_cjk_font
 from tests.app_helpers import SIZE, log_in, screen_text, settle, village_app
+from tests.center_db import table_counts
 from tests.conftest import AGENT, TODAY, VILLAGE_CODE, Cli
 from tests.forms_helpers import example
-from tests.helpers import table_counts
 from tests.sync_helpers import CLERK
 from tests.test_center_show import audit_rows, center_cli, without_login
 from tests.test_console import log_in as console_log_in
@@ -53,6 +53,13 @@ REASON = "申请人年满80周岁的日期在下月，请届时再申请"
 RIGHTS = "如不服本决定，可自收到本通知书之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"
 NUMBER = "20261123-430481101201-00012"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
+
 
 COMPLETED = DecisionFacts("completed", NUMBER, ITEM_NAME, "张桂英", RESULT, CENTER, CLERK,
                           "2026-11-25")

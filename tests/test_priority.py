@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,9 @@ from sync import messages
 from sync.client import enroll_online, sync_once
 from sync.errors import BundleRejected
 from sync.node import Node
+from tests import center_db
 from tests.conftest import AGENT, TODAY, VILLAGE_CODE, Cli
 from tests.forms_helpers import REGION, example, id_number_of_age
-from tests.helpers import db_path
 from tests.test_catalog import write_item
 from tests.test_center_show import center_cli
 from tests.test_console import log_in
@@ -47,6 +46,12 @@ from village_agent import intake, printing
 SHORTER = "MZ-LSJZ"  # 临时救助: 10 working days, 5 on the green channel
 PLAIN = "MZ-GLJT"  # 高龄津贴: 15 working days for everyone
 QUICK = "RS-JYSYDJ"  # 就业失业登记: 3 working days
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
 
 
 def take(session: Session, catalog: Catalog, code: str, age: int, chosen: tuple[str, ...] = (),
@@ -217,13 +222,20 @@ def test_the_flag_reaches_the_township_and_its_case_sorts_first(
 
 def test_the_worklist_walks_its_index_without_sorting(township: tuple[Node, str]) -> None:
     node, _ = township
-    with sqlite3.connect(db_path(node.session.store.home)) as conn:
-        for where, args in (("1 = 1", ()), ("status = ?", ("received",)),
-                            ("village_code = ?", (VILLAGE_CODE,))):
-            plan = " ".join(str(r[3]) for r in conn.execute(
-                f"EXPLAIN QUERY PLAN SELECT id FROM applications WHERE {where}"
-                f" ORDER BY {WORKLIST_ORDER} LIMIT 50", args))
-            assert "USING INDEX applications_" in plan and "TEMP B-TREE" not in plan, plan
+    home = node.session.store.home
+    for where, args in (("1 = 1", ()), ("status = ?", ("received",)),
+                        ("village_code = ?", (VILLAGE_CODE,))):
+        sql = (f"SELECT id FROM applications WHERE {where} ORDER BY {WORKLIST_ORDER} LIMIT 50")
+        if center_db.is_postgres(home):
+            nodes = center_db.pg_plan(home, sql, args)
+            scans = [n for n in nodes if "Scan" in n["Node Type"]]
+            assert [n["Node Type"] for n in scans] == ["Index Scan"], nodes
+            assert scans[0]["Index Name"].startswith("applications_"), nodes
+            assert not any("Sort" in n["Node Type"] for n in nodes), nodes
+            continue
+        with center_db.raw_center(home) as conn:
+            plan = " ".join(str(r[3]) for r in conn.rows(f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "USING INDEX applications_" in plan and "TEMP B-TREE" not in plan, plan
 
 
 # ------------------------------------------------------------ the CLI and the 委托书 --

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -35,9 +34,10 @@ from sync.client import enroll_online, sync_once
 from sync.errors import BundleRejected
 from sync.i18n import rating_words, t_in
 from sync.node import Node
+from tests import center_db
+from tests.center_db import table_counts
 from tests.conftest import ROOT, VILLAGE_CODE, Cli
 from tests.forms_helpers import example
-from tests.helpers import db_path, table_counts
 from tests.sync_helpers import CLERK, CLERK_PIN
 from tests.test_console import _token, log_in
 from village_agent import intake, printing
@@ -45,6 +45,12 @@ from village_agent.i18n import t
 
 OTHER = "赵晓燕"
 OTHER_PIN = "730591"
+
+
+@pytest.fixture
+def township_backend(center_backend: str | None) -> str | None:
+    """This module's center tests run on SQLite and on PostgreSQL (tests/pgserver.py)."""
+    return center_backend
 
 
 def _sync(session: Session) -> None:
@@ -67,8 +73,7 @@ def _delivered(session: Session, township: tuple[Node, str], catalog: Catalog) -
 
 
 def _rows(home: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return [tuple(r) for r in conn.execute(sql, params)]
+    return center_db.rows(home, sql, params)
 
 
 def center_cli(home: Path, *args: str, operator: str = CLERK, pin: str = CLERK_PIN) -> Any:
@@ -255,7 +260,7 @@ def test_a_very_unsatisfied_rating_is_followed_up_and_the_village_hears_each_ste
     assert intake.followed_up(session) == {app_id}
     # Nothing of the notes lies in plain text in either store.
     for store_home in (home, session.store.home):
-        assert "材料退回两次属实".encode() not in db_path(store_home).read_bytes()
+        assert "材料退回两次属实".encode() not in center_db.stored_bytes(store_home)
 
 
 def test_a_satisfied_rating_opens_no_follow_up(

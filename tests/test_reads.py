@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +29,27 @@ from storage.errors import InvalidRequest
 from storage.schema import LISTING_ORDER, WORKLIST_ORDER
 from storage.status import OPEN_STATUSES
 from storage.store import Session, Store
+from tests import center_db
 from tests.conftest import ROOT
-from tests.helpers import db_path
 
 CASES = 230
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def county(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+           ) -> Iterator[Path]:
+    """One county store for the module, on each backend in turn (as `center_backend`, built once
+    per module rather than once per test: its cases take a while to seal)."""
     home = tmp_path_factory.mktemp("reads") / "county"
-    build(home, CASES).close()
-    return home
+    if request.param == "sqlite":
+        build(home, CASES).close()
+        yield home
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    build(home, CASES, database=url).close()
+    yield home
+    server.drop(url)
 
 
 @pytest.fixture
@@ -49,9 +60,8 @@ def session(county: Path) -> Any:
 
 
 def _ordered(home: Path, clause: str = "1 = 1", values: tuple[Any, ...] = ()) -> list[str]:
-    with sqlite3.connect(db_path(home)) as conn:
-        return [r[0] for r in conn.execute(
-            f"SELECT id FROM applications WHERE {clause} ORDER BY {WORKLIST_ORDER}", values)]
+    return [r[0] for r in center_db.rows(
+        home, f"SELECT id FROM applications WHERE {clause} ORDER BY {WORKLIST_ORDER}", values)]
 
 
 def _walk(session: Session, filters: cases.Filters, size: int) -> list[str]:
@@ -73,7 +83,12 @@ def test_the_keyset_terms_spell_the_indexed_orders_exactly() -> None:
 @given(st.lists(st.one_of(st.text(max_size=30), st.integers(-(2**40), 2**40)), max_size=6))
 def test_a_cursor_gives_back_the_key_it_was_made_of(key: list[Any]) -> None:
     terms = [keyset.Term("x", kind=type(v)) for v in key]
-    assert keyset.decode(keyset.encode(key), terms) == tuple(key) if key else True
+    cursor = keyset.encode(key)
+    if len(cursor) > keyset.MAX_CURSOR:  # far past any real sort key: refused, never misread
+        with pytest.raises(ValueError):
+            keyset.decode(cursor, terms)
+        return
+    assert keyset.decode(cursor, terms) == tuple(key) if key else True
 
 
 @given(st.text(max_size=60))
@@ -93,6 +108,63 @@ def test_every_case_is_on_exactly_one_worklist_page_in_the_indexed_order(
     assert 17 < len(expected) < CASES and _walk(session, cases.Filters(), 17) == expected
     assert _walk(session, cases.Filters(scope="all", status="received"), 9) == _ordered(
         county, "status = ?", ("received",))
+
+
+def test_a_date_range_keeps_the_cases_created_in_it_on_every_page(
+        county: Path, session: Session) -> None:
+    """`since` and `until` are whole days, `until` included, for the worklist and the listing."""
+    created = {i: str(c)[:10] for i, c in center_db.rows(
+        county, "SELECT id, created_at FROM applications")}
+    days = sorted(set(created.values()))
+    since, until = days[len(days) // 4], days[len(days) // 2]
+    inside = {i for i, day in created.items() if since <= day <= until}
+    assert 17 < len(inside) < CASES
+    filters = cases.Filters(scope="all", since=since, until=until)
+    assert _walk(session, filters, 17) == [i for i in _ordered(county) if i in inside]
+    whole = [s.id for s in session.list(priority_first=True)]
+    listed = session.list(priority_first=True, since=date.fromisoformat(since),
+                          until=date.fromisoformat(until))
+    assert [s.id for s in listed] == [i for i in whole if i in inside]
+
+
+def test_a_page_after_a_cursor_walks_an_index_and_sorts_nothing(
+        county: Path, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each query of a deeper page reads a range of an index (SQLite's EXPLAIN QUERY PLAN,
+    PostgreSQL's EXPLAIN), never the whole table; on PostgreSQL in order, with no sort at all.
+
+    SQLite is held to less: on a segment after the first it may sort that segment's rows (USE
+    TEMP B-TREE FOR ORDER BY), since it does not take an ORDER BY term that is an expression the
+    WHERE holds equal (the worklist's leading CASE) as constant. Not fixed here: dropping those
+    terms from the ORDER BY makes it pick the plain status index for a filtered page instead."""
+    seen: list[tuple[str, list[Any]]] = []
+    real = cases._page
+
+    class Recording:
+        def __init__(self, db: Any) -> None:
+            self.db = db
+
+        def execute(self, sql: str, params: list[Any]) -> Any:
+            seen.append((sql, list(params)))
+            return self.db.execute(sql, params)
+
+    monkeypatch.setattr(cases, "_page", lambda db, *args: real(Recording(db), *args))
+    for filters in (cases.Filters(scope="all"), cases.Filters(scope="all", status="completed")):
+        filters.after = cases.worklist(session, filters, page_size=20).next_after
+        assert filters.after
+        seen.clear()
+        assert len(cases.worklist(session, filters, page_size=20).rows) == 20
+        assert seen
+        for sql, params in seen:
+            if center_db.is_postgres(county):
+                nodes = center_db.pg_plan(county, sql, params)
+                kinds = [n["Node Type"] for n in nodes]
+                assert "Sort" not in kinds and "Seq Scan" not in kinds, (sql, kinds)
+                assert any(n.get("Index Name", "").startswith("applications_") for n in nodes), (
+                    sql, kinds)
+                continue
+            with center_db.raw_center(county) as conn:
+                plan = " ".join(str(r[3]) for r in conn.rows(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert "INDEX applications_" in plan and "SCAN applications" not in plan, (sql, plan)
 
 
 def test_a_page_opens_only_the_names_it_shows(session: Session,
@@ -133,9 +205,9 @@ def test_a_name_is_found_through_its_blind_index_however_it_is_spaced(
     assert {r.id for r in found.rows} == expected and len(opened) == len(expected)
     assert all(r.applicant_name == name for r in found.rows)
     assert cases.worklist(session, cases.Filters(scope="all", search=name[:2])).rows == []
-    with sqlite3.connect(db_path(county)) as conn:  # the index is a keyed hash, not the name
-        assert conn.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index = ?",
-                            [name]).fetchone()[0] == 0
+    # the index is a keyed hash, not the name
+    assert center_db.one(county, "SELECT COUNT(*) FROM applicant_versions WHERE name_index = ?",
+                         [name]) == 0
 
 
 def test_an_id_number_search_finds_its_case(session: Session) -> None:
@@ -144,17 +216,15 @@ def test_an_id_number_search_finds_its_case(session: Session) -> None:
 
 
 def test_names_left_unindexed_by_the_migration_are_indexed_at_unlock(county: Path) -> None:
-    with sqlite3.connect(db_path(county)) as conn:
+    with center_db.raw_center(county) as conn:
         conn.execute("UPDATE applicant_versions SET name_index = NULL WHERE rowid % 3 = 0")
-        left = conn.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index IS NULL"
-                            ).fetchone()[0]
+        left = conn.one("SELECT COUNT(*) FROM applicant_versions WHERE name_index IS NULL")
     assert left > 0
     store = Store.open(county)
     try:
         session = store.login(CLERK, PIN)
-        with sqlite3.connect(db_path(county)) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index IS NULL"
-                                ).fetchone()[0] == 0
+        assert center_db.one(county, "SELECT COUNT(*) FROM applicant_versions"
+                                     " WHERE name_index IS NULL") == 0
         with store.database.read() as db:
             assert applicants.index_names(store.database, session.keys) == 0
             assert db.execute("SELECT COUNT(*) FROM applicant_versions WHERE name_index = ?",

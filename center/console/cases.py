@@ -169,8 +169,8 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
         where.append("created_at >= ?")
         params.append(since.isoformat())
     if until:
-        where.append("created_at < date(?, '+1 day')")
-        params.append(until.isoformat())
+        where.append("created_at < ?")  # the day after, reckoned here: SQL's date arithmetic
+        params.append((until + timedelta(days=1)).isoformat())  # differs between engines
     search = filters.search
     catalog = session.store.catalog()
     with session.store.database.read() as db:
@@ -181,8 +181,10 @@ def worklist(session: Session, filters: Filters, *, since_seen: str = "",
             where.append("applicant_id IN (SELECT id FROM applicants WHERE id_index = ?)")
             params.append(session.keys.blind_index("id_number", search.upper()))
         elif search and re.fullmatch(r"[0-9A-Za-z-]+", search):
+            # Numbers are in capitals (the device's tag); LIKE ignores case on SQLite, not on
+            # PostgreSQL: the search is put in capitals so both find the same cases.
             where.append("id LIKE ? ESCAPE '\\'")
-            params.append("%" + search.replace("%", "").replace("_", "\\_") + "%")
+            params.append("%" + search.upper().replace("%", "").replace("_", "\\_") + "%")
         elif search:  # a name: the names cases were filed with, by their blind index
             where.append(applicants.FILED_UNDER_NAME)
             params.append(applicants.name_index(session.keys, search))
