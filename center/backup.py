@@ -239,12 +239,14 @@ def _restore_pg(home: Path, src: Path) -> Restored:
     try:
         with database.read() as db:
             mine = events.meta_get(cast(Any, db), "device_id")
-        if mine != archive.meta.get("device_id"):
+        # An empty database (a new server after the old one was lost) takes any center's copy,
+        # as a home without village.db does.
+        if mine is not None and mine != archive.meta.get("device_id"):
             raise refusal("center.restore.other_center", path=src)
         with hold_serve_lock(home):
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             kept = home / f"postgresql.replaced-{stamp}.dump"
-            pgbackup.dump(url, kept)  # what is replaced, kept beside the home (0600)
+            pgbackup.keep(url, kept)  # what is replaced, kept beside the home (0600)
             try:
                 with database.write() as written:
                     db = cast(Any, written)

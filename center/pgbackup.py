@@ -189,6 +189,17 @@ def _snapshot(url: str) -> Iterator[tuple[str, int, int]]:
 
 def dump(url: str, out: Path) -> tuple[Archive, int, int]:
     """`pg_dump --format=custom` of the center's database to `out`, whole or not at all (0600)."""
+    found = _dump(url, out, check=True)
+    assert found[0] is not None
+    return found[0], found[1], found[2]
+
+
+def keep(url: str, out: Path) -> None:
+    """The database as it is (even an empty one) dumped to `out`, before a restore replaces it."""
+    _dump(url, out, check=False)
+
+
+def _dump(url: str, out: Path, *, check: bool) -> tuple[Archive | None, int, int]:
     pg_dump, _ = tool("pg_dump"), tool("pg_restore")  # both, before anything is written
     part = out.with_name(f".{out.name}.part-{os.getpid()}")
     part.unlink(missing_ok=True)
@@ -203,7 +214,7 @@ def dump(url: str, out: Path) -> tuple[Archive, int, int]:
                                   detail=_said(ran.stderr, url))
                 fh.flush()
                 os.fsync(fh.fileno())
-            archive = read_archive(part)  # it reads back, as a center's
+            archive = read_archive(part) if check else None  # it reads back, as a center's
             os.replace(part, out)
         except BaseException:
             part.unlink(missing_ok=True)

@@ -172,6 +172,26 @@ def test_restore_of_an_archive_cut_short_is_undone_whole(
     assert center_db.one(home, "SELECT count(*) FROM restores") == 1
 
 
+def test_a_copy_restores_into_an_empty_database_on_a_new_server(
+        tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
+    home = tmp_path / "county"
+    make_center(home, kind="county", code="431081", database=pg_url).store.close()
+    device = center_db.one(home, "SELECT value FROM meta WHERE key = 'device_id'")
+    copy = tmp_path / "county.dump"
+    assert center_cli(home, "backup", str(copy)).code == 0
+    fresh = pg_server.new_database()  # the old server is gone: an empty database, no tables
+    try:
+        (home / pg.URL_FILE).write_text(fresh + "\n")
+        done = center_cli(home, "--json", "restore", str(copy))
+        assert done.code == 0, done.stderr + done.stdout
+        assert center_db.one(home, "SELECT value FROM meta WHERE key = 'device_id'") == device
+        assert center_db.one(home, "SELECT count(*) FROM restores") == 1
+        checked = center_cli(home, "--json", "verify")
+        assert checked.code == 0 and checked.json()["ok"], checked.stdout
+    finally:
+        pg_server.drop(fresh)
+
+
 def test_without_pg_dump_or_pg_restore_nothing_is_written_or_changed(
         tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "county"

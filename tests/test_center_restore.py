@@ -31,7 +31,7 @@ from tests.test_sync_processes import Center
 VILLAGE = "430481101201"
 
 
-def _database(request: pytest.FixtureRequest, backend: str | None) -> list[str]:
+def database_args(request: pytest.FixtureRequest, backend: str | None) -> list[str]:
     """`init`'s arguments for the backend: none for SQLite, `--database URL` of a fresh database."""
     if backend is None:
         return []
@@ -212,7 +212,7 @@ def test_restore_refuses_another_centers_copy_and_a_village_store_and_changes_no
 ) -> None:
     other = Center(tmp_path / "other")
     other.run("init", "--level", "township", "--code", "430481102", "--name", "滁口镇便民服务中心",
-              "--operator", "王芳", *_database(request, center_backend))
+              "--operator", "王芳", *database_args(request, center_backend))
     theirs = tmp_path / "theirs.db"
     assert _run(other, "backup", str(theirs)).returncode == 0
     cli.init()  # a village's store is no center's backup
