@@ -46,6 +46,7 @@ HELPERS = ("AGGREGATE IF EXISTS {}.group_concat(text)",
            "FUNCTION IF EXISTS {}.instr(text, text)")  # what storage.pg creates besides the tables
 _CREATED = re.compile(r"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", re.MULTILINE)
 _META_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) meta ", re.MULTILINE)
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
 _UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 
 
@@ -89,32 +90,16 @@ def _unescape(field: str) -> str | None:
     r"""A field of COPY's text format: `\N` is NULL, backslash escapes as PostgreSQL writes them."""
     if field == "\\N":
         return None
-    out, i = [], 0
-    while i < len(field):
-        ch = field[i]
-        if ch == "\\" and i + 1 < len(field):
-            nxt = field[i + 1]
-            if nxt in _UNESCAPE:
-                out.append(_UNESCAPE[nxt])
-                i += 2
-                continue
-            if nxt == "x" and re.match(r"[0-9a-fA-F]{1,2}", field[i + 2:i + 4]):
-                digits = re.match(r"[0-9a-fA-F]{1,2}", field[i + 2:i + 4])
-                assert digits is not None
-                out.append(chr(int(digits.group(), 16)))
-                i += 2 + len(digits.group())
-                continue
-            octal = re.match(r"[0-7]{1,3}", field[i + 1:i + 4])
-            if octal:
-                out.append(chr(int(octal.group(), 8)))
-                i += 1 + len(octal.group())
-                continue
-            out.append(nxt)
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+
+    def one(found: re.Match[str]) -> str:
+        code = found.group(1)
+        if code[0] == "x" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        if code[0] in "01234567":
+            return chr(int(code, 8))
+        return _UNESCAPE.get(code, code)
+
+    return _ESCAPE.sub(one, field)
 
 
 def copy_rows(script: str) -> list[dict[str, str | None]]:

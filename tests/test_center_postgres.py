@@ -192,6 +192,22 @@ def test_a_copy_restores_into_an_empty_database_on_a_new_server(
         pg_server.drop(fresh)
 
 
+def test_an_archive_says_its_meta_exactly_without_being_restored(
+        tmp_path: Path, pg_url: str) -> None:
+    home = tmp_path / "county"
+    make_center(home, kind="county", code="431081", database=pg_url).store.close()
+    awkward = "tab\there, a newline\nand a backslash \\ with \\N 中文"
+    with center_db.raw_center(home) as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('awkward', ?)", [awkward])
+    copy = tmp_path / "county.dump"
+    saved = backup.backup(home, copy)
+    read = pgbackup.read_archive(copy)
+    assert read.meta["awkward"] == awkward
+    assert read.meta["device_id"] == center_db.one(
+        home, "SELECT value FROM meta WHERE key = 'device_id'")
+    assert (read.schema, read.meta["node"], read.made_at) == ("public", "county", saved.made_at)
+
+
 def test_without_pg_dump_or_pg_restore_nothing_is_written_or_changed(
         tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "county"
