@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -255,25 +254,25 @@ def load(raw: psycopg.Connection[Any], source: Path, schema: str) -> None:
     search_path = raw.execute("SELECT current_setting('search_path')").fetchone()
     assert search_path is not None
     _drop_store(raw, schema)
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen([tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-",
-                                 str(source)], stdout=subprocess.PIPE, stderr=errors, env=_env())
-        assert proc.stdout is not None
-        failed: BaseException | None = None
-        try:
-            _run_script(raw, proc.stdout)
-        except (psycopg.Error, EOFError, UnicodeDecodeError) as exc:
-            failed = exc
-            for _ in proc.stdout:  # pg_restore's own verdict on the file comes first
-                pass
-        finally:
-            proc.stdout.close()
-            code = proc.wait()
-        if code != 0:
-            raise refusal("center.restore.not_store", path=source)
-        if failed is not None:
-            raise refusal("center.restore.pg_failed", path=source,
-                          detail=str(failed).splitlines()[0][:300] if str(failed) else "?") from None
+    proc = subprocess.Popen([tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-",
+                             str(source)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=_env())
+    assert proc.stdout is not None
+    failed: BaseException | None = None
+    try:
+        _run_script(raw, proc.stdout)
+    except (psycopg.Error, EOFError, UnicodeDecodeError) as exc:
+        failed = exc
+        for _ in proc.stdout:  # pg_restore's own verdict on the file comes first
+            pass
+    finally:
+        proc.stdout.close()
+        code = proc.wait()
+    if code != 0:
+        raise refusal("center.restore.not_store", path=source)
+    if failed is not None:
+        raise refusal("center.restore.pg_failed", path=source,
+                      detail=str(failed).splitlines()[0][:300] if str(failed) else "?") from None
     # The script empties search_path for its session; the store's queries name no schema.
     raw.execute("SELECT pg_catalog.set_config('search_path', %s, false)", [search_path[0]])
 
