@@ -2,10 +2,10 @@
 
 SQLite backend: SQLite's online backup API (`sqlite3.Connection.backup`) copies the pages
 of a consistent snapshot while `serve` goes on writing, so the copy is sealed exactly as
-the store is (every personal datum stays AES-GCM ciphertext; no PIN is asked). A
-PostgreSQL store will slot in behind the same two functions (`pg_dump --format=custom` for
-`backup`, `pg_restore` into an empty database for `restore`, then the same
-`center.recovery.start`); only the copying differs, not what a restored center does next.
+the store is (every personal datum stays AES-GCM ciphertext; no PIN is asked). PostgreSQL
+backend (`postgresql.url` in the home): `pg_dump --format=custom` and, to restore, the
+archive loaded in one transaction on the same database (`center.pgbackup`); only the
+copying differs, not what a restored center does next (`center.recovery.start`).
 
 `restore` refuses while `serve` runs (it holds `serve.lock` in the home for its lifetime,
 `hold_serve_lock`), refuses a copy of another center (another device identity), prepares
@@ -23,9 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, cast
 
 from center.outfiles import refusal
-from storage import pg
+from storage import events, pg
 from storage.lobby import STORE_FILE
 from storage.schema import APPLICATION_ID
 
@@ -77,8 +78,11 @@ def _facts(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise refusal("center.restore.no_file", path=path)
     with path.open("rb") as fh:
-        if fh.read(16) != _MAGIC:
-            raise refusal("center.restore.not_store", path=path)
+        head = fh.read(16)
+    if head.startswith(b"PGDMP"):
+        raise refusal("center.restore.pg_copy", path=path)
+    if head != _MAGIC:
+        raise refusal("center.restore.not_store", path=path)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -126,14 +130,7 @@ def _unlink_all(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def backup(home: Path, dest: Path, *, force: bool = False) -> Saved:
-    """Copy the center's store to `dest`, whole or not at all; `force` replaces an existing file."""
-    store = home / STORE_FILE
-    if (home / pg.URL_FILE).exists():
-        raise refusal("center.backup.postgresql")  # pg_dump support is not written yet
-    if not store.is_file():
-        raise refusal("center.backup.no_store", home=home)
-    _facts(store)  # a center's store, or refused before anything is written
+def _target(dest: Path, force: bool) -> Path:
     out = dest.expanduser()
     if out.is_dir():
         raise refusal("center.out_is_dir", path=out)
@@ -141,6 +138,24 @@ def backup(home: Path, dest: Path, *, force: bool = False) -> Saved:
         raise refusal("center.out_folder_missing", folder=out.parent)
     if out.exists() and not force:
         raise refusal("center.backup.exists", path=out)
+    return out
+
+
+def backup(home: Path, dest: Path, *, force: bool = False) -> Saved:
+    """Copy the center's store to `dest`, whole or not at all; `force` replaces an existing file."""
+    store = home / STORE_FILE
+    if (home / pg.URL_FILE).exists():
+        from center import pgbackup
+
+        url = pgbackup.database_url(home)
+        out = _target(dest, force)
+        archive, cases, devices = pgbackup.dump(url, out)
+        _sync_dir(out.parent)
+        return Saved(str(out), archive.made_at, cases, devices, out.stat().st_size)
+    if not store.is_file():
+        raise refusal("center.backup.no_store", home=home)
+    _facts(store)  # a center's store, or refused before anything is written
+    out = _target(dest, force)
     part = out.with_name(f".{out.name}.part-{os.getpid()}")
     _unlink_all(part)
     made = _now()
@@ -172,7 +187,7 @@ def restore(home: Path, source: Path) -> Restored:
 
     src = source.expanduser()
     if (home / pg.URL_FILE).exists():
-        raise refusal("center.backup.postgresql")
+        return _restore_pg(home, src)
     facts = _facts(src)
     store = home / STORE_FILE
     if store.is_file():
@@ -212,3 +227,41 @@ def restore(home: Path, source: Path) -> Restored:
         os.replace(ready, store)
         _sync_dir(home)
     return Restored(str(src), made, str(kept or ""), int(facts["cases"]), int(facts["devices"]))
+
+
+def _restore_pg(home: Path, src: Path) -> Restored:
+    """The archive loaded over the center's database in one transaction, recovery noted in it."""
+    from center import pgbackup, recovery
+
+    url = pgbackup.database_url(home)
+    archive = pgbackup.read_archive(src)
+    database = pg.PgDatabase(url)  # the store as it is, migrated
+    try:
+        with database.read() as db:
+            mine = events.meta_get(cast(Any, db), "device_id")
+        # An empty database (a new server after the old one was lost) takes any center's copy,
+        # as a home without village.db does.
+        if mine is not None and mine != archive.meta.get("device_id"):
+            raise refusal("center.restore.other_center", path=src)
+        with hold_serve_lock(home):
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            kept = home / f"postgresql.replaced-{stamp}.dump"
+            pgbackup.keep(url, kept)  # what is replaced, kept beside the home (0600)
+            try:
+                with database.write() as written:
+                    db = cast(Any, written)
+                    pgbackup.load(database.conn.raw, src, archive.schema)
+                    database.migrate()  # a copy made by an older version
+                    db.execute("DELETE FROM meta WHERE key = 'backup_made_at'")
+                    recovery.start(db, backup_made_at=archive.made_at, kept_as=str(kept))
+                    cases = int(db.execute("SELECT count(*) FROM applications").fetchone()[0])
+                    devices = int(db.execute(
+                        "SELECT count(*) FROM peers WHERE role = 'village'").fetchone()[0])
+            except BaseException:
+                kept.unlink(missing_ok=True)  # nothing was replaced
+                raise
+            _sync_dir(home)
+    finally:
+        database.close()
+    return Restored(str(src), archive.made_at, str(kept), cases, devices)
+

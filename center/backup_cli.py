@@ -26,7 +26,8 @@ def backup(ctx: Context) -> int:
 
 def restore(ctx: Context) -> int:
     done = copies.restore(ctx.home, ctx.args.source)
-    kept = t("center.restore.kept", path=done.kept_as) if done.kept_as else ""
+    kind = "center.restore.kept_pg" if done.kept_as.endswith(".dump") else "center.restore.kept"
+    kept = t(kind, path=done.kept_as) if done.kept_as else ""
     ctx.emit({"ok": True, **done.__dict__},
              lambda: t("center.restore.done", source=done.source, made=done.backup_made_at,
                        cases=done.cases, devices=done.devices, kept=kept))

@@ -404,16 +404,16 @@ CENTER_CLI_MESSAGES: dict[str, dict[str, str]] = {
         "en": "back up the center's store, even while it serves (the copy stays encrypted)",
     },
     "center.cli.help.backup.dest": {
-        "zh": "备份文件，如 /media/usb/中心备份-2026-11-23.db the file to write",
-        "en": "the file to write, e.g. /media/usb/center-backup-2026-11-23.db",
+        "zh": "备份文件，如 /media/usb/中心备份-2026-11-23.db（数据在 PostgreSQL 上时为 pg_dump 自定义格式，可命名为 .dump）the file to write",
+        "en": "the file to write, e.g. /media/usb/center-backup-2026-11-23.db (a pg_dump custom-format archive when the store is on PostgreSQL; name it .dump)",
     },
     "center.cli.help.backup.force": {
         "zh": "覆盖已有的备份文件 replace an existing file",
         "en": "replace an existing file",
     },
     "center.cli.help.restore": {
-        "zh": "从备份恢复中心数据（须先停止服务；原数据文件保留备查）restore the center's store from a backup (stop serve first; the replaced file is kept)",
-        "en": "restore the center's store from a backup (stop serve first; the replaced file is kept)",
+        "zh": "从备份恢复中心数据（须先停止服务；原数据文件或原数据库内容保留备查）restore the center's store from a backup (stop serve first; the replaced file or database contents are kept)",
+        "en": "restore the center's store from a backup (stop serve first; the replaced file or database contents are kept)",
     },
     "center.cli.help.restore.source": {
         "zh": "备份文件 the backup file",

@@ -84,8 +84,10 @@ def start(db: sqlite_utils.Database, *, backup_made_at: str, kept_as: str) -> in
         db.execute("UPDATE case_facts SET version = version + ?", [VERSION_JUMP])
         floor = int(events.meta_get(db, "facts_version_floor") or 0) + VERSION_JUMP
         events.meta_set(db, "facts_version_floor", str(floor))  # a case new here starts past it
-        db.execute("UPDATE status_out SET version = version + ?1, sent_version = CASE WHEN"
-                   " sent_version > 0 THEN sent_version + ?1 ELSE 0 END", [VERSION_JUMP])
+        # Plain `?` twice: SQLite's numbered `?1` is not a placeholder psycopg knows.
+        db.execute("UPDATE status_out SET version = version + ?, sent_version = CASE WHEN"
+                   " sent_version > 0 THEN sent_version + ? ELSE 0 END",
+                   [VERSION_JUMP, VERSION_JUMP])
     sync_alarms.alarm(db, alarm_kind(db), "", None, "{}")
     alarm_id = db.execute("SELECT max(id) FROM alarms").fetchone()[0]
     db.execute("UPDATE restores SET alarm_id = ? WHERE id = ?", [alarm_id, restore_id])

@@ -344,6 +344,12 @@ class PgDatabase:
                 [migrations.name]).fetchall()}
         return [m for m in migrations._migrations if m.name not in done]
 
+    def migrate(self) -> None:
+        """Run what is pending (inside write(): as part of that transaction, as `restore` does)."""
+        with self._lock:
+            if self._pending():
+                self._migrate()
+
     def _migrate(self) -> None:
         """Every migration SQLite runs, in order, each recorded in the same transaction."""
         with self.write():

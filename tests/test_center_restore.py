@@ -3,15 +3,16 @@
 Real processes on both sides: `service-center serve` on a loopback port and the
 `village-agent` command line, over HTTP and over a USB folder (`export` →
 `service-center import` → `import`). After the restore the village is ahead of its
-township: it holds acknowledgements and decisions the copy lacks.
+township: it holds acknowledgements and decisions the copy lacks. The township's store is
+on SQLite and on a real PostgreSQL server (`center_backend`): `pg_dump`/`pg_restore` there.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,40 @@ from storage import sync_peers
 from storage.lobby import STORE_FILE
 from sync import messages
 from sync.errors import BundleRejected
+from tests import center_db
 from tests.conftest import ROOT, Cli
-from tests.test_sync_processes import Center, center  # noqa: F401  (the fixture)
+from tests.sync_helpers import CLERK, TOWNSHIP_CODE
+from tests.test_sync_processes import Center
 
 VILLAGE = "430481101201"
+
+
+def database_args(request: pytest.FixtureRequest, backend: str | None) -> list[str]:
+    """`init`'s arguments for the backend: none for SQLite, `--database URL` of a fresh database."""
+    if backend is None:
+        return []
+    from tests.pgserver import PgServer
+
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = server.new_database(request.getfixturevalue("pg_template"))
+    request.addfinalizer(lambda: server.drop(url))
+    return ["--database", url]
+
+
+@pytest.fixture
+def center(tmp_path: Path, center_backend: str | None) -> Iterator[Center]:
+    """A township center (real `service-center` processes) on SQLite or on PostgreSQL."""
+    c = Center(tmp_path / "township")
+    c.run("init", "--level", "township", "--code", TOWNSHIP_CODE, "--name", "兴宁镇便民服务中心",
+          "--operator", CLERK, *(["--database", center_backend] if center_backend else []))
+    yield c
+    c.kill()
+
+
+def contents(home: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the center's store, to show a refused restore changed nothing."""
+    with center_db.raw_center(home) as conn:
+        return {t: sorted(conn.rows(f'SELECT * FROM "{t}"'), key=repr) for t in conn.tables()}
 
 
 def _run(c: Center, *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,10 +83,9 @@ def _status(cli: Cli, app_id: str) -> str:
 
 def _held(c: Center) -> list[tuple[str, int]]:
     """Every (device, seq) the township has filed from a village, with repeats if any."""
-    with sqlite3.connect(c.home / STORE_FILE) as db:
-        return [(str(d), int(s)) for d, s in db.execute(
-            "SELECT r.sender, r.seq FROM received r JOIN peers p ON p.device_id = r.sender"
-            " WHERE p.role = 'village' ORDER BY r.sender, r.seq")]
+    return [(str(d), int(s)) for d, s in center_db.rows(
+        c.home, "SELECT r.sender, r.seq FROM received r JOIN peers p ON p.device_id = r.sender"
+        " WHERE p.role = 'village' ORDER BY r.sender, r.seq")]
 
 
 def _restored_alarm(c: Center) -> dict[str, Any]:
@@ -65,7 +95,7 @@ def _restored_alarm(c: Center) -> dict[str, Any]:
     return detail
 
 
-def _start_village(center: Center, cli: Cli, tmp_path: Path, url: str) -> Path:  # noqa: F811
+def _start_village(center: Center, cli: Cli, tmp_path: Path, url: str) -> Path:
     code = json.loads(str(center.run("--json", "enroll-code", "--village-code", VILLAGE)))["code"]
     cli.init()
     enrolled = cli("enroll", "--township", url, "--code", code, "--json")
@@ -76,7 +106,7 @@ def _start_village(center: Center, cli: Cli, tmp_path: Path, url: str) -> Path: 
 
 
 def test_a_township_restored_from_an_older_backup_gets_back_what_its_village_sent_over_http(
-    center: Center, cli: Cli, tmp_path: Path  # noqa: F811
+    center: Center, cli: Cli, tmp_path: Path
 ) -> None:
     url = center.start()
     data = _start_village(center, cli, tmp_path, url)
@@ -100,10 +130,10 @@ def test_a_township_restored_from_an_older_backup_gets_back_what_its_village_sen
     assert (_status(cli, first), _status(cli, second), _status(cli, third)) == (
         "accepted", "accepted", "received")
 
-    before = (center.home / STORE_FILE).read_bytes()
+    before = contents(center.home)
     refused = _run(center, "restore", str(copy))  # the center is serving: nothing happens
     assert refused.returncode == 1 and "正在运行" in refused.stdout + refused.stderr
-    assert (center.home / STORE_FILE).read_bytes() == before
+    assert contents(center.home) == before
 
     center.kill()
     restored = _run(center, "--json", "restore", str(copy))
@@ -140,7 +170,7 @@ def test_a_township_restored_from_an_older_backup_gets_back_what_its_village_sen
 
 
 def test_a_restored_township_catches_up_over_a_usb_stick(
-    center: Center, cli: Cli, tmp_path: Path  # noqa: F811
+    center: Center, cli: Cli, tmp_path: Path
 ) -> None:
     url = center.start()
     data = _start_village(center, cli, tmp_path, url)
@@ -177,14 +207,19 @@ def test_a_restored_township_catches_up_over_a_usb_stick(
 
 
 def test_restore_refuses_another_centers_copy_and_a_village_store_and_changes_nothing(
-    center: Center, tmp_path: Path  # noqa: F811
+    center: Center, cli: Cli, tmp_path: Path, center_backend: str | None,
+    request: pytest.FixtureRequest,
 ) -> None:
     other = Center(tmp_path / "other")
     other.run("init", "--level", "township", "--code", "430481102", "--name", "滁口镇便民服务中心",
-              "--operator", "王芳")
+              "--operator", "王芳", *database_args(request, center_backend))
     theirs = tmp_path / "theirs.db"
     assert _run(other, "backup", str(theirs)).returncode == 0
-    before = (center.home / STORE_FILE).read_bytes()
+    cli.init()  # a village's store is no center's backup
+    village = _run(center, "restore", str(cli.home / STORE_FILE))
+    assert village.returncode == 1 and "Traceback" not in village.stderr
+    assert ("村代办点" if center_backend is None else "SQLite") in village.stdout + village.stderr
+    before = contents(center.home)
     refused = _run(center, "restore", str(theirs))
     assert refused.returncode == 1 and "另一个中心" in refused.stdout + refused.stderr
     junk = tmp_path / "junk.db"
@@ -194,8 +229,8 @@ def test_restore_refuses_another_centers_copy_and_a_village_store_and_changes_no
     missing = _run(center, "restore", str(tmp_path / "nowhere.db"))
     assert missing.returncode == 1 and "找不到备份文件" in missing.stdout + missing.stderr
     assert "Traceback" not in refused.stderr + missing.stderr
-    assert (center.home / STORE_FILE).read_bytes() == before
-    assert not list(center.home.glob(f"{STORE_FILE}.re*"))
+    assert contents(center.home) == before
+    assert not [p for p in center.home.iterdir() if ".re" in p.name]  # nothing put aside
 
 
 # ---- the resend request on the wire ------------------------------------------------------------

@@ -3,6 +3,7 @@
 Real processes: the county's and the township's `service-center serve` on loopback ports, the
 township's `service-center forward`, the village's `village-agent`; the village talks to its
 township over HTTP or over a USB folder (`export` -> `service-center import` -> `import`).
+Both centers' stores are on SQLite, or both on a real PostgreSQL server (`center_backend`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 
 from storage.lobby import STORE_FILE
 from storage.status import EVENT_STATUS, derive_status, moves_on
+from tests import center_db
 from tests.conftest import ROOT, Cli
 from tests.sync_helpers import CLERK, TOWNSHIP_CODE
+from tests.test_center_restore import database_args
 from tests.test_sync_processes import Center
 
 COUNTY_CODE = "430481"
@@ -36,6 +39,9 @@ def _run(c: Center, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _rows(c: Center | Cli, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Raw rows of a center's store (either backend), or of the village's SQLite store."""
+    if isinstance(c, Center):
+        return center_db.rows(c.home, sql, params)
     with sqlite3.connect(c.home / STORE_FILE) as db:
         return [tuple(r) for r in db.execute(sql, params)]
 
@@ -88,12 +94,14 @@ def _facts(county: Center, app_id: str) -> tuple[Any, ...]:
 
 
 @pytest.fixture
-def three(tmp_path: Path) -> Iterator[tuple[Center, Center]]:
+def three(tmp_path: Path, center_backend: str | None,
+          request: pytest.FixtureRequest) -> Iterator[tuple[Center, Center]]:
     county, township = Center(tmp_path / "county"), Center(tmp_path / "township")
     county.run("init", "--level", "county", "--code", COUNTY_CODE, "--name", "资兴市政务服务中心",
-               "--operator", CLERK)
+               "--operator", CLERK, *database_args(request, center_backend))
     township.run("init", "--level", "township", "--code", TOWNSHIP_CODE,
-                 "--name", "兴宁镇便民服务中心", "--operator", CLERK)
+                 "--name", "兴宁镇便民服务中心", "--operator", CLERK,
+                 *database_args(request, center_backend))
     try:
         url = county.start()
         code = json.loads(str(county.run("--json", "enroll-code", "--village-code",
