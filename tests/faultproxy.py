@@ -215,6 +215,10 @@ class FaultProxy(_View):
         self._buckets: dict[tuple[bool, int, int], _TokenBucket] = {}
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Every stream the proxy opened (client side and upstream side), so stop() can close
+        # what a cancelled connection left open before the loop goes (a socket left to the
+        # garbage collector after its loop closed is a ResourceWarning in some later test).
+        self._streams: set[asyncio.StreamWriter] = set()
         self._closing = False
         self._port = 0
         self._core = self
@@ -240,6 +244,12 @@ class FaultProxy(_View):
             await asyncio.gather(*tasks, return_exceptions=True)
             self._tasks.difference_update(tasks)
         await self._server.wait_closed()
+        for stream in list(self._streams):
+            if not stream.is_closing():
+                stream.transport.abort()
+            with suppress(OSError):
+                await stream.wait_closed()
+        self._streams.clear()
         self._server = None
 
     async def __aenter__(self) -> FaultProxy:
@@ -309,6 +319,7 @@ class FaultProxy(_View):
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None  # start_server runs each connection in a task of its own
+        self._streams.add(writer)
         if self._closing:
             await _close(writer, "abort")
             return
@@ -348,6 +359,7 @@ class FaultProxy(_View):
     async def _relay(self, conn: _Conn, plan: FaultPlan, client: asyncio.StreamReader) -> None:
         upstream, conn.upstream = await asyncio.open_connection(
             self.upstream_host, self.upstream_port)
+        self._streams.add(conn.upstream)
         pipes = (_Pipe(client, conn.upstream, True, self._bucket(True, plan)),
                  _Pipe(upstream, conn.client, False, self._bucket(False, plan)))
         tasks = [asyncio.create_task(job(conn, pipe))
